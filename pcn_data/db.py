@@ -1,0 +1,167 @@
+"""The DuckDB file: one read-write connection per process, a cursor per query,
+writes serialised by a lock and wrapped in transactions."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from pcn_data.errors import DatabaseError, DatabaseLockedError, PcnDataError
+
+SCHEMA_VERSION = "1"
+
+_LOCK_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def _schema_sql() -> str:
+    """Return the text of schema.sql."""
+    return resources.files("pcn_data").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+def _wrap(exc: duckdb.Error, path: Path) -> PcnDataError:
+    """Return our own exception, with a readable message, for a DuckDB error."""
+    text = str(exc)
+    if "Could not set lock" in text or "Conflicting lock" in text:
+        pid = _LOCK_PID.search(text)
+        holder = f" (process {pid.group(1)})" if pid else ""
+        return DatabaseLockedError(
+            f"The database file {path} is in use by another program{holder}, probably the "
+            f"running dashboard: stop it, or point --db at a copy of the file, and try again."
+        )
+    first_line = text.splitlines()[0] if text else type(exc).__name__
+    return DatabaseError(f"The database reported an error: {first_line}")
+
+
+class Database:
+    """A DuckDB file opened once for the process."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self._write_lock = threading.RLock()
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise PcnDataError(f"There is no database file at {self.path}.")
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise _wrap(exc, self.path) from None
+        if not read_only:
+            self._ensure_schema()
+
+    def _ensure_schema(self) -> None:
+        """Create the tables of a new file; refuse a file of another schema version."""
+        tables = self.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_name = 'meta'"
+        )
+        if tables.empty:
+            with self.transaction(bump_version=False) as cur:
+                cur.execute(_schema_sql())
+                cur.executemany(
+                    "INSERT INTO meta VALUES (?, ?)",
+                    [["schema_version", SCHEMA_VERSION], ["data_version", "0"], ["dataset", "empty"]],
+                )
+            return
+        version = self.meta().get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise PcnDataError(
+                f"The database file {self.path} has schema version {version}, but this version of "
+                f"the dashboard needs {SCHEMA_VERSION}: rebuild it or use a matching release."
+            )
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """Return the result of one parameterised SELECT as a DataFrame."""
+        cur = self._con.cursor()
+        try:
+            return cur.execute(sql, list(params)).df()
+        except duckdb.Error as exc:
+            raise _wrap(exc, self.path) from None
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Return the first column of the first row, or None."""
+        cur = self._con.cursor()
+        try:
+            row = cur.execute(sql, list(params)).fetchone()
+        except duckdb.Error as exc:
+            raise _wrap(exc, self.path) from None
+        finally:
+            cur.close()
+        return None if row is None else row[0]
+
+    @contextmanager
+    def transaction(self, *, bump_version: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Yield a cursor inside BEGIN/COMMIT; roll back on any error. Writers queue on a lock."""
+        if self.read_only:
+            raise PcnDataError(f"The database file {self.path} is open read-only.")
+        with self._write_lock:
+            cur = self._con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    yield cur
+                    if bump_version:
+                        cur.execute(
+                            "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
+                            "WHERE key = 'data_version'"
+                        )
+                    cur.execute("COMMIT")
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+            except duckdb.Error as exc:
+                raise _wrap(exc, self.path) from None
+            finally:
+                cur.close()
+
+    def meta(self) -> dict[str, str]:
+        """Return the meta table as a dict."""
+        df = self.query("SELECT key, value FROM meta")
+        return dict(zip(df["key"], df["value"], strict=True))
+
+    def data_version(self) -> int:
+        """Return a number that changes whenever data is written; cache keys include it."""
+        value = self.scalar("SELECT value FROM meta WHERE key = 'data_version'")
+        return int(value or 0)
+
+    def is_demo(self) -> bool:
+        """Return True while the file holds generated demo data."""
+        return self.meta().get("dataset") == "demo"
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._con.close()
+
+
+_open: dict[Path, Database] = {}
+_open_lock = threading.Lock()
+
+
+def get_database(path: str | Path) -> Database:
+    """Return this process's one read-write Database for path, opening it on first use."""
+    key = Path(path).resolve()
+    with _open_lock:
+        db = _open.get(key)
+        if db is None:
+            db = Database(key)
+            _open[key] = db
+        return db
+
+
+def close_database(path: str | Path) -> None:
+    """Close and forget this process's connection to path, if open."""
+    key = Path(path).resolve()
+    with _open_lock:
+        db = _open.pop(key, None)
+    if db is not None:
+        db.close()

@@ -1,0 +1,267 @@
+"""Every read of the database: one function per query, bound parameters, DataFrames back.
+
+Survey aggregates leave this module only through `stats.suppress`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pcn_data.db import Database
+from pcn_data.filters import RESPONDENT_FROM, Filters, where
+from pcn_data.stats import net_agreement, suppress, wilson
+
+# Breakdown dimensions a caller may choose: (group column, label column, parent column, the
+# filter the breakdown replaces). Whitelisted here because they are written into SQL.
+BREAKDOWNS: dict[str | None, tuple[str, str, str, str | None]] = {
+    None: ("'all'", "'All respondents'", "'all'", None),
+    "ics": ("pl.ics_code", "ic.name", "'all'", "ics"),
+    "place": ("pl.place_code", "pl.name", "pl.ics_code", "places"),
+    "pcn": ("pc.pcn_code", "pc.name", "pc.place_code", "pcns"),
+    "role": ("r.role_code", "ro.label", "'all'", "roles"),
+    "years": ("r.years_band", "r.years_band", "'all'", None),
+}
+
+
+def list_ics(db: Database) -> pd.DataFrame:
+    """Return the ICSs: ics_code, name."""
+    return db.query("SELECT ics_code, name FROM ics ORDER BY name")
+
+
+def list_places(db: Database, ics: str | None = None) -> pd.DataFrame:
+    """Return the places (of one ICS, or all): place_code, name, ics_code, pcns."""
+    return db.query(
+        """
+        SELECT pl.place_code, pl.name, pl.ics_code, count(pc.pcn_code) AS pcns
+        FROM place pl LEFT JOIN pcn pc ON pc.place_code = pl.place_code
+        WHERE ? IS NULL OR pl.ics_code = ?
+        GROUP BY ALL ORDER BY pl.ics_code, pl.sort_order, pl.name
+        """,
+        [ics, ics],
+    )
+
+
+def list_pcns(db: Database, places: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Return the PCNs of some places (or all): pcn_code, name, place_code."""
+    cond, params = where(Filters(places=places), {"places": "place_code"})
+    return db.query(f"SELECT pcn_code, name, place_code FROM pcn WHERE {cond} ORDER BY name", params)
+
+
+def list_roles(db: Database) -> pd.DataFrame:
+    """Return the respondent roles: role_code, label."""
+    return db.query("SELECT role_code, label FROM role ORDER BY sort_order")
+
+
+def list_waves(db: Database, kind: str = "survey") -> pd.DataFrame:
+    """Return the waves of a kind, oldest first, with the roles that answered each."""
+    return db.query(
+        """
+        SELECT w.wave_code, w.name, w.opened_on, w.closed_on,
+               list(DISTINCT r.role_code ORDER BY r.role_code) FILTER (WHERE r.role_code IS NOT NULL)
+                   AS roles
+        FROM wave w LEFT JOIN respondent r ON r.wave_id = w.wave_id
+        WHERE w.kind = ?
+        GROUP BY ALL ORDER BY w.opened_on, w.wave_code
+        """,
+        [kind],
+    )
+
+
+def get_question(db: Database, question_code: str) -> dict:
+    """Return one question of the bank as a dict; KeyError when unknown."""
+    df = db.query("SELECT * FROM question WHERE question_code = ?", [question_code])
+    if df.empty:
+        raise KeyError(f"Unknown question {question_code!r}")
+    return df.iloc[0].to_dict()
+
+
+def count_rows(db: Database) -> dict[str, int]:
+    """Return the row count of the main tables."""
+    df = db.query(
+        """
+        SELECT 'ics' AS t, count(*) AS n FROM ics UNION ALL
+        SELECT 'places', count(*) FROM place UNION ALL
+        SELECT 'pcns', count(*) FROM pcn UNION ALL
+        SELECT 'waves', count(*) FROM wave WHERE kind = 'survey' UNION ALL
+        SELECT 'respondents', count(*) FROM respondent UNION ALL
+        SELECT 'answers', count(*) FROM answer UNION ALL
+        SELECT 'engagement_events', count(*) FROM engagement_event UNION ALL
+        SELECT 'recommendations', count(*) FROM recommendation
+        """
+    )
+    return {t: int(n) for t, n in zip(df["t"], df["n"], strict=True)}
+
+
+def respondents_by_place(db: Database, f: Filters) -> pd.DataFrame:
+    """Return respondents and Clinical Director response rate per wave x place.
+
+    Grain: survey wave x place. Counts of who responded are engagement data, not answers,
+    so they are not suppressed; the role filter applies to `respondents`.
+    """
+    cond, params = where(f.without("places", "pcns"), {"wave": "w.wave_code", "ics": "pl.ics_code"})
+    role_cond, role_params = where(Filters(roles=f.roles), {"roles": "r.role_code"})
+    df = db.query(
+        f"""
+        WITH inv AS (
+            SELECT i.wave_id, pc.place_code, sum(i.invited) AS cds_invited
+            FROM invitation i JOIN pcn pc ON pc.pcn_code = i.pcn_code
+            WHERE i.role_code = 'cd' GROUP BY ALL
+        ), resp AS (
+            SELECT r.wave_id, pc.place_code,
+                   count(*) FILTER (WHERE {role_cond}) AS respondents,
+                   count(*) FILTER (WHERE r.role_code = 'cd') AS cd_respondents
+            FROM respondent r JOIN pcn pc ON pc.pcn_code = r.pcn_code
+            GROUP BY ALL
+        )
+        SELECT w.wave_code, w.name AS wave_name, pl.place_code, pl.name AS place,
+               coalesce(resp.respondents, 0) AS respondents,
+               coalesce(resp.cd_respondents, 0) AS cd_respondents,
+               coalesce(inv.cds_invited, 0) AS cds_invited
+        FROM wave w CROSS JOIN place pl
+        LEFT JOIN inv ON inv.wave_id = w.wave_id AND inv.place_code = pl.place_code
+        LEFT JOIN resp ON resp.wave_id = w.wave_id AND resp.place_code = pl.place_code
+        WHERE w.kind = 'survey' AND {cond}
+        ORDER BY w.opened_on, w.wave_code, pl.sort_order, pl.name
+        """,
+        [*role_params, *params],
+    )
+    df["cd_response_rate"] = (df["cd_respondents"] / df["cds_invited"]).where(df["cds_invited"] > 0)
+    return df
+
+
+def option_counts(db: Database, question_code: str, f: Filters, by: str | None = None) -> pd.DataFrame:
+    """Return suppressed counts per wave x group x option for one question.
+
+    Grain: wave x group (the `by` breakdown) x option; `n` is the respondents in the group who
+    answered the question, `count` those who chose the option. Groups are suppressed among
+    their siblings (places of an ICS, PCNs of a place, roles), computed over all siblings
+    before the filter on the breakdown's own dimension is applied, so that a view of one
+    group can never be subtracted from a view of the others.
+    """
+    if by not in BREAKDOWNS:
+        raise ValueError(f"Unknown breakdown {by!r}")
+    group_col, label_col, parent_col, own_filter = BREAKDOWNS[by]
+    scope = f.without(own_filter) if own_filter else f
+    if by == "pcn":
+        scope = scope.without("pcns")
+    cond, params = where(scope)
+    df = db.query(
+        f"""
+        WITH base AS (
+            SELECT w.wave_code, {parent_col} AS parent, {group_col} AS grp, {label_col} AS grp_label,
+                   a.respondent_id, a.option_code
+            FROM answer a JOIN {RESPONDENT_FROM} ON r.respondent_id = a.respondent_id
+            WHERE a.question_code = ? AND a.option_code IS NOT NULL AND {cond}
+        ), groups AS (
+            SELECT wave_code, parent, grp, any_value(grp_label) AS grp_label,
+                   count(DISTINCT respondent_id) AS n
+            FROM base GROUP BY ALL
+        )
+        SELECT g.wave_code, g.parent, g.grp, g.grp_label, o.option_code, o.label, o.sort_order,
+               o.polarity, o.is_exclusive, g.n, count(DISTINCT b.respondent_id) AS count
+        FROM groups g
+        CROSS JOIN option o
+        LEFT JOIN base b ON b.wave_code = g.wave_code AND b.grp = g.grp AND b.option_code = o.option_code
+        WHERE o.question_code = ?
+        GROUP BY ALL
+        ORDER BY g.wave_code, g.parent, g.grp, o.sort_order
+        """,
+        [question_code, *params, question_code],
+    )
+    out = suppress(df, group_cols=["wave_code", "parent", "grp"], partition_by=["wave_code", "parent"])
+    if own_filter:
+        chosen = getattr(f, own_filter)
+        if chosen:
+            chosen = (chosen,) if isinstance(chosen, str) else chosen
+            out = out[out["grp"].isin(chosen)]
+    if by == "pcn" and f.pcns:
+        out = out[out["grp"].isin(f.pcns)]
+    return out.reset_index(drop=True)
+
+
+def selection_counts(db: Database, question_code: str, f: Filters) -> pd.DataFrame:
+    """Return suppressed counts per wave x option for the filtered selection as one group.
+
+    The selection is shown only where every view it could be subtracted from is safe: each
+    chosen place among its ICS's places, each chosen role among the roles, each chosen PCN
+    among its place's PCNs.
+    """
+    whole = option_counts(db, question_code, f.without("places", "pcns", "roles"), by=None)
+    checks = [whole]
+    if f.places:
+        checks.append(option_counts(db, question_code, f.without("pcns"), by="place"))
+    if f.pcns:
+        checks.append(option_counts(db, question_code, f, by="pcn"))
+    if f.roles:
+        checks.append(option_counts(db, question_code, f, by="role"))
+    blocked = set()
+    for table in checks[1:]:
+        blocked |= set(table.loc[table["suppressed"], "wave_code"])
+    if len(checks) == 1:
+        result = whole
+    else:
+        # The selection is the intersection of the chosen dimensions: recount it as one group.
+        cond, params = where(f)
+        raw = db.query(
+            f"""
+            WITH base AS (
+                SELECT w.wave_code, a.respondent_id, a.option_code
+                FROM answer a JOIN {RESPONDENT_FROM} ON r.respondent_id = a.respondent_id
+                WHERE a.question_code = ? AND a.option_code IS NOT NULL AND {cond}
+            ), groups AS (SELECT wave_code, count(DISTINCT respondent_id) AS n FROM base GROUP BY ALL)
+            SELECT g.wave_code, 'all' AS parent, 'selection' AS grp, 'Selection' AS grp_label,
+                   o.option_code, o.label, o.sort_order, o.polarity, o.is_exclusive, g.n,
+                   count(DISTINCT b.respondent_id) AS count
+            FROM groups g CROSS JOIN option o
+            LEFT JOIN base b ON b.wave_code = g.wave_code AND b.option_code = o.option_code
+            WHERE o.question_code = ?
+            GROUP BY ALL ORDER BY g.wave_code, o.sort_order
+            """,
+            [question_code, *params, question_code],
+        )
+        result = suppress(raw, group_cols=["wave_code", "parent", "grp"], partition_by=["wave_code"],
+                          also=raw["wave_code"].isin(blocked))
+        for table in checks[1:]:
+            # Waves where a chosen group has no respondents at all stay absent.
+            result = result[result["wave_code"].isin(set(table["wave_code"]))]
+    return result.reset_index(drop=True)
+
+
+def add_shares(counts: pd.DataFrame) -> pd.DataFrame:
+    """Return option counts with share, low and high (Wilson 95%) of substantive answers.
+
+    "Don't know" (polarity missing on a scale that has polarities) is excluded from the base
+    and shown as its own share of all answers.
+    """
+    out = counts.copy()
+    has_polarity = out.groupby(["wave_code", "grp"])["polarity"].transform(lambda s: s.notna().any())
+    substantive = ~has_polarity | out["polarity"].notna()
+    sub_n = (
+        out.assign(_c=out["count"].where(substantive, 0))
+        .groupby(["wave_code", "grp"])["_c"].transform("sum")
+    )
+    out["base"] = sub_n.where(substantive, out["n"]).where(~out["suppressed"])
+    is_multi = out["is_exclusive"].groupby([out["wave_code"], out["grp"]]).transform("any")
+    out.loc[is_multi, "base"] = out.loc[is_multi, "n"]
+    lo, hi = wilson(out["count"].astype(float), out["base"].astype(float))
+    out["share"] = (out["count"].astype(float) / out["base"].astype(float)).where(out["base"] > 0)
+    out["low"], out["high"] = lo, hi
+    return out
+
+
+def net_scores(counts: pd.DataFrame) -> pd.DataFrame:
+    """Return per wave x group: n, positive, negative, net agreement and its 95% interval."""
+    df = counts.assign(
+        pos=counts["count"].where(counts["polarity"] == "positive", 0),
+        neg=counts["count"].where(counts["polarity"] == "negative", 0),
+        sub=counts["count"].where(counts["polarity"].notna(), 0),
+    )
+    g = df.groupby(["wave_code", "parent", "grp", "grp_label"], dropna=False, sort=False).agg(
+        n=("n", "first"), base=("sub", "sum"), positive=("pos", "sum"), negative=("neg", "sum"),
+        suppressed=("suppressed", "first"),
+    ).reset_index()
+    g.loc[g["suppressed"], ["base", "positive", "negative"]] = pd.NA
+    net, lo, hi = net_agreement(g["positive"].astype(float), g["negative"].astype(float),
+                                g["base"].astype(float))
+    g["net"], g["low"], g["high"] = net, lo, hi
+    return g

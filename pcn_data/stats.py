@@ -1,0 +1,117 @@
+"""Statistics and confidentiality: Wilson intervals, net agreement, and `suppress`,
+the single step every aggregate of survey answers passes through."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from pcn_data.config import min_group_size, validate_min_group
+
+Z95 = 1.959963984540054
+
+
+def wilson(x, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Return the Wilson score interval (low, high) for x successes in n; NaN where n is 0 or missing."""
+    x = np.asarray(x, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = x / n
+        denom = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+        lo = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
+        hi = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
+    return lo, hi
+
+
+def net_agreement(positive, negative, n, z: float = Z95):
+    """Return (net, low, high): % positive minus % negative with a 95% MOVER-Wilson interval.
+
+    The two shares come from one multinomial sample, so the interval combines their Wilson
+    limits with the negative correlation between them (Newcombe's square-and-add method).
+    """
+    pos = np.asarray(positive, dtype=float)
+    neg = np.asarray(negative, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p1, p2 = pos / n, neg / n
+        l1, u1 = wilson(pos, n, z)
+        l2, u2 = wilson(neg, n, z)
+        rho = -np.sqrt(np.where((p1 < 1) & (p2 < 1), p1 * p2 / ((1 - p1) * (1 - p2)), 0.0))
+        net = p1 - p2
+        lo = net - np.sqrt(
+            np.maximum((p1 - l1) ** 2 + (u2 - p2) ** 2 - 2 * rho * (p1 - l1) * (u2 - p2), 0)
+        )
+        hi = net + np.sqrt(
+            np.maximum((u1 - p1) ** 2 + (p2 - l2) ** 2 - 2 * rho * (u1 - p1) * (p2 - l2), 0)
+        )
+    valid = n > 0
+    return (
+        np.where(valid, net, np.nan),
+        np.where(valid, np.clip(lo, -1, 1), np.nan),
+        np.where(valid, np.clip(hi, -1, 1), np.nan),
+    )
+
+
+def suppress(
+    df: pd.DataFrame,
+    *,
+    group_cols: Sequence[str],
+    n_col: str = "n",
+    partition_by: Sequence[str] = (),
+    value_cols: Sequence[str] = ("count",),
+    also: pd.Series | None = None,
+    k: int | None = None,
+) -> pd.DataFrame:
+    """Return df with a `suppressed` column and every number of a suppressed group blanked.
+
+    A group (rows sharing group_cols, with n_col respondents) is suppressed when it has fewer
+    than k respondents. Groups sharing partition_by are siblings of one shown total (places of
+    an ICS, PCNs of a place, options of a question): while the suppressed siblings together
+    hold between 1 and k-1 respondents, the total minus the shown siblings would reveal them,
+    so the next-smallest sibling is suppressed too. `also` (a boolean Series on df's rows)
+    suppresses the groups of its True rows for reasons decided elsewhere, before the
+    complementary step. n_col and value_cols of suppressed rows become missing, so the
+    placeholder looks the same whatever the true n was.
+    """
+    k = min_group_size() if k is None else validate_min_group(k)
+    group_cols = list(group_cols)
+    partition_by = list(partition_by)
+    if not set(partition_by) <= set(group_cols):
+        raise ValueError("partition_by must be a subset of group_cols")
+    out = df.copy()
+    if out.empty:
+        out["suppressed"] = pd.Series(dtype=bool)
+        out.attrs["min_group"] = k
+        return out
+
+    out["_also"] = False if also is None else also.reindex(out.index, fill_value=False).astype(bool)
+    groups = (
+        out.groupby(group_cols, dropna=False, sort=True)
+        .agg(**{n_col: (n_col, "first"), "_also": ("_also", "any")})
+        .reset_index()
+    )
+    groups["suppressed"] = (groups[n_col].fillna(0) < k) | groups["_also"]
+    out = out.drop(columns="_also")
+    if partition_by:
+        parts = groups.groupby(partition_by, dropna=False, sort=False).groups.values()
+    else:
+        parts = [groups.index]
+    for idx in parts:
+        sib = groups.loc[idx].sort_values([n_col, *group_cols], kind="stable")
+        hidden = int(sib.loc[sib["suppressed"], n_col].fillna(0).sum())
+        for row, n in zip(sib.index[~sib["suppressed"]], sib.loc[~sib["suppressed"], n_col], strict=True):
+            if not 0 < hidden < k:
+                break
+            groups.loc[row, "suppressed"] = True
+            hidden += int(n)
+
+    out = out.merge(groups[[*group_cols, "suppressed"]], on=group_cols, how="left", validate="m:1")
+    for col in [n_col, *value_cols]:
+        out[col] = out[col].astype("Float64")
+        out.loc[out["suppressed"], col] = pd.NA
+    out.attrs["min_group"] = k
+    return out
