@@ -77,20 +77,61 @@ SCALES: dict[str, list[tuple[str, str, float | None, str | None, bool]]] = {
 
 # (code, block, theme, wording, short label, kind, scale, higher_is_better, asked_of)
 QUESTIONS: list[tuple[str, str, str, str, str, str, str | None, bool, str | None]] = [
-    ("role_clear_self", "role", "cd_role",
-     "I am clear about what is expected of me as a CD", "I am clear about my role",
-     "scale", "agree5", True, "cd"),
-    ("role_partners_clear", "role", "role_clarity",
-     "Partners across the system are clear about what CDs can and cannot do",
-     "Partners are clear about the CD role", "scale", "agree5", True, None),
-    ("role_boundaries", "role", "role_clarity",
-     "I have agreed clear boundaries for my role with external partners",
-     "Boundaries agreed with partners", "scale", "agree5", True, "cd"),
-    ("vision_pcn", "vision", "chair_vision",
-     "How clear is your PCN's shared vision?", "PCN shared vision", "scale", "clarity4", True, None),
-    ("vision_non", "vision", "chair_vision",
-     "How clear is the shared vision of the network of networks at place?",
-     "Network of networks vision", "scale", "clarity4", True, None),
+    (
+        "role_clear_self",
+        "role",
+        "cd_role",
+        "I am clear about what is expected of me as a CD",
+        "I am clear about my role",
+        "scale",
+        "agree5",
+        True,
+        "cd",
+    ),
+    (
+        "role_partners_clear",
+        "role",
+        "role_clarity",
+        "Partners across the system are clear about what CDs can and cannot do",
+        "Partners are clear about the CD role",
+        "scale",
+        "agree5",
+        True,
+        None,
+    ),
+    (
+        "role_boundaries",
+        "role",
+        "role_clarity",
+        "I have agreed clear boundaries for my role with external partners",
+        "Boundaries agreed with partners",
+        "scale",
+        "agree5",
+        True,
+        "cd",
+    ),
+    (
+        "vision_pcn",
+        "vision",
+        "chair_vision",
+        "How clear is your PCN's shared vision?",
+        "PCN shared vision",
+        "scale",
+        "clarity4",
+        True,
+        None,
+    ),
+    (
+        "vision_non",
+        "vision",
+        "chair_vision",
+        "How clear is the shared vision of the network of networks at place?",
+        "Network of networks vision",
+        "scale",
+        "clarity4",
+        True,
+        None,
+    ),
 ]
 
 PARTNERS = [
@@ -106,35 +147,109 @@ PARTNERS = [
     ("pharmacy", "community pharmacy", "Community pharmacy"),
 ]
 for code, phrase, label in PARTNERS:
-    QUESTIONS.append((
-        f"rel_{code}", "relationship", "ics_work" if code == "ics" else
-        ("vcse" if code == "vcse" else "partnership"),
-        f"How would you rate your PCN's relationship with {phrase}?", label,
-        "scale", "relationship", True, None,
-    ))
+    QUESTIONS.append(
+        (
+            f"rel_{code}",
+            "relationship",
+            "ics_work" if code == "ics" else ("vcse" if code == "vcse" else "partnership"),
+            f"How would you rate your PCN's relationship with {phrase}?",
+            label,
+            "scale",
+            "relationship",
+            True,
+            None,
+        )
+    )
 
 QUESTIONS += [
-    ("dev_needs", "needs", "development",
-     "Which of these would help your development in the role? (select all that apply)",
-     "Development needs", "multi", "needs", True, None),
-    ("ctx_first_leadership", "context", "clinical",
-     "Is this your first clinical leadership role?", "First leadership role",
-     "single", "yesno", True, None),
-    ("ctx_time_split", "context", "clinical",
-     "How is your time in the role split between strategic and operational work?",
-     "Strategic vs operational time", "single", "time_split", True, None),
-    ("ctx_mgmt_support", "context", "mgmt_admin",
-     "I have adequate management and administrative support", "Adequate management support",
-     "scale", "agree5", True, None),
-    ("ctx_pressure", "context", "resilient",
-     "The pressure of my role is sustainable", "Sustainable pressure",
-     "scale", "agree5", True, None),
-    ("text_priority", "text", None, "What is your biggest priority for the next year?",
-     "Biggest priority", "text", None, True, None),
-    ("text_good", "text", None, "What does good look like for your PCN in the system?",
-     "What good looks like", "text", None, True, None),
-    ("text_else", "text", None, "Is there anything else you would like to tell us?",
-     "Anything else", "text", None, True, None),
+    (
+        "dev_needs",
+        "needs",
+        "development",
+        "Which of these would help your development in the role? (select all that apply)",
+        "Development needs",
+        "multi",
+        "needs",
+        True,
+        None,
+    ),
+    (
+        "ctx_first_leadership",
+        "context",
+        "clinical",
+        "Is this your first clinical leadership role?",
+        "First leadership role",
+        "single",
+        "yesno",
+        True,
+        None,
+    ),
+    (
+        "ctx_time_split",
+        "context",
+        "clinical",
+        "How is your time in the role split between strategic and operational work?",
+        "Strategic vs operational time",
+        "single",
+        "time_split",
+        True,
+        None,
+    ),
+    (
+        "ctx_mgmt_support",
+        "context",
+        "mgmt_admin",
+        "I have adequate management and administrative support",
+        "Adequate management support",
+        "scale",
+        "agree5",
+        True,
+        None,
+    ),
+    (
+        "ctx_pressure",
+        "context",
+        "resilient",
+        "The pressure of my role is sustainable",
+        "Sustainable pressure",
+        "scale",
+        "agree5",
+        True,
+        None,
+    ),
+    (
+        "text_priority",
+        "text",
+        None,
+        "What is your biggest priority for the next year?",
+        "Biggest priority",
+        "text",
+        None,
+        True,
+        None,
+    ),
+    (
+        "text_good",
+        "text",
+        None,
+        "What does good look like for your PCN in the system?",
+        "What good looks like",
+        "text",
+        None,
+        True,
+        None,
+    ),
+    (
+        "text_else",
+        "text",
+        None,
+        "Is there anything else you would like to tell us?",
+        "Anything else",
+        "text",
+        None,
+        True,
+        None,
+    ),
 ]
 
 SA_DOMAINS = [
@@ -145,31 +260,54 @@ SA_DOMAINS = [
     ("people", "Working with people and communities"),
 ]
 
-SA_STAGES = [("foundation", "Foundation", 0), ("step1", "Step 1", 1), ("step2", "Step 2", 2),
-             ("step3", "Step 3", 3)]
+SA_STAGES = [
+    ("foundation", "Foundation", 0),
+    ("step1", "Step 1", 1),
+    ("step2", "Step 2", 2),
+    ("step3", "Step 3", 3),
+]
 
 # The report's checklist: (theme, recommendation, lead, tools & methods)
 RECOMMENDATIONS = [
-    ("cd_role", "Produce a clear shared role descriptor for the CD role", "CDs/PCN",
-     "Sample role profiles"),
-    ("collaborative", "Develop approaches to understanding and managing conflict and to building "
-     "collaboration", "PCN; PCN/ICS", "Lencioni's 5 Dysfunctions model; Thomas Kilmann Instrument"),
-    ("system", "Engage CDs in wider system leadership work & development", "ICS; NHSEI",
-     "e.g. Leading for System Change"),
+    ("cd_role", "Produce a clear shared role descriptor for the CD role", "CDs/PCN", "Sample role profiles"),
+    (
+        "collaborative",
+        "Develop approaches to understanding and managing conflict and to building collaboration",
+        "PCN; PCN/ICS",
+        "Lencioni's 5 Dysfunctions model; Thomas Kilmann Instrument",
+    ),
+    (
+        "system",
+        "Engage CDs in wider system leadership work & development",
+        "ICS; NHSEI",
+        "e.g. Leading for System Change",
+    ),
     ("system", "Develop system-sightedness for CDs", "CDs", "System Mapping; Randomised Coffee Trials"),
     ("partnership", "Build CD networks & system connectedness", "CDs", "Buddying; Mentoring"),
     ("chair_vision", "Produce a specification for the Chair function", "Chair/NoN", "Sample spec"),
     ("chair_vision", "Define and agree a vision for the PCN", "PCN", "AI (what does good look like?)"),
-    ("partnership", "Explore a Behavioural Compact to support collaborative working & clarify "
-     "expectations", "Joint e.g. PCN with ICS/VCFSE", "Compact examples"),
+    (
+        "partnership",
+        "Explore a Behavioural Compact to support collaborative working & clarify expectations",
+        "Joint e.g. PCN with ICS/VCFSE",
+        "Compact examples",
+    ),
     ("development", "Conduct a skills audit or Training Needs Analysis", "PCNs with CDs", "Mentimeter"),
     ("development", "Plan time-outs for the PCN to focus on development", "PCNs", "Skilled Facilitation"),
     ("mgmt_admin", "Ensure adequate management & admin support", "PCNs", "Funding"),
-    ("finance", "Explore opportunities to pool resources across networks", "NoN",
-     "Clear vision; Skills audit"),
+    (
+        "finance",
+        "Explore opportunities to pool resources across networks",
+        "NoN",
+        "Clear vision; Skills audit",
+    ),
     ("resilient", "Develop a CD succession plan", "PCN", "CD role descriptor"),
-    ("ics_work", "Develop some positive stories of primary care involvement & value", "PCN",
-     "Narratives, use cases"),
+    (
+        "ics_work",
+        "Develop some positive stories of primary care involvement & value",
+        "PCN",
+        "Narratives, use cases",
+    ),
     ("partnership", "Emphasise the impact on patients", "CDs; PCN", "Patient stories, experience"),
 ]
 
@@ -190,9 +328,14 @@ def install(cur) -> None:
         for i, (opt, label, score, polarity, exclusive) in enumerate(SCALES.get(scale, [])):
             options.append([code, opt, label, i, score, polarity, exclusive])
     cur.executemany("INSERT INTO option VALUES (?, ?, ?, ?, ?, ?, ?)", options)
-    cur.executemany("INSERT INTO sa_domain VALUES (?, ?, ?)", [[c, lbl, i] for i, (c, lbl) in enumerate(SA_DOMAINS)])
+    cur.executemany(
+        "INSERT INTO sa_domain VALUES (?, ?, ?)", [[c, lbl, i] for i, (c, lbl) in enumerate(SA_DOMAINS)]
+    )
     cur.executemany("INSERT INTO sa_stage VALUES (?, ?, ?)", [list(s) for s in SA_STAGES])
     cur.executemany(
         "INSERT INTO recommendation VALUES (?, ?, ?, ?, ?, ?)",
-        [[i + 1, theme, text, lead, tools, i] for i, (theme, text, lead, tools) in enumerate(RECOMMENDATIONS)],
+        [
+            [i + 1, theme, text, lead, tools, i]
+            for i, (theme, text, lead, tools) in enumerate(RECOMMENDATIONS)
+        ],
     )

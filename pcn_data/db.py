@@ -60,9 +60,7 @@ class Database:
 
     def _ensure_schema(self) -> None:
         """Create the tables of a new file; refuse a file of another schema version."""
-        tables = self.query(
-            "SELECT table_name FROM information_schema.tables WHERE table_name = 'meta'"
-        )
+        tables = self.query("SELECT table_name FROM information_schema.tables WHERE table_name = 'meta'")
         if tables.empty:
             with self.transaction(bump_version=False) as cur:
                 cur.execute(_schema_sql())

@@ -36,17 +36,83 @@ LSC_PLACES = [
 
 # Invented PCN names: real place names, pseudonymous networks.
 _NAME_A = [
-    "Ashbrook", "Beacon", "Bramble", "Brookside", "Castlegate", "Cedar", "Clover", "Coppice",
-    "Dalesway", "Elmfield", "Fellside", "Foxglove", "Greenacre", "Hawthorn", "Heatherlea",
-    "Hollybank", "Kestrel", "Larkfield", "Linden", "Maplewood", "Meadowbank", "Millstream",
-    "Moorland", "Oakridge", "Orchard", "Pebble", "Primrose", "Quarry", "Riverside", "Rowan",
-    "Saltmarsh", "Sandpiper", "Skylark", "Springwell", "Stonebridge", "Sycamore", "Thistle",
-    "Wayfarer", "Westbrook", "Willow", "Windmill", "Yewtree", "Harbour", "Lantern", "Marram",
-    "Peregrine", "Rushbed", "Tidewater",
+    "Ashbrook",
+    "Beacon",
+    "Bramble",
+    "Brookside",
+    "Castlegate",
+    "Cedar",
+    "Clover",
+    "Coppice",
+    "Dalesway",
+    "Elmfield",
+    "Fellside",
+    "Foxglove",
+    "Greenacre",
+    "Hawthorn",
+    "Heatherlea",
+    "Hollybank",
+    "Kestrel",
+    "Larkfield",
+    "Linden",
+    "Maplewood",
+    "Meadowbank",
+    "Millstream",
+    "Moorland",
+    "Oakridge",
+    "Orchard",
+    "Pebble",
+    "Primrose",
+    "Quarry",
+    "Riverside",
+    "Rowan",
+    "Saltmarsh",
+    "Sandpiper",
+    "Skylark",
+    "Springwell",
+    "Stonebridge",
+    "Sycamore",
+    "Thistle",
+    "Wayfarer",
+    "Westbrook",
+    "Willow",
+    "Windmill",
+    "Yewtree",
+    "Harbour",
+    "Lantern",
+    "Marram",
+    "Peregrine",
+    "Rushbed",
+    "Tidewater",
 ]
-_NAME_B = ["Vale", "Valley", "Coast", "Moor", "Fields", "Bridge", "Hill", "Brook", "Green",
-           "Cross", "Park", "Shore", "Dale", "Heath", "Mount", "Lea", "Ridge", "Gate", "Ford",
-           "Wood", "Bay", "Edge", "Hollow", "Rise", "Meadows", "Banks"]
+_NAME_B = [
+    "Vale",
+    "Valley",
+    "Coast",
+    "Moor",
+    "Fields",
+    "Bridge",
+    "Hill",
+    "Brook",
+    "Green",
+    "Cross",
+    "Park",
+    "Shore",
+    "Dale",
+    "Heath",
+    "Mount",
+    "Lea",
+    "Ridge",
+    "Gate",
+    "Ford",
+    "Wood",
+    "Bay",
+    "Edge",
+    "Hollow",
+    "Rise",
+    "Meadows",
+    "Banks",
+]
 
 ROLE_CODES = [r for r, _ in bank.ROLES]
 
@@ -87,8 +153,14 @@ def _base_profile(year_index: int) -> Profile:
             "ctx_mgmt_support": [0.20, 0.35, 0.20, 0.20, 0.05],
             "ctx_pressure": [0.25, 0.35, 0.20, 0.15, 0.05],
         },
-        needs={"mgmt_skills": 0.55, "wider_system": 0.50, "coaching": 0.42, "time_mgmt": 0.36,
-               "technical": 0.31, "networking": 0.30},
+        needs={
+            "mgmt_skills": 0.55,
+            "wider_system": 0.50,
+            "coaching": 0.42,
+            "time_mgmt": 0.36,
+            "technical": 0.31,
+            "networking": 0.30,
+        },
         have_what_i_need=0.12,
         years=[0.25, 0.60, 0.15] if year_index == 0 else [0.20, 0.35, 0.45],
     )
@@ -185,8 +257,7 @@ COMMENTS: dict[str, list[str]] = {
         "The ICS feels invisible and remote.",
         "There's no clear structure for primary care to have a voice in the ICS.",
         "Every document from the ICS seems to focus on hospitals.",
-        "There has been poor communication and little appreciation of what good looks like "
-        "at local level.",
+        "There has been poor communication and little appreciation of what good looks like at local level.",
     ],
     "mgmt_admin": [
         "I do feel we need the system to offer tangible support to PCNs and CDs with management "
@@ -217,15 +288,54 @@ IDENTIFYING = [
     ("mgmt_admin", "Ring our manager on 01772 555 0123 if you want the detail."),
     ("collaborative", "{pcn} works well with the practice next door."),
 ]
-_SUB_WEIGHTS = {"ics_work": 3.0, "mgmt_admin": 2.0, "chair_vision": 2.0, "cd_role": 2.0,
-                "role_clarity": 1.5, "workforce": 1.5}
+_SUB_WEIGHTS = {
+    "ics_work": 3.0,
+    "mgmt_admin": 2.0,
+    "chair_vision": 2.0,
+    "cd_role": 2.0,
+    "role_clarity": 1.5,
+    "workforce": 1.5,
+}
+
+
+class _Columns:
+    """Rows gathered as numpy arrays per column, made into one DataFrame at the end
+    (building a DataFrame per small group costs more than generating the data)."""
+
+    def __init__(self, *columns: str) -> None:
+        self.parts: dict[str, list[np.ndarray]] = {c: [] for c in columns}
+
+    def add(self, **values) -> None:
+        """Append rows; scalars are repeated to the length of the array values."""
+        n = max(len(v) for v in values.values() if isinstance(v, np.ndarray | list))
+        for col, parts in self.parts.items():
+            v = values.get(col)
+            parts.append(
+                np.asarray(v, dtype=object)
+                if isinstance(v, np.ndarray | list)
+                else np.full(n, v, dtype=object)
+            )
+
+    def frame(self) -> pd.DataFrame:
+        """Return the gathered rows as a DataFrame."""
+        return pd.DataFrame(
+            {c: np.concatenate(p) if p else np.array([], dtype=object) for c, p in self.parts.items()}
+        )
 
 
 @dataclass
 class _Frames:
-    respondents: list[pd.DataFrame] = field(default_factory=list)
-    answers: list[pd.DataFrame] = field(default_factory=list)
-    codes: list[pd.DataFrame] = field(default_factory=list)
+    respondents: _Columns = field(
+        default_factory=lambda: _Columns(
+            "respondent_id", "wave_id", "pcn_code", "role_code", "years_band", "batch_id"
+        )
+    )
+    answers: _Columns = field(
+        default_factory=lambda: _Columns(
+            "respondent_id", "question_code", "option_code", "value_number", "value_text"
+        )
+    )
+    codes: _Columns = field(default_factory=lambda: _Columns("respondent_id", "question_code", "theme_code"))
 
 
 @dataclass(frozen=True)
@@ -239,10 +349,14 @@ class Wave:
 def _waves(scale: str) -> list[Wave]:
     """Return the survey waves of a scale."""
     if scale == "ics":
-        return [Wave("2021", "2021 Clinical Director survey", 2021, ("cd",)),
-                Wave("2023", "2023 follow-up survey", 2023, tuple(ROLE_CODES))]
-    return [Wave(str(y), f"{y} national PCN leadership survey", y,
-                 ("cd",) if y == 2021 else tuple(ROLE_CODES)) for y in range(2021, 2026)]
+        return [
+            Wave("2021", "2021 Clinical Director survey", 2021, ("cd",)),
+            Wave("2023", "2023 follow-up survey", 2023, tuple(ROLE_CODES)),
+        ]
+    return [
+        Wave(str(y), f"{y} national PCN leadership survey", y, ("cd",) if y == 2021 else tuple(ROLE_CODES))
+        for y in range(2021, 2026)
+    ]
 
 
 def _hierarchy(rng: np.random.Generator, scale: str):
@@ -260,8 +374,12 @@ def _hierarchy(rng: np.random.Generator, scale: str):
             for _ in range(sizes[code]):
                 rows.append((code, f"{names.pop()} PCN"))
     else:
-        ics = pd.DataFrame({"ics_code": [f"ICS{i:02d}" for i in range(1, 43)],
-                            "name": [f"Demo ICS {i:02d}" for i in range(1, 43)]})
+        ics = pd.DataFrame(
+            {
+                "ics_code": [f"ICS{i:02d}" for i in range(1, 43)],
+                "name": [f"Demo ICS {i:02d}" for i in range(1, 43)],
+            }
+        )
         place_rows, rows = [], []
         combos = [f"{a} {b}" for a in _NAME_A for b in _NAME_B]
         names = list(rng.permutation(combos))
@@ -276,35 +394,48 @@ def _hierarchy(rng: np.random.Generator, scale: str):
             rows.extend((place_code, f"{names.pop()} PCN") for _ in range(k))
         places = pd.DataFrame(place_rows, columns=["place_code", "ics_code", "name", "sort_order"])
     codes = rng.choice(np.arange(1, 99999), size=len(rows), replace=False)
-    pcns = pd.DataFrame({
-        "pcn_code": [f"U{c:05d}" for c in codes],
-        "place_code": [r[0] for r in rows],
-        "name": [r[1] for r in rows],
-        "practices": rng.integers(3, 10, len(rows)),
-        "list_size": rng.integers(28, 62, len(rows)) * 1000,
-    })
+    pcns = pd.DataFrame(
+        {
+            "pcn_code": [f"U{c:05d}" for c in codes],
+            "place_code": [r[0] for r in rows],
+            "name": [r[1] for r in rows],
+            "practices": rng.integers(3, 10, len(rows)),
+            "list_size": rng.integers(28, 62, len(rows)) * 1000,
+        }
+    )
     return ics, places, pcns
 
 
 # Response rates by role for L&SC places (the report: few responses from Pennine and West Lancashire).
 _LSC_RATES = {
     "2021": {"cd": {"CL": 0.8, "FC": 0.9, "MB": 0.9, "PL": 0.3, "WL": 0.4}},
-    "2023": {"cd": {"CL": 0.8, "FC": 0.9, "MB": 0.85, "PL": 0.5, "WL": 0.6},
-             "manager": {"CL": 0.7, "FC": 0.75, "MB": 0.7, "PL": 0.5, "WL": 0.5},
-             "clinical_lead": {"CL": 0.5, "FC": 0.55, "MB": 0.5, "PL": 0.35, "WL": 0.4}},
+    "2023": {
+        "cd": {"CL": 0.8, "FC": 0.9, "MB": 0.85, "PL": 0.5, "WL": 0.6},
+        "manager": {"CL": 0.7, "FC": 0.75, "MB": 0.7, "PL": 0.5, "WL": 0.5},
+        "clinical_lead": {"CL": 0.5, "FC": 0.55, "MB": 0.5, "PL": 0.35, "WL": 0.4},
+    },
 }
 
 
-def _invitations(rng: np.random.Generator, pcns: pd.DataFrame, waves: list[Wave]) -> pd.DataFrame:
+def _invitations(rng: np.random.Generator, pcns: pd.DataFrame, waves: list[Wave], scale: str) -> pd.DataFrame:
     """Return invitation counts per wave x PCN x role (a few PCNs have joint CDs)."""
     joint_cd = rng.random(len(pcns)) < 0.1
-    leads = rng.integers(2, 4, len(pcns))
+    # The national survey reaches every clinical lead, so it has tens of thousands of respondents.
+    leads = rng.integers(2, 4, len(pcns)) if scale == "ics" else rng.integers(4, 9, len(pcns))
     rows = []
     for wave_id, w in enumerate(waves, start=1):
         for role in w.roles:
             invited = {"cd": 1 + joint_cd, "manager": np.ones(len(pcns), int), "clinical_lead": leads}[role]
-            rows.append(pd.DataFrame({"wave_id": wave_id, "pcn_code": pcns["pcn_code"],
-                                      "role_code": role, "invited": invited.astype(int)}))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "wave_id": wave_id,
+                        "pcn_code": pcns["pcn_code"],
+                        "role_code": role,
+                        "invited": invited.astype(int),
+                    }
+                )
+            )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -315,19 +446,30 @@ def _respond(rng, inv: pd.DataFrame, rate: float) -> pd.DataFrame:
     return people.iloc[np.sort(rng.permutation(len(people))[:k])]
 
 
-def _answers_for_group(rng, frames: _Frames, resp: pd.DataFrame, profile: Profile,
-                       wave: Wave, role: str, pcn_names: dict[str, str], batch_id: int) -> None:
+def _answers_for_group(
+    rng,
+    frames: _Frames,
+    resp: pd.DataFrame,
+    profile: Profile,
+    wave: Wave,
+    role: str,
+    pcn_names: dict[str, str],
+    batch_id: int,
+) -> None:
     """Generate the answers of one wave x place x role group of respondents."""
     n = len(resp)
     if n == 0:
         return
-    ids = [rng.bytes(8).hex() for _ in range(n)]
+    id_arr = np.array([f"{x:016x}" for x in rng.integers(0, 2**63, n)])
     years = np.array([b for b, _ in bank.YEARS_BANDS])[_quota(rng, profile.years, n)]
-    frames.respondents.append(pd.DataFrame({
-        "respondent_id": ids, "wave_id": resp["wave_id"].to_numpy(), "pcn_code": resp["pcn_code"].to_numpy(),
-        "role_code": role, "years_band": years, "batch_id": batch_id,
-    }))
-    id_arr = np.array(ids)
+    frames.respondents.add(
+        respondent_id=id_arr,
+        wave_id=resp["wave_id"].to_numpy(),
+        pcn_code=resp["pcn_code"].to_numpy(),
+        role_code=role,
+        years_band=years,
+        batch_id=batch_id,
+    )
     for q in bank.QUESTIONS:
         code, _block, _theme, _w, _s, kind, scale, _hib, asked_of = q
         if asked_of and asked_of != role:
@@ -337,9 +479,7 @@ def _answers_for_group(rng, frames: _Frames, resp: pd.DataFrame, profile: Profil
             picks = np.array(options)[_quota(rng, profile.shares[code], n)]
             # A few people skip a question; never the role items the report's story rests on.
             keep = np.ones(n, bool) if _block == "role" else ~_chosen(rng, 0.03, n)
-            frames.answers.append(pd.DataFrame({
-                "respondent_id": id_arr[keep], "question_code": code, "option_code": picks[keep],
-            }))
+            frames.answers.add(respondent_id=id_arr[keep], question_code=code, option_code=picks[keep])
         elif kind == "multi":
             satisfied = _chosen(rng, profile.have_what_i_need, n)
             others = np.flatnonzero(~satisfied)
@@ -352,13 +492,16 @@ def _answers_for_group(rng, frames: _Frames, resp: pd.DataFrame, profile: Profil
             chosen["mgmt_skills"] = np.concatenate([chosen["mgmt_skills"], lonely])
             chosen["have_what_i_need"] = np.flatnonzero(satisfied)
             for need, idx in chosen.items():
-                frames.answers.append(pd.DataFrame({
-                    "respondent_id": id_arr[np.sort(idx)], "question_code": code, "option_code": need,
-                }))
+                if len(idx):
+                    frames.answers.add(
+                        respondent_id=id_arr[np.sort(idx)], question_code=code, option_code=need
+                    )
     _comments(rng, frames, id_arr, resp["pcn_code"].to_numpy(), pcn_names)
 
 
-def _comments(rng, frames: _Frames, ids: np.ndarray, pcn_codes: np.ndarray, pcn_names: dict[str, str]) -> None:
+def _comments(
+    rng, frames: _Frames, ids: np.ndarray, pcn_codes: np.ndarray, pcn_names: dict[str, str]
+) -> None:
     """Generate free-text answers and their theme codes for a group."""
     subs = list(COMMENTS)
     weights = np.array([_SUB_WEIGHTS.get(s, 1.0) for s in subs])
@@ -375,8 +518,9 @@ def _comments(rng, frames: _Frames, ids: np.ndarray, pcn_codes: np.ndarray, pcn_
             texts.append((ids[i], question, text))
             codes.append((ids[i], question, sub))
     if texts:
-        frames.answers.append(pd.DataFrame(texts, columns=["respondent_id", "question_code", "value_text"]))
-        frames.codes.append(pd.DataFrame(codes, columns=["respondent_id", "question_code", "theme_code"]))
+        rid, qc, text = (list(c) for c in zip(*texts, strict=True))
+        frames.answers.add(respondent_id=rid, question_code=qc, value_text=text)
+        frames.codes.add(respondent_id=rid, question_code=qc, theme_code=[c[2] for c in codes])
 
 
 def _engagement(rng, places: pd.DataFrame, pcns: pd.DataFrame, waves: list[Wave], scale: str):
@@ -389,26 +533,66 @@ def _engagement(rng, places: pd.DataFrame, pcns: pd.DataFrame, waves: list[Wave]
         for place_code, place_name in zip(places["place_code"], places["name"], strict=True):
             members = by_place.get(place_code, [])
             reach = 0.45 if place_code in quiet else 0.8
-            events.append((place_code, "survey_window", f"{w.name}: {place_name}", start,
-                           start + timedelta(days=41), None, wave_id, []))
+            events.append(
+                (
+                    place_code,
+                    "survey_window",
+                    f"{w.name}: {place_name}",
+                    start,
+                    start + timedelta(days=41),
+                    None,
+                    wave_id,
+                    [],
+                )
+            )
             n_workshops = (1 if place_code in quiet else 2) if scale == "ics" else int(rng.integers(1, 3))
             for j in range(n_workshops):
                 attending = [c for c in members if rng.random() < reach]
-                events.append((place_code, "workshop", f"{place_name} CD workshop {j + 1}",
-                               start - timedelta(days=int(rng.integers(20, 120))),
-                               None, int(len(attending) * rng.uniform(1.2, 2.0)) + 2, None, attending))
+                events.append(
+                    (
+                        place_code,
+                        "workshop",
+                        f"{place_name} CD workshop {j + 1}",
+                        start - timedelta(days=int(rng.integers(20, 120))),
+                        None,
+                        int(len(attending) * rng.uniform(1.2, 2.0)) + 2,
+                        None,
+                        attending,
+                    )
+                )
             if w.year == 2021 or rng.random() < 0.5:
                 attending = [c for c in members if rng.random() < reach]
-                events.append((place_code, "roundtable", f"{place_name} system roundtable",
-                               start + timedelta(days=int(rng.integers(50, 120))), None,
-                               len(attending) + int(rng.integers(3, 8)), None, attending))
+                events.append(
+                    (
+                        place_code,
+                        "roundtable",
+                        f"{place_name} system roundtable",
+                        start + timedelta(days=int(rng.integers(50, 120))),
+                        None,
+                        len(attending) + int(rng.integers(3, 8)),
+                        None,
+                        attending,
+                    )
+                )
             if w.year == 2021:
                 for c in members:
                     if rng.random() < reach:
-                        events.append((place_code, "one_to_one", "One-to-one conversation",
-                                       start - timedelta(days=int(rng.integers(0, 90))), None, 1, None, [c]))
-    ev = pd.DataFrame(events, columns=["place_code", "kind", "title", "starts_on", "ends_on",
-                                       "attendees", "wave_id", "pcns"])
+                        events.append(
+                            (
+                                place_code,
+                                "one_to_one",
+                                "One-to-one conversation",
+                                start - timedelta(days=int(rng.integers(0, 90))),
+                                None,
+                                1,
+                                None,
+                                [c],
+                            )
+                        )
+    ev = pd.DataFrame(
+        events,
+        columns=["place_code", "kind", "title", "starts_on", "ends_on", "attendees", "wave_id", "pcns"],
+    )
     ev.insert(0, "event_id", np.arange(1, len(ev) + 1))
     link = ev[["event_id", "pcns"]].explode("pcns").dropna().rename(columns={"pcns": "pcn_code"})
     return ev.drop(columns="pcns"), link
@@ -426,13 +610,17 @@ def _self_assessment(rng, pcns: pd.DataFrame, waves: list[Wave]) -> pd.DataFrame
         if k:
             move = rng.choice([-1, 0, 1, 2], size=n, p=[0.05, 0.4, 0.45, 0.1])
             level = np.clip(level + move, 0, 3)
-        rows.append(pd.DataFrame({
-            "pcn_code": np.repeat(pcns["pcn_code"].to_numpy(), len(domains)),
-            "domain_code": np.tile(domains, len(pcns)),
-            "wave_id": wave_id,
-            "stage_code": np.array(stages)[level],
-            "assessed_on": date(w.year, 3, 31),
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "pcn_code": np.repeat(pcns["pcn_code"].to_numpy(), len(domains)),
+                    "domain_code": np.tile(domains, len(pcns)),
+                    "wave_id": wave_id,
+                    "stage_code": np.array(stages)[level],
+                    "assessed_on": date(w.year, 3, 31),
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -450,10 +638,14 @@ def _recommendation_status(rng, places: pd.DataFrame, year: int):
             if status != "Not started":
                 history.append((rec_id, place_code, "status", "Not started", status, "demo", when))
     return (
-        pd.DataFrame(status_rows, columns=["rec_id", "place_code", "status", "owner", "due_on",
-                                           "note", "updated_by", "updated_at"]),
-        pd.DataFrame(history, columns=["rec_id", "place_code", "field", "old_value", "new_value",
-                                       "changed_by", "changed_at"]),
+        pd.DataFrame(
+            status_rows,
+            columns=["rec_id", "place_code", "status", "owner", "due_on", "note", "updated_by", "updated_at"],
+        ),
+        pd.DataFrame(
+            history,
+            columns=["rec_id", "place_code", "field", "old_value", "new_value", "changed_by", "changed_at"],
+        ),
     )
 
 
@@ -470,8 +662,9 @@ def _advance(cur, sequence: str, n: int) -> None:
     cur.execute("SELECT count(nextval(?)) FROM range(?)", [sequence, n]).fetchall()
 
 
-def generate(db: Database, *, seed: int = DEFAULT_SEED, scale: str = "ics",
-             progress: Progress | None = None) -> dict[str, int]:
+def generate(
+    db: Database, *, seed: int = DEFAULT_SEED, scale: str = "ics", progress: Progress | None = None
+) -> dict[str, int]:
     """Fill an empty database with demo data; return row counts of the main tables."""
     if scale not in SCALES:
         raise PcnDataError(f"Unknown scale {scale!r}: choose one of {', '.join(SCALES)}.")
@@ -482,7 +675,7 @@ def generate(db: Database, *, seed: int = DEFAULT_SEED, scale: str = "ics",
     say(0.05, "Building places and PCNs")
     ics, places, pcns = _hierarchy(rng, scale)
     waves = _waves(scale)
-    invitations = _invitations(rng, pcns, waves)
+    invitations = _invitations(rng, pcns, waves, scale)
     place_of = dict(zip(pcns["pcn_code"], pcns["place_code"], strict=True))
     invitations["place_code"] = invitations["pcn_code"].map(place_of)
     pcn_names = dict(zip(pcns["pcn_code"], pcns["name"], strict=True))
@@ -498,7 +691,9 @@ def generate(db: Database, *, seed: int = DEFAULT_SEED, scale: str = "ics",
             rate = _LSC_RATES[wave.code][role][place_code]
             profile = _place_profile(place_code, year_index)
         else:
-            rate = float(np.clip(rng.normal({"cd": 0.7, "manager": 0.6, "clinical_lead": 0.45}[role], 0.12), 0.1, 1))
+            rate = float(
+                np.clip(rng.normal({"cd": 0.7, "manager": 0.6, "clinical_lead": 0.45}[role], 0.12), 0.1, 1)
+            )
             base = place_profiles.setdefault(place_code, _jitter(rng, _base_profile(0)))
             profile = _jitter(rng, base) if year_index else base
         resp = _respond(rng, inv, rate)
@@ -509,18 +704,26 @@ def generate(db: Database, *, seed: int = DEFAULT_SEED, scale: str = "ics",
     events, event_pcn = _engagement(rng, places, pcns, waves, scale)
     sa = _self_assessment(rng, pcns, waves)
     rec_status, rec_history = _recommendation_status(rng, places, waves[0].year)
-    respondents = pd.concat(frames.respondents, ignore_index=True)
-    answers = pd.concat(frames.answers, ignore_index=True).reindex(
-        columns=["respondent_id", "question_code", "option_code", "value_number", "value_text"])
+    respondents = frames.respondents.frame()
+    answers = frames.answers.frame()
     answers["value_number"] = answers["value_number"].astype("float64")
-    codes = pd.concat(frames.codes, ignore_index=True).drop_duplicates()
+    codes = frames.codes.frame().drop_duplicates()
     codes["coded_by"] = "demo"
-    wave_rows = pd.DataFrame([
-        {"wave_id": i, "wave_code": w.code, "name": w.name, "kind": "survey",
-         "ics_code": ics["ics_code"].iloc[0] if scale == "ics" else "ICS01",
-         "opened_on": date(w.year, 5, 1), "closed_on": date(w.year, 6, 11), "status": "closed"}
-        for i, w in enumerate(waves, start=1)
-    ])
+    wave_rows = pd.DataFrame(
+        [
+            {
+                "wave_id": i,
+                "wave_code": w.code,
+                "name": w.name,
+                "kind": "survey",
+                "ics_code": ics["ics_code"].iloc[0] if scale == "ics" else "ICS01",
+                "opened_on": date(w.year, 5, 1),
+                "closed_on": date(w.year, 6, 11),
+                "status": "closed",
+            }
+            for i, w in enumerate(waves, start=1)
+        ]
+    )
     say(0.85, "Writing the database file")
     with db.transaction() as cur:
         bank.install(cur)
@@ -548,16 +751,33 @@ def generate(db: Database, *, seed: int = DEFAULT_SEED, scale: str = "ics",
         _insert(cur, "self_assessment", sa)
         _insert(cur, "recommendation_status", rec_status)
         _insert(cur, "recommendation_history", rec_history)
-        cur.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
-            ["dataset", "demo"], ["demo_seed", str(seed)], ["demo_scale", scale],
-        ])
+        cur.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            [
+                ["dataset", "demo"],
+                ["demo_seed", str(seed)],
+                ["demo_scale", scale],
+            ],
+        )
     say(1.0, "Done")
-    return {"places": len(places), "pcns": len(pcns), "waves": len(waves),
-            "respondents": len(respondents), "answers": len(answers), "events": len(events)}
+    return {
+        "places": len(places),
+        "pcns": len(pcns),
+        "waves": len(waves),
+        "respondents": len(respondents),
+        "answers": len(answers),
+        "events": len(events),
+    }
 
 
-def build_demo_file(path: str | Path, *, seed: int = DEFAULT_SEED, scale: str = "ics",
-                    force: bool = False, progress: Progress | None = None) -> dict[str, int]:
+def build_demo_file(
+    path: str | Path,
+    *,
+    seed: int = DEFAULT_SEED,
+    scale: str = "ics",
+    force: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, int]:
     """Build a demo database at path, atomically: a half-built file never takes its place."""
     path = Path(path)
     if path.exists() and not force:

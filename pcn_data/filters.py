@@ -24,20 +24,27 @@ class Filters:
     def describe(self, names: dict[str, str] | None = None) -> str:
         """Return the filters in force in words, for chart captions."""
         names = names or {}
-        parts = [f"wave {self.wave}" if self.wave else "all waves"]
+        parts = [names.get(self.wave, f"wave {self.wave}") if self.wave else "All waves"]
         if self.places:
             parts.append(", ".join(names.get(p, p) for p in self.places))
         elif self.ics:
             parts.append(names.get(self.ics, self.ics))
+        else:
+            parts.append("All places")
         if self.pcns:
             parts.append(", ".join(names.get(p, p) for p in self.pcns))
         parts.append(", ".join(names.get(r, r) for r in self.roles) if self.roles else "all roles")
-        return "; ".join(parts)
+        return " · ".join(parts)
 
 
 # The columns each dimension filters on, in the standard respondent join below.
-RESPONDENT_COLUMNS = {"wave": "w.wave_code", "ics": "pl.ics_code", "places": "pl.place_code",
-                      "pcns": "pc.pcn_code", "roles": "r.role_code"}
+RESPONDENT_COLUMNS = {
+    "wave": "w.wave_code",
+    "ics": "pl.ics_code",
+    "places": "pl.place_code",
+    "pcns": "pc.pcn_code",
+    "roles": "r.role_code",
+}
 
 # respondent r with its wave, PCN, place and role: the FROM clause of every survey query.
 RESPONDENT_FROM = """

@@ -55,8 +55,9 @@ def _float(x) -> float | None:
     return None if x is None or pd.isna(x) else float(x)
 
 
-def _share(db: Database, f: Filters, key: str, title: str, code: str, options: set[str],
-           measure: str, page: str) -> Finding:
+def _share(
+    db: Database, f: Filters, key: str, title: str, code: str, options: set[str], measure: str, page: str
+) -> Finding:
     """Return the finding 'share choosing any of options' for one question."""
     q = get_question(db, code)
     counts = selection_counts(db, code, f)
@@ -70,8 +71,18 @@ def _share(db: Database, f: Filters, key: str, title: str, code: str, options: s
     count = float(picked["count"].sum())
     base = float(picked["base"].iloc[0])
     lo, hi = wilson(count, base)
-    return Finding(key, title, q["wording"], measure, count / base if base else None,
-                   _float(lo), _float(hi), int(base), False, page)
+    return Finding(
+        key,
+        title,
+        q["wording"],
+        measure,
+        count / base if base else None,
+        _float(lo),
+        _float(hi),
+        int(base),
+        False,
+        page,
+    )
 
 
 def _top_need(db: Database, f: Filters) -> Finding:
@@ -81,15 +92,36 @@ def _top_need(db: Database, f: Filters) -> Finding:
     title = "Top development need"
     counts = selection_counts(db, code, f)
     if counts.empty or bool(counts["suppressed"].any()):
-        return Finding("top_need", title, q["wording"], "of respondents", None, None, None, None,
-                       True, "development_needs")
+        return Finding(
+            "top_need",
+            title,
+            q["wording"],
+            "of respondents",
+            None,
+            None,
+            None,
+            None,
+            True,
+            "development_needs",
+        )
     shares = add_shares(counts)
     needs = shares[~shares["is_exclusive"].astype(bool)].sort_values(
-        ["share", "sort_order"], ascending=[False, True])
+        ["share", "sort_order"], ascending=[False, True]
+    )
     top = needs.iloc[0]
-    return Finding("top_need", title, q["wording"], "of respondents chose it", _float(top["share"]),
-                   _float(top["low"]), _float(top["high"]), int(top["base"]), False,
-                   "development_needs", detail=str(top["label"]))
+    return Finding(
+        "top_need",
+        title,
+        q["wording"],
+        "of respondents chose it",
+        _float(top["share"]),
+        _float(top["low"]),
+        _float(top["high"]),
+        int(top["base"]),
+        False,
+        "development_needs",
+        detail=str(top["label"]),
+    )
 
 
 def _net_role_clarity(db: Database, f: Filters) -> Finding:
@@ -99,12 +131,33 @@ def _net_role_clarity(db: Database, f: Filters) -> Finding:
     title = "Net role clarity"
     counts = selection_counts(db, code, f)
     if counts.empty or bool(counts["suppressed"].any()):
-        return Finding("net_role_clarity", title, q["wording"], "agree minus disagree", None, None,
-                       None, None, True, "role_clarity", is_net=True)
+        return Finding(
+            "net_role_clarity",
+            title,
+            q["wording"],
+            "agree minus disagree",
+            None,
+            None,
+            None,
+            None,
+            True,
+            "role_clarity",
+            is_net=True,
+        )
     row = net_scores(counts).iloc[0]
-    return Finding("net_role_clarity", title, q["wording"], "agree minus disagree, percentage points",
-                   _float(row["net"]), _float(row["low"]), _float(row["high"]), int(row["base"]),
-                   False, "role_clarity", is_net=True)
+    return Finding(
+        "net_role_clarity",
+        title,
+        q["wording"],
+        "agree minus disagree, percentage points",
+        _float(row["net"]),
+        _float(row["low"]),
+        _float(row["high"]),
+        int(row["base"]),
+        False,
+        "role_clarity",
+        is_net=True,
+    )
 
 
 def headline_findings(db: Database, f: Filters) -> list[Finding]:
@@ -112,10 +165,26 @@ def headline_findings(db: Database, f: Filters) -> list[Finding]:
     if f.wave is None:
         raise ValueError("Headline findings are for one wave: set Filters.wave")
     return [
-        _share(db, f, "ics_poor", "ICS relationship rated poor", "rel_ics", {"poor"},
-               "rated it Poor (of those who gave a rating)", "relationships"),
-        _share(db, f, "vision_unclear", "Unclear about the PCN's shared vision", "vision_pcn",
-               {"somewhat_unclear", "very_unclear"}, "somewhat or very unclear", "role_clarity"),
+        _share(
+            db,
+            f,
+            "ics_poor",
+            "ICS relationship rated poor",
+            "rel_ics",
+            {"poor"},
+            "rated it Poor (of those who gave a rating)",
+            "relationships",
+        ),
+        _share(
+            db,
+            f,
+            "vision_unclear",
+            "Unclear about the PCN's shared vision",
+            "vision_pcn",
+            {"somewhat_unclear", "very_unclear"},
+            "somewhat or very unclear",
+            "role_clarity",
+        ),
         _top_need(db, f),
         _net_role_clarity(db, f),
     ]

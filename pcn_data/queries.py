@@ -32,7 +32,7 @@ def list_places(db: Database, ics: str | None = None) -> pd.DataFrame:
     """Return the places (of one ICS, or all): place_code, name, ics_code, pcns."""
     return db.query(
         """
-        SELECT pl.place_code, pl.name, pl.ics_code, count(pc.pcn_code) AS pcns
+        SELECT pl.place_code, pl.name, pl.ics_code, pl.sort_order, count(pc.pcn_code) AS pcns
         FROM place pl LEFT JOIN pcn pc ON pc.place_code = pl.place_code
         WHERE ? IS NULL OR pl.ics_code = ?
         GROUP BY ALL ORDER BY pl.ics_code, pl.sort_order, pl.name
@@ -219,8 +219,12 @@ def selection_counts(db: Database, question_code: str, f: Filters) -> pd.DataFra
             """,
             [question_code, *params, question_code],
         )
-        result = suppress(raw, group_cols=["wave_code", "parent", "grp"], partition_by=["wave_code"],
-                          also=raw["wave_code"].isin(blocked))
+        result = suppress(
+            raw,
+            group_cols=["wave_code", "parent", "grp"],
+            partition_by=["wave_code"],
+            also=raw["wave_code"].isin(blocked),
+        )
         for table in checks[1:]:
             # Waves where a chosen group has no respondents at all stay absent.
             result = result[result["wave_code"].isin(set(table["wave_code"]))]
@@ -237,8 +241,7 @@ def add_shares(counts: pd.DataFrame) -> pd.DataFrame:
     has_polarity = out.groupby(["wave_code", "grp"])["polarity"].transform(lambda s: s.notna().any())
     substantive = ~has_polarity | out["polarity"].notna()
     sub_n = (
-        out.assign(_c=out["count"].where(substantive, 0))
-        .groupby(["wave_code", "grp"])["_c"].transform("sum")
+        out.assign(_c=out["count"].where(substantive, 0)).groupby(["wave_code", "grp"])["_c"].transform("sum")
     )
     out["base"] = sub_n.where(substantive, out["n"]).where(~out["suppressed"])
     is_multi = out["is_exclusive"].groupby([out["wave_code"], out["grp"]]).transform("any")
@@ -256,12 +259,20 @@ def net_scores(counts: pd.DataFrame) -> pd.DataFrame:
         neg=counts["count"].where(counts["polarity"] == "negative", 0),
         sub=counts["count"].where(counts["polarity"].notna(), 0),
     )
-    g = df.groupby(["wave_code", "parent", "grp", "grp_label"], dropna=False, sort=False).agg(
-        n=("n", "first"), base=("sub", "sum"), positive=("pos", "sum"), negative=("neg", "sum"),
-        suppressed=("suppressed", "first"),
-    ).reset_index()
+    g = (
+        df.groupby(["wave_code", "parent", "grp", "grp_label"], dropna=False, sort=False)
+        .agg(
+            n=("n", "first"),
+            base=("sub", "sum"),
+            positive=("pos", "sum"),
+            negative=("neg", "sum"),
+            suppressed=("suppressed", "first"),
+        )
+        .reset_index()
+    )
     g.loc[g["suppressed"], ["base", "positive", "negative"]] = pd.NA
-    net, lo, hi = net_agreement(g["positive"].astype(float), g["negative"].astype(float),
-                                g["base"].astype(float))
+    net, lo, hi = net_agreement(
+        g["positive"].astype(float), g["negative"].astype(float), g["base"].astype(float)
+    )
     g["net"], g["low"], g["high"] = net, lo, hi
     return g

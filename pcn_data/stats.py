@@ -42,12 +42,8 @@ def net_agreement(positive, negative, n, z: float = Z95):
         l2, u2 = wilson(neg, n, z)
         rho = -np.sqrt(np.where((p1 < 1) & (p2 < 1), p1 * p2 / ((1 - p1) * (1 - p2)), 0.0))
         net = p1 - p2
-        lo = net - np.sqrt(
-            np.maximum((p1 - l1) ** 2 + (u2 - p2) ** 2 - 2 * rho * (p1 - l1) * (u2 - p2), 0)
-        )
-        hi = net + np.sqrt(
-            np.maximum((u1 - p1) ** 2 + (p2 - l2) ** 2 - 2 * rho * (u1 - p1) * (p2 - l2), 0)
-        )
+        lo = net - np.sqrt(np.maximum((p1 - l1) ** 2 + (u2 - p2) ** 2 - 2 * rho * (p1 - l1) * (u2 - p2), 0))
+        hi = net + np.sqrt(np.maximum((u1 - p1) ** 2 + (p2 - l2) ** 2 - 2 * rho * (u1 - p1) * (p2 - l2), 0))
     valid = n > 0
     return (
         np.where(valid, net, np.nan),

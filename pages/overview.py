@@ -1,0 +1,66 @@
+"""Overview: who responded, and the headline findings for the filters in force."""
+
+from pathlib import Path
+
+import streamlit as st
+
+import ui
+from pcn_data import charts
+from pcn_data.config import min_group_size
+
+PAGES_DIR = Path(__file__).parent
+
+f = ui.filters()
+st.title("PCN Futures: overview")
+st.markdown(f"#### {ui.describe(f)}")
+
+st.subheader("Headline findings")
+for col, finding in zip(st.columns(4), ui.query("headline_findings", f), strict=True):
+    with col, st.container(border=True, height="stretch"):
+        st.metric(finding.title, finding.formatted(), help=f"Question: “{finding.question}”")
+        if finding.suppressed:
+            st.markdown(
+                f"**Not shown**: fewer than {min_group_size()} respondents in this group, "
+                "or hidden to protect a smaller group."
+            )
+        else:
+            if finding.detail:
+                st.markdown(f"**{finding.detail}**")
+            st.markdown(f"{finding.measure}  \nn = {finding.n} · {finding.interval()}")
+        st.caption(f"“{finding.question}”")
+        page = PAGES_DIR / f"{finding.page}.py"
+        if page.exists():
+            st.page_link(str(page), label="See the evidence", icon=":material/arrow_forward:")
+
+st.subheader("Who responded")
+resp = ui.query("respondents_by_place", f.without("wave"))
+if resp.empty:
+    st.info("No survey waves in this database yet.")
+else:
+    if resp["place_code"].nunique() <= 12:
+        st.plotly_chart(
+            charts.respondents_by_place(resp), key="overview_respondents", config={"displaylogo": False}
+        )
+    else:
+        st.info("Choose an ICS in the sidebar to chart its places; the table below lists them all.")
+    table = resp.assign(
+        cd_response_rate=(resp["cd_response_rate"] * 100).round(0),
+    )[["wave_name", "place", "respondents", "cd_respondents", "cds_invited", "cd_response_rate"]]
+    with st.expander("Respondents and response rates by place and wave", expanded=False):
+        st.dataframe(
+            table,
+            hide_index=True,
+            key="overview_respondents_table",
+            column_config={
+                "wave_name": "Wave",
+                "place": "Place",
+                "respondents": st.column_config.NumberColumn("Respondents (roles chosen)"),
+                "cd_respondents": st.column_config.NumberColumn("Clinical Directors responded"),
+                "cds_invited": st.column_config.NumberColumn("Clinical Directors invited"),
+                "cd_response_rate": st.column_config.NumberColumn("CD response rate", format="%d%%"),
+            },
+        )
+    st.caption(
+        "Response rate: Clinical Directors who responded / Clinical Directors invited. "
+        "Counts of who responded are not suppressed: they show engagement, not answers."
+    )

@@ -1,0 +1,7 @@
+"""`python -m pcn_data`."""
+
+import sys
+
+from pcn_data.cli import main
+
+sys.exit(main())

@@ -1,0 +1,137 @@
+"""Command line: `python -m pcn_data demo|summary ...`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from pcn_data import demo
+from pcn_data.config import db_path, min_group_size
+from pcn_data.db import Database
+from pcn_data.errors import PcnDataError
+from pcn_data.filters import Filters
+from pcn_data.findings import headline_findings
+from pcn_data.queries import count_rows, list_waves, respondents_by_place
+
+
+def _progress(fraction: float, message: str) -> None:
+    """Print build progress on stderr."""
+    print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build a demo database file."""
+    start = time.perf_counter()
+    counts = demo.build_demo_file(
+        args.db,
+        seed=args.seed,
+        scale=args.scale,
+        force=args.force,
+        progress=None if args.quiet else _progress,
+    )
+    seconds = time.perf_counter() - start
+    print(
+        json.dumps(
+            {
+                "db": str(args.db),
+                "scale": args.scale,
+                "seed": args.seed,
+                "seconds": round(seconds, 2),
+                **counts,
+            },
+            indent=2,
+        )
+    )
+    return 0
+
+
+def summary(db: Database) -> dict:
+    """Return the headline figures of a database as a JSON-ready dict."""
+    counts = count_rows(db)
+    waves = list_waves(db)
+    by_place = respondents_by_place(db, Filters())
+    respondents = {}
+    findings = {}
+    for code in waves["wave_code"]:
+        rows = by_place[by_place["wave_code"] == code]
+        respondents[code] = {
+            "total": int(rows["respondents"].sum()),
+            "clinical_directors": int(rows["cd_respondents"].sum()),
+            "cds_invited": int(rows["cds_invited"].sum()),
+            "by_place": {p: int(n) for p, n in zip(rows["place"], rows["respondents"], strict=True)},
+        }
+        findings[code] = [
+            {**f.as_dict(), "formatted": f.formatted(), "interval_text": f.interval()}
+            for f in headline_findings(db, Filters(wave=code))
+        ]
+    return {
+        "db": str(db.path),
+        "dataset": db.meta().get("dataset"),
+        "suppression_threshold": min_group_size(),
+        "ics": counts["ics"],
+        "places": counts["places"],
+        "pcns": counts["pcns"],
+        "waves": list(waves["wave_code"]),
+        "respondents": respondents,
+        "findings": findings,
+    }
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """Print the headline figures as JSON."""
+    if not Path(args.db).exists():
+        raise PcnDataError(
+            f"There is no database file at {args.db}: build one with "
+            f"`python -m pcn_data demo --db {args.db}`."
+        )
+    db = Database(args.db, read_only=True)
+    try:
+        print(json.dumps(summary(db), indent=2, default=str))
+    finally:
+        db.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the command line."""
+    parser = argparse.ArgumentParser(prog="python -m pcn_data", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "demo",
+        help="build a demo database file",
+        description="Build a seeded, deterministic demo database file.",
+    )
+    p.add_argument("--db", type=Path, default=db_path(), help="file to create (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="random seed (default: %(default)s)")
+    p.add_argument(
+        "--scale",
+        choices=demo.SCALES,
+        default="ics",
+        help="ics: L&SC, 5 places and 42 PCNs; national: 42 ICSs for benchmarks",
+    )
+    p.add_argument("--force", action="store_true", help="replace the file if it exists")
+    p.add_argument("--quiet", action="store_true", help="print no progress")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "summary",
+        help="print the headline figures as JSON",
+        description="Print counts and the headline findings of a database as JSON.",
+    )
+    p.add_argument("--db", type=Path, default=db_path(), help="database file (default: %(default)s)")
+    p.set_defaults(func=cmd_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 ok, 1 failed, 2 usage)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except PcnDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,154 @@
+"""Streamlit glue shared by every page: the cached database, cached queries keyed on the data
+version, the shared sidebar filters (kept in the URL), and the demo-data banner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from pcn_data import config, demo, findings, queries
+from pcn_data.db import Database, get_database
+from pcn_data.errors import PcnDataError
+from pcn_data.filters import Filters
+
+ALL = "all"
+
+# Queries a page may run through `query`; cached per database file and data version.
+CACHEABLE = {
+    "headline_findings": findings.headline_findings,
+    "respondents_by_place": queries.respondents_by_place,
+    "list_waves": queries.list_waves,
+    "list_ics": queries.list_ics,
+    "list_places": queries.list_places,
+    "list_roles": queries.list_roles,
+    "count_rows": queries.count_rows,
+}
+
+
+@st.cache_resource(show_spinner=False)
+def _open(path: str) -> Database:
+    """Return the process's one connection to the database file."""
+    return get_database(path)
+
+
+def _build_demo(path: Path) -> None:
+    """Build the demo file at path, showing progress."""
+    bar = st.progress(0.0, text="First run: building the demo database")
+    demo.build_demo_file(path, progress=lambda f, msg: bar.progress(min(f, 1.0), text=msg))
+    bar.empty()
+
+
+def database() -> Database:
+    """Return the open database, building the demo file on first run; stop the page on error."""
+    path = config.db_path()
+    try:
+        if not path.exists():
+            _build_demo(path)
+        return _open(str(path.resolve()))
+    except PcnDataError as exc:
+        st.error(str(exc))
+        st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _cached(name: str, db_path: str, data_version: int, args: tuple):
+    """Return CACHEABLE[name](db, *args); the path and version key the cache."""
+    return CACHEABLE[name](_open(db_path), *args)
+
+
+def query(name: str, *args):
+    """Return the result of a cached query on the current database."""
+    db = database()
+    return _cached(name, str(db.path), db.data_version(), args)
+
+
+def _url_select(label: str, options: dict[str, str], key: str, default: str, help: str | None = None) -> str:
+    """Return the choice of a sidebar selectbox kept in the URL as ?key=code.
+
+    The code (not the label) goes in the URL so that a shared link survives renamed places.
+    A code in the URL that is not an option is ignored, with a notice.
+    """
+    if key not in st.session_state:
+        requested = st.query_params.get(key)
+        if requested is not None and requested not in options:
+            st.toast(f"Ignored {key}={requested!r} in the link: it is not one of the choices.")
+        st.session_state[key] = requested if requested in options else default
+    elif st.session_state[key] not in options:
+        st.session_state[key] = default
+    value = st.sidebar.selectbox(label, list(options), format_func=options.get, key=key, help=help)
+    if value == ALL:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = value
+    return value
+
+
+def sidebar_filters() -> Filters:
+    """Draw the shared filters in the sidebar (kept in the URL) and return them."""
+    waves = query("list_waves")
+    if waves.empty:
+        st.sidebar.info("No survey waves yet.")
+        return Filters()
+    st.sidebar.header("Filters")
+    wave_names = dict(zip(waves["wave_code"], waves["name"], strict=True))
+    wave = _url_select("Survey wave", wave_names, "wave", default=waves["wave_code"].iloc[-1])
+
+    ics_list = query("list_ics")
+    ics = ics_list["ics_code"].iloc[0] if len(ics_list) == 1 else None
+    if len(ics_list) > 1:
+        ics_names = {ALL: "All ICSs", **dict(zip(ics_list["ics_code"], ics_list["name"], strict=True))}
+        chosen = _url_select("ICS", ics_names, "ics", default=ALL)
+        ics = None if chosen == ALL else chosen
+
+    places = query("list_places", ics)
+    place_names = {ALL: "All places", **dict(zip(places["place_code"], places["name"], strict=True))}
+    place = _url_select(
+        "Place", place_names, "place", default=ALL, help="Clinical Directors: choose your own place."
+    )
+
+    roles = query("list_roles")
+    answered = waves.loc[waves["wave_code"] == wave, "roles"].iloc[0]
+    answered = set(answered) if answered is not None else set()
+    role_names = {
+        ALL: "All roles",
+        **{c: lbl for c, lbl in zip(roles["role_code"], roles["label"], strict=True) if c in answered},
+    }
+    role = _url_select("Role", role_names, "role", default=ALL)
+    return Filters(
+        wave=wave, ics=ics, places=() if place == ALL else (place,), roles=() if role == ALL else (role,)
+    )
+
+
+def names() -> dict[str, str]:
+    """Return display names for codes of ICSs, places, roles and waves."""
+    out = {}
+    for name, code_col, label_col in (
+        ("list_ics", "ics_code", "name"),
+        ("list_places", "place_code", "name"),
+        ("list_roles", "role_code", "label"),
+        ("list_waves", "wave_code", "name"),
+    ):
+        df = query(name) if name != "list_places" else query(name, None)
+        out.update(zip(df[code_col], df[label_col], strict=True))
+    return out
+
+
+def describe(f: Filters) -> str:
+    """Return the filters in force in words."""
+    return f.describe(names())
+
+
+def banner(db: Database) -> None:
+    """Show the demo-data banner while the demo file is loaded."""
+    if db.is_demo():
+        st.warning(
+            "**Demo data.** PCN names are invented and the answers are generated to follow the "
+            "report's findings: these are not real survey results.",
+            icon=":material/science:",
+        )
+
+
+def filters() -> Filters:
+    """Return the filters drawn by the entry script for this run."""
+    return st.session_state.get("_filters", Filters())
