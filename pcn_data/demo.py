@@ -525,7 +525,7 @@ def _comments(
 
 def _engagement(rng, places: pd.DataFrame, pcns: pd.DataFrame, waves: list[Wave], scale: str):
     """Return (events, event_pcn) DataFrames: workshops, one-to-ones, roundtables, survey windows."""
-    events, links = [], []
+    events = []
     quiet = {"PL", "WL"}  # the report's thin evidence
     by_place = pcns.groupby("place_code")["pcn_code"].apply(list).to_dict()
     for wave_id, w in enumerate(waves, start=1):

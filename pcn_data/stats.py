@@ -67,8 +67,9 @@ def suppress(
     A group (rows sharing group_cols, with n_col respondents) is suppressed when it has fewer
     than k respondents. Groups sharing partition_by are siblings of one shown total (places of
     an ICS, PCNs of a place, options of a question): while the suppressed siblings together
-    hold between 1 and k-1 respondents, the total minus the shown siblings would reveal them,
-    so the next-smallest sibling is suppressed too. `also` (a boolean Series on df's rows)
+    hold between 1 and k-1 respondents, or a single non-empty sibling is the only one hidden,
+    the total minus the shown siblings would reveal them, so the next-smallest sibling is
+    suppressed too. `also` (a boolean Series on df's rows)
     suppresses the groups of its True rows for reasons decided elsewhere, before the
     complementary step. n_col and value_cols of suppressed rows become missing, so the
     placeholder looks the same whatever the true n was.
@@ -93,17 +94,22 @@ def suppress(
     groups["suppressed"] = (groups[n_col].fillna(0) < k) | groups["_also"]
     out = out.drop(columns="_also")
     if partition_by:
-        parts = groups.groupby(partition_by, dropna=False, sort=False).groups.values()
+        keys = partition_by if len(partition_by) > 1 else partition_by[0]
+        parts = groups.groupby(keys, dropna=False, sort=False).groups.values()
     else:
         parts = [groups.index]
     for idx in parts:
         sib = groups.loc[idx].sort_values([n_col, *group_cols], kind="stable")
-        hidden = int(sib.loc[sib["suppressed"], n_col].fillna(0).sum())
+        hidden_n = sib.loc[sib["suppressed"], n_col].fillna(0)
+        hidden, hidden_groups = int(hidden_n.sum()), int((hidden_n > 0).sum())
         for row, n in zip(sib.index[~sib["suppressed"]], sib.loc[~sib["suppressed"], n_col], strict=True):
-            if not 0 < hidden < k:
+            # Never leave one non-empty group as the only one hidden (it is total minus the
+            # rest), nor hidden groups that together hold fewer than k.
+            if not (0 < hidden < k or hidden_groups == 1):
                 break
             groups.loc[row, "suppressed"] = True
             hidden += int(n)
+            hidden_groups += int(n > 0)
 
     out = out.merge(groups[[*group_cols, "suppressed"]], on=group_cols, how="left", validate="m:1")
     for col in [n_col, *value_cols]:

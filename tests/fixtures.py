@@ -1,0 +1,35 @@
+"""A deliberately small database, written row by row, for suppression tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pcn_data import bank
+from pcn_data.db import Database
+
+
+def small_database(path: Path, answers: dict[str, list[str]], *, question: str = "rel_ics",
+                   wave: str = "2021", role: str = "cd") -> Database:
+    """Return a new database with one ICS; answers maps place code -> one option per respondent.
+
+    Each place has one PCN and every respondent answers `question`.
+    """
+    db = Database(path)
+    with db.transaction() as cur:
+        bank.install(cur)
+        cur.execute("INSERT INTO ics VALUES ('ICSX', 'Fixture ICS')")
+        cur.execute(
+            "INSERT INTO wave (wave_id, wave_code, name, kind, ics_code, opened_on) "
+            "VALUES (1, ?, 'Fixture wave', 'survey', 'ICSX', DATE '2021-05-01')",
+            [wave],
+        )
+        for i, (place, options) in enumerate(answers.items()):
+            cur.execute("INSERT INTO place VALUES (?, 'ICSX', ?, ?)", [place, f"Place {place}", i])
+            cur.execute("INSERT INTO pcn VALUES (?, ?, ?, 4, 40000)", [f"U{i:05d}", place, f"PCN {place}"])
+            cur.execute("INSERT INTO invitation VALUES (1, ?, ?, ?)", [f"U{i:05d}", role, len(options)])
+            for j, option in enumerate(options):
+                rid = f"{place}-{j}"
+                cur.execute("INSERT INTO respondent VALUES (?, 1, ?, ?, '1to3', 1)", [rid, f"U{i:05d}", role])
+                cur.execute("INSERT INTO answer (respondent_id, question_code, option_code) VALUES (?, ?, ?)",
+                            [rid, question, option])
+    return db
