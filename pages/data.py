@@ -16,9 +16,19 @@ c1.metric("Dataset", "Demo" if meta.get("dataset") == "demo" else "Real data")
 c2.metric("Schema version", meta.get("schema_version", SCHEMA_VERSION))
 c3.metric("Data version", meta.get("data_version", "0"), help="Changes on every write; caches follow it.")
 st.markdown(f"File: `{db.path}`")
+LABELS = {
+    "ics": "ICSs",
+    "places": "Places",
+    "pcns": "PCNs",
+    "waves": "Survey waves",
+    "respondents": "Respondents",
+    "answers": "Answers",
+    "engagement_events": "Engagement events",
+    "recommendations": "Recommendations",
+}
 counts = ui.query("count_rows")
 st.dataframe(
-    [{"Table": k.replace("_", " ").capitalize(), "Rows": v} for k, v in counts.items()],
+    [{"What": LABELS.get(k, k), "Rows": v} for k, v in counts.items()],
     hide_index=True,
     key="data_counts",
 )

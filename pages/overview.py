@@ -38,8 +38,18 @@ if resp.empty:
     st.info("No survey waves in this database yet.")
 else:
     if resp["place_code"].nunique() <= 12:
-        st.plotly_chart(
-            charts.respondents_by_place(resp), key="overview_respondents", config={"displaylogo": False}
+        left, right = st.columns(2)
+        left.plotly_chart(
+            charts.respondents_by_place(resp),
+            key="overview_respondents",
+            theme=None,
+            config={"displaylogo": False},
+        )
+        right.plotly_chart(
+            charts.response_rate_by_place(resp),
+            key="overview_response_rate",
+            theme=None,
+            config={"displaylogo": False},
         )
     else:
         st.info("Choose an ICS in the sidebar to chart its places; the table below lists them all.")

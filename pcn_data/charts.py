@@ -24,11 +24,12 @@ def base_layout(fig: go.Figure, title: str, *, height: int = 480) -> go.Figure:
         paper_bgcolor="white",
         plot_bgcolor="white",
         height=height,
-        margin={"l": 10, "r": 10, "t": 90, "b": 10},
+        margin={"l": 20, "r": 20, "t": 110, "b": 20},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": None},
         hoverlabel={"font": {"size": FONT_SIZE}},
     )
-    fig.update_yaxes(gridcolor="#D8DDE0", zerolinecolor="#AEB7BD")
+    fig.update_yaxes(gridcolor="#D8DDE0", zerolinecolor="#AEB7BD", automargin=True)
+    fig.update_xaxes(automargin=True)
     return fig
 
 
@@ -56,6 +57,34 @@ def respondents_by_place(df: pd.DataFrame, title: str = "Respondents by place an
             ),
         )
     fig.update_layout(barmode="group", bargap=0.25)
-    fig.update_yaxes(title="Respondents", rangemode="tozero")
+    top = float(df["respondents"].max()) if len(df) else 0.0
+    fig.update_yaxes(title="Respondents", range=[0, max(top, 1) * 1.18])  # room for the labels
+    fig.update_xaxes(title=None)
+    return base_layout(fig, title)
+
+
+def response_rate_by_place(df: pd.DataFrame, title: str = "Clinical Director response rate") -> go.Figure:
+    """Return grouped bars of the CD response rate (responded / invited) per place and wave.
+
+    df: as for respondents_by_place. Places with nobody invited have no bar.
+    """
+    fig = go.Figure()
+    for i, (wave, rows) in enumerate(df.groupby("wave_name", sort=False)):
+        rate = rows["cd_response_rate"]
+        fig.add_bar(
+            name=wave,
+            x=rows["place"],
+            y=rate,
+            text=rate.map(lambda r: "" if pd.isna(r) else f"{r:.0%}"),
+            textposition="outside",
+            marker_color=CATEGORICAL[i % len(CATEGORICAL)],
+            customdata=list(zip(rows["cd_respondents"], rows["cds_invited"], strict=True)),
+            hovertemplate=(
+                "<b>%{x}</b><br>%{fullData.name}<br>%{customdata[0]} of %{customdata[1]} "
+                "Clinical Directors responded (%{y:.0%})<extra></extra>"
+            ),
+        )
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_yaxes(title="Responded / invited", tickformat=".0%", range=[0, 1.15])
     fig.update_xaxes(title=None)
     return base_layout(fig, title)

@@ -111,7 +111,8 @@ def browser_page(width: int = 1920, height: int = 1080):
 
 def wait_for_app(page, timeout_ms: int = 30000) -> None:
     """Wait until the Streamlit script has finished running and the page is still."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    # Every page has a title: until it is drawn the script has not run.
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_ms)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
     )

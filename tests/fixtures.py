@@ -8,8 +8,14 @@ from pcn_data import bank
 from pcn_data.db import Database
 
 
-def small_database(path: Path, answers: dict[str, list[str]], *, question: str = "rel_ics",
-                   wave: str = "2021", role: str = "cd") -> Database:
+def small_database(
+    path: Path,
+    answers: dict[str, list[str]],
+    *,
+    question: str = "rel_ics",
+    wave: str = "2021",
+    role: str = "cd",
+) -> Database:
     """Return a new database with one ICS; answers maps place code -> one option per respondent.
 
     Each place has one PCN and every respondent answers `question`.
@@ -30,6 +36,8 @@ def small_database(path: Path, answers: dict[str, list[str]], *, question: str =
             for j, option in enumerate(options):
                 rid = f"{place}-{j}"
                 cur.execute("INSERT INTO respondent VALUES (?, 1, ?, ?, '1to3', 1)", [rid, f"U{i:05d}", role])
-                cur.execute("INSERT INTO answer (respondent_id, question_code, option_code) VALUES (?, ?, ?)",
-                            [rid, question, option])
+                cur.execute(
+                    "INSERT INTO answer (respondent_id, question_code, option_code) VALUES (?, ?, ?)",
+                    [rid, question, option],
+                )
     return db

@@ -13,20 +13,31 @@ def share(db, sql, params=()):
 
 def option_share(db, question, options, wave, place=None, substantive_only=True):
     """Share of answers to a question that are in options (independent of pcn_data.queries)."""
-    return share(db, f"""
+    return share(
+        db,
+        f"""
         SELECT avg(CASE WHEN a.option_code IN ({", ".join("?" for _ in options)}) THEN 1.0 ELSE 0 END)
         FROM answer a JOIN respondent r USING (respondent_id) JOIN wave w USING (wave_id)
         JOIN pcn p USING (pcn_code)
         WHERE a.question_code = ? AND w.wave_code = ? AND (? IS NULL OR p.place_code = ?)
           AND (NOT ? OR a.option_code <> 'dont_know')
-    """, [*options, question, wave, place, place, substantive_only])
+    """,
+        [*options, question, wave, place, place, substantive_only],
+    )
 
 
 def test_five_real_places_and_42_pcns_pennine_largest_west_lancs_smallest(demo_db):
-    df = demo_db.query("SELECT pl.name, count(*) AS pcns FROM pcn JOIN place pl USING (place_code) "
-                       "GROUP BY ALL ORDER BY pcns DESC")
-    assert set(df["name"]) == {"Central Lancashire", "Fylde Coast", "Morecambe Bay",
-                               "Pennine Lancashire", "West Lancashire"}
+    df = demo_db.query(
+        "SELECT pl.name, count(*) AS pcns FROM pcn JOIN place pl USING (place_code) "
+        "GROUP BY ALL ORDER BY pcns DESC"
+    )
+    assert set(df["name"]) == {
+        "Central Lancashire",
+        "Fylde Coast",
+        "Morecambe Bay",
+        "Pennine Lancashire",
+        "West Lancashire",
+    }
     assert df["pcns"].sum() == 42
     assert df["name"].iloc[0] == "Pennine Lancashire"
     assert df["name"].iloc[-1] == "West Lancashire"
@@ -39,8 +50,10 @@ def test_pcn_names_are_pseudonyms_and_codes_are_unique(demo_db):
 
 
 def test_2021_is_clinical_directors_only_and_2023_adds_managers_and_clinical_leads(demo_db):
-    df = demo_db.query("SELECT w.wave_code, list(DISTINCT role_code ORDER BY role_code) AS roles "
-                       "FROM respondent JOIN wave w USING (wave_id) GROUP BY ALL ORDER BY 1")
+    df = demo_db.query(
+        "SELECT w.wave_code, list(DISTINCT role_code ORDER BY role_code) AS roles "
+        "FROM respondent JOIN wave w USING (wave_id) GROUP BY ALL ORDER BY 1"
+    )
     assert list(df["roles"].iloc[0]) == ["cd"]
     assert list(df["roles"].iloc[1]) == ["cd", "clinical_lead", "manager"]
 
@@ -72,8 +85,9 @@ def test_morecambe_bay_clear_about_own_role_not_about_others_understanding(demo_
     assert own >= 0.75
     assert others <= 0.2
     # The gap is wider in Morecambe Bay than in the ICS as a whole.
-    ics_gap = (option_share(demo_db, "role_clear_self", ["a", "sa"], wave)
-               - option_share(demo_db, "role_partners_clear", ["a", "sa"], wave))
+    ics_gap = option_share(demo_db, "role_clear_self", ["a", "sa"], wave) - option_share(
+        demo_db, "role_partners_clear", ["a", "sa"], wave
+    )
     assert own - others > ics_gap
 
 
@@ -88,10 +102,13 @@ def test_fylde_coast_interprets_the_role_differently(demo_db):
 
 @pytest.mark.parametrize("wave", ["2021", "2023"])
 def test_most_are_somewhat_unclear_about_the_shared_vision(demo_db, wave):
-    df = demo_db.query("""
+    df = demo_db.query(
+        """
         SELECT option_code, count(*) AS n FROM answer JOIN respondent USING (respondent_id)
         JOIN wave w USING (wave_id) WHERE question_code = 'vision_pcn' AND w.wave_code = ?
-        GROUP BY ALL ORDER BY n DESC""", [wave])
+        GROUP BY ALL ORDER BY n DESC""",
+        [wave],
+    )
     assert df["option_code"].iloc[0] == "somewhat_unclear"
     assert df["n"].iloc[0] > 0.4 * df["n"].sum()
 
@@ -112,12 +129,16 @@ def test_dont_know_is_recorded_as_its_own_answer(demo_db):
 
 @pytest.mark.parametrize("wave", ["2021", "2023"])
 def test_development_needs_led_by_the_six_categories_with_a_minority_needing_nothing(demo_db, wave):
-    df = demo_db.query("""
-        WITH resp AS (SELECT count(DISTINCT respondent_id) AS n FROM answer JOIN respondent USING (respondent_id)
-                      JOIN wave w USING (wave_id) WHERE question_code = 'dev_needs' AND w.wave_code = ?)
+    df = demo_db.query(
+        """
+        WITH resp AS (SELECT count(DISTINCT respondent_id) AS n
+                      FROM answer JOIN respondent USING (respondent_id) JOIN wave w USING (wave_id)
+                      WHERE question_code = 'dev_needs' AND w.wave_code = ?)
         SELECT option_code, count(*) / any_value(resp.n) AS share
         FROM answer JOIN respondent USING (respondent_id) JOIN wave w USING (wave_id), resp
-        WHERE question_code = 'dev_needs' AND w.wave_code = ? GROUP BY ALL""", [wave, wave])
+        WHERE question_code = 'dev_needs' AND w.wave_code = ? GROUP BY ALL""",
+        [wave, wave],
+    )
     shares = dict(zip(df["option_code"], df["share"], strict=True))
     nothing = shares.pop("have_what_i_need")
     assert 0 < nothing < 0.25
@@ -125,17 +146,21 @@ def test_development_needs_led_by_the_six_categories_with_a_minority_needing_not
 
 
 def test_nobody_who_has_what_they_need_also_picks_a_need(demo_db):
-    assert demo_db.scalar("""
+    assert (
+        demo_db.scalar("""
         SELECT count(*) FROM answer a JOIN answer b USING (respondent_id)
         WHERE a.question_code = 'dev_needs' AND b.question_code = 'dev_needs'
-          AND a.option_code = 'have_what_i_need' AND b.option_code <> 'have_what_i_need'""") == 0
+          AND a.option_code = 'have_what_i_need' AND b.option_code <> 'have_what_i_need'""")
+        == 0
+    )
 
 
 def test_fifteen_recommendations_with_lead_tools_and_a_status_per_place(demo_db):
     assert demo_db.scalar("SELECT count(*) FROM recommendation WHERE lead <> '' AND tools <> ''") == 15
     assert demo_db.scalar("SELECT count(*) FROM recommendation_status") == 15 * 5
     assert demo_db.scalar("SELECT text FROM recommendation WHERE rec_id = 9") == (
-        "Conduct a skills audit or Training Needs Analysis")
+        "Conduct a skills audit or Training Needs Analysis"
+    )
 
 
 def test_self_assessments_for_2021_and_2023_move_up_on_the_whole(demo_db):

@@ -45,8 +45,9 @@ def test_net_agreement_interval_is_close_to_wald_for_a_large_sample():
 
 def _groups(ns, counts=None, partition="ICS"):
     counts = counts or [n // 2 for n in ns]
-    return pd.DataFrame({"parent": partition, "grp": [f"g{i}" for i in range(len(ns))], "n": ns,
-                         "count": counts})
+    return pd.DataFrame(
+        {"parent": partition, "grp": [f"g{i}" for i in range(len(ns))], "n": ns, "count": counts}
+    )
 
 
 def test_a_group_under_k_is_blanked_with_its_n():
@@ -86,8 +87,14 @@ def test_partitions_are_protected_separately():
 
 
 def test_rows_of_one_group_are_suppressed_together():
-    df = pd.DataFrame({"grp": ["a", "a", "b", "b", "c", "c"], "option": ["x", "y"] * 3,
-                       "n": [3, 3, 9, 9, 20, 20], "count": [1, 2, 4, 5, 10, 10]})
+    df = pd.DataFrame(
+        {
+            "grp": ["a", "a", "b", "b", "c", "c"],
+            "option": ["x", "y"] * 3,
+            "n": [3, 3, 9, 9, 20, 20],
+            "count": [1, 2, 4, 5, 10, 10],
+        }
+    )
     out = suppress(df, group_cols=["grp"], k=5)
     assert list(out["suppressed"]) == [True, True, True, True, False, False]
     assert out["option"].tolist() == ["x", "y"] * 3  # labels survive, numbers do not
@@ -103,8 +110,7 @@ def test_placeholder_is_identical_whatever_the_true_n():
 
 def test_also_suppresses_groups_decided_elsewhere():
     df = _groups([9, 9, 9])
-    out = suppress(df, group_cols=["parent", "grp"], partition_by=["parent"], k=5,
-                   also=df["grp"] == "g1")
+    out = suppress(df, group_cols=["parent", "grp"], partition_by=["parent"], k=5, also=df["grp"] == "g1")
     # g1 forced; alone it would be total minus the rest, so the next smallest (g0) goes too.
     assert list(out["suppressed"]) == [True, True, False]
 

@@ -1,0 +1,105 @@
+"""The dashboard through Streamlit's AppTest: every page opens, numbers match an independent count."""
+
+import pytest
+
+from tests.conftest import ROOT
+
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+
+
+def metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def independent_poor_share(db, wave, place=None):
+    """Share rating the ICS relationship poor, excluding Don't know, by plain SQL."""
+    poor, base = db.query(
+        """
+        SELECT count(*) FILTER (WHERE a.option_code = 'poor'), count(*)
+        FROM answer a JOIN respondent r ON r.respondent_id = a.respondent_id
+        JOIN wave w ON w.wave_id = r.wave_id JOIN pcn p ON p.pcn_code = r.pcn_code
+        WHERE a.question_code = 'rel_ics' AND a.option_code <> 'dont_know' AND w.wave_code = ?
+          AND (? IS NULL OR p.place_code = ?)""",
+        [wave, place, place],
+    ).iloc[0]
+    return int(poor), int(base)
+
+
+def test_the_dashboard_lists_every_page_file():
+    text = (ROOT / "dashboard.py").read_text()
+    for page in PAGES:
+        assert f'"{page}"' in text, f"{page} is not in st.navigation"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_opens_without_an_exception(app, page):
+    app.run()
+    assert not app.exception
+    app.switch_page(page).run()
+    assert not app.exception
+    assert any("Demo data" in w.value for w in app.warning), "the demo banner is missing"
+
+
+def test_overview_headline_matches_an_independent_count(app, demo_db):
+    app.run()
+    assert not app.exception
+    poor, base = independent_poor_share(demo_db, "2023")  # the latest wave is the default
+    assert metrics(app)["ICS relationship rated poor"] == f"{100 * poor / base:.0f}%"
+    assert any(f"n = {base} ·" in m.value for m in app.markdown)
+
+
+def test_changing_the_place_changes_the_numbers(app, demo_db):
+    app.run()
+    app.selectbox(key="wave").set_value("2021").run()
+    app.selectbox(key="place").set_value("MB").run()
+    assert not app.exception
+    poor, base = independent_poor_share(demo_db, "2021", "MB")
+    assert metrics(app)["ICS relationship rated poor"] == f"{100 * poor / base:.0f}%"
+    assert any("Morecambe Bay" in m.value for m in app.markdown)
+
+
+def test_a_place_under_k_shows_placeholders_and_no_numbers(app):
+    app.run()
+    app.selectbox(key="wave").set_value("2021").run()
+    app.selectbox(key="place").set_value("WL").run()
+    assert not app.exception
+    assert set(metrics(app).values()) == {"–"}
+    notes = [m.value for m in app.markdown if "Not shown" in m.value]
+    assert len(notes) == 4
+    assert not any("n = " in m.value for m in app.markdown)
+
+
+def test_filters_come_from_the_url(app, demo_db):
+    app.query_params["wave"] = "2021"
+    app.query_params["place"] = "MB"
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="wave").value == "2021"
+    assert app.selectbox(key="place").value == "MB"
+    poor, base = independent_poor_share(demo_db, "2021", "MB")
+    assert metrics(app)["ICS relationship rated poor"] == f"{100 * poor / base:.0f}%"
+
+
+def test_a_bad_value_in_the_url_falls_back_to_the_default(app):
+    app.query_params["place"] = "NOT-A-PLACE"
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="place").value == "all"
+
+
+def test_role_choices_follow_the_wave(app):
+    app.run()
+    app.selectbox(key="wave").set_value("2021").run()
+    assert app.selectbox(key="role").options == ["All roles", "Clinical Director"]
+    app.selectbox(key="wave").set_value("2023").run()
+    assert len(app.selectbox(key="role").options) == 4
+
+
+def test_data_page_counts_match_the_file(app, demo_db):
+    app.run()
+    app.switch_page("pages/data.py").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    counts = dict(zip(table["What"], table["Rows"], strict=True))
+    assert counts["Respondents"] == demo_db.scalar("SELECT count(*) FROM respondent")
+    assert counts["PCNs"] == 42

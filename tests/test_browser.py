@@ -1,0 +1,56 @@
+"""A real browser against `streamlit run`: load the Overview, change the place, see it update."""
+
+import os
+import shutil
+
+import pytest
+
+from scripts.live_server import browser_page, chromium_path, serve, wait_for_app
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+if chromium_path() is None:
+    if os.environ.get("CI"):
+        raise RuntimeError("Chromium is required in CI: .ci/run installs Debian's chromium package")
+    pytest.skip("Chromium is not installed here (apt-get install chromium)", allow_module_level=True)
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def choose(page, label, option):
+    """Pick option in the Streamlit selectbox labelled label."""
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).locator("input").click()
+    page.locator('[role="listbox"] [role="option"]').filter(has_text=option).first.click()
+
+
+def metric_value(page, label):
+    card = page.locator('[data-testid="stMetric"]').filter(has_text=label)
+    return card.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def test_overview_updates_when_the_place_changes(demo_path, tmp_path):
+    # The server needs its own file: this test process already holds the session's demo file.
+    db = tmp_path / "browser.duckdb"
+    shutil.copy(demo_path, db)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with serve(db) as url, browser_page() as page:
+        page.goto(f"{url}/?wave=2021")
+        wait_for_app(page)
+        assert "Demo data" in page.inner_text("body")
+        assert "2021 Clinical Director survey · Lancashire and South Cumbria ICS" in page.inner_text("body")
+        ics_value = metric_value(page, "Net role clarity")
+
+        choose(page, "Place", "Morecambe Bay")
+        page.wait_for_function("() => document.body.innerText.includes('· Morecambe Bay ·')", timeout=30000)
+        wait_for_app(page)
+        assert metric_value(page, "Net role clarity") != ics_value
+        assert "place=MB" in page.url and "wave=2021" in page.url
+        page.screenshot(path=str(ARTIFACTS / "overview_morecambe_bay.png"))
+
+        choose(page, "Place", "West Lancashire")
+        page.wait_for_function("() => document.body.innerText.includes('· West Lancashire ·')", timeout=30000)
+        wait_for_app(page)
+        assert metric_value(page, "Net role clarity") == "–"
+        assert "Not shown" in page.inner_text("body")
+        page.screenshot(path=str(ARTIFACTS / "overview_west_lancashire_suppressed.png"), full_page=True)
