@@ -3,8 +3,10 @@
 -- Power BI. Every table and column is documented in docs/schema.md; change both together
 -- and bump SCHEMA_VERSION in pcn_data/db.py.
 
--- Key/value facts about the file itself: schema_version, dataset ('demo' or 'real'),
--- data_version (bumped by every write, so caches keyed on it are invalidated).
+-- Key/value facts about the file itself: schema_version, dataset ('empty' for a new file,
+-- 'demo' once the generator has filled it, 'real' once real data is imported), data_version
+-- (bumped by every write, so caches keyed on it are invalidated), and for a demo file
+-- demo_seed and demo_scale.
 CREATE TABLE IF NOT EXISTS meta (
     key   VARCHAR PRIMARY KEY,
     value VARCHAR NOT NULL
