@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 
+ui.ensure_navigation_mode()
 st.set_page_config(page_title="PCN Futures Dashboard", page_icon=":material/hub:", layout="wide")
 
 db = ui.database()

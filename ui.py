@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from pcn_data import config, demo, findings, queries
 from pcn_data.db import Database, get_database
@@ -24,6 +25,20 @@ CACHEABLE = {
     "list_roles": queries.list_roles,
     "count_rows": queries.count_rows,
 }
+
+
+def ensure_navigation_mode() -> None:
+    """Rerun once if Streamlit began this server process in its legacy pages/ mode.
+
+    An app with a pages/ folder counts as a legacy multipage app until its first call to
+    st.navigation, so the very first run of a new server would execute the requested page
+    file on its own, without dashboard.py's sidebar, filters and banner (a shared link to a
+    page, opened on a freshly started server, showed a bare page). Clearing the flag and
+    rerunning sends that request through st.navigation, with its URL and query string.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 @st.cache_resource(show_spinner=False)

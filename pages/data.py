@@ -6,6 +6,8 @@ import ui
 from pcn_data.config import min_group_size
 from pcn_data.db import SCHEMA_VERSION
 
+ui.ensure_navigation_mode()
+
 db = ui.database()
 meta = db.meta()
 st.title("Data and method")

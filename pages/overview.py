@@ -8,6 +8,8 @@ import ui
 from pcn_data import charts
 from pcn_data.config import min_group_size
 
+ui.ensure_navigation_mode()
+
 PAGES_DIR = Path(__file__).parent
 
 f = ui.filters()

@@ -5,27 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 
 from pcn_data.db import Database, close_database, get_database
 from pcn_data.demo import build_demo_file
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# AppTest resets PagesManager.uses_pages_directory before every run, so an app that keeps
-# its pages in pages/ and calls st.navigation is run down the legacy pages-directory path on
-# every rerun, where widget state is lost. A real server sets the flag to False on the first
-# st.navigation call and keeps it; this makes AppTest do the same.
-_original_init = PagesManager.__init__
-
-
-def _init_like_a_server(self, *args, **kwargs):
-    if PagesManager.uses_pages_directory is None:
-        PagesManager.uses_pages_directory = False
-    _original_init(self, *args, **kwargs)
-
-
-PagesManager.__init__ = _init_like_a_server
 
 
 @pytest.fixture(scope="session")

@@ -103,3 +103,16 @@ def test_data_page_counts_match_the_file(app, demo_db):
     counts = dict(zip(table["What"], table["Rows"], strict=True))
     assert counts["Respondents"] == demo_db.scalar("SELECT count(*) FROM respondent")
     assert counts["PCNs"] == 42
+
+
+def test_first_run_builds_the_demo_file_when_it_is_missing(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    path = tmp_path / "new" / "pcn_futures.duckdb"
+    monkeypatch.setenv("PCN_DB", str(path))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert path.exists()
+    assert any("Demo data" in w.value for w in at.warning)
+    assert len(at.metric) == 4

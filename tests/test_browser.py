@@ -54,3 +54,20 @@ def test_overview_updates_when_the_place_changes(demo_path, tmp_path):
         assert metric_value(page, "Net role clarity") == "–"
         assert "Not shown" in page.inner_text("body")
         page.screenshot(path=str(ARTIFACTS / "overview_west_lancashire_suppressed.png"), full_page=True)
+
+
+def test_a_shared_link_to_a_page_opened_on_a_fresh_server_gets_the_full_dashboard(demo_path, tmp_path):
+    # The first run of a new server process must still go through dashboard.py's navigation.
+    db = tmp_path / "fresh.duckdb"
+    shutil.copy(demo_path, db)
+    with serve(db) as url, browser_page() as page:
+        page.goto(f"{url}/data?wave=2021&place=MB")
+        wait_for_app(page)
+        page.wait_for_selector('[data-testid="stSidebar"] >> text=Filters', timeout=30000)
+        body = page.inner_text("body")
+        assert "Data and method" in body and "Demo data" in body
+        assert (
+            page.get_by_role("combobox", name="Survey wave").input_value() == "2021 Clinical Director survey"
+        )
+        assert page.get_by_role("combobox", name="Place").input_value() == "Morecambe Bay"
+        assert "wave=2021" in page.url and "place=MB" in page.url
