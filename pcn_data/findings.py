@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import pandas as pd
 
@@ -55,108 +55,93 @@ def _float(x) -> float | None:
     return None if x is None or pd.isna(x) else float(x)
 
 
-def _share(
-    db: Database, f: Filters, key: str, title: str, code: str, options: set[str], measure: str, page: str
-) -> Finding:
-    """Return the finding 'share choosing any of options' for one question."""
-    q = get_question(db, code)
-    counts = selection_counts(db, code, f)
-    if counts.empty:
-        return Finding(key, title, q["wording"], measure, None, None, None, None, True, page)
-    shares = add_shares(counts)
-    picked = shares[shares["option_code"].isin(options)]
-    suppressed = bool(picked["suppressed"].any())
-    if suppressed:
-        return Finding(key, title, q["wording"], measure, None, None, None, None, True, page)
-    count = float(picked["count"].sum())
-    base = float(picked["base"].iloc[0])
-    lo, hi = wilson(count, base)
-    return Finding(
-        key,
-        title,
-        q["wording"],
-        measure,
-        count / base if base else None,
-        _float(lo),
-        _float(hi),
-        int(base),
-        False,
-        page,
-    )
+@dataclass(frozen=True)
+class _Spec:
+    """How one headline is computed: the share choosing `options`, the top option, or net agreement."""
+
+    key: str
+    title: str
+    question_code: str
+    measure: str
+    page: str
+    kind: str  # share | top | net
+    options: frozenset[str] = frozenset()
 
 
-def _top_need(db: Database, f: Filters) -> Finding:
-    """Return the development need chosen by the largest share of respondents."""
-    code = "dev_needs"
-    q = get_question(db, code)
-    title = "Top development need"
-    counts = selection_counts(db, code, f)
-    if counts.empty or bool(counts["suppressed"].any()):
-        return Finding(
-            "top_need",
-            title,
-            q["wording"],
-            "of respondents",
-            None,
-            None,
-            None,
-            None,
-            True,
-            "development_needs",
-        )
-    shares = add_shares(counts)
-    needs = shares[~shares["is_exclusive"].astype(bool)].sort_values(
-        ["share", "sort_order"], ascending=[False, True]
-    )
-    top = needs.iloc[0]
-    return Finding(
-        "top_need",
-        title,
-        q["wording"],
-        "of respondents chose it",
-        _float(top["share"]),
-        _float(top["low"]),
-        _float(top["high"]),
-        int(top["base"]),
-        False,
-        "development_needs",
-        detail=str(top["label"]),
-    )
-
-
-def _net_role_clarity(db: Database, f: Filters) -> Finding:
-    """Return net agreement with 'I am clear about what is expected of me as a CD'."""
-    code = "role_clear_self"
-    q = get_question(db, code)
-    title = "Net role clarity"
-    counts = selection_counts(db, code, f)
-    if counts.empty or bool(counts["suppressed"].any()):
-        return Finding(
-            "net_role_clarity",
-            title,
-            q["wording"],
-            "agree minus disagree",
-            None,
-            None,
-            None,
-            None,
-            True,
-            "role_clarity",
-            is_net=True,
-        )
-    row = net_scores(counts).iloc[0]
-    return Finding(
-        "net_role_clarity",
-        title,
-        q["wording"],
-        "agree minus disagree, percentage points",
-        _float(row["net"]),
-        _float(row["low"]),
-        _float(row["high"]),
-        int(row["base"]),
-        False,
+SPECS = [
+    _Spec(
+        "ics_poor",
+        "ICS relationship rated poor",
+        "rel_ics",
+        "rated it Poor (of those who gave a rating)",
+        "relationships",
+        "share",
+        frozenset({"poor"}),
+    ),
+    _Spec(
+        "vision_unclear",
+        "Unclear about the PCN's shared vision",
+        "vision_pcn",
+        "somewhat or very unclear",
         "role_clarity",
-        is_net=True,
+        "share",
+        frozenset({"somewhat_unclear", "very_unclear"}),
+    ),
+    _Spec(
+        "top_need", "Top development need", "dev_needs", "of respondents chose it", "development_needs", "top"
+    ),
+    _Spec(
+        "net_role_clarity",
+        "Net role clarity",
+        "role_clear_self",
+        "agree minus disagree, percentage points",
+        "role_clarity",
+        "net",
+    ),
+]
+
+
+def _finding(db: Database, f: Filters, spec: _Spec) -> Finding:
+    """Return one headline for the filters, or its suppressed placeholder."""
+    q = get_question(db, spec.question_code)
+    hidden = Finding(
+        spec.key,
+        spec.title,
+        q["wording"],
+        spec.measure,
+        None,
+        None,
+        None,
+        None,
+        True,
+        spec.page,
+        is_net=spec.kind == "net",
+    )
+    counts = selection_counts(db, spec.question_code, f)
+    if counts.empty or bool(counts["suppressed"].any()):
+        return hidden
+    if spec.kind == "net":
+        row = net_scores(counts).iloc[0]
+        value, low, high, base, detail = row["net"], row["low"], row["high"], row["base"], None
+    elif spec.kind == "top":
+        shares = add_shares(counts)
+        needs = shares[~shares["is_exclusive"].astype(bool)]
+        row = needs.sort_values(["share", "sort_order"], ascending=[False, True]).iloc[0]
+        value, low, high, base, detail = row["share"], row["low"], row["high"], row["base"], str(row["label"])
+    else:
+        shares = add_shares(counts)
+        picked = shares[shares["option_code"].isin(spec.options)]
+        count, base = float(picked["count"].sum()), float(picked["base"].iloc[0])
+        low, high = wilson(count, base)
+        value, detail = (count / base if base else None), None
+    return replace(
+        hidden,
+        value=_float(value),
+        low=_float(low),
+        high=_float(high),
+        n=int(base),
+        suppressed=False,
+        detail=detail,
     )
 
 
@@ -164,27 +149,4 @@ def headline_findings(db: Database, f: Filters) -> list[Finding]:
     """Return the four headline findings for one wave and the filters in force."""
     if f.wave is None:
         raise ValueError("Headline findings are for one wave: set Filters.wave")
-    return [
-        _share(
-            db,
-            f,
-            "ics_poor",
-            "ICS relationship rated poor",
-            "rel_ics",
-            {"poor"},
-            "rated it Poor (of those who gave a rating)",
-            "relationships",
-        ),
-        _share(
-            db,
-            f,
-            "vision_unclear",
-            "Unclear about the PCN's shared vision",
-            "vision_pcn",
-            {"somewhat_unclear", "very_unclear"},
-            "somewhat or very unclear",
-            "role_clarity",
-        ),
-        _top_need(db, f),
-        _net_role_clarity(db, f),
-    ]
+    return [_finding(db, f, spec) for spec in SPECS]
