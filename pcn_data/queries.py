@@ -5,6 +5,8 @@ Survey aggregates leave this module only through `stats.suppress`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from pcn_data.db import Database
@@ -19,7 +21,30 @@ BREAKDOWNS: dict[str | None, tuple[str, str, str, str | None]] = {
     "place": ("pl.place_code", "pl.name", "pl.ics_code", "places"),
     "pcn": ("pc.pcn_code", "pc.name", "pc.place_code", "pcns"),
     "role": ("r.role_code", "ro.label", "'all'", "roles"),
-    "years": ("r.years_band", "r.years_band", "'all'", None),
+    "years": (
+        "r.years_band",
+        "CASE r.years_band WHEN 'lt1' THEN 'Less than 1 year' WHEN '1to3' THEN '1 to 3 years' "
+        "ELSE 'More than 3 years' END",
+        "'all'",
+        None,
+    ),
+    # Roles within each place: siblings whose total is the place.
+    "place_role": (
+        "pl.place_code || '|' || r.role_code",
+        "pl.name || ' · ' || ro.label",
+        "pl.place_code",
+        None,
+    ),
+    # Whether this is the respondent's first clinical leadership role (their own answer).
+    "first_leadership": (
+        "coalesce((SELECT x.option_code FROM answer x WHERE x.respondent_id = r.respondent_id "
+        "AND x.question_code = 'ctx_first_leadership'), 'not_answered')",
+        "coalesce((SELECT CASE x.option_code WHEN 'yes' THEN 'First leadership role' "
+        "ELSE 'Has led before' END FROM answer x WHERE x.respondent_id = r.respondent_id "
+        "AND x.question_code = 'ctx_first_leadership'), 'Not answered')",
+        "'all'",
+        None,
+    ),
 }
 
 
@@ -129,46 +154,65 @@ def respondents_by_place(db: Database, f: Filters) -> pd.DataFrame:
     return df
 
 
-def option_counts(db: Database, question_code: str, f: Filters, by: str | None = None) -> pd.DataFrame:
-    """Return suppressed counts per wave x group x option for one question.
+def option_counts(
+    db: Database,
+    questions: str | Sequence[str],
+    f: Filters,
+    by: str | None = None,
+    also: set[tuple[str, str, str]] | None = None,
+) -> pd.DataFrame:
+    """Return suppressed counts per question x wave x group x option.
 
-    Grain: wave x group (the `by` breakdown) x option; `n` is the respondents in the group who
-    answered the question, `count` those who chose the option. Groups are suppressed among
-    their siblings (places of an ICS, PCNs of a place, roles), computed over all siblings
-    before the filter on the breakdown's own dimension is applied, so that a view of one
-    group can never be subtracted from a view of the others.
+    Grain: question x wave x group (the `by` breakdown) x option; `n` is the respondents in the
+    group who answered the question, `count` those who chose the option. Groups are suppressed
+    among their siblings (places of an ICS, PCNs of a place, roles), computed over all
+    siblings before the filter on the breakdown's own dimension is applied, so that a view of
+    one group can never be subtracted from a view of the others. `also` holds (question,
+    wave, group) keys to suppress for reasons found in another breakdown.
     """
     if by not in BREAKDOWNS:
         raise ValueError(f"Unknown breakdown {by!r}")
+    questions = [questions] if isinstance(questions, str) else list(questions)
     group_col, label_col, parent_col, own_filter = BREAKDOWNS[by]
     scope = f.without(own_filter) if own_filter else f
     if by == "pcn":
         scope = scope.without("pcns")
     cond, params = where(scope)
+    marks = ", ".join("?" for _ in questions)
     df = db.query(
         f"""
         WITH base AS (
-            SELECT w.wave_code, {parent_col} AS parent, {group_col} AS grp, {label_col} AS grp_label,
-                   a.respondent_id, a.option_code
+            SELECT a.question_code, w.wave_code, {parent_col} AS parent, {group_col} AS grp,
+                   {label_col} AS grp_label, a.respondent_id, a.option_code
             FROM answer a JOIN {RESPONDENT_FROM} ON r.respondent_id = a.respondent_id
-            WHERE a.question_code = ? AND a.option_code IS NOT NULL AND {cond}
+            WHERE a.question_code IN ({marks}) AND a.option_code IS NOT NULL AND {cond}
         ), groups AS (
-            SELECT wave_code, parent, grp, any_value(grp_label) AS grp_label,
+            SELECT question_code, wave_code, parent, grp, any_value(grp_label) AS grp_label,
                    count(DISTINCT respondent_id) AS n
             FROM base GROUP BY ALL
+        ), chosen AS (
+            SELECT question_code, wave_code, grp, option_code, count(DISTINCT respondent_id) AS count
+            FROM base GROUP BY ALL
         )
-        SELECT g.wave_code, g.parent, g.grp, g.grp_label, o.option_code, o.label, o.sort_order,
-               o.polarity, o.is_exclusive, g.n, count(DISTINCT b.respondent_id) AS count
+        SELECT g.question_code, g.wave_code, g.parent, g.grp, g.grp_label, o.option_code, o.label,
+               o.sort_order, o.polarity, o.is_exclusive, g.n, coalesce(c.count, 0) AS count
         FROM groups g
-        CROSS JOIN option o
-        LEFT JOIN base b ON b.wave_code = g.wave_code AND b.grp = g.grp AND b.option_code = o.option_code
-        WHERE o.question_code = ?
-        GROUP BY ALL
-        ORDER BY g.wave_code, g.parent, g.grp, o.sort_order
+        JOIN option o ON o.question_code = g.question_code
+        LEFT JOIN chosen c ON c.question_code = g.question_code AND c.wave_code = g.wave_code
+                          AND c.grp = g.grp AND c.option_code = o.option_code
+        ORDER BY g.question_code, g.wave_code, g.parent, g.grp, o.sort_order
         """,
-        [question_code, *params, question_code],
+        [*questions, *params],
     )
-    out = suppress(df, group_cols=["wave_code", "parent", "grp"], partition_by=["wave_code", "parent"])
+    keys = ["question_code", "wave_code", "parent", "grp"]
+    forced = None
+    if also:
+        forced = pd.Series(
+            [k in also for k in zip(df["question_code"], df["wave_code"], df["grp"], strict=True)],
+            index=df.index,
+            dtype=bool,
+        )
+    out = suppress(df, group_cols=keys, partition_by=keys[:3], also=forced)
     if own_filter:
         chosen = getattr(f, own_filter)
         if chosen:
@@ -177,6 +221,34 @@ def option_counts(db: Database, question_code: str, f: Filters, by: str | None =
     if by == "pcn" and f.pcns:
         out = out[out["grp"].isin(f.pcns)]
     return out.reset_index(drop=True)
+
+
+def place_and_total_counts(
+    db: Database, questions: str | Sequence[str], f: Filters, total_label: str = "ICS total"
+) -> pd.DataFrame:
+    """Return suppressed counts for each place in scope plus a total row (grp 'total').
+
+    Grain: question x wave x group x option, groups being the chosen places (all places of the
+    ICS when none is chosen) and the total over all of them. With a role chosen, a place's
+    row is also hidden where that role is hidden among the roles of the place, and the total
+    where the role is hidden among all roles: otherwise "all roles" minus "this role" would
+    reveal the others.
+    """
+    scope = f.without("pcns")
+    place_blocked: set[tuple[str, str, str]] = set()
+    total_blocked: set[tuple[str, str, str]] = set()
+    if f.roles:
+        within = option_counts(db, questions, scope.without("roles", "places"), by="place_role")
+        hit = within[within["suppressed"] & within["grp"].str.split("|").str[1].isin(f.roles)]
+        place_blocked = set(zip(hit["question_code"], hit["wave_code"], hit["parent"], strict=True))
+        roles = option_counts(db, questions, scope.without("roles", "places"), by="role")
+        hit = roles[roles["suppressed"] & roles["grp"].isin(f.roles)]
+        total_blocked = {(q, w, "all") for q, w in zip(hit["question_code"], hit["wave_code"], strict=True)}
+    places = option_counts(db, questions, scope, by="place", also=place_blocked)
+    total = option_counts(db, questions, scope.without("places"), by=None, also=total_blocked)
+    places["is_total"] = False
+    total = total.assign(grp="total", grp_label=total_label, is_total=True)
+    return pd.concat([places, total], ignore_index=True)
 
 
 def selection_counts(db: Database, question_code: str, f: Filters) -> pd.DataFrame:
@@ -219,6 +291,7 @@ def selection_counts(db: Database, question_code: str, f: Filters) -> pd.DataFra
             """,
             [question_code, *params, question_code],
         )
+        raw.insert(0, "question_code", question_code)
         result = suppress(
             raw,
             group_cols=["wave_code", "parent", "grp"],
@@ -238,13 +311,14 @@ def add_shares(counts: pd.DataFrame) -> pd.DataFrame:
     and shown as its own share of all answers.
     """
     out = counts.copy()
-    has_polarity = out.groupby(["wave_code", "grp"])["polarity"].transform(lambda s: s.notna().any())
+    keys = ["question_code", "wave_code", "grp"]
+    has_polarity = out.groupby(keys)["polarity"].transform(lambda s: s.notna().any())
     substantive = ~has_polarity | out["polarity"].notna()
     sub_n = (
-        out.assign(_c=out["count"].where(substantive, 0)).groupby(["wave_code", "grp"])["_c"].transform("sum")
+        out.assign(_c=out["count"].where(substantive, 0)).groupby(keys)["_c"].transform("sum")
     )
     out["base"] = sub_n.where(substantive, out["n"]).where(~out["suppressed"])
-    is_multi = out["is_exclusive"].groupby([out["wave_code"], out["grp"]]).transform("any")
+    is_multi = out.groupby(keys)["is_exclusive"].transform("any")
     out.loc[is_multi, "base"] = out.loc[is_multi, "n"]
     lo, hi = wilson(out["count"].astype(float), out["base"].astype(float))
     out["share"] = (out["count"].astype(float) / out["base"].astype(float)).where(out["base"] > 0)
