@@ -11,7 +11,10 @@ db = ui.database()
 pg = st.navigation(
     {
         "Results": [
-            st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True)
+            st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+            st.Page("pages/role_clarity.py", title="Role clarity and vision", icon=":material/badge:"),
+            st.Page("pages/relationships.py", title="Relationships across the ICS", icon=":material/hub:"),
+            st.Page("pages/development_needs.py", title="Development needs", icon=":material/school:"),
         ],
         "Data": [st.Page("pages/data.py", title="Data and method", icon=":material/database:")],
     }

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from pcn_data import config, demo, findings, queries
+from pcn_data import config, demo, exports, findings, queries, results
 from pcn_data.db import Database, get_database
 from pcn_data.errors import PcnDataError
 from pcn_data.filters import Filters
@@ -24,6 +25,15 @@ CACHEABLE = {
     "list_places": queries.list_places,
     "list_roles": queries.list_roles,
     "count_rows": queries.count_rows,
+    "question_wordings": queries.question_wordings,
+    "likert": results.likert,
+    "agreement_gap": results.agreement_gap,
+    "net_by_context": results.net_by_context,
+    "relationship_matrix": results.relationship_matrix,
+    "needs": results.needs,
+    "likert_change": results.likert_change,
+    "relationship_change": results.relationship_change,
+    "needs_change": results.needs_change,
 }
 
 
@@ -167,3 +177,42 @@ def banner(db: Database) -> None:
 def filters() -> Filters:
     """Return the filters drawn by the entry script for this run."""
     return st.session_state.get("_filters", Filters())
+
+
+def min_group() -> int:
+    """Return K, the suppression threshold in force."""
+    return config.min_group_size()
+
+
+def total_label(f: Filters) -> str:
+    """Return the name of the total row: the ICS's name, or England when all ICSs are chosen."""
+    return names().get(f.ics, "ICS total") if f.ics else "All ICSs"
+
+
+def chart(fig, *, key: str, caption: str, table: pd.DataFrame, file_name: str) -> None:
+    """Draw a figure with its caption, and the aggregated table behind it with a CSV download."""
+    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
+    st.caption(caption)
+    with st.expander("Table behind this chart"):
+        st.dataframe(table, hide_index=True, key=f"{key}_table")
+        st.download_button(
+            "Download CSV",
+            data=exports.csv_bytes(table),
+            file_name=file_name,
+            mime="text/csv",
+            key=f"{key}_csv",
+            icon=":material/download:",
+        )
+
+
+def compare_note(meta: dict) -> str:
+    """Return in words what a wave comparison compares."""
+    if not meta:
+        return "There is no earlier wave to compare with."
+    n = names()
+    earlier, later = meta["waves"]
+    roles = ", ".join(n.get(r, r) for r in meta["roles"]) if meta["roles"] else "all roles"
+    return (
+        f"Change from {n.get(earlier, earlier)} to {n.get(later, later)}, {roles} (like with like), "
+        "with 95% intervals; a change whose interval crosses zero is not distinguishable from no change."
+    )

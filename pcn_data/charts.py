@@ -88,3 +88,582 @@ def response_rate_by_place(df: pd.DataFrame, title: str = "Clinical Director res
     fig.update_yaxes(title="Responded / invited", tickformat=".0%", range=[0, 1.15])
     fig.update_xaxes(title=None)
     return base_layout(fig, title)
+
+
+# Diverging palette (orange for negative, blue for positive; safe for the common colour-vision
+# deficiencies), indexed by how far an option sits from neutral.
+NEGATIVE = ["#F1A340", "#B35806"]
+POSITIVE = ["#6BAED6", "#08519C"]
+NEUTRAL = "#C8CDD0"
+PLACEHOLDER = "#E8EDEE"
+PLACEHOLDER_TEXT = "#425563"
+
+
+def _pct(x) -> str:
+    """Return a share as a whole percentage, or a dash when missing."""
+    return "–" if x is None or pd.isna(x) else f"{x:.0%}"
+
+
+def _signed(x) -> str:
+    """Return a net score in points (+37), or a dash when missing."""
+    return "–" if x is None or pd.isna(x) else f"{x * 100:+.0f}"
+
+
+def _row_order(
+    rows: pd.DataFrame, sort_col: str | None, label_col: str, total_first: bool = True
+) -> list[str]:
+    """Return row labels: the total first, then by sort_col descending, suppressed rows last."""
+    rows = rows.copy()
+    rows["_key"] = rows[sort_col].astype(float) if sort_col else 0.0
+    first = rows["is_total"] if total_first else pd.Series(False, index=rows.index)
+    shown = rows[~rows["suppressed"] & ~first].sort_values("_key", ascending=False, kind="stable")
+    hidden = rows[rows["suppressed"] & ~first]
+    return list(rows[first][label_col]) + list(shown[label_col]) + list(hidden[label_col])
+
+
+def _axis_label(row, label_col: str, bold: bool = False) -> str:
+    """Return the y-axis label of a row: its name with n, bold for the total or a highlighted row."""
+    name = str(row[label_col])
+    if row["suppressed"]:
+        return f"{name}<br><span style='font-size:14px'>not shown</span>"
+    text = f"{name}<br><span style='font-size:14px'>n = {int(row['n'])}</span>"
+    return f"<b>{text}</b>" if bold else text
+
+
+def diverging_bars(
+    detail: pd.DataFrame,
+    title: str,
+    *,
+    row_col: str = "grp_label",
+    min_group: int = 5,
+    sort: bool = True,
+    highlight: str | None = None,
+) -> go.Figure:
+    """Return horizontal diverging stacked bars centred on neutral, one bar per row.
+
+    detail: option rows of one question (or one group) as from results.likert, with share
+    (of substantive answers), count, base, low/high (Wilson), polarity, sort_order, and per row
+    n, net, net_low, net_high, vs_ics, suppressed, is_total. Rows are sorted by net agreement
+    (the total first, suppressed rows last). Non-substantive options (Don't know) are not drawn
+    in the bars: their share is written beside each bar. Suppressed rows are drawn as one
+    placeholder of the same size and wording whatever their true n. Rows are groups (the total
+    bold and first) or, with row_col="question", the questions of one group (highlight bold).
+    """
+    rows = detail.drop_duplicates(row_col).copy()
+    by_group = row_col == "grp_label"
+    order = _row_order(rows, "net" if sort else None, row_col, total_first=by_group)
+    labels = {
+        r[row_col]: _axis_label(r, row_col, bold=(by_group and r["is_total"]) or r[row_col] == highlight)
+        for _, r in rows.iterrows()
+    }
+    y_order = [labels[k] for k in order]
+    fig = go.Figure()
+    substantive = detail[detail["polarity"].notna()]
+    options = substantive.drop_duplicates("option_code").sort_values("sort_order")
+    neg = options[options["polarity"] == "negative"]
+    pos = options[options["polarity"] == "positive"]
+    neutral = options[options["polarity"] == "neutral"]
+
+    def add(option_rows, opt, colour, sign, half=False, legend=True):
+        data = option_rows.set_index(row_col).reindex(order)
+        shown = ~data["suppressed"].fillna(True).astype(bool)
+        share = data["share"].astype(float).where(shown)
+        x = sign * share * (0.5 if half else 1)
+        hover = [
+            f"{opt['label']}: {_pct(s)} ({int(c)} of {int(b)})<br>95% CI {_pct(lo)} to {_pct(hi)}"
+            if ok
+            else ""
+            for s, c, b, lo, hi, ok in zip(
+                share,
+                data["count"].fillna(0),
+                data["base"].fillna(0),
+                data["low"],
+                data["high"],
+                shown,
+                strict=True,
+            )
+        ]
+        fig.add_bar(
+            y=[labels[k] for k in order],
+            x=x,
+            orientation="h",
+            name=opt["label"],
+            marker_color=colour,
+            legendgroup=opt["option_code"],
+            showlegend=legend,
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
+            text=[_pct(s) if (not half and s >= 0.1) else "" for s in share.fillna(0)],
+            textposition="inside",
+            insidetextanchor="middle",
+            textfont={"size": 15},
+        )
+
+    for _, opt in neutral.iterrows():
+        add(substantive[substantive["option_code"] == opt["option_code"]], opt, NEUTRAL, -1, half=True)
+    for i, (_, opt) in enumerate(neg.sort_values("sort_order", ascending=False).iterrows()):
+        add(
+            substantive[substantive["option_code"] == opt["option_code"]],
+            opt,
+            NEGATIVE[min(i, len(NEGATIVE) - 1)],
+            -1,
+        )
+    for _, opt in neutral.iterrows():
+        add(
+            substantive[substantive["option_code"] == opt["option_code"]],
+            opt,
+            NEUTRAL,
+            1,
+            half=True,
+            legend=False,
+        )
+    for i, (_, opt) in enumerate(pos.sort_values("sort_order").iterrows()):
+        add(
+            substantive[substantive["option_code"] == opt["option_code"]],
+            opt,
+            POSITIVE[min(i, len(POSITIVE) - 1)],
+            1,
+        )
+
+    hidden = rows[rows["suppressed"]]
+    if not hidden.empty:
+        fig.add_bar(
+            y=[labels[k] for k in hidden[row_col]],
+            x=[2.0] * len(hidden),
+            base=[-1.0] * len(hidden),
+            orientation="h",
+            name=f"Fewer than {min_group} respondents: not shown",
+            marker={"color": PLACEHOLDER, "pattern": {"shape": "/", "fgcolor": "#D0D6D9"}},
+            text=[f"Not shown: fewer than {min_group} respondents"] * len(hidden),
+            textposition="inside",
+            insidetextanchor="middle",
+            textfont={"color": PLACEHOLDER_TEXT, "size": 16},
+            hovertemplate="Not shown to protect confidentiality<extra></extra>",
+        )
+    notes = []
+    for k in order:
+        r = rows.set_index(row_col).loc[k]
+        if r["suppressed"]:
+            notes.append("")
+            continue
+        note = f"net {_signed(r['net'])}"
+        dk = detail[(detail[row_col] == k) & detail["polarity"].isna()]
+        if not dk.empty and dk["n"].iloc[0]:
+            note += f" · Don't know {_pct(float(dk['count'].sum()) / float(dk['n'].iloc[0]))}"
+        if isinstance(r.get("vs_ics"), str) and r["vs_ics"]:
+            note += f"<br><span style='font-size:14px'>{r['vs_ics']}</span>"
+        notes.append(note)
+    fig.add_scatter(
+        y=y_order,
+        x=[1.04] * len(order),
+        mode="text",
+        text=notes,
+        textposition="middle right",
+        showlegend=False,
+        hoverinfo="skip",
+        textfont={"size": 16},
+    )
+    fig.update_layout(
+        barmode="relative",
+        bargap=0.3,
+        legend={"traceorder": "normal", "orientation": "h", "y": 1.0, "yanchor": "bottom"},
+    )
+    fig.update_xaxes(
+        range=[-1, 1.65],
+        tickvals=[-1, -0.5, 0, 0.5, 1],
+        ticktext=["100%", "50%", "0", "50%", "100%"],
+        zeroline=True,
+        zerolinewidth=2,
+        zerolinecolor=TEXT,
+        showgrid=True,
+        gridcolor="#E8EDEE",
+    )
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(y_order)))
+    return base_layout(fig, title, height=max(320, 130 + 78 * len(order)))
+
+
+def gap_dumbbell(gap: pd.DataFrame, title: str, min_group: int = 5) -> go.Figure:
+    """Return, per group, two dots (share agreeing 'I am clear' and 'partners are clear') joined
+    by a line, with Wilson intervals as error bars; rows sorted by the gap, total first."""
+    order = _row_order(gap, "gap", "grp_label")
+    labels = {
+        r["grp_label"]: _axis_label(pd.Series({**r.to_dict(), "n": r["base_self"]}), "grp_label")
+        for _, r in gap.iterrows()
+    }
+    data = gap.set_index("grp_label").reindex(order)
+    y = [labels[k] for k in order]
+    shown = ~data["suppressed"].astype(bool)
+    fig = go.Figure()
+    for k, r in data.iterrows():
+        if shown[k]:
+            fig.add_scatter(
+                x=[r["share_partners"], r["share_self"]],
+                y=[labels[k]] * 2,
+                mode="lines",
+                line={"color": "#AEB7BD", "width": 6},
+                showlegend=False,
+                hoverinfo="skip",
+            )
+    for col, name, colour, symbol in (
+        ("self", "I am clear about my role", NHS_BLUE, "circle"),
+        ("partners", "Partners are clear about the CD role", "#E69F00", "diamond"),
+    ):
+        share = data[f"share_{col}"].where(shown)
+        fig.add_scatter(
+            x=share,
+            y=y,
+            mode="markers",
+            name=name,
+            marker={"size": 18, "color": colour, "symbol": symbol},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (data[f"high_{col}"] - share).where(shown),
+                "arrayminus": (share - data[f"low_{col}"]).where(shown),
+                "color": colour,
+                "thickness": 2,
+            },
+            customdata=[
+                f"{_pct(s)} agree (95% CI {_pct(lo)} to {_pct(hi)}), n = {int(b) if b == b else 0}"
+                for s, lo, hi, b in zip(
+                    share,
+                    data[f"low_{col}"],
+                    data[f"high_{col}"],
+                    data[f"base_{col}"].astype(float),
+                    strict=True,
+                )
+            ],
+            hovertemplate=f"{name}<br>%{{customdata}}<extra></extra>",
+        )
+    gap_text = [
+        f"gap {r['gap'] * 100:+.0f} pts<br><span style='font-size:14px'>95% CI "
+        f"{r['gap_low'] * 100:+.0f} to {r['gap_high'] * 100:+.0f}</span>"
+        if shown[k]
+        else f"Not shown: fewer than {min_group} respondents"
+        for k, r in data.iterrows()
+    ]
+    fig.add_scatter(
+        x=[1.04] * len(y),
+        y=y,
+        mode="text",
+        text=gap_text,
+        textposition="middle right",
+        showlegend=False,
+        hoverinfo="skip",
+        textfont={"size": 16},
+    )
+    fig.update_xaxes(
+        range=[0, 1.45],
+        tickvals=[0, 0.25, 0.5, 0.75, 1],
+        tickformat=".0%",
+        title="Share agreeing (agree or strongly agree)",
+    )
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(y)))
+    return base_layout(fig, title, height=max(320, 130 + 78 * len(order)))
+
+
+def interval_dots(
+    df: pd.DataFrame,
+    title: str,
+    *,
+    est: str,
+    low: str,
+    high: str,
+    label_col: str,
+    axis_title: str,
+    signed: bool = False,
+    zero_line: bool = False,
+    min_group: int = 5,
+) -> go.Figure:
+    """Return one dot per row with its 95% interval as error bars (net scores, changes).
+
+    df: rows with label_col, est/low/high, suppressed (and optionally n). Suppressed rows, and
+    rows without an estimate, get a placeholder note instead of a dot.
+    """
+    df = df.reset_index(drop=True)
+    shown = ~df["suppressed"].astype(bool) & df[est].notna()
+    fmt = _signed if signed else _pct
+    y = [str(v) for v in df[label_col]]
+    fig = go.Figure()
+    fig.add_scatter(
+        x=df[est].where(shown),
+        y=y,
+        mode="markers",
+        marker={"size": 16, "color": NHS_BLUE},
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": (df[high] - df[est]).where(shown),
+            "arrayminus": (df[est] - df[low]).where(shown),
+            "color": NHS_BLUE,
+            "thickness": 2,
+        },
+        customdata=[
+            f"{fmt(e)} (95% CI {fmt(lo)} to {fmt(hi)})"
+            for e, lo, hi in zip(df[est], df[low], df[high], strict=True)
+        ],
+        hovertemplate="%{y}: %{customdata}<extra></extra>",
+        showlegend=False,
+    )
+    lo_edge = -1 if signed else 0
+    notes = [
+        f"{fmt(e)}" if ok else f"Not shown: fewer than {min_group} respondents or no data"
+        for e, ok in zip(df[est], shown, strict=True)
+    ]
+    fig.add_scatter(
+        x=[1.05] * len(y),
+        y=y,
+        mode="text",
+        text=notes,
+        textposition="middle right",
+        showlegend=False,
+        hoverinfo="skip",
+        textfont={"size": 16},
+    )
+    if zero_line:
+        fig.add_vline(x=0, line_width=2, line_color=TEXT)
+    ticks = [-1, -0.5, 0, 0.5, 1] if signed else [0, 0.25, 0.5, 0.75, 1]
+    fig.update_xaxes(
+        range=[lo_edge, 1.6],
+        tickvals=ticks,
+        ticktext=[_signed(t) if signed else _pct(t) for t in ticks],
+        title=axis_title,
+    )
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(y)))
+    return base_layout(fig, title, height=max(300, 130 + 60 * len(y)))
+
+
+def share_heatmap(
+    matrix: pd.DataFrame, title: str, *, highlight_row: str | None = None, min_group: int = 5
+) -> go.Figure:
+    """Return a row x column heatmap of shares; each cell shows its share and n.
+
+    matrix: rows with row (label), col (label), share, low, high, n, suppressed, dont_know_share.
+    Suppressed cells are one neutral placeholder colour with the same text whatever the true n.
+    """
+    rows = list(dict.fromkeys(matrix["row"]))
+    cols = list(dict.fromkeys(matrix["col"]))
+    grid = matrix.set_index(["row", "col"])
+    z, text, hover, ph = [], [], [], []
+    for r in rows:
+        zr, tr, hr, pr = [], [], [], []
+        for c in cols:
+            cell = grid.loc[(r, c)] if (r, c) in grid.index else None
+            if cell is None or bool(cell["suppressed"]):
+                zr.append(None)
+                pr.append(0)
+                tr.append("not shown")
+                hr.append(f"{r} · {c}: not shown (fewer than {min_group} respondents)")
+            else:
+                zr.append(float(cell["share"]))
+                pr.append(None)
+                tr.append(f"<b>{_pct(cell['share'])}</b><br>n={int(cell['n'])}")
+                hr.append(
+                    f"{r} · {c}: {_pct(cell['share'])} good or excellent<br>95% CI {_pct(cell['low'])} "
+                    f"to {_pct(cell['high'])} · n = {int(cell['n'])}<br>Don't know: "
+                    f"{_pct(cell['dont_know_share'])}"
+                )
+        z.append(zr)
+        text.append(tr)
+        hover.append(hr)
+        ph.append(pr)
+    fig = go.Figure()
+    fig.add_heatmap(
+        z=ph,
+        x=cols,
+        y=rows,
+        colorscale=[[0, PLACEHOLDER], [1, PLACEHOLDER]],
+        showscale=False,
+        hoverinfo="skip",
+        xgap=3,
+        ygap=3,
+    )
+    fig.add_heatmap(
+        z=z,
+        x=cols,
+        y=rows,
+        zmin=0,
+        zmax=1,
+        colorscale="Blues",
+        text=text,
+        texttemplate="%{text}",
+        textfont={"size": 15},
+        customdata=hover,
+        hovertemplate="%{customdata}<extra></extra>",
+        xgap=3,
+        ygap=3,
+        colorbar={"title": {"text": "Good or<br>excellent"}, "tickformat": ".0%"},
+    )
+    if highlight_row in rows:
+        i = rows.index(highlight_row)
+        fig.add_shape(
+            type="rect",
+            xref="paper",
+            yref="y",
+            x0=0,
+            x1=1,
+            y0=i - 0.5,
+            y1=i + 0.5,
+            line={"color": "#D5281B", "width": 4},
+        )
+    fig.update_yaxes(
+        autorange="reversed",
+        ticktext=[f"<b>{r}</b>" if r == highlight_row else r for r in rows],
+        tickvals=rows,
+    )
+    fig.update_xaxes(side="top")
+    return base_layout(fig, title, height=max(420, 160 + 58 * len(rows)))
+
+
+def ranked_shares(
+    df: pd.DataFrame, title: str, *, label_col: str = "label", color: str = NHS_BLUE
+) -> go.Figure:
+    """Return horizontal bars of shares ranked largest first, with Wilson intervals as error bars.
+
+    df: one row per item with share, low, high, count, base.
+    """
+    df = df.sort_values("share", ascending=True)
+    fig = go.Figure()
+    fig.add_bar(
+        x=df["share"],
+        y=df[label_col],
+        orientation="h",
+        marker_color=color,
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": df["high"] - df["share"],
+            "arrayminus": df["share"] - df["low"],
+            "color": TEXT,
+            "thickness": 1.5,
+        },
+        text=[_pct(s) for s in df["share"]],
+        textposition="outside",
+        cliponaxis=False,
+        customdata=[
+            f"{_pct(s)} of respondents ({int(c)} of {int(b)})<br>95% CI {_pct(lo)} to {_pct(hi)}"
+            for s, c, b, lo, hi in zip(
+                df["share"], df["count"], df["base"], df["low"], df["high"], strict=True
+            )
+        ],
+        hovertemplate="%{y}<br>%{customdata}<extra></extra>",
+        showlegend=False,
+    )
+    fig.update_xaxes(range=[0, 1.05], tickformat=".0%", title="Share of respondents")
+    return base_layout(fig, title, height=max(320, 120 + 56 * len(df)))
+
+
+def grouped_shares(
+    df: pd.DataFrame,
+    title: str,
+    *,
+    group_col: str = "grp_label",
+    label_col: str = "label",
+    min_group: int = 5,
+) -> go.Figure:
+    """Return horizontal grouped bars of shares (one colour per group) with Wilson intervals.
+
+    df: one row per group x item with share, low, high, count, base, suppressed. Suppressed
+    groups are listed in the legend as not shown and draw no bars.
+    """
+    fig = go.Figure()
+    items = list(df.sort_values("sort_order")[label_col].drop_duplicates())
+    for i, (grp, rows) in enumerate(df.groupby(group_col, sort=False)):
+        rows = rows.set_index(label_col).reindex(items)
+        hidden = bool(rows["suppressed"].fillna(True).all())
+        fig.add_bar(
+            y=items,
+            x=rows["share"].where(~rows["suppressed"].fillna(True).astype(bool)),
+            orientation="h",
+            name=f"{grp} (not shown: fewer than {min_group})"
+            if hidden
+            else f"{grp} (n = {int(rows['base'].iloc[0])})",
+            marker_color=CATEGORICAL[i % len(CATEGORICAL)],
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": rows["high"] - rows["share"],
+                "arrayminus": rows["share"] - rows["low"],
+                "thickness": 1.5,
+            },
+            customdata=[
+                f"{grp}: {_pct(s)} (95% CI {_pct(lo)} to {_pct(hi)})"
+                for s, lo, hi in zip(rows["share"], rows["low"], rows["high"], strict=True)
+            ],
+            hovertemplate="%{y}<br>%{customdata}<extra></extra>",
+        )
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_xaxes(range=[0, 1], tickformat=".0%", title="Share of respondents")
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(items)))
+    return base_layout(fig, title, height=max(380, 140 + 30 * len(items) * max(1, df[group_col].nunique())))
+
+
+def small_multiples(
+    df: pd.DataFrame,
+    title: str,
+    *,
+    group_col: str = "grp_label",
+    label_col: str = "short",
+    min_group: int = 5,
+    columns: int = 3,
+) -> go.Figure:
+    """Return one small bar chart of shares per group (places and the total), on a shared axis.
+
+    df: one row per group x item with share, low, high, suppressed, is_total, sort_order.
+    A suppressed group's panel shows the same placeholder note whatever its true n.
+    """
+    from plotly.subplots import make_subplots
+
+    groups = list(df.sort_values(["is_total"], ascending=False)[group_col].drop_duplicates())
+    rows_n = -(-len(groups) // columns)
+    fig = make_subplots(
+        rows=rows_n,
+        cols=columns,
+        subplot_titles=groups,
+        shared_xaxes=True,
+        horizontal_spacing=0.12,
+        vertical_spacing=0.12,
+    )
+    items = list(df.sort_values("sort_order")[label_col].drop_duplicates())
+    for i, grp in enumerate(groups):
+        r, c = i // columns + 1, i % columns + 1
+        part = df[df[group_col] == grp].set_index(label_col).reindex(items)
+        hidden = bool(part["suppressed"].fillna(True).all())
+        colour = TEXT if bool(part["is_total"].fillna(False).any()) else NHS_BLUE
+        fig.add_bar(
+            x=None if hidden else part["share"],
+            y=items,
+            orientation="h",
+            marker_color=colour,
+            showlegend=False,
+            row=r,
+            col=c,
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": part["high"] - part["share"],
+                "arrayminus": part["share"] - part["low"],
+                "thickness": 1.2,
+            },
+            customdata=[
+                f"{grp}: {_pct(s)} (95% CI {_pct(lo)} to {_pct(hi)})"
+                for s, lo, hi in zip(part["share"], part["low"], part["high"], strict=True)
+            ],
+            hovertemplate="%{y}<br>%{customdata}<extra></extra>",
+        )
+        if hidden:
+            axis = "" if i == 0 else str(i + 1)
+            fig.add_annotation(
+                text=f"Not shown:<br>fewer than {min_group} respondents",
+                x=0.5,
+                y=0.5,
+                xref=f"x{axis} domain",
+                yref=f"y{axis} domain",
+                showarrow=False,
+                font={"size": 16, "color": PLACEHOLDER_TEXT},
+                bgcolor=PLACEHOLDER,
+            )
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(items)))
+    fig.update_annotations(font_size=17)
+    return base_layout(fig, title, height=140 + 300 * rows_n)

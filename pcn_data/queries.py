@@ -92,6 +92,12 @@ def list_waves(db: Database, kind: str = "survey") -> pd.DataFrame:
     )
 
 
+def question_wordings(db: Database) -> dict[str, str]:
+    """Return question code -> wording, exactly as asked."""
+    df = db.query("SELECT question_code, wording FROM question")
+    return dict(zip(df["question_code"], df["wording"], strict=True))
+
+
 def get_question(db: Database, question_code: str) -> dict:
     """Return one question of the bank as a dict; KeyError when unknown."""
     df = db.query("SELECT * FROM question WHERE question_code = ?", [question_code])
@@ -314,9 +320,7 @@ def add_shares(counts: pd.DataFrame) -> pd.DataFrame:
     keys = ["question_code", "wave_code", "grp"]
     has_polarity = out.groupby(keys)["polarity"].transform(lambda s: s.notna().any())
     substantive = ~has_polarity | out["polarity"].notna()
-    sub_n = (
-        out.assign(_c=out["count"].where(substantive, 0)).groupby(keys)["_c"].transform("sum")
-    )
+    sub_n = out.assign(_c=out["count"].where(substantive, 0)).groupby(keys)["_c"].transform("sum")
     out["base"] = sub_n.where(substantive, out["n"]).where(~out["suppressed"])
     is_multi = out.groupby(keys)["is_exclusive"].transform("any")
     out.loc[is_multi, "base"] = out.loc[is_multi, "n"]
@@ -327,14 +331,16 @@ def add_shares(counts: pd.DataFrame) -> pd.DataFrame:
 
 
 def net_scores(counts: pd.DataFrame) -> pd.DataFrame:
-    """Return per wave x group: n, positive, negative, net agreement and its 95% interval."""
+    """Return per question x wave x group: n, positive, negative, net agreement and its 95% interval."""
     df = counts.assign(
         pos=counts["count"].where(counts["polarity"] == "positive", 0),
         neg=counts["count"].where(counts["polarity"] == "negative", 0),
         sub=counts["count"].where(counts["polarity"].notna(), 0),
     )
+    keys = ["question_code", "wave_code", "parent", "grp", "grp_label"]
+    keys += [c for c in ("is_total",) if c in df.columns]
     g = (
-        df.groupby(["wave_code", "parent", "grp", "grp_label"], dropna=False, sort=False)
+        df.groupby(keys, dropna=False, sort=False)
         .agg(
             n=("n", "first"),
             base=("sub", "sum"),

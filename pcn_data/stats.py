@@ -52,6 +52,15 @@ def net_agreement(positive, negative, n, z: float = Z95):
     )
 
 
+def difference_interval(est1, low1, high1, est2, low2, high2):
+    """Return (low, high): a 95% interval for est1 - est2 from two independent estimates, each
+    with its own 95% limits (Newcombe's square-and-add; with Wilson limits, his method 10)."""
+    e1, l1, h1 = (np.asarray(x, dtype=float) for x in (est1, low1, high1))
+    e2, l2, h2 = (np.asarray(x, dtype=float) for x in (est2, low2, high2))
+    d = e1 - e2
+    return (d - np.sqrt((e1 - l1) ** 2 + (h2 - e2) ** 2), d + np.sqrt((h1 - e1) ** 2 + (e2 - l2) ** 2))
+
+
 def suppress(
     df: pd.DataFrame,
     *,

@@ -1,0 +1,97 @@
+"""Development needs: what would help Clinical Directors in the role, as shares of respondents."""
+
+import streamlit as st
+
+import ui
+from pcn_data import charts, results
+
+ui.ensure_navigation_mode()
+
+f = ui.filters()
+k = ui.min_group()
+scope = ui.describe(f)
+total = ui.total_label(f)
+wording = ui.query("question_wordings")[results.NEEDS]
+st.title("Development needs")
+st.markdown(f"#### {scope}")
+compare = st.toggle("Compare with the previous wave", key="needs_compare")
+
+needs = ui.query("needs", f, "place", total)
+if needs.empty:
+    st.info("No answers about development needs for these filters.")
+    st.stop()
+selection = f.places[0] if f.places else "total"
+chosen = needs[needs["grp"] == selection]
+name = chosen["grp_label"].iloc[0] if not chosen.empty else total
+
+st.header(f"What would help: {name}")
+if chosen.empty or bool(chosen["suppressed"].all()):
+    st.warning(
+        f"Not shown: fewer than {k} respondents in {name}, or hidden to protect a smaller group.",
+        icon=":material/visibility_off:",
+    )
+else:
+    have = chosen[chosen["is_exclusive"].astype(bool)].iloc[0]
+    ranked = chosen[~chosen["is_exclusive"].astype(bool)]
+    left, right = st.columns([3, 1])
+    with left:
+        ui.chart(
+            charts.ranked_shares(ranked, f"“{wording}”"),
+            key="needs_ranked",
+            caption=f"{scope} · n = {int(have['base'])} respondents · share of respondents, not of "
+            "selections (people could choose several) · bars show 95% Wilson intervals",
+            table=results.share_table(chosen),
+            file_name=f"needs_{selection}_{f.wave}.csv",
+        )
+    with right, st.container(border=True):
+        st.metric("Say “I have what I need”", f"{have['share']:.0%}")
+        st.markdown(
+            f"{int(have['count'])} of {int(have['base'])} respondents  \n95% CI {have['low']:.0%} to "
+            f"{have['high']:.0%}"
+        )
+
+st.header("By place")
+ui.chart(
+    charts.small_multiples(needs, f"“{wording}”, by place", min_group=k),
+    key="needs_by_place",
+    caption=f"{scope} · each panel: share of that place's respondents · the dark panel is the total",
+    table=results.share_table(needs),
+    file_name=f"needs_by_place_{f.wave}.csv",
+)
+
+waves = ui.query("list_waves").set_index("wave_code")["roles"]
+if f.wave in waves.index and waves[f.wave] is not None and len(waves[f.wave]) > 1 and not f.roles:
+    st.header("By role")
+    by_role = ui.query("needs", f, "role", total)
+    ui.chart(
+        charts.grouped_shares(by_role, f"“{wording}”, by role", min_group=k),
+        key="needs_by_role",
+        caption=f"{scope} · share of each role's respondents · roles under {k} respondents are not shown",
+        table=results.share_table(by_role),
+        file_name=f"needs_by_role_{f.wave}.csv",
+    )
+
+if compare:
+    st.header("Change since the previous wave")
+    change, meta = ui.query("needs_change", f)
+    st.caption(ui.compare_note(meta))
+    if not change.empty:
+        d = change.assign(suppressed=False)
+        ui.chart(
+            charts.interval_dots(
+                d,
+                f"Change in the share choosing each need: {name}",
+                est="change",
+                low="change_low",
+                high="change_high",
+                label_col="label",
+                axis_title="Change (points)",
+                signed=True,
+                zero_line=True,
+                min_group=k,
+            ),
+            key="needs_change",
+            caption=ui.compare_note(meta),
+            table=d,
+            file_name=f"needs_change_{selection}.csv",
+        )

@@ -1,0 +1,86 @@
+"""Relationships across the ICS: how Clinical Directors rate their PCN's relationships with each
+partner, by place, with the ICS itself (the report's headline) highlighted."""
+
+import streamlit as st
+
+import ui
+from pcn_data import charts, results
+
+ui.ensure_navigation_mode()
+
+f = ui.filters()
+k = ui.min_group()
+scope = ui.describe(f)
+total = ui.total_label(f)
+st.title("Relationships across the ICS")
+st.markdown(f"#### {scope}")
+compare = st.toggle("Compare with the previous wave", key="relationships_compare")
+
+matrix = ui.query("relationship_matrix", f, total)
+if matrix.empty:
+    st.info("No relationship ratings for these filters.")
+    st.stop()
+
+st.header("Rated good or excellent, by partner and place")
+cells = matrix.assign(row=matrix["partner"], col=matrix["grp_label"])
+ui.chart(
+    charts.share_heatmap(
+        cells,
+        "“How would you rate your PCN's relationship with …?” Good or Excellent",
+        highlight_row="ICS",
+        min_group=k,
+    ),
+    key="relationships_heatmap",
+    caption=f"{scope} · share of those who gave a rating (Don't know excluded, shown in the hover) · n in "
+    f"each cell · the ICS row is outlined: most rate that relationship poor",
+    table=results.share_table(matrix, label_col="partner").assign(
+        **{"Don't know %": (matrix["dont_know_share"].astype(float) * 100).round(1)}
+    ),
+    file_name=f"relationships_by_place_{f.wave}.csv",
+)
+
+selection = f.places[0] if f.places else "total"
+detail = ui.query("likert", results.PARTNER_ITEMS, f, total)
+chosen = detail[detail["grp"] == selection]
+name = chosen["grp_label"].iloc[0] if not chosen.empty else total
+st.header(f"Every partner: {name}")
+if not chosen.empty:
+    ui.chart(
+        charts.diverging_bars(
+            chosen,
+            f"How {name} rates its relationships: Poor and Fair left, Good and Excellent right",
+            row_col="question",
+            min_group=k,
+            highlight="ICS",
+        ),
+        key="relationships_partners",
+        caption=f"{scope} · sorted by net rating (% good or excellent minus % poor or fair) · Don't know is "
+        "not counted as negative: its share is written beside each bar",
+        table=results.likert_table(chosen),
+        file_name=f"relationships_{selection}_{f.wave}.csv",
+    )
+
+if compare:
+    st.header("Change since the previous wave")
+    change, meta = ui.query("relationship_change", f)
+    st.caption(ui.compare_note(meta))
+    if not change.empty:
+        d = change.assign(suppressed=False)
+        ui.chart(
+            charts.interval_dots(
+                d,
+                f"Change in the share rating good or excellent: {name}",
+                est="change",
+                low="change_low",
+                high="change_high",
+                label_col="partner",
+                axis_title="Change (points)",
+                signed=True,
+                zero_line=True,
+                min_group=k,
+            ),
+            key="relationships_change",
+            caption=ui.compare_note(meta),
+            table=d,
+            file_name=f"relationships_change_{selection}.csv",
+        )

@@ -1,0 +1,112 @@
+"""Role clarity and vision: the CD role statements, the gap between 'I am clear' and 'others are
+clear', shared-vision clarity, and breakdowns by experience."""
+
+import streamlit as st
+
+import ui
+from pcn_data import charts, results
+
+ui.ensure_navigation_mode()
+
+f = ui.filters()
+k = ui.min_group()
+wording = ui.query("question_wordings")
+scope = ui.describe(f)
+st.title("Role clarity and vision")
+st.markdown(f"#### {scope}")
+compare = st.toggle("Compare with the previous wave", key="role_compare")
+
+st.header("The Clinical Director role")
+role = ui.query("likert", results.ROLE_ITEMS, f, ui.total_label(f))
+if role.empty:
+    st.info("No answers to the role statements for these filters.")
+for q in results.ROLE_ITEMS:
+    d = role[role["question_code"] == q]
+    if d.empty:
+        continue
+    ui.chart(
+        charts.diverging_bars(d, f"“{wording[q]}”", min_group=k),
+        key=f"role_{q}",
+        caption=f"{scope} · n per bar on the chart · sorted by net agreement (% agree minus % disagree)",
+        table=results.likert_table(d),
+        file_name=f"role_{q}_{f.wave}.csv",
+    )
+
+st.header("Clear about my role, but are others?")
+gap = ui.query("agreement_gap", f, ui.total_label(f))
+if not gap.empty:
+    ui.chart(
+        charts.gap_dumbbell(
+            gap, "Agreeing: “I am clear about my role” vs “partners are clear about it”", min_group=k
+        ),
+        key="role_gap",
+        caption=f"{f.describe(ui.names())} · Clinical Directors only (the first statement is asked of them "
+        "alone) · dots with 95% Wilson intervals · gap interval treats the two shares as independent",
+        table=gap,
+        file_name=f"role_gap_{f.wave}.csv",
+    )
+
+st.header("Shared vision")
+vision = ui.query("likert", results.VISION_ITEMS, f, ui.total_label(f))
+for q in results.VISION_ITEMS:
+    d = vision[vision["question_code"] == q]
+    if d.empty:
+        continue
+    ui.chart(
+        charts.diverging_bars(d, f"“{wording[q]}”", min_group=k),
+        key=f"vision_{q}",
+        caption=f"{scope} · n per bar on the chart · sorted by net clarity (% clear minus % unclear)",
+        table=results.likert_table(d),
+        file_name=f"vision_{q}_{f.wave}.csv",
+    )
+
+st.header("By experience")
+context = ui.query("net_by_context", "role_clear_self", f)
+if context.empty:
+    st.info("No answers for these filters.")
+else:
+    context = context.assign(row=context["breakdown"] + ": " + context["grp_label"].astype(str))
+    ui.chart(
+        charts.interval_dots(
+            context,
+            f"Net agreement: “{wording['role_clear_self']}”",
+            est="net",
+            low="low",
+            high="high",
+            label_col="row",
+            axis_title="Net agreement (points)",
+            signed=True,
+            zero_line=True,
+            min_group=k,
+        ),
+        key="role_context",
+        caption=f"{scope} · groups under {k} respondents are not shown",
+        table=context[["breakdown", "grp_label", "n", "net", "low", "high", "suppressed"]],
+        file_name=f"role_by_experience_{f.wave}.csv",
+    )
+
+if compare:
+    st.header("Change since the previous wave")
+    change, meta = ui.query("likert_change", results.ROLE_ITEMS, f)
+    st.caption(ui.compare_note(meta))
+    for q in results.ROLE_ITEMS if not change.empty else []:
+        label = role.loc[role["question_code"] == q, "question"].iloc[0] if not role.empty else q
+        d = change[change["question"] == label].assign(suppressed=False)
+        ui.chart(
+            charts.interval_dots(
+                d,
+                f"Change in net agreement: “{wording[q]}”",
+                est="change",
+                low="change_low",
+                high="change_high",
+                label_col="grp_label",
+                axis_title="Change (points)",
+                signed=True,
+                zero_line=True,
+                min_group=k,
+            ),
+            key=f"role_change_{q}",
+            caption=ui.compare_note(meta),
+            table=d,
+            file_name=f"role_change_{q}.csv",
+        )

@@ -1,0 +1,342 @@
+"""The aggregates behind the results pages: role clarity and vision, relationships across the
+ICS, development needs, and the change between waves. Every function starts from suppressed
+counts (`queries.option_counts` / `place_and_total_counts`), so nothing here sees a group
+under K."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from pcn_data import bank
+from pcn_data.db import Database
+from pcn_data.filters import Filters
+from pcn_data.queries import add_shares, list_waves, net_scores, option_counts, place_and_total_counts
+from pcn_data.stats import difference_interval, wilson
+
+ROLE_ITEMS = ["role_clear_self", "role_partners_clear", "role_boundaries"]
+VISION_ITEMS = ["vision_pcn", "vision_non"]
+PARTNER_ITEMS = [f"rel_{code}" for code, _, _ in bank.PARTNERS]
+NEEDS = "dev_needs"
+POSITIVE_REL = {"good", "excellent"}
+
+NOT_DISTINGUISHABLE = "not distinguishable from the ICS"
+
+# Short names of the development needs, for small multiples.
+NEED_SHORT = {
+    "mgmt_skills": "Management skills",
+    "wider_system": "Understanding the system",
+    "coaching": "Coaching, confidence",
+    "time_mgmt": "Time and team",
+    "technical": "Technical tools",
+    "networking": "Networking",
+    "have_what_i_need": "Have what I need",
+}
+
+
+def compare_with_total(groups: pd.DataFrame, est: str = "net") -> pd.Series:
+    """Return, per row, how its 95% interval sits against the total row of the same question and
+    wave: 'higher than the ICS', 'lower than the ICS', or 'not distinguishable from the ICS'
+    where the intervals overlap; empty for the total itself and for suppressed rows."""
+    keys = ["question_code", "wave_code"]
+    ref = groups[groups["is_total"]].set_index(keys)[["low", "high"]]
+    ref = ref.rename(columns={"low": "ref_low", "high": "ref_high"})
+    merged = groups.join(ref, on=keys)
+    label = np.where(
+        merged["high"] < merged["ref_low"],
+        "lower than the ICS",
+        np.where(merged["low"] > merged["ref_high"], "higher than the ICS", NOT_DISTINGUISHABLE),
+    )
+    out = pd.Series(label, index=groups.index, dtype=object)
+    blank = groups["is_total"] | groups["suppressed"] | merged["ref_low"].isna() | groups[est].isna()
+    out[blank] = ""
+    return out
+
+
+def _question_labels(db: Database) -> dict[str, str]:
+    """Return question code -> short label."""
+    df = db.query("SELECT question_code, short_label FROM question")
+    return dict(zip(df["question_code"], df["short_label"], strict=True))
+
+
+def likert(db: Database, questions: list[str], f: Filters, total_label: str = "ICS total") -> pd.DataFrame:
+    """Return option shares per question x group, with each group's net agreement, interval
+    and comparison with the total. Grain: question x wave x group x option."""
+    counts = place_and_total_counts(db, questions, f, total_label)
+    if counts.empty:
+        return counts
+    shares = add_shares(counts)
+    nets = net_scores(counts)
+    nets["vs_ics"] = compare_with_total(nets)
+    nets = nets.rename(columns={"low": "net_low", "high": "net_high", "base": "net_base"})
+    cols = ["question_code", "wave_code", "grp", "net", "net_low", "net_high", "net_base", "vs_ics"]
+    out = shares.merge(nets[cols], on=["question_code", "wave_code", "grp"], how="left")
+    out["question"] = out["question_code"].map(_question_labels(db))
+    return out
+
+
+def group_summary(detail: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per question x wave x group from a likert() frame: the table behind a chart."""
+    cols = [
+        "question",
+        "wave_code",
+        "grp_label",
+        "is_total",
+        "suppressed",
+        "n",
+        "net_base",
+        "net",
+        "net_low",
+        "net_high",
+        "vs_ics",
+    ]
+    return detail.drop_duplicates(["question_code", "wave_code", "grp"])[cols].reset_index(drop=True)
+
+
+def agreement_gap(db: Database, f: Filters, total_label: str = "ICS total") -> pd.DataFrame:
+    """Return, per group, the share of Clinical Directors agreeing "I am clear about my role" and
+    "partners are clear about the CD role", with Wilson intervals and the gap between them.
+
+    Both statements are taken from Clinical Directors only (the first is asked of no one else).
+    The gap's interval treats the two shares as independent, which is conservative for
+    answers from the same people. Grain: wave x group.
+    """
+    counts = place_and_total_counts(
+        db, ["role_clear_self", "role_partners_clear"], replace(f, roles=("cd",)), total_label
+    )
+    if counts.empty:
+        return pd.DataFrame()
+    shares = add_shares(counts)
+    agree = shares[shares["polarity"] == "positive"]
+    g = (
+        agree.groupby(["question_code", "wave_code", "grp", "grp_label", "is_total"], sort=False)
+        .agg(count=("count", "sum"), base=("base", "first"), suppressed=("suppressed", "first"))
+        .reset_index()
+    )
+    g["share"] = g["count"].astype(float) / g["base"].astype(float)
+    g["low"], g["high"] = wilson(g["count"].astype(float), g["base"].astype(float))
+    keys = ["wave_code", "grp", "grp_label", "is_total"]
+    stats = ["share", "low", "high", "base", "suppressed"]
+    own = g[g["question_code"] == "role_clear_self"][keys + stats]
+    partners = g[g["question_code"] == "role_partners_clear"][keys + stats]
+    wide = own.merge(partners, on=keys, suffixes=("_self", "_partners"))
+    wide["suppressed"] = wide["suppressed_self"] | wide["suppressed_partners"]
+    wide["gap"] = wide["share_self"] - wide["share_partners"]
+    wide["gap_low"], wide["gap_high"] = difference_interval(
+        wide["share_self"],
+        wide["low_self"],
+        wide["high_self"],
+        wide["share_partners"],
+        wide["low_partners"],
+        wide["high_partners"],
+    )
+    return wide.drop(columns=["suppressed_self", "suppressed_partners"])
+
+
+def net_by_context(db: Database, question: str, f: Filters) -> pd.DataFrame:
+    """Return net agreement with one statement by years in role and by first leadership role.
+
+    Grain: breakdown x wave x group; groups under K are suppressed among their siblings.
+    """
+    frames = []
+    for by, title in (("years", "Years in role"), ("first_leadership", "First clinical leadership role")):
+        counts = option_counts(db, question, f, by=by)
+        if counts.empty:
+            continue
+        nets = net_scores(counts)
+        nets["breakdown"] = title
+        frames.append(nets[nets["grp"] != "not_answered"])
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def relationship_matrix(db: Database, f: Filters, total_label: str = "ICS total") -> pd.DataFrame:
+    """Return, per partner x group, the share rating the relationship Good or Excellent (of those
+    who gave a rating) with its Wilson interval, and the share answering Don't know (of all).
+
+    Grain: partner question x wave x group.
+    """
+    counts = place_and_total_counts(db, PARTNER_ITEMS, f, total_label)
+    if counts.empty:
+        return pd.DataFrame()
+    shares = add_shares(counts)
+    keys = ["question_code", "wave_code", "grp", "grp_label", "is_total"]
+    good = (
+        shares[shares["option_code"].isin(POSITIVE_REL)]
+        .groupby(keys, sort=False)
+        .agg(
+            count=("count", "sum"),
+            base=("base", "first"),
+            n=("n", "first"),
+            suppressed=("suppressed", "first"),
+        )
+        .reset_index()
+    )
+    dk = shares[shares["option_code"] == "dont_know"][keys + ["count"]].rename(columns={"count": "dont_know"})
+    out = good.merge(dk, on=keys, how="left")
+    out["share"] = out["count"].astype(float) / out["base"].astype(float)
+    out["low"], out["high"] = wilson(out["count"].astype(float), out["base"].astype(float))
+    out["dont_know_share"] = out["dont_know"].astype(float) / out["n"].astype(float)
+    out["vs_ics"] = compare_with_total(out.assign(net=out["share"]), est="net")
+    out["partner"] = out["question_code"].map(_question_labels(db))
+    out["order"] = out["question_code"].map({q: i for i, q in enumerate(PARTNER_ITEMS)})
+    return out.sort_values(["order", "is_total"]).reset_index(drop=True)
+
+
+def needs(db: Database, f: Filters, by: str = "place", total_label: str = "ICS total") -> pd.DataFrame:
+    """Return the share of respondents choosing each development need, with Wilson intervals,
+    per place and total (by='place') or per role within the selection (by='role').
+
+    Shares are of respondents who answered the question, not of selections. Grain: wave x
+    group x option.
+    """
+    if by == "role":
+        counts = option_counts(db, NEEDS, f.without("pcns"), by="role")
+        counts["is_total"] = False
+    else:
+        counts = place_and_total_counts(db, NEEDS, f, total_label)
+    if counts.empty:
+        return counts
+    out = add_shares(counts)
+    total = out[out["is_total"]][["wave_code", "option_code", "low", "high"]].rename(
+        columns={"low": "ref_low", "high": "ref_high"}
+    )
+    out = out.merge(total, on=["wave_code", "option_code"], how="left")
+    out["vs_ics"] = np.where(
+        out["high"] < out["ref_low"],
+        "lower than the ICS",
+        np.where(out["low"] > out["ref_high"], "higher than the ICS", NOT_DISTINGUISHABLE),
+    )
+    out.loc[out["is_total"] | out["suppressed"] | out["ref_low"].isna(), "vs_ics"] = ""
+    out["short"] = out["option_code"].map(NEED_SHORT).fillna(out["label"])
+    return out.drop(columns=["ref_low", "ref_high"])
+
+
+def comparison_waves(db: Database, wave: str) -> tuple[str, str] | None:
+    """Return (earlier wave, wave): the survey wave before `wave`, or None for the first."""
+    codes = list(list_waves(db)["wave_code"])
+    if wave not in codes or codes.index(wave) == 0:
+        return None
+    return codes[codes.index(wave) - 1], wave
+
+
+def comparable_roles(db: Database, f: Filters, earlier: str, later: str) -> tuple[str, ...]:
+    """Return the roles to compare two waves on: the chosen ones, else those both waves asked."""
+    if f.roles:
+        return f.roles
+    waves = list_waves(db).set_index("wave_code")["roles"]
+    both = set(waves[earlier]) & set(waves[later])
+    return () if both == set(waves[later]) else tuple(sorted(both))
+
+
+def change(
+    df: pd.DataFrame, keys: list[str], est: str, low: str, high: str, earlier: str, later: str
+) -> pd.DataFrame:
+    """Return est(later) - est(earlier) per keys, with Newcombe's interval for independent samples.
+
+    df holds both waves (wave_code column) with est/low/high columns; rows suppressed in either
+    wave have no estimate, so their change is missing too. Grain: keys.
+    """
+    a = df[df["wave_code"] == earlier].set_index(keys)
+    b = df[df["wave_code"] == later].set_index(keys)
+    joined = b[[est, low, high]].join(a[[est, low, high]], lsuffix="_later", rsuffix="_earlier", how="inner")
+    joined["change"] = joined[f"{est}_later"] - joined[f"{est}_earlier"]
+    joined["change_low"], joined["change_high"] = difference_interval(
+        joined[f"{est}_later"],
+        joined[f"{low}_later"],
+        joined[f"{high}_later"],
+        joined[f"{est}_earlier"],
+        joined[f"{low}_earlier"],
+        joined[f"{high}_earlier"],
+    )
+    joined["distinguishable"] = (joined["change_low"] > 0) | (joined["change_high"] < 0)
+    return joined.reset_index()
+
+
+def likert_table(detail: pd.DataFrame) -> pd.DataFrame:
+    """Return the aggregated table behind a diverging chart: one row per group, options as columns."""
+    if detail.empty:
+        return pd.DataFrame()
+    keys = ["question", "wave_code", "grp_label"]
+    shares = detail.pivot_table(index=keys, columns="label", values="share", aggfunc="first", sort=False)
+    shares.columns = [f"% {c}" for c in shares.columns]
+    summary = group_summary(detail).set_index(keys)[
+        ["n", "net", "net_low", "net_high", "vs_ics", "suppressed"]
+    ]
+    out = summary.join((shares * 100).round(1)).reset_index()
+    for col in ("net", "net_low", "net_high"):
+        out[col] = (out[col] * 100).round(1)
+    return out.rename(
+        columns={
+            "question": "Statement",
+            "wave_code": "Wave",
+            "grp_label": "Group",
+            "net": "Net agreement",
+            "net_low": "Net 95% CI low",
+            "net_high": "Net 95% CI high",
+            "vs_ics": "Compared with the ICS",
+            "suppressed": "Not shown (fewer than K)",
+        }
+    )
+
+
+def share_table(df: pd.DataFrame, label_col: str = "label", group_col: str = "grp_label") -> pd.DataFrame:
+    """Return the aggregated table behind a share chart: group, item, n, count, %, 95% CI."""
+    if df.empty:
+        return pd.DataFrame()
+    cols = {
+        group_col: "Group",
+        label_col: "Item",
+        "wave_code": "Wave",
+        "base": "Base (n)",
+        "count": "Count",
+        "share": "%",
+        "low": "95% CI low",
+        "high": "95% CI high",
+        "suppressed": "Not shown (fewer than K)",
+    }
+    if "vs_ics" in df.columns:
+        cols["vs_ics"] = "Compared with the ICS"
+    out = df[[c for c in cols if c in df.columns]].rename(columns=cols)
+    for col in ("%", "95% CI low", "95% CI high"):
+        out[col] = (out[col].astype(float) * 100).round(1)
+    return out.reset_index(drop=True)
+
+
+def likert_change(db: Database, questions: list[str], f: Filters) -> tuple[pd.DataFrame, dict]:
+    """Return the change in net agreement per question x group between the previous wave and
+    f.wave, with its interval, and what was compared (waves, roles)."""
+    pair = comparison_waves(db, f.wave) if f.wave else None
+    if pair is None:
+        return pd.DataFrame(), {}
+    roles = comparable_roles(db, f, *pair)
+    detail = likert(db, questions, replace(f, wave=None, roles=roles))
+    summary = group_summary(detail)
+    summary = summary[summary["wave_code"].isin(pair)]
+    out = change(summary, ["question", "grp_label"], "net", "net_low", "net_high", *pair)
+    return out, {"waves": pair, "roles": roles}
+
+
+def relationship_change(db: Database, f: Filters) -> tuple[pd.DataFrame, dict]:
+    """Return the change in the share rating each partner good or excellent, for the selection."""
+    pair = comparison_waves(db, f.wave) if f.wave else None
+    if pair is None:
+        return pd.DataFrame(), {}
+    roles = comparable_roles(db, f, *pair)
+    m = relationship_matrix(db, replace(f, wave=None, roles=roles))
+    m = m[m["wave_code"].isin(pair) & (m["is_total"] if not f.places else ~m["is_total"])]
+    out = change(m, ["partner", "grp_label"], "share", "low", "high", *pair)
+    return out, {"waves": pair, "roles": roles}
+
+
+def needs_change(db: Database, f: Filters) -> tuple[pd.DataFrame, dict]:
+    """Return the change in the share choosing each development need, for the selection."""
+    pair = comparison_waves(db, f.wave) if f.wave else None
+    if pair is None:
+        return pd.DataFrame(), {}
+    roles = comparable_roles(db, f, *pair)
+    n = needs(db, replace(f, wave=None, roles=roles))
+    n = n[n["wave_code"].isin(pair) & (n["is_total"] if not f.places else ~n["is_total"])]
+    out = change(n, ["label", "grp_label"], "share", "low", "high", *pair)
+    return out, {"waves": pair, "roles": roles}
