@@ -33,22 +33,23 @@ if chosen.empty or bool(chosen["suppressed"].all()):
 else:
     have = chosen[chosen["is_exclusive"].astype(bool)].iloc[0]
     ranked = chosen[~chosen["is_exclusive"].astype(bool)]
-    left, right = st.columns([3, 1])
-    with left:
-        ui.chart(
-            charts.ranked_shares(ranked, f"“{wording}”"),
-            key="needs_ranked",
-            caption=f"{scope} · n = {int(have['base'])} respondents · share of respondents, not of "
-            "selections (people could choose several) · bars show 95% Wilson intervals",
-            table=results.share_table(chosen),
-            file_name=f"needs_{selection}_{f.wave}.csv",
-        )
-    with right, st.container(border=True):
-        st.metric("Say “I have what I need”", f"{have['share']:.0%}")
-        st.markdown(
-            f"{int(have['count'])} of {int(have['base'])} respondents  \n95% CI {have['low']:.0%} to "
-            f"{have['high']:.0%}"
-        )
+    st.metric(
+        "Say “I have what I need”",
+        f"{have['share']:.0%}",
+        help="The option that excludes all the others.",
+    )
+    st.markdown(
+        f"{int(have['count'])} of {int(have['base'])} respondents · 95% CI {have['low']:.0%} to "
+        f"{have['high']:.0%} · {have['vs_ics'] or 'the total'}"
+    )
+    ui.chart(
+        charts.ranked_shares(ranked, f"“{wording}”"),
+        key="needs_ranked",
+        caption=f"{scope} · n = {int(have['base'])} respondents · share of respondents, not of "
+        "selections (people could choose several) · bars show 95% Wilson intervals",
+        table=results.share_table(chosen),
+        file_name=f"needs_{selection}_{f.wave}.csv",
+    )
 
 st.header("By place")
 ui.chart(

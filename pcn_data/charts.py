@@ -6,6 +6,8 @@ The only module of pcn_data that imports plotly. Figures use colour-blind-safe c
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -17,14 +19,19 @@ FONT_SIZE = 18
 
 
 def base_layout(fig: go.Figure, title: str, *, height: int = 480) -> go.Figure:
-    """Return fig with the dashboard's common layout: large type, white ground, legend on top."""
+    """Return fig with the dashboard's common layout: large type, white ground, legend on top.
+
+    Long titles (question wordings) are wrapped: plotly does not wrap them, and a 1280-pixel
+    screen would cut them off.
+    """
+    lines = textwrap.wrap(title, 60) or [""]
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": FONT_SIZE + 4}},
+        title={"text": "<br>".join(lines), "x": 0, "xanchor": "left", "font": {"size": FONT_SIZE + 4}},
         font={"size": FONT_SIZE, "color": TEXT, "family": "Arial, Helvetica, sans-serif"},
         paper_bgcolor="white",
         plot_bgcolor="white",
-        height=height,
-        margin={"l": 20, "r": 20, "t": 110, "b": 20},
+        height=height + 28 * (len(lines) - 1),
+        margin={"l": 20, "r": 20, "t": 110 + 28 * (len(lines) - 1), "b": 20},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": None},
         hoverlabel={"font": {"size": FONT_SIZE}},
     )
@@ -97,6 +104,11 @@ POSITIVE = ["#6BAED6", "#08519C"]
 NEUTRAL = "#C8CDD0"
 PLACEHOLDER = "#E8EDEE"
 PLACEHOLDER_TEXT = "#425563"
+
+
+def _wrap(text: str, width: int = 30) -> str:
+    """Return text broken into lines of about width characters for an axis label."""
+    return "<br>".join(textwrap.wrap(str(text), width))
 
 
 def _pct(x) -> str:
@@ -191,9 +203,11 @@ def diverging_bars(
             marker_color=colour,
             legendgroup=opt["option_code"],
             showlegend=legend,
+            legendrank=int(opt["sort_order"]),
             customdata=hover,
             hovertemplate="%{customdata}<extra></extra>",
-            text=[_pct(s) if (not half and s >= 0.1) else "" for s in share.fillna(0)],
+            text=[_pct(s) if (not half and s >= 0.15) else "" for s in share.fillna(0)],
+            textangle=0,
             textposition="inside",
             insidetextanchor="middle",
             textfont={"size": 15},
@@ -251,7 +265,8 @@ def diverging_bars(
         if not dk.empty and dk["n"].iloc[0]:
             note += f" · Don't know {_pct(float(dk['count'].sum()) / float(dk['n'].iloc[0]))}"
         if isinstance(r.get("vs_ics"), str) and r["vs_ics"]:
-            note += f"<br><span style='font-size:14px'>{r['vs_ics']}</span>"
+            wrapped = "<br>".join(textwrap.wrap(r["vs_ics"], 20))
+            note += f"<br><span style='font-size:14px'>{wrapped}</span>"
         notes.append(note)
     fig.add_scatter(
         y=y_order,
@@ -263,13 +278,17 @@ def diverging_bars(
         hoverinfo="skip",
         textfont={"size": 16},
     )
+    height = max(360, 170 + 78 * len(order))
+    base_layout(fig, title, height=height)
+    # The legend goes under the bars: above, it would collide with a long question as title.
     fig.update_layout(
         barmode="relative",
         bargap=0.3,
-        legend={"traceorder": "normal", "orientation": "h", "y": 1.0, "yanchor": "bottom"},
+        margin={"b": 110},
+        legend={"orientation": "h", "y": -60 / height, "yanchor": "top", "x": 0},
     )
     fig.update_xaxes(
-        range=[-1, 1.65],
+        range=[-1, 1.9],
         tickvals=[-1, -0.5, 0, 0.5, 1],
         ticktext=["100%", "50%", "0", "50%", "100%"],
         zeroline=True,
@@ -279,7 +298,7 @@ def diverging_bars(
         gridcolor="#E8EDEE",
     )
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(y_order)))
-    return base_layout(fig, title, height=max(320, 130 + 78 * len(order)))
+    return fig
 
 
 def gap_dumbbell(gap: pd.DataFrame, title: str, min_group: int = 5) -> go.Figure:
@@ -457,10 +476,11 @@ def share_heatmap(
             else:
                 zr.append(float(cell["share"]))
                 pr.append(None)
-                tr.append(f"<b>{_pct(cell['share'])}</b><br>n={int(cell['n'])}")
+                tr.append(f"<b>{_pct(cell['share'])}</b><br>n={int(cell['base'])}")
                 hr.append(
                     f"{r} · {c}: {_pct(cell['share'])} good or excellent<br>95% CI {_pct(cell['low'])} "
-                    f"to {_pct(cell['high'])} · n = {int(cell['n'])}<br>Don't know: "
+                    f"to {_pct(cell['high'])} · n = {int(cell['base'])} gave a rating, {int(cell['n'])} "
+                    "answered<br>Don't know: "
                     f"{_pct(cell['dont_know_share'])}"
                 )
         z.append(zr)
@@ -511,8 +531,8 @@ def share_heatmap(
         ticktext=[f"<b>{r}</b>" if r == highlight_row else r for r in rows],
         tickvals=rows,
     )
-    fig.update_xaxes(side="top")
-    return base_layout(fig, title, height=max(420, 160 + 58 * len(rows)))
+    fig.update_xaxes(tickangle=0, tickvals=cols, ticktext=["<br>".join(textwrap.wrap(c, 16)) for c in cols])
+    return base_layout(fig, title, height=max(420, 200 + 58 * len(rows)))
 
 
 def ranked_shares(
@@ -523,6 +543,7 @@ def ranked_shares(
     df: one row per item with share, low, high, count, base.
     """
     df = df.sort_values("share", ascending=True)
+    df = df.assign(**{label_col: df[label_col].map(_wrap)})
     fig = go.Figure()
     fig.add_bar(
         x=df["share"],
@@ -538,8 +559,9 @@ def ranked_shares(
             "thickness": 1.5,
         },
         text=[_pct(s) for s in df["share"]],
-        textposition="outside",
-        cliponaxis=False,
+        textposition="inside",
+        insidetextanchor="start",
+        textfont={"color": "white"},
         customdata=[
             f"{_pct(s)} of respondents ({int(c)} of {int(b)})<br>95% CI {_pct(lo)} to {_pct(hi)}"
             for s, c, b, lo, hi in zip(
@@ -592,7 +614,7 @@ def grouped_shares(
             ],
             hovertemplate="%{y}<br>%{customdata}<extra></extra>",
         )
-    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_layout(barmode="group", bargap=0.25, legend={"traceorder": "reversed"})
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title="Share of respondents")
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(items)))
     return base_layout(fig, title, height=max(380, 140 + 30 * len(items) * max(1, df[group_col].nunique())))
@@ -614,14 +636,15 @@ def small_multiples(
     """
     from plotly.subplots import make_subplots
 
-    groups = list(df.sort_values(["is_total"], ascending=False)[group_col].drop_duplicates())
+    groups = list(df.sort_values(["is_total"], ascending=False, kind="stable")[group_col].drop_duplicates())
     rows_n = -(-len(groups) // columns)
     fig = make_subplots(
         rows=rows_n,
         cols=columns,
         subplot_titles=groups,
         shared_xaxes=True,
-        horizontal_spacing=0.12,
+        shared_yaxes=True,
+        horizontal_spacing=0.03,
         vertical_spacing=0.12,
     )
     items = list(df.sort_values("sort_order")[label_col].drop_duplicates())

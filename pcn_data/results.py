@@ -240,7 +240,9 @@ def change(
     """
     a = df[df["wave_code"] == earlier].set_index(keys)
     b = df[df["wave_code"] == later].set_index(keys)
-    joined = b[[est, low, high]].join(a[[est, low, high]], lsuffix="_later", rsuffix="_earlier", how="inner")
+    joined = (
+        b[[est, low, high]].add_suffix("_later").join(a[[est, low, high]].add_suffix("_earlier"), how="inner")
+    )
     joined["change"] = joined[f"{est}_later"] - joined[f"{est}_earlier"]
     joined["change_low"], joined["change_high"] = difference_interval(
         joined[f"{est}_later"],

@@ -71,3 +71,27 @@ def test_a_shared_link_to_a_page_opened_on_a_fresh_server_gets_the_full_dashboar
         )
         assert page.get_by_role("combobox", name="Place").input_value() == "Morecambe Bay"
         assert "wave=2021" in page.url and "place=MB" in page.url
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)], ids=["1280x800", "1920x1080"])
+def test_every_results_page_with_a_place_from_the_url(demo_path, tmp_path, size):
+    db = tmp_path / "pages.duckdb"
+    shutil.copy(demo_path, db)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with serve(db) as url, browser_page(*size) as page:
+        for path, heading in (
+            ("", "PCN Futures: overview"),
+            ("role_clarity", "Role clarity and vision"),
+            ("relationships", "Relationships across the ICS"),
+            ("development_needs", "Development needs"),
+            ("data", "Data and method"),
+        ):
+            page.goto(f"{url}/{path}?wave=2021&place=MB")
+            wait_for_app(page)
+            main = page.inner_text('[data-testid="stMain"]')
+            assert heading in main
+            assert page.locator('[data-testid="stException"]').count() == 0
+            assert page.get_by_role("combobox", name="Place").input_value() == "Morecambe Bay"
+            if path not in ("data",):
+                assert "Morecambe Bay" in main
+            page.screenshot(path=str(ARTIFACTS / f"{path or 'overview'}_MB_{size[0]}x{size[1]}.png"))

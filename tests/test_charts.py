@@ -60,3 +60,118 @@ def test_response_rate_chart_draws_responded_over_invited(demo_db):
         expected = (rows["cd_respondents"] / rows["cds_invited"]).tolist()
         assert list(trace.y) == expected
         assert list(trace.text) == [f"{r:.0%}" for r in expected]
+
+
+def _likert_rows(groups):
+    """Option rows for a 3-point scale; groups: {label: (n, [neg, neutral, pos] counts) or None}."""
+    rows = []
+    for label, spec in groups.items():
+        for i, (code, pol) in enumerate((("d", "negative"), ("n", "neutral"), ("a", "positive"))):
+            hidden = spec is None
+            n = None if hidden else spec[0]
+            count = None if hidden else spec[1][i]
+            rows.append(
+                {
+                    "grp_label": label,
+                    "option_code": code,
+                    "label": code.upper(),
+                    "sort_order": i,
+                    "polarity": pol,
+                    "n": n,
+                    "base": n,
+                    "count": count,
+                    "share": None if hidden else count / n,
+                    "low": 0.0,
+                    "high": 1.0,
+                    "suppressed": hidden,
+                    "is_total": label == "Total",
+                    "net": None if hidden else (spec[1][2] - spec[1][0]) / n,
+                    "vs_ics": "" if hidden or label == "Total" else "not distinguishable from the ICS",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_diverging_bars_centre_neutral_and_sort_by_net():
+    df = _likert_rows({"Total": (20, [5, 5, 10]), "Low": (10, [6, 2, 2]), "High": (10, [1, 1, 8])})
+    fig = charts.diverging_bars(df, "Q")
+    rows = [y.split("<br>")[0].replace("<b>", "") for y in reversed(fig.layout.yaxis.categoryarray)]
+    assert rows == ["Total", "High", "Low"]
+    neutral = [t for t in fig.data if t.name == "N"]
+    assert sorted(neutral[0].x.tolist() + neutral[1].x.tolist()) == sorted(
+        [-0.125, 0.125, -0.1, 0.1, -0.05, 0.05]
+    )
+    negative = next(t for t in fig.data if t.name == "D")
+    assert all(x <= 0 for x in negative.x)
+
+
+def test_diverging_placeholder_is_identical_whatever_the_hidden_n():
+    a = charts.diverging_bars(_likert_rows({"Total": (20, [5, 5, 10]), "Hidden": None}), "Q", min_group=5)
+    b = charts.diverging_bars(_likert_rows({"Total": (21, [5, 6, 10]), "Hidden": None}), "Q", min_group=5)
+    pa = next(t for t in a.data if t.name.startswith("Fewer than"))
+    pb = next(t for t in b.data if t.name.startswith("Fewer than"))
+    assert pa.to_plotly_json() == pb.to_plotly_json()
+
+
+def test_heatmap_draws_shares_and_a_uniform_placeholder():
+    m = pd.DataFrame(
+        [
+            {
+                "row": "ICS",
+                "col": "A",
+                "share": 0.2,
+                "low": 0.1,
+                "high": 0.3,
+                "n": 10,
+                "base": 9,
+                "suppressed": False,
+                "dont_know_share": 0.1,
+            },
+            {
+                "row": "ICS",
+                "col": "B",
+                "share": None,
+                "low": None,
+                "high": None,
+                "n": None,
+                "base": None,
+                "suppressed": True,
+                "dont_know_share": None,
+            },
+        ]
+    )
+    fig = charts.share_heatmap(m, "T", highlight_row="ICS")
+    heat = fig.data[1]
+    assert list(heat.z[0]) == [0.2, None]
+    assert heat.text[0][1] == "not shown" and "n=9" in heat.text[0][0]
+    assert fig.layout.shapes  # the highlighted row
+
+
+def test_interval_dots_show_no_dot_for_a_hidden_row():
+    df = pd.DataFrame(
+        {
+            "lbl": ["a", "b"],
+            "est": [0.2, None],
+            "lo": [0.1, None],
+            "hi": [0.3, None],
+            "suppressed": [False, True],
+        }
+    )
+    fig = charts.interval_dots(df, "T", est="est", low="lo", high="hi", label_col="lbl", axis_title="x")
+    assert fig.data[0].x[1] is None or fig.data[0].x[1] != fig.data[0].x[1]
+    assert "Not shown" in fig.data[1].text[1]
+
+
+def test_ranked_shares_rank_largest_first():
+    df = pd.DataFrame(
+        {
+            "label": ["x", "y", "z"],
+            "share": [0.2, 0.6, 0.4],
+            "low": [0.1, 0.5, 0.3],
+            "high": [0.3, 0.7, 0.5],
+            "count": [2, 6, 4],
+            "base": [10, 10, 10],
+        }
+    )
+    fig = charts.ranked_shares(df, "T")
+    assert list(fig.data[0].y)[::-1] == ["y", "z", "x"]  # drawn bottom-up: largest at the top
