@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from pcn_data import config, demo, exports, findings, queries, results
+from pcn_data import charts, config, demo, exports, findings, queries, results
 from pcn_data.db import Database, get_database
 from pcn_data.errors import PcnDataError
 from pcn_data.filters import Filters
@@ -102,7 +102,7 @@ def _url_select(label: str, options: dict[str, str], key: str, default: str, hel
     elif st.session_state[key] not in options:
         st.session_state[key] = default
     value = st.sidebar.selectbox(label, list(options), format_func=options.get, key=key, help=help)
-    if value == ALL:
+    if value == default == ALL:  # "everything" is the default: keep the link short
         st.query_params.pop(key, None)
     else:
         st.query_params[key] = value
@@ -123,7 +123,8 @@ def sidebar_filters() -> Filters:
     ics = ics_list["ics_code"].iloc[0] if len(ics_list) == 1 else None
     if len(ics_list) > 1:
         ics_names = {ALL: "All ICSs", **dict(zip(ics_list["ics_code"], ics_list["name"], strict=True))}
-        chosen = _url_select("ICS", ics_names, "ics", default=ALL)
+        # Default to one ICS: place-by-place charts across all of England would be unreadable.
+        chosen = _url_select("ICS", ics_names, "ics", default=ics_list["ics_code"].iloc[0])
         ics = None if chosen == ALL else chosen
 
     places = query("list_places", ics)
@@ -179,6 +180,13 @@ def filters() -> Filters:
     return st.session_state.get("_filters", Filters())
 
 
+@st.cache_data(show_spinner=False, max_entries=512)
+def figure(builder: str, *args, **kwargs):
+    """Return charts.<builder>(*args, **kwargs), cached on its arguments: building a plotly
+    figure costs about 100 ms, which every rerun would otherwise pay again."""
+    return getattr(charts, builder)(*args, **kwargs)
+
+
 def min_group() -> int:
     """Return K, the suppression threshold in force."""
     return config.min_group_size()
@@ -216,3 +224,13 @@ def compare_note(meta: dict) -> str:
         f"Change from {n.get(earlier, earlier)} to {n.get(later, later)}, {roles} (like with like), "
         "with 95% intervals; a change whose interval crosses zero is not distinguishable from no change."
     )
+
+
+def require_one_ics(f: Filters) -> None:
+    """Stop a place-by-place page with a prompt when all ICSs are chosen at once."""
+    if f.ics is None and len(query("list_ics")) > 1:
+        st.info(
+            "Choose an ICS in the sidebar: this page compares the places of one ICS.",
+            icon=":material/arrow_back:",
+        )
+        st.stop()

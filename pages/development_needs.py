@@ -3,11 +3,12 @@
 import streamlit as st
 
 import ui
-from pcn_data import charts, results
+from pcn_data import results
 
 ui.ensure_navigation_mode()
 
 f = ui.filters()
+ui.require_one_ics(f)
 k = ui.min_group()
 scope = ui.describe(f)
 total = ui.total_label(f)
@@ -43,7 +44,7 @@ else:
         f"{have['high']:.0%} · {have['vs_ics'] or 'the total'}"
     )
     ui.chart(
-        charts.ranked_shares(ranked, f"“{wording}”"),
+        ui.figure("ranked_shares", ranked, f"“{wording}”"),
         key="needs_ranked",
         caption=f"{scope} · n = {int(have['base'])} respondents · share of respondents, not of "
         "selections (people could choose several) · bars show 95% Wilson intervals",
@@ -53,7 +54,7 @@ else:
 
 st.header("By place")
 ui.chart(
-    charts.small_multiples(needs, f"“{wording}”, by place", min_group=k),
+    ui.figure("small_multiples", needs, f"“{wording}”, by place", min_group=k),
     key="needs_by_place",
     caption=f"{scope} · each panel: share of that place's respondents · the dark panel is the total",
     table=results.share_table(needs),
@@ -65,7 +66,7 @@ if f.wave in waves.index and waves[f.wave] is not None and len(waves[f.wave]) > 
     st.header("By role")
     by_role = ui.query("needs", f, "role", total)
     ui.chart(
-        charts.grouped_shares(by_role, f"“{wording}”, by role", min_group=k),
+        ui.figure("grouped_shares", by_role, f"“{wording}”, by role", min_group=k),
         key="needs_by_role",
         caption=f"{scope} · share of each role's respondents · roles under {k} respondents are not shown",
         table=results.share_table(by_role),
@@ -79,7 +80,8 @@ if compare:
     if not change.empty:
         d = change.assign(suppressed=False)
         ui.chart(
-            charts.interval_dots(
+            ui.figure(
+                "interval_dots",
                 d,
                 f"Change in the share choosing each need: {name}",
                 est="change",

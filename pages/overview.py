@@ -5,7 +5,6 @@ from pathlib import Path
 import streamlit as st
 
 import ui
-from pcn_data import charts
 from pcn_data.config import min_group_size
 
 ui.ensure_navigation_mode()
@@ -42,13 +41,13 @@ else:
     if resp["place_code"].nunique() <= 12:
         left, right = st.columns(2)
         left.plotly_chart(
-            charts.respondents_by_place(resp),
+            ui.figure("respondents_by_place", resp),
             key="overview_respondents",
             theme=None,
             config={"displaylogo": False},
         )
         right.plotly_chart(
-            charts.response_rate_by_place(resp),
+            ui.figure("response_rate_by_place", resp),
             key="overview_response_rate",
             theme=None,
             config={"displaylogo": False},

@@ -4,11 +4,12 @@ partner, by place, with the ICS itself (the report's headline) highlighted."""
 import streamlit as st
 
 import ui
-from pcn_data import charts, results
+from pcn_data import results
 
 ui.ensure_navigation_mode()
 
 f = ui.filters()
+ui.require_one_ics(f)
 k = ui.min_group()
 scope = ui.describe(f)
 total = ui.total_label(f)
@@ -24,7 +25,8 @@ if matrix.empty:
 st.header("Rated good or excellent, by partner and place")
 cells = matrix.assign(row=matrix["partner"], col=matrix["grp_label"])
 ui.chart(
-    charts.share_heatmap(
+    ui.figure(
+        "share_heatmap",
         cells,
         "“How would you rate your PCN's relationship with …?” Good or Excellent",
         highlight_row="ICS",
@@ -46,7 +48,8 @@ name = chosen["grp_label"].iloc[0] if not chosen.empty else total
 st.header(f"Every partner: {name}")
 if not chosen.empty:
     ui.chart(
-        charts.diverging_bars(
+        ui.figure(
+            "diverging_bars",
             chosen,
             f"How {name} rates its relationships: Poor and Fair left, Good and Excellent right",
             row_col="question",
@@ -67,7 +70,8 @@ if compare:
     if not change.empty:
         d = change.assign(suppressed=False)
         ui.chart(
-            charts.interval_dots(
+            ui.figure(
+                "interval_dots",
                 d,
                 f"Change in the share rating good or excellent: {name}",
                 est="change",

@@ -4,11 +4,12 @@ clear', shared-vision clarity, and breakdowns by experience."""
 import streamlit as st
 
 import ui
-from pcn_data import charts, results
+from pcn_data import results
 
 ui.ensure_navigation_mode()
 
 f = ui.filters()
+ui.require_one_ics(f)
 k = ui.min_group()
 wording = ui.query("question_wordings")
 scope = ui.describe(f)
@@ -25,7 +26,7 @@ for q in results.ROLE_ITEMS:
     if d.empty:
         continue
     ui.chart(
-        charts.diverging_bars(d, f"“{wording[q]}”", min_group=k),
+        ui.figure("diverging_bars", d, f"“{wording[q]}”", min_group=k),
         key=f"role_{q}",
         caption=f"{scope} · n per bar on the chart · sorted by net agreement (% agree minus % disagree)",
         table=results.likert_table(d),
@@ -36,8 +37,11 @@ st.header("Clear about my role, but are others?")
 gap = ui.query("agreement_gap", f, ui.total_label(f))
 if not gap.empty:
     ui.chart(
-        charts.gap_dumbbell(
-            gap, "Agreeing: “I am clear about my role” vs “partners are clear about it”", min_group=k
+        ui.figure(
+            "gap_dumbbell",
+            gap,
+            "Agreeing: “I am clear about my role” vs “partners are clear about it”",
+            min_group=k,
         ),
         key="role_gap",
         caption=f"{f.describe(ui.names())} · Clinical Directors only (the first statement is asked of them "
@@ -53,7 +57,7 @@ for q in results.VISION_ITEMS:
     if d.empty:
         continue
     ui.chart(
-        charts.diverging_bars(d, f"“{wording[q]}”", min_group=k),
+        ui.figure("diverging_bars", d, f"“{wording[q]}”", min_group=k),
         key=f"vision_{q}",
         caption=f"{scope} · n per bar on the chart · sorted by net clarity (% clear minus % unclear)",
         table=results.likert_table(d),
@@ -67,7 +71,8 @@ if context.empty:
 else:
     context = context.assign(row=context["breakdown"] + ": " + context["grp_label"].astype(str))
     ui.chart(
-        charts.interval_dots(
+        ui.figure(
+            "interval_dots",
             context,
             f"Net agreement: “{wording['role_clear_self']}”",
             est="net",
@@ -93,7 +98,8 @@ if compare:
         label = role.loc[role["question_code"] == q, "question"].iloc[0] if not role.empty else q
         d = change[change["question"] == label].assign(suppressed=False)
         ui.chart(
-            charts.interval_dots(
+            ui.figure(
+                "interval_dots",
                 d,
                 f"Change in net agreement: “{wording[q]}”",
                 est="change",
