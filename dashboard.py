@@ -16,6 +16,11 @@ pg = st.navigation(
             st.Page("pages/relationships.py", title="Relationships across the ICS", icon=":material/hub:"),
             st.Page("pages/development_needs.py", title="Development needs", icon=":material/school:"),
         ],
+        "Compare": [
+            st.Page("pages/compare_places.py", title="Compare places", icon=":material/compare_arrows:"),
+            st.Page("pages/pcn_development.py", title="PCN development", icon=":material/trending_up:"),
+            st.Page("pages/pcn_profile.py", title="PCN profile", icon=":material/person_search:"),
+        ],
         "Data": [st.Page("pages/data.py", title="Data and method", icon=":material/database:")],
     }
 )

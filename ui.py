@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from pcn_data import charts, config, demo, exports, findings, queries, results
+from pcn_data import charts, compare, config, demo, exports, findings, queries, results
 from pcn_data.db import Database, get_database
 from pcn_data.errors import PcnDataError
 from pcn_data.filters import Filters
@@ -34,6 +34,13 @@ CACHEABLE = {
     "likert_change": results.likert_change,
     "relationship_change": results.relationship_change,
     "needs_change": results.needs_change,
+    "measure_by_place": compare.measure_by_place,
+    "measure_change": compare.measure_change,
+    "self_assessment": compare.self_assessment,
+    "engagement_by_pcn": compare.engagement_by_pcn,
+    "pcn_events": compare.pcn_events,
+    "pcn_survey": compare.pcn_survey,
+    "list_pcns": queries.list_pcns,
 }
 
 
@@ -88,7 +95,9 @@ def query(name: str, *args):
     return _cached(name, str(db.path), db.data_version(), args)
 
 
-def _url_select(label: str, options: dict[str, str], key: str, default: str, help: str | None = None) -> str:
+def url_select(
+    label: str, options: dict[str, str], key: str, default: str, help: str | None = None, container=None
+) -> str:
     """Return the choice of a sidebar selectbox kept in the URL as ?key=code.
 
     The code (not the label) goes in the URL so that a shared link survives renamed places.
@@ -101,7 +110,9 @@ def _url_select(label: str, options: dict[str, str], key: str, default: str, hel
         st.session_state[key] = requested if requested in options else default
     elif st.session_state[key] not in options:
         st.session_state[key] = default
-    value = st.sidebar.selectbox(label, list(options), format_func=options.get, key=key, help=help)
+    value = (container or st.sidebar).selectbox(
+        label, list(options), format_func=options.get, key=key, help=help
+    )
     if value == default == ALL:  # "everything" is the default: keep the link short
         st.query_params.pop(key, None)
     else:
@@ -117,19 +128,19 @@ def sidebar_filters() -> Filters:
         return Filters()
     st.sidebar.header("Filters")
     wave_names = dict(zip(waves["wave_code"], waves["name"], strict=True))
-    wave = _url_select("Survey wave", wave_names, "wave", default=waves["wave_code"].iloc[-1])
+    wave = url_select("Survey wave", wave_names, "wave", default=waves["wave_code"].iloc[-1])
 
     ics_list = query("list_ics")
     ics = ics_list["ics_code"].iloc[0] if len(ics_list) == 1 else None
     if len(ics_list) > 1:
         ics_names = {ALL: "All ICSs", **dict(zip(ics_list["ics_code"], ics_list["name"], strict=True))}
         # Default to one ICS: place-by-place charts across all of England would be unreadable.
-        chosen = _url_select("ICS", ics_names, "ics", default=ics_list["ics_code"].iloc[0])
+        chosen = url_select("ICS", ics_names, "ics", default=ics_list["ics_code"].iloc[0])
         ics = None if chosen == ALL else chosen
 
     places = query("list_places", ics)
     place_names = {ALL: "All places", **dict(zip(places["place_code"], places["name"], strict=True))}
-    place = _url_select(
+    place = url_select(
         "Place", place_names, "place", default=ALL, help="Clinical Directors: choose your own place."
     )
 
@@ -140,7 +151,7 @@ def sidebar_filters() -> Filters:
         ALL: "All roles",
         **{c: lbl for c, lbl in zip(roles["role_code"], roles["label"], strict=True) if c in answered},
     }
-    role = _url_select("Role", role_names, "role", default=ALL)
+    role = url_select("Role", role_names, "role", default=ALL)
     return Filters(
         wave=wave, ics=ics, places=() if place == ALL else (place,), roles=() if role == ALL else (role,)
     )

@@ -393,11 +393,15 @@ def interval_dots(
     signed: bool = False,
     zero_line: bool = False,
     min_group: int = 5,
+    reference: tuple[float, float, float] | None = None,
+    reference_label: str = "ICS",
+    notes: list[str] | None = None,
 ) -> go.Figure:
     """Return one dot per row with its 95% interval as error bars (net scores, changes).
 
     df: rows with label_col, est/low/high, suppressed (and optionally n). Suppressed rows, and
-    rows without an estimate, get a placeholder note instead of a dot.
+    rows without an estimate, get a placeholder note instead of a dot. reference (value, low,
+    high) draws the comparator, e.g. the ICS, as a dashed line in a grey band.
     """
     df = df.reset_index(drop=True)
     shown = ~df["suppressed"].astype(bool) & df[est].notna()
@@ -425,9 +429,13 @@ def interval_dots(
         showlegend=False,
     )
     lo_edge = -1 if signed else 0
+    # notes: extra words per row (e.g. "better than the ICS"), written after the value.
+    extra = notes or [""] * len(df)
     notes = [
-        f"{fmt(e)}" if ok else f"Not shown: fewer than {min_group} respondents or no data"
-        for e, ok in zip(df[est], shown, strict=True)
+        (f"{fmt(e)}<br><span style='font-size:14px'>{x}</span>" if x else fmt(e))
+        if ok
+        else f"Not shown: fewer than {min_group} respondents or no data"
+        for e, ok, x in zip(df[est], shown, extra, strict=True)
     ]
     fig.add_scatter(
         x=[1.05] * len(y),
@@ -441,6 +449,17 @@ def interval_dots(
     )
     if zero_line:
         fig.add_vline(x=0, line_width=2, line_color=TEXT)
+    if reference is not None and all(v == v for v in reference):
+        value, ref_low, ref_high = reference
+        fig.add_vrect(x0=ref_low, x1=ref_high, fillcolor="#AEB7BD", opacity=0.25, line_width=0)
+        fig.add_vline(
+            x=value,
+            line_width=2,
+            line_dash="dash",
+            line_color=TEXT,
+            annotation_text=f"{reference_label} {fmt(value)}",
+            annotation_position="top",
+        )
     ticks = [-1, -0.5, 0, 0.5, 1] if signed else [0, 0.25, 0.5, 0.75, 1]
     fig.update_xaxes(
         range=[lo_edge, 1.6],
@@ -690,3 +709,133 @@ def small_multiples(
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(items)))
     fig.update_annotations(font_size=17)
     return base_layout(fig, title, height=140 + 300 * rows_n)
+
+
+STAGE_COLOURS = ["#DDE9F4", "#9CC3E4", "#4A90C9", "#0B4F8C"]
+
+
+def stage_heatmap(sa: pd.DataFrame, title: str) -> go.Figure:
+    """Return a PCN x domain heatmap of self-assessment stages (Foundation to Step 3).
+
+    sa: one row per PCN x domain with pcn, domain, domain_order, stage, ordinal. PCNs are listed
+    by name (never ranked): the matrix is for discussion, not a league table.
+    """
+    domains = list(sa.sort_values("domain_order")["domain"].drop_duplicates())
+    pcns = list(dict.fromkeys(sa["pcn"]))
+    grid = sa.pivot_table(index="pcn", columns="domain", values="ordinal", aggfunc="first").reindex(
+        index=pcns, columns=domains
+    )
+    labels = sa.pivot_table(index="pcn", columns="domain", values="stage", aggfunc="first").reindex(
+        index=pcns, columns=domains
+    )
+    scale = [
+        [0, STAGE_COLOURS[0]],
+        [0.25, STAGE_COLOURS[0]],
+        [0.25, STAGE_COLOURS[1]],
+        [0.5, STAGE_COLOURS[1]],
+        [0.5, STAGE_COLOURS[2]],
+        [0.75, STAGE_COLOURS[2]],
+        [0.75, STAGE_COLOURS[3]],
+        [1, STAGE_COLOURS[3]],
+    ]
+    fig = go.Figure()
+    fig.add_heatmap(
+        z=grid.values.tolist(),
+        x=["<br>".join(textwrap.wrap(d, 18)) for d in domains],
+        y=pcns,
+        zmin=-0.5,
+        zmax=3.5,
+        colorscale=scale,
+        text=labels.fillna("").values.tolist(),
+        texttemplate="%{text}",
+        textfont={"size": 14},
+        xgap=2,
+        ygap=2,
+        hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
+        colorbar={
+            "tickvals": [0, 1, 2, 3],
+            "ticktext": ["Foundation", "Step 1", "Step 2", "Step 3"],
+            "title": {"text": "Stage"},
+        },
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(side="top", tickangle=0)
+    return base_layout(fig, title, height=max(400, 220 + 34 * len(pcns)))
+
+
+def movement_heatmap(moves: pd.DataFrame, title: str) -> go.Figure:
+    """Return a PCN x domain heatmap of stage movement between two assessments (+1 = one step up)."""
+    domains = list(moves.sort_values("domain_order")["domain"].drop_duplicates())
+    pcns = list(dict.fromkeys(moves["pcn"]))
+    grid = moves.pivot_table(index="pcn", columns="domain", values="move", aggfunc="first").reindex(
+        index=pcns, columns=domains
+    )
+    text = grid.map(lambda v: "" if pd.isna(v) else ("same" if v == 0 else f"{int(v):+d}"))
+    fig = go.Figure()
+    fig.add_heatmap(
+        z=grid.values.tolist(),
+        x=["<br>".join(textwrap.wrap(d, 18)) for d in domains],
+        y=pcns,
+        zmin=-3,
+        zmax=3,
+        zmid=0,
+        colorscale=[[0, NEGATIVE[1]], [0.5, "#F4F6F7"], [1, POSITIVE[1]]],
+        text=text.values.tolist(),
+        texttemplate="%{text}",
+        textfont={"size": 14},
+        xgap=2,
+        ygap=2,
+        hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
+        colorbar={"title": {"text": "Steps"}, "tickvals": [-3, -2, -1, 0, 1, 2, 3]},
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(side="top", tickangle=0)
+    return base_layout(fig, title, height=max(400, 220 + 34 * len(pcns)))
+
+
+def peer_ranges(ranges: pd.DataFrame, title: str, pcn_name: str) -> go.Figure:
+    """Return, per domain, the PCN's stage against the range (worst to best) and median of its
+    place's other PCNs and of the ICS's other PCNs."""
+    domains = ["<br>".join(textwrap.wrap(d, 26)) for d in ranges["domain"]]
+    fig = go.Figure()
+    for prefix, name, colour, offset in (
+        ("ics", "Other PCNs in the ICS", "#AEB7BD", 0.18),
+        ("place", "Other PCNs in the place", "#6BAED6", -0.18),
+    ):
+        for i, (_, r) in enumerate(ranges.iterrows()):
+            if r[f"{prefix}_peers"]:
+                fig.add_scatter(
+                    x=[r[f"{prefix}_worst"], r[f"{prefix}_best"]],
+                    y=[i + offset] * 2,
+                    mode="lines",
+                    line={"color": colour, "width": 10},
+                    name=f"{name}: worst to best",
+                    legendgroup=prefix,
+                    showlegend=i == 0,
+                    hoverinfo="skip",
+                )
+        fig.add_scatter(
+            x=ranges[f"{prefix}_median"],
+            y=[i + offset for i in range(len(ranges))],
+            mode="markers",
+            marker={"symbol": "line-ns", "size": 22, "line": {"width": 4, "color": TEXT}},
+            name="Median of the other PCNs",
+            legendgroup="median",
+            showlegend=prefix == "place",
+            hovertemplate=f"{name}: median %{{x}}<extra></extra>",
+        )
+    fig.add_scatter(
+        x=ranges["ordinal"],
+        y=list(range(len(ranges))),
+        mode="markers+text",
+        name=pcn_name,
+        marker={"size": 22, "color": "#E69F00", "symbol": "diamond", "line": {"color": TEXT, "width": 1}},
+        text=ranges["stage"],
+        textposition="top center",
+        hovertemplate="%{text}<extra></extra>",
+    )
+    fig.update_xaxes(
+        range=[-0.3, 3.3], tickvals=[0, 1, 2, 3], ticktext=["Foundation", "Step 1", "Step 2", "Step 3"]
+    )
+    fig.update_yaxes(tickvals=list(range(len(ranges))), ticktext=domains, autorange="reversed")
+    return base_layout(fig, title, height=200 + 110 * len(ranges))

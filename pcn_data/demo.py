@@ -421,7 +421,8 @@ def _invitations(rng: np.random.Generator, pcns: pd.DataFrame, waves: list[Wave]
     """Return invitation counts per wave x PCN x role (a few PCNs have joint CDs)."""
     joint_cd = rng.random(len(pcns)) < 0.1
     # The national survey reaches every clinical lead, so it has tens of thousands of respondents.
-    leads = rng.integers(2, 4, len(pcns)) if scale == "ics" else rng.integers(4, 9, len(pcns))
+    # Larger PCNs have more clinical leads: in 2023 a few of them reach K, most do not.
+    leads = rng.integers(2, 7, len(pcns)) if scale == "ics" else rng.integers(4, 9, len(pcns))
     rows = []
     for wave_id, w in enumerate(waves, start=1):
         for role in w.roles:

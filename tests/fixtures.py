@@ -41,3 +41,30 @@ def small_database(
                     [rid, question, option],
                 )
     return db
+
+
+def small_place_database(
+    path: Path, answers: dict[str, list[str]], *, question: str = "rel_ics", wave: str = "2023"
+) -> Database:
+    """Return a new database with one ICS and one place 'P' whose PCNs answer `question`;
+    answers maps PCN code -> one option per respondent (all Clinical Directors)."""
+    db = Database(path)
+    with db.transaction() as cur:
+        bank.install(cur)
+        cur.execute("INSERT INTO ics VALUES ('ICSX', 'Fixture ICS')")
+        cur.execute("INSERT INTO place VALUES ('P', 'ICSX', 'Place P', 0)")
+        cur.execute(
+            "INSERT INTO wave (wave_id, wave_code, name, kind, ics_code, opened_on) "
+            "VALUES (1, ?, 'Fixture wave', 'survey', 'ICSX', DATE '2023-05-01')",
+            [wave],
+        )
+        for pcn, options in answers.items():
+            cur.execute("INSERT INTO pcn VALUES (?, 'P', ?, 4, 40000)", [pcn, f"PCN {pcn}"])
+            for j, option in enumerate(options):
+                rid = f"{pcn}-{j}"
+                cur.execute("INSERT INTO respondent VALUES (?, 1, ?, 'cd', '1to3', 1)", [rid, pcn])
+                cur.execute(
+                    "INSERT INTO answer (respondent_id, question_code, option_code) VALUES (?, ?, ?)",
+                    [rid, question, option],
+                )
+    return db

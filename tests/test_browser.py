@@ -95,3 +95,35 @@ def test_every_results_page_with_a_place_from_the_url(demo_path, tmp_path, size)
             if path not in ("data",):
                 assert "Morecambe Bay" in main
             page.screenshot(path=str(ARTIFACTS / f"{path or 'overview'}_MB_{size[0]}x{size[1]}.png"))
+
+
+def test_place_comparison_then_pcn_profile_through_the_url(demo_path, demo_db, tmp_path):
+    db = tmp_path / "compare.duckdb"
+    shutil.copy(demo_path, db)
+    ARTIFACTS.mkdir(exist_ok=True)
+    # A Morecambe Bay PCN with enough 2023 respondents for its results to show.
+    from pcn_data.compare import pcn_survey
+    from pcn_data.filters import Filters
+
+    candidates = demo_db.query("SELECT pcn_code FROM pcn WHERE place_code = 'MB' ORDER BY name")["pcn_code"]
+    code = next(c for c in candidates if not pcn_survey(demo_db, c, Filters(wave="2023"))["suppressed"].all())
+    with serve(db) as url, browser_page() as page:
+        page.goto(f"{url}/compare_places?wave=2023&place=MB&measure=good_ics")
+        wait_for_app(page)
+        main = page.inner_text('[data-testid="stMain"]')
+        assert "Compare places" in main
+        assert "▶ Morecambe Bay" in page.locator('[data-testid="stPlotlyChart"]').first.text_content()
+        assert (
+            page.get_by_role("combobox", name="Measure").input_value().startswith("Rating the relationship")
+        )
+        page.screenshot(path=str(ARTIFACTS / "compare_places_MB.png"))
+
+        page.goto(f"{url}/pcn_profile?wave=2023&place=MB&pcn={code}")
+        wait_for_app(page)
+        main = page.inner_text('[data-testid="stMain"]')
+        name = demo_db.scalar("SELECT name FROM pcn WHERE pcn_code = ?", [code])
+        assert page.get_by_role("combobox", name="PCN").input_value() == name
+        assert "Self-assessment" in main and "Engagement" in main
+        assert "Survey results are not shown" not in main
+        assert f"pcn={code}" in page.url
+        page.screenshot(path=str(ARTIFACTS / "pcn_profile.png"), full_page=True)

@@ -1,0 +1,74 @@
+"""PCN development: the self-assessment matrix, its movement between assessments, and engagement
+per PCN. All of it is non-confidential: PCNs fill in the matrix openly."""
+
+import streamlit as st
+
+import ui
+from pcn_data import compare, exports
+
+ui.ensure_navigation_mode()
+
+f = ui.filters()
+ui.require_one_ics(f)
+scope = ui.describe(f)
+st.title("PCN development")
+st.markdown(f"#### {scope}")
+
+sa = ui.query("self_assessment", f)
+if sa.empty:
+    st.info("No self-assessments for these filters.")
+    st.stop()
+waves = list(dict.fromkeys(sa["wave_code"]))
+names = ui.names()
+shown = f.wave if f.wave in waves else waves[-1]
+latest = sa[sa["wave_code"] == shown]
+
+st.header(f"Self-assessment, {names.get(shown, shown)}")
+ui.chart(
+    ui.figure("stage_heatmap", latest, "PCN Maturity Matrix: stage by domain"),
+    key="pcn_stages",
+    caption=f"{scope} · PCNs in alphabetical order, never ranked: the matrix is for discussing development, "
+    "not a performance table",
+    table=latest[["place", "pcn", "domain", "stage"]],
+    file_name=f"self_assessment_{shown}.csv",
+)
+
+if len(waves) > 1:
+    moves = compare.movement(sa[sa["wave_code"].isin([waves[0], shown])]) if shown != waves[0] else None
+    if moves is not None and not moves.empty:
+        first, last = moves.attrs["waves"]
+        st.header(f"Movement from {names.get(first, first)} to {names.get(last, last)}")
+        summary = compare.movement_summary(moves)
+        st.dataframe(summary, hide_index=True, key="pcn_movement_summary")
+        ui.chart(
+            ui.figure("movement_heatmap", moves, "Steps moved, by PCN and domain"),
+            key="pcn_movement",
+            caption=f"{scope} · +1 is one step up the matrix, 'same' no change",
+            table=moves[["place", "pcn", "domain", "from", "to", "move"]],
+            file_name=f"self_assessment_movement_{first}_{last}.csv",
+        )
+
+st.header("Engagement per PCN")
+engagement = ui.query("engagement_by_pcn", f)
+st.dataframe(
+    engagement.drop(columns=["pcn_code"]),
+    hide_index=True,
+    key="pcn_engagement",
+    column_config={
+        "pcn": "PCN",
+        "place": "Place",
+        "workshops": st.column_config.NumberColumn("Workshops attended"),
+        "one_to_ones": st.column_config.NumberColumn("One-to-ones held"),
+        "roundtables": st.column_config.NumberColumn("Roundtables"),
+        "responded": st.column_config.CheckboxColumn(f"Responded to the {names.get(f.wave, f.wave)}"),
+    },
+)
+st.caption("Whether anyone from a PCN responded, never what they answered.")
+st.download_button(
+    "Download CSV",
+    exports.csv_bytes(engagement.drop(columns=["pcn_code"])),
+    file_name=f"engagement_by_pcn_{f.wave}.csv",
+    mime="text/csv",
+    key="pcn_engagement_csv",
+    icon=":material/download:",
+)
