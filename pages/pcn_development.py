@@ -23,7 +23,7 @@ names = ui.names()
 shown = f.wave if f.wave in waves else waves[-1]
 latest = sa[sa["wave_code"] == shown]
 
-st.header(f"Self-assessment, {names.get(shown, shown)}")
+st.header(f"Self-assessment, {shown}")
 ui.chart(
     ui.figure("stage_heatmap", latest, "PCN Maturity Matrix: stage by domain"),
     key="pcn_stages",
@@ -37,9 +37,11 @@ if len(waves) > 1:
     moves = compare.movement(sa[sa["wave_code"].isin([waves[0], shown])]) if shown != waves[0] else None
     if moves is not None and not moves.empty:
         first, last = moves.attrs["waves"]
-        st.header(f"Movement from {names.get(first, first)} to {names.get(last, last)}")
+        st.header(f"Movement from {first} to {last}")
         summary = compare.movement_summary(moves)
-        st.dataframe(summary, hide_index=True, key="pcn_movement_summary")
+        st.dataframe(
+            summary.rename(columns={"domain": "Domain"}), hide_index=True, key="pcn_movement_summary"
+        )
         ui.chart(
             ui.figure("movement_heatmap", moves, "Steps moved, by PCN and domain"),
             key="pcn_movement",

@@ -33,7 +33,7 @@ waves = list(dict.fromkeys(sa["wave_code"]))
 if waves:
     shown = f.wave if f.wave in waves else waves[-1]
     ranges = compare.peer_ranges(sa, code, shown)
-    st.header(f"Self-assessment, {names.get(shown, shown)}")
+    st.header(f"Self-assessment, {shown}")
     if ranges.empty:
         st.info(f"{name} has no self-assessment for this wave.")
     else:

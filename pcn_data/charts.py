@@ -759,7 +759,7 @@ def stage_heatmap(sa: pd.DataFrame, title: str) -> go.Figure:
         },
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(side="top", tickangle=0)
+    fig.update_xaxes(tickangle=0)
     return base_layout(fig, title, height=max(400, 220 + 34 * len(pcns)))
 
 
@@ -789,7 +789,7 @@ def movement_heatmap(moves: pd.DataFrame, title: str) -> go.Figure:
         colorbar={"title": {"text": "Steps"}, "tickvals": [-3, -2, -1, 0, 1, 2, 3]},
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(side="top", tickangle=0)
+    fig.update_xaxes(tickangle=0)
     return base_layout(fig, title, height=max(400, 220 + 34 * len(pcns)))
 
 
