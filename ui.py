@@ -245,3 +245,32 @@ def require_one_ics(f: Filters) -> None:
             icon=":material/arrow_back:",
         )
         st.stop()
+
+
+def change_section(
+    change: pd.DataFrame, meta: dict, *, key: str, title: str, label_col: str, file_name: str
+) -> None:
+    """Draw the 'change since the previous wave' chart: one dot per row with its 95% interval."""
+    st.caption(compare_note(meta))
+    if change.empty:
+        return
+    d = change.assign(suppressed=False)
+    chart(
+        figure(
+            "interval_dots",
+            d,
+            title,
+            est="change",
+            low="change_low",
+            high="change_high",
+            label_col=label_col,
+            axis_title="Change (points)",
+            signed=True,
+            zero_line=True,
+            min_group=min_group(),
+        ),
+        key=key,
+        caption=compare_note(meta),
+        table=d,
+        file_name=file_name,
+    )

@@ -58,26 +58,10 @@ ui.chart(
 )
 
 if st.toggle("Compare with the previous wave", key="compare_places_change"):
-    change, meta = ui.query("measure_change", measure, f, total)
-    st.caption(ui.compare_note(meta))
-    if not change.empty:
-        d = change.assign(suppressed=False)
-        ui.chart(
-            ui.figure(
-                "interval_dots",
-                d,
-                f"Change: {measure.label}",
-                est="change",
-                low="change_low",
-                high="change_high",
-                label_col="grp_label",
-                axis_title="Change (points)",
-                signed=True,
-                zero_line=True,
-                min_group=k,
-            ),
-            key="compare_places_change_chart",
-            caption=ui.compare_note(meta),
-            table=d,
-            file_name=f"benchmark_change_{code}.csv",
-        )
+    ui.change_section(
+        *ui.query("measure_change", measure, f, total),
+        key="compare_places_change_chart",
+        label_col="grp_label",
+        title=f"Change: {measure.label}",
+        file_name=f"benchmark_change_{code}.csv",
+    )

@@ -75,26 +75,10 @@ if f.wave in waves.index and waves[f.wave] is not None and len(waves[f.wave]) > 
 
 if compare:
     st.header("Change since the previous wave")
-    change, meta = ui.query("needs_change", f)
-    st.caption(ui.compare_note(meta))
-    if not change.empty:
-        d = change.assign(suppressed=False)
-        ui.chart(
-            ui.figure(
-                "interval_dots",
-                d,
-                f"Change in the share choosing each need: {name}",
-                est="change",
-                low="change_low",
-                high="change_high",
-                label_col="label",
-                axis_title="Change (points)",
-                signed=True,
-                zero_line=True,
-                min_group=k,
-            ),
-            key="needs_change",
-            caption=ui.compare_note(meta),
-            table=d,
-            file_name=f"needs_change_{selection}.csv",
-        )
+    ui.change_section(
+        *ui.query("needs_change", f),
+        key="needs_change",
+        label_col="label",
+        title=f"Change in the share choosing each need: {name}",
+        file_name=f"needs_change_{selection}.csv",
+    )

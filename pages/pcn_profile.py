@@ -65,6 +65,13 @@ if survey.empty or bool(survey["suppressed"].all()):
 else:
     wording = ui.query("question_wordings")
     for question, rows in survey.groupby("question_code", sort=False):
+        if bool(rows["suppressed"].all()):
+            # Some questions are asked of fewer people (the CD role items of Clinical Directors only).
+            st.markdown(
+                f"**“{wording[question]}”** · not shown: fewer than {k} answered it, or hidden to "
+                "protect a smaller PCN"
+            )
+            continue
         st.markdown(f"**“{wording[question]}”** · n = {int(rows['n'].iloc[0])}")
         st.dataframe(
             rows[["label", "count", "share", "low", "high"]].assign(

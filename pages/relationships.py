@@ -65,26 +65,10 @@ if not chosen.empty:
 
 if compare:
     st.header("Change since the previous wave")
-    change, meta = ui.query("relationship_change", f)
-    st.caption(ui.compare_note(meta))
-    if not change.empty:
-        d = change.assign(suppressed=False)
-        ui.chart(
-            ui.figure(
-                "interval_dots",
-                d,
-                f"Change in the share rating good or excellent: {name}",
-                est="change",
-                low="change_low",
-                high="change_high",
-                label_col="partner",
-                axis_title="Change (points)",
-                signed=True,
-                zero_line=True,
-                min_group=k,
-            ),
-            key="relationships_change",
-            caption=ui.compare_note(meta),
-            table=d,
-            file_name=f"relationships_change_{selection}.csv",
-        )
+    ui.change_section(
+        *ui.query("relationship_change", f),
+        key="relationships_change",
+        label_col="partner",
+        title=f"Change in the share rating good or excellent: {name}",
+        file_name=f"relationships_change_{selection}.csv",
+    )

@@ -93,26 +93,14 @@ else:
 if compare:
     st.header("Change since the previous wave")
     change, meta = ui.query("likert_change", results.ROLE_ITEMS, f)
-    st.caption(ui.compare_note(meta))
-    for q in results.ROLE_ITEMS if not change.empty else []:
-        label = role.loc[role["question_code"] == q, "question"].iloc[0] if not role.empty else q
-        d = change[change["question"] == label].assign(suppressed=False)
-        ui.chart(
-            ui.figure(
-                "interval_dots",
-                d,
-                f"Change in net agreement: “{wording[q]}”",
-                est="change",
-                low="change_low",
-                high="change_high",
-                label_col="grp_label",
-                axis_title="Change (points)",
-                signed=True,
-                zero_line=True,
-                min_group=k,
-            ),
+    labels = dict(zip(role["question_code"], role["question"], strict=True)) if not role.empty else {}
+    for q in results.ROLE_ITEMS:
+        part = change[change["question"] == labels.get(q)] if not change.empty else change
+        ui.change_section(
+            part,
+            meta,
             key=f"role_change_{q}",
-            caption=ui.compare_note(meta),
-            table=d,
+            label_col="grp_label",
+            title=f"Change in net agreement: “{wording[q]}”",
             file_name=f"role_change_{q}.csv",
         )

@@ -12,7 +12,7 @@ from pcn_data import bank
 from pcn_data.db import Database
 from pcn_data.filters import Filters, where
 from pcn_data.queries import add_shares, net_scores, option_counts, place_and_total_counts
-from pcn_data.results import change, comparable_roles, comparison_waves
+from pcn_data.results import change, wave_pair
 from pcn_data.stats import wilson
 
 
@@ -127,14 +127,15 @@ def label_against_total(rows: pd.DataFrame, direction: bool = True) -> pd.Series
 def measure_change(db: Database, measure: Measure, f: Filters, total_label: str = "ICS total"):
     """Return the change in the measure per place since the previous wave, with its interval,
     and what was compared (waves, roles)."""
-    pair = comparison_waves(db, f.wave) if f.wave else None
-    if pair is None:
+    found = wave_pair(db, f)
+    if found is None:
         return pd.DataFrame(), {}
-    roles = comparable_roles(db, f, *pair)
-    both = measure_by_place(db, measure, replace(f, wave=None, roles=roles), total_label)
-    both = both[both["wave_code"].isin(pair)]
-    out = change(both, ["grp", "grp_label", "is_total"], "value", "low", "high", *pair)
-    return out, {"waves": pair, "roles": roles}
+    pair, both = found
+    rows = measure_by_place(db, measure, both, total_label)
+    out = change(
+        rows[rows["wave_code"].isin(pair)], ["grp", "grp_label", "is_total"], "value", "low", "high", *pair
+    )
+    return out, {"waves": pair, "roles": both.roles}
 
 
 def benchmark_table(rows: pd.DataFrame, measure: Measure) -> pd.DataFrame:

@@ -306,39 +306,60 @@ def share_table(df: pd.DataFrame, label_col: str = "label", group_col: str = "gr
     return out.reset_index(drop=True)
 
 
+def wave_pair(db: Database, f: Filters) -> tuple[tuple[str, str], Filters] | None:
+    """Return ((earlier, later) waves, filters covering both with comparable roles), or None
+    when f.wave has no earlier wave."""
+    pair = comparison_waves(db, f.wave) if f.wave else None
+    if pair is None:
+        return None
+    return pair, replace(f, wave=None, roles=comparable_roles(db, f, *pair))
+
+
+def _selection(df: pd.DataFrame, f: Filters, pair: tuple[str, str]) -> pd.DataFrame:
+    """Return the rows of both waves for the selection: the chosen place, else the total."""
+    return df[df["wave_code"].isin(pair) & (~df["is_total"] if f.places else df["is_total"])]
+
+
 def likert_change(db: Database, questions: list[str], f: Filters) -> tuple[pd.DataFrame, dict]:
     """Return the change in net agreement per question x group between the previous wave and
     f.wave, with its interval, and what was compared (waves, roles)."""
-    pair = comparison_waves(db, f.wave) if f.wave else None
-    if pair is None:
+    found = wave_pair(db, f)
+    if found is None:
         return pd.DataFrame(), {}
-    roles = comparable_roles(db, f, *pair)
-    detail = likert(db, questions, replace(f, wave=None, roles=roles))
-    summary = group_summary(detail)
-    summary = summary[summary["wave_code"].isin(pair)]
-    out = change(summary, ["question", "grp_label"], "net", "net_low", "net_high", *pair)
-    return out, {"waves": pair, "roles": roles}
+    pair, both = found
+    summary = group_summary(likert(db, questions, both))
+    out = change(
+        summary[summary["wave_code"].isin(pair)],
+        ["question", "grp_label"],
+        "net",
+        "net_low",
+        "net_high",
+        *pair,
+    )
+    return out, {"waves": pair, "roles": both.roles}
 
 
 def relationship_change(db: Database, f: Filters) -> tuple[pd.DataFrame, dict]:
     """Return the change in the share rating each partner good or excellent, for the selection."""
-    pair = comparison_waves(db, f.wave) if f.wave else None
-    if pair is None:
+    found = wave_pair(db, f)
+    if found is None:
         return pd.DataFrame(), {}
-    roles = comparable_roles(db, f, *pair)
-    m = relationship_matrix(db, replace(f, wave=None, roles=roles))
-    m = m[m["wave_code"].isin(pair) & (m["is_total"] if not f.places else ~m["is_total"])]
-    out = change(m, ["partner", "grp_label"], "share", "low", "high", *pair)
-    return out, {"waves": pair, "roles": roles}
+    pair, both = found
+    m = _selection(relationship_matrix(db, both), f, pair)
+    return change(m, ["partner", "grp_label"], "share", "low", "high", *pair), {
+        "waves": pair,
+        "roles": both.roles,
+    }
 
 
 def needs_change(db: Database, f: Filters) -> tuple[pd.DataFrame, dict]:
     """Return the change in the share choosing each development need, for the selection."""
-    pair = comparison_waves(db, f.wave) if f.wave else None
-    if pair is None:
+    found = wave_pair(db, f)
+    if found is None:
         return pd.DataFrame(), {}
-    roles = comparable_roles(db, f, *pair)
-    n = needs(db, replace(f, wave=None, roles=roles))
-    n = n[n["wave_code"].isin(pair) & (n["is_total"] if not f.places else ~n["is_total"])]
-    out = change(n, ["label", "grp_label"], "share", "low", "high", *pair)
-    return out, {"waves": pair, "roles": roles}
+    pair, both = found
+    n = _selection(needs(db, both), f, pair)
+    return change(n, ["label", "grp_label"], "share", "low", "high", *pair), {
+        "waves": pair,
+        "roles": both.roles,
+    }

@@ -161,3 +161,23 @@ def test_pcn_profile_explains_why_results_are_hidden(app, demo_db):
     assert app.selectbox(key="pcn").value == small["pcn_code"].iloc[0]
     assert any("Survey results are not shown" in i.value for i in app.info)
     assert not [d for d in app.dataframe if "% (of those rating)" in d.value.columns]
+
+
+def test_every_pcn_profile_opens_and_shows_nothing_under_k(app, demo_db):
+    app.query_params.update({"wave": "2023"})
+    app.run()
+    app.switch_page("pages/pcn_profile.py").run()
+    for code in demo_db.query("SELECT pcn_code FROM pcn ORDER BY pcn_code")["pcn_code"]:
+        place = demo_db.scalar("SELECT place_code FROM pcn WHERE pcn_code = ?", [code])
+        app.selectbox(key="place").set_value(place).run()
+        app.selectbox(key="pcn").set_value(code).run()
+        assert not app.exception, code
+        for table in app.dataframe:
+            if "% (of those rating)" in table.value.columns:
+                assert table.value["Count"].notna().all()
+        shown_n = [
+            int(m.value.split("n = ")[1])
+            for m in app.markdown
+            if m.value.startswith("**“") and "n = " in m.value
+        ]
+        assert all(n >= K for n in shown_n), code
