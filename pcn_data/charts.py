@@ -501,6 +501,11 @@ def share_heatmap(
                     f"to {_pct(cell['high'])} · n = {int(cell['base'])} gave a rating, {int(cell['n'])} "
                     "answered<br>Don't know: "
                     f"{_pct(cell['dont_know_share'])}"
+                    + (
+                        f"<br>{cell['vs_ics']}"
+                        if isinstance(cell.get("vs_ics"), str) and cell["vs_ics"]
+                        else ""
+                    )
                 )
         z.append(zr)
         text.append(tr)
@@ -583,8 +588,15 @@ def ranked_shares(
         textfont={"color": "white"},
         customdata=[
             f"{_pct(s)} of respondents ({int(c)} of {int(b)})<br>95% CI {_pct(lo)} to {_pct(hi)}"
-            for s, c, b, lo, hi in zip(
-                df["share"], df["count"], df["base"], df["low"], df["high"], strict=True
+            + (f"<br>{vs}" if isinstance(vs, str) and vs else "")
+            for s, c, b, lo, hi, vs in zip(
+                df["share"],
+                df["count"],
+                df["base"],
+                df["low"],
+                df["high"],
+                df["vs_ics"] if "vs_ics" in df.columns else [""] * len(df),
+                strict=True,
             )
         ],
         hovertemplate="%{y}<br>%{customdata}<extra></extra>",
