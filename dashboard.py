@@ -15,11 +15,16 @@ pg = st.navigation(
             st.Page("pages/role_clarity.py", title="Role clarity and vision", icon=":material/badge:"),
             st.Page("pages/relationships.py", title="Relationships across the ICS", icon=":material/hub:"),
             st.Page("pages/development_needs.py", title="Development needs", icon=":material/school:"),
+            st.Page("pages/voices.py", title="Voices", icon=":material/format_quote:"),
         ],
         "Compare": [
             st.Page("pages/compare_places.py", title="Compare places", icon=":material/compare_arrows:"),
             st.Page("pages/pcn_development.py", title="PCN development", icon=":material/trending_up:"),
             st.Page("pages/pcn_profile.py", title="PCN profile", icon=":material/person_search:"),
+        ],
+        "Programme": [
+            st.Page("pages/engagement.py", title="Engagement", icon=":material/groups:"),
+            st.Page("pages/recommendations.py", title="Recommendations tracker", icon=":material/checklist:"),
         ],
         "Data": [st.Page("pages/data.py", title="Data and method", icon=":material/database:")],
     }

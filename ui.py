@@ -9,7 +9,19 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from pcn_data import charts, compare, config, demo, exports, findings, queries, results
+from pcn_data import (
+    charts,
+    compare,
+    config,
+    demo,
+    engagement,
+    exports,
+    findings,
+    queries,
+    results,
+    tracker,
+    voices,
+)
 from pcn_data.db import Database, get_database
 from pcn_data.errors import PcnDataError
 from pcn_data.filters import Filters
@@ -41,6 +53,14 @@ CACHEABLE = {
     "pcn_events": compare.pcn_events,
     "pcn_survey": compare.pcn_survey,
     "list_pcns": queries.list_pcns,
+    "comments": voices.comments,
+    "sub_themes": voices.sub_themes,
+    "recommendations": tracker.recommendations,
+    "history": tracker.history,
+    "progress": tracker.progress,
+    "events": engagement.events,
+    "participation": engagement.participation,
+    "evidence_strength": engagement.evidence_strength,
 }
 
 

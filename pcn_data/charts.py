@@ -851,3 +851,114 @@ def peer_ranges(ranges: pd.DataFrame, title: str, pcn_name: str) -> go.Figure:
     )
     fig.update_yaxes(tickvals=list(range(len(ranges))), ticktext=domains, autorange="reversed")
     return base_layout(fig, title, height=200 + 110 * len(ranges))
+
+
+KIND_STYLE = {
+    "workshop": ("Workshop", "circle", NHS_BLUE),
+    "one_to_one": ("One-to-one", "diamond", "#009E73"),
+    "roundtable": ("Roundtable", "square", "#E69F00"),
+    "survey_window": ("Survey window", None, "#AEB7BD"),
+}
+
+
+def engagement_timeline(events: pd.DataFrame, title: str) -> go.Figure:
+    """Return a timeline per place: survey windows as bars, other activities as markers sized by
+    attendees. events: place, kind, title, starts_on, ends_on, attendees, pcns."""
+    fig = go.Figure()
+    places = list(dict.fromkeys(events["place"]))
+    windows = events[events["kind"] == "survey_window"]
+    for i, w in windows.iterrows():
+        fig.add_scatter(
+            x=[w["starts_on"], w["ends_on"] or w["starts_on"]],
+            y=[w["place"]] * 2,
+            mode="lines",
+            line={"color": KIND_STYLE["survey_window"][2], "width": 16},
+            name="Survey window",
+            legendgroup="survey_window",
+            showlegend=bool(i == windows.index[0]),
+            hovertemplate=f"{w['title']}<extra></extra>",
+        )
+    for kind, (label, symbol, colour) in KIND_STYLE.items():
+        rows = events[events["kind"] == kind]
+        if kind == "survey_window" or rows.empty:
+            continue
+        fig.add_scatter(
+            x=rows["starts_on"],
+            y=rows["place"],
+            mode="markers",
+            name=label,
+            marker={
+                "symbol": symbol,
+                "color": colour,
+                "size": 10 + 2 * rows["attendees"].fillna(1).clip(upper=12),
+                "line": {"color": "white", "width": 1},
+                "opacity": 0.85,
+            },
+            customdata=list(
+                zip(rows["title"], rows["attendees"].fillna(0).astype(int), rows["pcns"], strict=True)
+            ),
+            hovertemplate="%{customdata[0]}<br>%{x|%d %b %Y}<br>%{customdata[1]} attendees, "
+            "%{customdata[2]} PCNs<extra></extra>",
+        )
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(places)))
+    fig.update_xaxes(type="date")
+    return base_layout(fig, title, height=max(360, 180 + 70 * len(places)))
+
+
+def participation_bars(df: pd.DataFrame, title: str) -> go.Figure:
+    """Return, per place, the share of its PCNs that took part in each kind of activity, labelled
+    with the count and base. df: place, kind_label, share, pcns_taking_part, pcns_in_place."""
+    fig = go.Figure()
+    for i, (kind, rows) in enumerate(df.groupby("kind_label", sort=True)):
+        fig.add_bar(
+            x=rows["place"],
+            y=rows["share"],
+            name=kind,
+            marker_color=CATEGORICAL[i % len(CATEGORICAL)],
+            text=[
+                f"{_pct(s)}<br>{int(a)} of {int(b)}"
+                for s, a, b in zip(
+                    rows["share"], rows["pcns_taking_part"], rows["pcns_in_place"], strict=True
+                )
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x} · " + kind + ": %{y:.0%} of PCNs<extra></extra>",
+        )
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_yaxes(range=[0, 1.25], tickformat=".0%", title="Share of the place's PCNs")
+    return base_layout(fig, title)
+
+
+STATUS_COLOURS = {
+    "Done": "#08519C",
+    "In progress": "#6BAED6",
+    "Not started": "#E8EDEE",
+    "Not applicable": "#AEB7BD",
+}
+
+
+def progress_bars(df: pd.DataFrame, title: str) -> go.Figure:
+    """Return stacked horizontal bars of recommendation statuses per group (place or theme).
+
+    df: grp, status, n (as from tracker.progress).
+    """
+    groups = list(dict.fromkeys(df["grp"]))
+    fig = go.Figure()
+    for status, colour in STATUS_COLOURS.items():
+        rows = df[df["status"] == status].set_index("grp").reindex(groups)
+        fig.add_bar(
+            y=groups,
+            x=rows["n"].fillna(0),
+            orientation="h",
+            name=status,
+            marker_color=colour,
+            text=[str(int(v)) if v else "" for v in rows["n"].fillna(0)],
+            textposition="inside",
+            marker_line={"color": "#AEB7BD", "width": 1},
+            hovertemplate="%{y}: %{x} " + status.lower() + "<extra></extra>",
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(groups)))
+    fig.update_xaxes(title="Recommendations")
+    return base_layout(fig, title, height=max(300, 160 + 60 * len(groups)))

@@ -1,0 +1,133 @@
+"""Recommendations tracker: the report's checklist, a status per place, every change kept."""
+
+import datetime as dt
+
+import streamlit as st
+
+import ui
+from pcn_data import tracker
+from pcn_data.errors import PcnDataError
+
+ui.ensure_navigation_mode()
+
+f = ui.filters()
+ui.require_one_ics(f)
+st.title("Recommendations tracker")
+
+st.header("Progress")
+left, right = st.columns(2)
+with left:
+    by_place = ui.query("progress", "place", f.ics)
+    ui.chart(
+        ui.figure("progress_bars", by_place, "By place"),
+        key="tracker_by_place",
+        caption="The report's 15 recommendations in each place",
+        table=by_place,
+        file_name="recommendations_by_place.csv",
+    )
+with right:
+    by_theme = ui.query("progress", "theme", f.ics)
+    ui.chart(
+        ui.figure("progress_bars", by_theme, "By theme"),
+        key="tracker_by_theme",
+        caption="Recommendations x places, by the report's three themes",
+        table=by_theme,
+        file_name="recommendations_by_theme.csv",
+    )
+
+places = ui.query("list_places", f.ics)
+place_names = dict(zip(places["place_code"], places["name"], strict=True))
+place = ui.url_select(
+    "Place",
+    place_names,
+    "tracker_place",
+    default=f.places[0] if f.places else places["place_code"].iloc[0],
+    container=st,
+)
+recs = ui.query("recommendations", place)
+st.header(f"Status in {place_names[place]}")
+st.dataframe(
+    recs.assign(evidence=recs["evidence_page"].map(lambda p: f"/{p}?place={place}"))[
+        ["rec_id", "text", "theme", "lead", "tools", "status", "owner", "due_on", "note", "evidence"]
+    ],
+    hide_index=True,
+    key="tracker_table",
+    column_config={
+        "rec_id": st.column_config.NumberColumn("#", width="small"),
+        "text": st.column_config.TextColumn("Recommendation", width="large"),
+        "theme": "Theme",
+        "lead": "Lead",
+        "tools": "Tools and methods",
+        "status": "Status",
+        "owner": "Owner",
+        "due_on": st.column_config.DateColumn("Due", format="DD/MM/YYYY"),
+        "note": "Note",
+        "evidence": st.column_config.LinkColumn("Evidence", display_text="See the evidence"),
+    },
+)
+
+st.header("Change a status")
+texts = dict(zip(recs["rec_id"], recs["text"], strict=True))
+rec_id = st.selectbox(
+    "Recommendation", list(texts), format_func=lambda r: f"{r}. {texts[r]}", key="tracker_rec"
+)
+row = recs.set_index("rec_id").loc[rec_id]
+with st.form(f"tracker_form_{place}_{rec_id}"):
+    status = st.selectbox(
+        "Status", tracker.STATUSES, index=tracker.STATUSES.index(row["status"]), key="tracker_status"
+    )
+    owner = st.text_input("Owner", value=row["owner"] or "", key="tracker_owner")
+    due = row["due_on"]
+    due_on = st.date_input(
+        "Due date",
+        value=None if due is None or due != due else due,
+        format="DD/MM/YYYY",
+        key="tracker_due",
+        min_value=dt.date(2020, 1, 1),
+    )
+    note = st.text_area("Note", value=row["note"] or "", key="tracker_note")
+    who = st.text_input(
+        "Your name (kept with the change)",
+        key="tracker_who",
+        value=st.session_state.get("tracker_last_who", ""),
+    )
+    if st.form_submit_button("Save", type="primary"):
+        try:
+            n = tracker.update(
+                ui.database(),
+                int(rec_id),
+                place,
+                by=who,
+                status=status,
+                owner=owner,
+                due_on=due_on,
+                note=note,
+            )
+        except PcnDataError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["tracker_last_who"] = who
+            st.session_state["tracker_flash"] = (
+                f"Saved {n} change{'s' if n != 1 else ''}." if n else "Nothing changed."
+            )
+            st.rerun()
+if flash := st.session_state.pop("tracker_flash", None):
+    st.success(flash, icon=":material/check:")
+
+st.header(f"History in {place_names[place]}")
+hist = ui.query("history", place)
+st.dataframe(
+    hist,
+    hide_index=True,
+    key="tracker_history",
+    column_config={
+        "changed_at": st.column_config.DatetimeColumn("When", format="DD/MM/YYYY HH:mm"),
+        "changed_by": "Who",
+        "place": "Place",
+        "rec_id": "#",
+        "recommendation": "Recommendation",
+        "field": "Field",
+        "old_value": "Was",
+        "new_value": "Now",
+    },
+)

@@ -1,0 +1,86 @@
+"""Voices: what people said, grouped by the report's themes. Place level or above only, only
+from places with K or more respondents, always redacted."""
+
+import streamlit as st
+
+import ui
+from pcn_data import voices
+
+ui.ensure_navigation_mode()
+
+f = ui.filters()
+ui.require_one_ics(f)
+k = ui.min_group()
+st.title("Voices")
+st.markdown(f"#### {ui.describe(f)}")
+
+subs = ui.query("sub_themes")
+labels = dict(zip(subs["theme_code"], subs["label"], strict=True))
+left, right = st.columns([2, 1])
+search = left.text_input("Search the comments", key="voices_search", placeholder="for example: ICS")
+chosen = right.multiselect(
+    "Sub-themes", list(labels), format_func=labels.get, key="voices_themes", placeholder="All sub-themes"
+)
+data = ui.query("comments", f, tuple(chosen), search)
+unique = data.drop_duplicates("comment_key").reset_index(drop=True)
+st.caption(
+    f"Comments appear only at place level or above, only from places with {k} or more respondents "
+    "in the wave, with names, emails, phone numbers, practice and PCN names removed."
+)
+if unique.empty:
+    st.info(
+        f"No comments to show for these filters. A place's comments appear once it has {k} or more "
+        "respondents in the wave.",
+        icon=":material/lock:",
+    )
+    st.stop()
+
+if st.toggle("Quote wall: one large quote at a time, for presenting", key="voices_wall"):
+    i = st.session_state.get("voices_wall_i", 0) % len(unique)
+    quote = unique.iloc[i]
+    st.markdown(
+        f"<div style='font-size:2.6rem;line-height:1.35;margin:2rem 0;padding:2rem;border-left:12px solid "
+        f"#005EB8;background:#F0F4F5'>“{quote['text']}”</div>",
+        unsafe_allow_html=True,
+    )
+    st.markdown(
+        f"**{quote['sub_theme']}** · {quote['place']} · {quote['question']} · {i + 1} of {len(unique)}"
+    )
+    back, forward = st.columns(2)
+    if back.button("Previous", key="voices_prev", icon=":material/arrow_back:", width="stretch"):
+        st.session_state["voices_wall_i"] = i - 1
+        st.rerun()
+    if forward.button("Next", key="voices_next", icon=":material/arrow_forward:", width="stretch"):
+        st.session_state["voices_wall_i"] = i + 1
+        st.rerun()
+    st.stop()
+
+counts = (
+    data.groupby(["theme", "sub_theme"], sort=False)["comment_key"].nunique().reset_index(name="comments")
+)
+st.caption(f"{len(unique)} comments · {len(counts)} sub-themes")
+for theme, rows in counts.groupby("theme", sort=False):
+    st.header(theme)
+    for _, row in rows.iterrows():
+        part = data[(data["theme"] == theme) & (data["sub_theme"] == row["sub_theme"])]
+        with st.expander(f"{row['sub_theme']} ({row['comments']})"):
+            for _, c in part.iterrows():
+                st.markdown(f"> {c['text']}")
+                st.caption(f"{c['place']} · {c['wave_code']} · {c['question']}")
+
+st.header("Correct a comment's theme codes")
+options = dict(zip(unique["comment_key"], unique["text"], strict=True))
+key = st.selectbox(
+    "Comment", list(options), format_func=lambda c: options[c][:110], key="voices_edit_comment"
+)
+db = ui.database()
+current = voices.comment_codes(db, key)
+suggested = voices.suggest_codes(options[key])
+st.caption("Rules suggest: " + (", ".join(labels[s] for s in suggested) if suggested else "nothing"))
+new = st.multiselect(
+    "Sub-themes", list(labels), default=current, format_func=labels.get, key=f"voices_codes_{key}"
+)
+if st.button("Save theme codes", key="voices_save", type="primary"):
+    voices.set_codes(db, key, new)
+    st.toast("Theme codes saved.")
+    st.rerun()

@@ -1,0 +1,202 @@
+"""Free-text comments: shown at place level or above, only from places with K or more
+respondents in the wave, always redacted; theme codes suggested by readable rules and
+correctable by a facilitator."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+
+from pcn_data.config import min_group_size
+from pcn_data.db import Database
+from pcn_data.errors import PcnDataError
+from pcn_data.filters import RESPONDENT_FROM, Filters, where
+
+EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# UK numbers: 01772 555 0123, 07700 900123, (01524) 123456, +44 7700 900123, 0800 123 4567.
+PHONE = re.compile(r"(?:\+44\s?\(?0?\)?\s?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}\b")
+TITLED_NAME = re.compile(
+    r"\b(?:Dr|Doctor|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Sister|Nurse)\.?\s+"
+    r"(?:[A-Z][a-z'’-]+)(?:\s+[A-Z][a-z'’-]+)?"
+)
+PRACTICE = re.compile(
+    r"\b(?:[A-Z][\w'’-]*\s+){1,3}(?:Surgery|Medical Centre|Medical Center|Health Centre|"
+    r"Medical Practice|Practice|Group Practice)\b"
+)
+PCN_NAME = re.compile(r"\b(?:[A-Z][\w'’-]*\s+){1,3}PCN\b")
+
+
+def redact(text: str, known_names: Iterable[str] = ()) -> str:
+    """Return text with emails, phone numbers, titled personal names, practice names and PCN
+    names (the known ones, and any 'Something PCN') replaced by a bracketed label."""
+    out = EMAIL.sub("[email]", text)
+    out = PHONE.sub("[phone]", out)
+    for name in sorted({n for n in known_names if n}, key=len, reverse=True):
+        out = re.sub(rf"\b{re.escape(name)}\b", "[PCN]", out, flags=re.IGNORECASE)
+    out = PCN_NAME.sub("[PCN]", out)
+    out = PRACTICE.sub("[practice]", out)
+    return TITLED_NAME.sub("[name]", out)
+
+
+# Suggested codes: a comment gets every sub-theme whose words it contains. Kept as plain data
+# so that a facilitator can read, and a test can check, why a code was suggested.
+RULES: dict[str, tuple[str, ...]] = {
+    "cd_role": ("cd role", "clinical director", "my role", "go to person", "go-to person", "all things"),
+    "clinical": ("clinical leadership", "operational", "protected time", "strategic"),
+    "collaborative": ("trust", "collaborat", "work together", "working together"),
+    "system": ("system", "practice-centric", "wider pcn"),
+    "resilient": ("work-life", "burnout", "stress", "pressure", "succession", "resilien"),
+    "chair_vision": ("vision", "chair", "network of networks"),
+    "partnership": ("partner", "acute", "hospital", "level playing field", "curate's egg"),
+    "role_clarity": ("interpretation", "can and cannot", "expected of", "role clarity"),
+    "vcse": ("voluntary", "vcse", "vcfse", "community group", "social prescrib", "faith"),
+    "ics_work": ("ics", "integrated care system", "invisible", "remote", "voice in the"),
+    "mgmt_admin": ("management support", "admin", "manager", "named individuals", "tangible support"),
+    "technology": ("virtual", "digital", "technology", "online", "it system"),
+    "workforce": ("arrs", "recruit", "workforce", "staff", "physical space"),
+    "finance": ("funding", "financ", "resource", "money", "pool"),
+    "development": ("skills audit", "training", "coaching", "development", "mentor", "confidence"),
+}
+
+
+def suggest_codes(text: str) -> list[str]:
+    """Return the sub-themes whose rule words appear in the text (case-insensitive)."""
+    lower = text.lower()
+    return [
+        theme
+        for theme, words in RULES.items()
+        if any(re.search(rf"(?<![a-z]){re.escape(w)}", lower) for w in words)
+    ]
+
+
+def _places_at_k(db: Database, f: Filters) -> set[str]:
+    """Return the places with K or more respondents (in the chosen roles) in the chosen wave."""
+    cond, params = where(f.without("places", "pcns"))
+    df = db.query(
+        f"SELECT pl.place_code, count(*) AS n FROM {RESPONDENT_FROM} WHERE {cond} GROUP BY ALL", params
+    )
+    return set(df.loc[df["n"] >= min_group_size(), "place_code"])
+
+
+def comments(db: Database, f: Filters, themes: Iterable[str] = (), search: str = "") -> pd.DataFrame:
+    """Return the redacted comments for the filters, one row per comment x sub-theme code.
+
+    Only comments from places with K or more respondents in the wave are returned, and never
+    anything that identifies the respondent or PCN: each comment carries an opaque key instead.
+    `search` matches the redacted text, so a search cannot find what redaction removed.
+    """
+    allowed = _places_at_k(db, f)
+    if f.places:
+        allowed &= set(f.places)
+    if not allowed:
+        return pd.DataFrame(
+            columns=[
+                "comment_key",
+                "place",
+                "wave_code",
+                "question",
+                "theme",
+                "sub_theme",
+                "theme_code",
+                "text",
+            ]
+        )
+    cond, params = where(f.without("places", "pcns"))
+    marks = ", ".join("?" for _ in allowed)
+    df = db.query(
+        f"""
+        SELECT md5(a.respondent_id || '|' || a.question_code) AS comment_key, pl.name AS place,
+               w.wave_code, q.short_label AS question, coalesce(parent.label, 'Not yet coded') AS theme,
+               coalesce(t.label, 'Not yet coded') AS sub_theme, c.theme_code, a.value_text AS text
+        FROM answer a
+        JOIN {RESPONDENT_FROM} ON r.respondent_id = a.respondent_id
+        JOIN question q ON q.question_code = a.question_code
+        LEFT JOIN comment_code c ON c.respondent_id = a.respondent_id AND c.question_code = a.question_code
+        LEFT JOIN theme t ON t.theme_code = c.theme_code
+        LEFT JOIN theme parent ON parent.theme_code = t.parent_code
+        WHERE a.value_text IS NOT NULL AND q.kind = 'text' AND {cond} AND pl.place_code IN ({marks})
+        ORDER BY parent.sort_order, t.sort_order, pl.name, comment_key
+        """,
+        [*params, *allowed],
+    )
+    known = db.query("SELECT name FROM pcn")["name"].tolist()
+    known += [n.removesuffix(" PCN") for n in known if n.endswith(" PCN")]
+    df["text"] = df["text"].map(lambda t: redact(t, known))
+    themes = set(themes)
+    if themes:
+        df = df[df["theme_code"].isin(themes)]
+    if search.strip():
+        df = df[df["text"].str.contains(search.strip(), case=False, regex=False)]
+    return df.reset_index(drop=True)
+
+
+_INSERT_CODE = (
+    "INSERT INTO comment_code (respondent_id, question_code, theme_code, coded_by) VALUES (?, ?, ?, ?)"
+)
+
+
+def comment_codes(db: Database, comment_key: str) -> list[str]:
+    """Return the sub-theme codes of one comment."""
+    df = db.query(
+        "SELECT theme_code FROM comment_code WHERE md5(respondent_id || '|' || question_code) = ? ORDER BY 1",
+        [comment_key],
+    )
+    return df["theme_code"].tolist()
+
+
+def set_codes(
+    db: Database, comment_key: str, theme_codes: Iterable[str], coded_by: str = "facilitator"
+) -> int:
+    """Replace one comment's theme codes; return how many codes it now has."""
+    codes = sorted(set(theme_codes))
+    valid = set(db.query("SELECT theme_code FROM theme WHERE parent_code IS NOT NULL")["theme_code"])
+    unknown = set(codes) - valid
+    if unknown:
+        raise PcnDataError(f"Unknown sub-theme(s): {', '.join(sorted(unknown))}.")
+    with db.transaction() as cur:
+        row = cur.execute(
+            "SELECT respondent_id, question_code FROM answer "
+            "WHERE value_text IS NOT NULL AND md5(respondent_id || '|' || question_code) = ?",
+            [comment_key],
+        ).fetchone()
+        if row is None:
+            raise PcnDataError("That comment no longer exists.")
+        cur.execute("DELETE FROM comment_code WHERE respondent_id = ? AND question_code = ?", list(row))
+        cur.executemany(
+            _INSERT_CODE,
+            [[row[0], row[1], code, coded_by] for code in codes],
+        )
+    return len(codes)
+
+
+def code_uncoded(db: Database) -> int:
+    """Give every comment that has no codes the codes its rules suggest; return how many got codes."""
+    df = db.query(
+        """
+        SELECT a.respondent_id, a.question_code, a.value_text FROM answer a
+        WHERE a.value_text IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM comment_code c WHERE c.respondent_id = a.respondent_id
+              AND c.question_code = a.question_code)
+        """
+    )
+    rows = [
+        [rid, q, code, "rule"] for rid, q, text in df.itertuples(index=False) for code in suggest_codes(text)
+    ]
+    if rows:
+        with db.transaction() as cur:
+            cur.executemany(
+                _INSERT_CODE,
+                rows,
+            )
+    return len({(r[0], r[1]) for r in rows})
+
+
+def sub_themes(db: Database) -> pd.DataFrame:
+    """Return the sub-themes with their theme: theme_code, label, theme."""
+    return db.query(
+        """SELECT t.theme_code, t.label, p.label AS theme
+           FROM theme t JOIN theme p ON p.theme_code = t.parent_code
+           ORDER BY p.sort_order, t.sort_order"""
+    )
