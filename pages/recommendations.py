@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 import ui
-from pcn_data import tracker
+from pcn_data import exports, tracker
 from pcn_data.errors import PcnDataError
 
 ui.ensure_navigation_mode()
@@ -46,6 +46,12 @@ place = ui.url_select(
 )
 recs = ui.query("recommendations", place)
 st.header(f"Status in {place_names[place]}")
+counts = recs["status"].value_counts()
+st.markdown(
+    f"**{place_names[place]}:** "
+    + " · ".join(f"{int(counts.get(status, 0))} {status.lower()}" for status in tracker.STATUSES),
+    help="Of the report's 15 recommendations",
+)
 st.dataframe(
     recs.assign(evidence=recs["evidence_page"].map(lambda p: f"/{p}?place={place}"))[
         ["rec_id", "text", "theme", "lead", "tools", "status", "owner", "due_on", "note", "evidence"]
@@ -72,20 +78,26 @@ rec_id = st.selectbox(
     "Recommendation", list(texts), format_func=lambda r: f"{r}. {texts[r]}", key="tracker_rec"
 )
 row = recs.set_index("rec_id").loc[rec_id]
-with st.form(f"tracker_form_{place}_{rec_id}"):
+# Widget keys carry the place and recommendation: with one shared key, a widget would keep the
+# value typed for the previous recommendation instead of showing this one's.
+suffix = f"{place}_{rec_id}"
+with st.form(f"tracker_form_{suffix}"):
     status = st.selectbox(
-        "Status", tracker.STATUSES, index=tracker.STATUSES.index(row["status"]), key="tracker_status"
+        "Status",
+        tracker.STATUSES,
+        index=tracker.STATUSES.index(row["status"]),
+        key=f"tracker_status_{suffix}",
     )
-    owner = st.text_input("Owner", value=row["owner"] or "", key="tracker_owner")
+    owner = st.text_input("Owner", value=row["owner"] or "", key=f"tracker_owner_{suffix}")
     due = row["due_on"]
     due_on = st.date_input(
         "Due date",
         value=None if due is None or due != due else due,
         format="DD/MM/YYYY",
-        key="tracker_due",
+        key=f"tracker_due_{suffix}",
         min_value=dt.date(2020, 1, 1),
     )
-    note = st.text_area("Note", value=row["note"] or "", key="tracker_note")
+    note = st.text_area("Note", value=row["note"] or "", key=f"tracker_note_{suffix}")
     who = st.text_input(
         "Your name (kept with the change)",
         key="tracker_who",
@@ -116,18 +128,30 @@ if flash := st.session_state.pop("tracker_flash", None):
 
 st.header(f"History in {place_names[place]}")
 hist = ui.query("history", place)
-st.dataframe(
-    hist,
-    hide_index=True,
-    key="tracker_history",
-    column_config={
-        "changed_at": st.column_config.DatetimeColumn("When", format="DD/MM/YYYY HH:mm"),
-        "changed_by": "Who",
-        "place": "Place",
-        "rec_id": "#",
-        "recommendation": "Recommendation",
-        "field": "Field",
-        "old_value": "Was",
-        "new_value": "Now",
-    },
-)
+if hist.empty:
+    st.info("No changes recorded yet.")
+else:
+    latest = hist.head(10).assign(changed_at=hist["changed_at"].dt.strftime("%d/%m/%Y %H:%M"))
+    st.table(
+        latest.drop(columns=["place"])
+        .rename(
+            columns={
+                "changed_at": "When",
+                "changed_by": "Who",
+                "rec_id": "#",
+                "recommendation": "Recommendation",
+                "field": "Field",
+                "old_value": "Was",
+                "new_value": "Now",
+            }
+        )
+        .set_index("When")
+    )
+    st.download_button(
+        "Download the whole history (CSV)",
+        exports.csv_bytes(hist),
+        key="tracker_history_csv",
+        file_name=f"recommendation_history_{place}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )

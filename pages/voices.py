@@ -36,8 +36,9 @@ if unique.empty:
     st.stop()
 
 if st.toggle("Quote wall: one large quote at a time, for presenting", key="voices_wall"):
-    i = st.session_state.get("voices_wall_i", 0) % len(unique)
-    quote = unique.iloc[i]
+    wall = unique.drop_duplicates("text").reset_index(drop=True)  # the same words said twice show once
+    i = st.session_state.get("voices_wall_i", 0) % len(wall)
+    quote = wall.iloc[i]
     st.markdown(
         f"<div style='font-size:2.6rem;line-height:1.35;margin:2rem 0;padding:2rem;border-left:12px solid "
         f"#005EB8;background:#F0F4F5'>“{quote['text']}”</div>",

@@ -64,6 +64,25 @@ def _text(value) -> str | None:
     return text or None
 
 
+_CURRENT = (
+    "SELECT status, owner, CAST(due_on AS VARCHAR) AS due_on, note FROM recommendation_status "
+    "WHERE rec_id = ? AND place_code = ?"
+)
+
+
+def _old(current: pd.DataFrame) -> dict:
+    """Return the stored values of one status row, or the defaults when there is none."""
+    if current.empty:
+        return {"status": "Not started", "owner": None, "due_on": None, "note": None}
+    return current.iloc[0].to_dict()
+
+
+def _changed(current: pd.DataFrame, new: dict) -> list[str]:
+    """Return the fields whose stored value differs from new."""
+    old = _old(current)
+    return [f for f in FIELDS if _text(old[f]) != new[f]]
+
+
 def update(
     db: Database,
     rec_id: int,
@@ -85,22 +104,18 @@ def update(
     if not who:
         raise PcnDataError("Say who is making the change: every change is kept with its author.")
     new = {"status": status, "owner": _text(owner), "due_on": _text(due_on), "note": _text(note)}
+    exists = db.scalar(
+        "SELECT count(*) FROM recommendation r, place p WHERE r.rec_id = ? AND p.place_code = ?",
+        [rec_id, place_code],
+    )
+    if not exists:
+        raise PcnDataError(f"There is no recommendation {rec_id} for place {place_code!r}.")
+    if not _changed(db.query(_CURRENT, [rec_id, place_code]), new):
+        return 0  # nothing to write: the data version (and every cache) stays as it is
     with db.transaction() as cur:
-        exists = cur.execute("SELECT count(*) FROM recommendation WHERE rec_id = ?", [rec_id]).fetchone()[0]
-        place = cur.execute("SELECT count(*) FROM place WHERE place_code = ?", [place_code]).fetchone()[0]
-        if not exists or not place:
-            raise PcnDataError(f"There is no recommendation {rec_id} for place {place_code!r}.")
-        row = cur.execute(
-            "SELECT status, owner, CAST(due_on AS VARCHAR), note FROM recommendation_status "
-            "WHERE rec_id = ? AND place_code = ?",
-            [rec_id, place_code],
-        ).fetchone()
-        old = (
-            dict(zip(FIELDS, row, strict=True))
-            if row
-            else {"status": "Not started", "owner": None, "due_on": None, "note": None}
-        )
-        changed = [f for f in FIELDS if _text(old[f]) != new[f]]
+        # Read again under the write lock: the history must record what was really replaced.
+        current = cur.execute(_CURRENT, [rec_id, place_code]).df()
+        old, changed = _old(current), _changed(current, new)
         if not changed:
             return 0
         cur.execute(

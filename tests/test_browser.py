@@ -1,6 +1,7 @@
 """A real browser against `streamlit run`: load the Overview, change the place, see it update."""
 
 import os
+import re
 import shutil
 
 import pytest
@@ -19,8 +20,11 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 def choose(page, label, option):
-    """Pick option in the Streamlit selectbox labelled label."""
-    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).locator("input").click()
+    """Pick option in the Streamlit selectbox labelled label, typing to filter the list first
+    (a long list opens late or scrolled, and a click on the bare input does not always open it)."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).locator("input")
+    box.click()
+    box.fill(option)
     page.locator('[role="listbox"] [role="option"]').filter(has_text=option).first.click()
 
 
@@ -127,3 +131,39 @@ def test_place_comparison_then_pcn_profile_through_the_url(demo_path, demo_db, t
         assert "Survey results are not shown" not in main
         assert f"pcn={code}" in page.url
         page.screenshot(path=str(ARTIFACTS / "pcn_profile.png"), full_page=True)
+
+
+def done_in_west_lancashire(page) -> int:
+    """Return the number done in the place's one-line summary ('West Lancashire: … 3 done …')."""
+    text = page.locator("text=West Lancashire:").first.locator("xpath=..").inner_text()
+    return int(re.search(r"(\d+) done", text).group(1))
+
+
+def test_editing_a_recommendation_shows_in_history_and_summary(demo_path, tmp_path):
+    db = tmp_path / "tracker.duckdb"
+    shutil.copy(demo_path, db)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with serve(db) as url, browser_page() as page:
+        for path in ("voices?wave=2023", "engagement?wave=2021"):
+            page.goto(f"{url}/{path}")
+            wait_for_app(page)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            page.screenshot(path=str(ARTIFACTS / f"{path.split('?')[0]}.png"))
+
+        page.goto(f"{url}/recommendations?wave=2023&tracker_place=WL")
+        wait_for_app(page)
+        done_before = done_in_west_lancashire(page)
+        choose(page, "Recommendation", "3. Engage CDs in wider system leadership")
+        wait_for_app(page)
+        status_box = page.get_by_role("combobox", name="Status")
+        new = "Not applicable" if status_box.input_value() == "Done" else "Done"
+        choose(page, "Status", new)
+        page.get_by_label("Your name (kept with the change)").fill("Browser facilitator")
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_selector("text=Saved", timeout=30000)
+        wait_for_app(page)
+        history = page.locator('[data-testid="stTable"]').inner_text()
+        assert "Browser facilitator" in history and new in history
+        done_after = done_in_west_lancashire(page)
+        assert done_after == done_before + (1 if new == "Done" else -1)
+        page.screenshot(path=str(ARTIFACTS / "recommendations.png"), full_page=True)
