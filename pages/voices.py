@@ -71,6 +71,9 @@ for theme, rows in counts.groupby("theme", sort=False):
 
 st.header("Correct a comment's theme codes")
 options = dict(zip(unique["comment_key"], unique["text"], strict=True))
+if st.session_state.get("voices_edit_comment") not in options:
+    # The filters changed and the chosen comment is no longer listed: start from the first.
+    st.session_state.pop("voices_edit_comment", None)
 key = st.selectbox(
     "Comment", list(options), format_func=lambda c: options[c][:110], key="voices_edit_comment"
 )

@@ -272,3 +272,15 @@ def test_quote_wall_steps_through_redacted_quotes(app):
     second = next(m.value for m in app.markdown if "“" in m.value and "font-size" in m.value)
     assert first != second
     assert "@" not in first + second
+
+
+def test_changing_place_after_choosing_a_comment_to_recode(app, demo_db):
+    app.query_params.update({"wave": "2023"})
+    app.run()
+    app.switch_page("pages/voices.py").run()
+    cl = voices.comments(demo_db, Filters(wave="2023", ics="QE1", places=("CL",)))["comment_key"].iloc[-1]
+    app.selectbox(key="voices_edit_comment").set_value(cl).run()
+    assert not app.exception
+    for place in ("MB", "WL", "CL"):  # the chosen Central Lancashire comment leaves the list
+        app.selectbox(key="place").set_value(place).run()
+        assert not app.exception
