@@ -44,6 +44,12 @@ st.markdown(
   hidden too.
 - **Intervals.** Every percentage carries its base (n) and a 95% Wilson interval. Net
   agreement (% agree minus % disagree) carries a 95% MOVER-Wilson interval.
+- **Comparisons.** A place is "better" or "worse" than the ICS only where the two 95% intervals
+  do not overlap; otherwise it is "not distinguishable", and places are never ranked. A change
+  between waves carries Newcombe's interval and compares like with like (2021 asked Clinical
+  Directors only).
+- **Comments** appear at place level or above, only from places with {min_group_size()} or more
+  respondents, with names, emails, phone numbers, practice and PCN names removed.
 - **Don't know** answers are shown separately and not counted as negative.
 - **No respondent-level rows** of survey answers are ever shown or exported.
 - The schema is documented in `docs/schema.md`; analysts can open the file read-only with the
