@@ -284,3 +284,13 @@ def test_changing_place_after_choosing_a_comment_to_recode(app, demo_db):
     for place in ("MB", "WL", "CL"):  # the chosen Central Lancashire comment leaves the list
         app.selectbox(key="place").set_value(place).run()
         assert not app.exception
+
+
+def test_thinnest_evidence_is_named_across_the_ics_whatever_place_is_chosen(app):
+    app.query_params.update({"wave": "2021", "place": "MB"})
+    app.run()
+    app.switch_page("pages/engagement.py").run()
+    assert not app.exception
+    callout = next(w.value for w in app.warning if "Thinnest evidence" in w.value)
+    assert "Morecambe Bay" not in callout
+    assert "West Lancashire" in callout or "Pennine Lancashire" in callout
