@@ -17,7 +17,8 @@ strength = ui.query("evidence_strength", f.without("places"))
 if not strength.empty:
     thin = strength.iloc[0]
     st.warning(
-        f"Thinnest evidence in the ICS: **{thin['place']}**, {int(thin['respondents'])} survey respondents in this wave "
+        f"Thinnest evidence in the ICS: **{thin['place']}**, {int(thin['respondents'])} survey respondents "
+        "in this wave "
         f"and {thin['pcn_reach']:.0%} of its PCNs ({int(thin['pcns_engaged'])} of "
         f"{int(thin['pcns_in_place'])}) at a workshop, one-to-one or roundtable.",
         icon=":material/info:",
