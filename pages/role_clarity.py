@@ -17,21 +17,27 @@ st.title("Role clarity and vision")
 st.markdown(f"#### {scope}")
 compare = st.toggle("Compare with the previous wave", key="role_compare")
 
+
+def statement_charts(detail, questions, prefix, sorted_by):
+    """Draw one diverging chart per statement, with its table and download."""
+    for q in questions:
+        d = detail[detail["question_code"] == q]
+        if d.empty:
+            continue
+        ui.chart(
+            ui.figure("diverging_bars", d, f"“{wording[q]}”", min_group=k),
+            key=f"{prefix}_{q}",
+            caption=f"{scope} · n per bar on the chart · sorted by {sorted_by}",
+            table=results.likert_table(d),
+            file_name=f"{prefix}_{q}_{f.wave}.csv",
+        )
+
+
 st.header("The Clinical Director role")
 role = ui.query("likert", results.ROLE_ITEMS, f, ui.total_label(f))
 if role.empty:
     st.info("No answers to the role statements for these filters.")
-for q in results.ROLE_ITEMS:
-    d = role[role["question_code"] == q]
-    if d.empty:
-        continue
-    ui.chart(
-        ui.figure("diverging_bars", d, f"“{wording[q]}”", min_group=k),
-        key=f"role_{q}",
-        caption=f"{scope} · n per bar on the chart · sorted by net agreement (% agree minus % disagree)",
-        table=results.likert_table(d),
-        file_name=f"role_{q}_{f.wave}.csv",
-    )
+statement_charts(role, results.ROLE_ITEMS, "role", "net agreement (% agree minus % disagree)")
 
 st.header("Clear about my role, but are others?")
 gap = ui.query("agreement_gap", f, ui.total_label(f))
@@ -52,17 +58,7 @@ if not gap.empty:
 
 st.header("Shared vision")
 vision = ui.query("likert", results.VISION_ITEMS, f, ui.total_label(f))
-for q in results.VISION_ITEMS:
-    d = vision[vision["question_code"] == q]
-    if d.empty:
-        continue
-    ui.chart(
-        ui.figure("diverging_bars", d, f"“{wording[q]}”", min_group=k),
-        key=f"vision_{q}",
-        caption=f"{scope} · n per bar on the chart · sorted by net clarity (% clear minus % unclear)",
-        table=results.likert_table(d),
-        file_name=f"vision_{q}_{f.wave}.csv",
-    )
+statement_charts(vision, results.VISION_ITEMS, "vision", "net clarity (% clear minus % unclear)")
 
 st.header("By experience")
 context = ui.query("net_by_context", "role_clear_self", f)
