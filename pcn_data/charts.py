@@ -106,6 +106,20 @@ PLACEHOLDER = "#E8EDEE"
 PLACEHOLDER_TEXT = "#425563"
 
 
+def _error_x(est, low, high, *, color: str | None = None, thickness: float = 1.5) -> dict:
+    """Return plotly error bars drawing the 95% interval (low, high) around est."""
+    bars = {
+        "type": "data",
+        "symmetric": False,
+        "array": high - est,
+        "arrayminus": est - low,
+        "thickness": thickness,
+    }
+    if color is not None:
+        bars["color"] = color
+    return bars
+
+
 def _wrap(text: str, width: int = 30) -> str:
     """Return text broken into lines of about width characters for an axis label."""
     return "<br>".join(textwrap.wrap(str(text), width))
@@ -334,14 +348,13 @@ def gap_dumbbell(gap: pd.DataFrame, title: str, min_group: int = 5) -> go.Figure
             mode="markers",
             name=name,
             marker={"size": 18, "color": colour, "symbol": symbol},
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": (data[f"high_{col}"] - share).where(shown),
-                "arrayminus": (share - data[f"low_{col}"]).where(shown),
-                "color": colour,
-                "thickness": 2,
-            },
+            error_x=_error_x(
+                share,
+                data[f"low_{col}"].where(shown),
+                data[f"high_{col}"].where(shown),
+                color=colour,
+                thickness=2,
+            ),
             customdata=[
                 f"{_pct(s)} agree (95% CI {_pct(lo)} to {_pct(hi)}), n = {int(b) if b == b else 0}"
                 for s, lo, hi, b in zip(
@@ -413,14 +426,9 @@ def interval_dots(
         y=y,
         mode="markers",
         marker={"size": 16, "color": NHS_BLUE},
-        error_x={
-            "type": "data",
-            "symmetric": False,
-            "array": (df[high] - df[est]).where(shown),
-            "arrayminus": (df[est] - df[low]).where(shown),
-            "color": NHS_BLUE,
-            "thickness": 2,
-        },
+        error_x=_error_x(
+            df[est].where(shown), df[low].where(shown), df[high].where(shown), color=NHS_BLUE, thickness=2
+        ),
         customdata=[
             f"{fmt(e)} (95% CI {fmt(lo)} to {fmt(hi)})"
             for e, lo, hi in zip(df[est], df[low], df[high], strict=True)
@@ -574,14 +582,7 @@ def ranked_shares(
         y=df[label_col],
         orientation="h",
         marker_color=color,
-        error_x={
-            "type": "data",
-            "symmetric": False,
-            "array": df["high"] - df["share"],
-            "arrayminus": df["share"] - df["low"],
-            "color": TEXT,
-            "thickness": 1.5,
-        },
+        error_x=_error_x(df["share"], df["low"], df["high"], color=TEXT),
         text=[_pct(s) for s in df["share"]],
         textposition="inside",
         insidetextanchor="start",
@@ -632,13 +633,7 @@ def grouped_shares(
             if hidden
             else f"{grp} (n = {int(rows['base'].iloc[0])})",
             marker_color=CATEGORICAL[i % len(CATEGORICAL)],
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": rows["high"] - rows["share"],
-                "arrayminus": rows["share"] - rows["low"],
-                "thickness": 1.5,
-            },
+            error_x=_error_x(rows["share"], rows["low"], rows["high"]),
             customdata=[
                 f"{grp}: {_pct(s)} (95% CI {_pct(lo)} to {_pct(hi)})"
                 for s, lo, hi in zip(rows["share"], rows["low"], rows["high"], strict=True)
@@ -692,13 +687,7 @@ def small_multiples(
             showlegend=False,
             row=r,
             col=c,
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": part["high"] - part["share"],
-                "arrayminus": part["share"] - part["low"],
-                "thickness": 1.2,
-            },
+            error_x=_error_x(part["share"], part["low"], part["high"], thickness=1.2),
             customdata=[
                 f"{grp}: {_pct(s)} (95% CI {_pct(lo)} to {_pct(hi)})"
                 for s, lo, hi in zip(part["share"], part["low"], part["high"], strict=True)

@@ -452,7 +452,6 @@ def _answers_for_group(
     frames: _Frames,
     resp: pd.DataFrame,
     profile: Profile,
-    wave: Wave,
     role: str,
     pcn_names: dict[str, str],
     batch_id: int,
@@ -698,7 +697,7 @@ def generate(
             base = place_profiles.setdefault(place_code, _jitter(rng, _base_profile(0)))
             profile = _jitter(rng, base) if year_index else base
         resp = _respond(rng, inv, rate)
-        _answers_for_group(rng, frames, resp, profile, wave, role, pcn_names, batch_id)
+        _answers_for_group(rng, frames, resp, profile, role, pcn_names, batch_id)
         if i % 200 == 0:
             say(0.15 + 0.6 * i / len(groups), "Generating survey answers")
     say(0.78, "Generating engagement, self-assessments and recommendations")

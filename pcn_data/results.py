@@ -339,27 +339,22 @@ def likert_change(db: Database, questions: list[str], f: Filters) -> tuple[pd.Da
     return out, {"waves": pair, "roles": both.roles}
 
 
-def relationship_change(db: Database, f: Filters) -> tuple[pd.DataFrame, dict]:
-    """Return the change in the share rating each partner good or excellent, for the selection."""
+def _share_change(db: Database, f: Filters, source, keys: list[str]) -> tuple[pd.DataFrame, dict]:
+    """Return the change in a share (rows from source(db, filters)) for the selection since the
+    previous wave, and what was compared (waves, roles)."""
     found = wave_pair(db, f)
     if found is None:
         return pd.DataFrame(), {}
     pair, both = found
-    m = _selection(relationship_matrix(db, both), f, pair)
-    return change(m, ["partner", "grp_label"], "share", "low", "high", *pair), {
-        "waves": pair,
-        "roles": both.roles,
-    }
+    rows = _selection(source(db, both), f, pair)
+    return change(rows, keys, "share", "low", "high", *pair), {"waves": pair, "roles": both.roles}
+
+
+def relationship_change(db: Database, f: Filters) -> tuple[pd.DataFrame, dict]:
+    """Return the change in the share rating each partner good or excellent, for the selection."""
+    return _share_change(db, f, relationship_matrix, ["partner", "grp_label"])
 
 
 def needs_change(db: Database, f: Filters) -> tuple[pd.DataFrame, dict]:
     """Return the change in the share choosing each development need, for the selection."""
-    found = wave_pair(db, f)
-    if found is None:
-        return pd.DataFrame(), {}
-    pair, both = found
-    n = _selection(needs(db, both), f, pair)
-    return change(n, ["label", "grp_label"], "share", "low", "high", *pair), {
-        "waves": pair,
-        "roles": both.roles,
-    }
+    return _share_change(db, f, needs, ["label", "grp_label"])
