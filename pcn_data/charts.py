@@ -604,7 +604,7 @@ def ranked_shares(
         showlegend=False,
     )
     fig.update_xaxes(range=[0, 1.05], tickformat=".0%", title="Share of respondents")
-    return base_layout(fig, title, height=max(320, 120 + 56 * len(df)))
+    return base_layout(fig, title, height=max(320, 120 + 66 * len(df)))  # room for two-line labels
 
 
 def grouped_shares(
@@ -669,7 +669,6 @@ def small_multiples(
         cols=columns,
         subplot_titles=groups,
         shared_xaxes=True,
-        shared_yaxes=True,
         horizontal_spacing=0.03,
         vertical_spacing=0.12,
     )
@@ -680,7 +679,8 @@ def small_multiples(
         hidden = bool(part["suppressed"].fillna(True).all())
         colour = TEXT if bool(part["is_total"].fillna(False).any()) else NHS_BLUE
         fig.add_bar(
-            x=None if hidden else part["share"],
+            # Explicit gaps: a bar trace with no x at all is drawn with x = 0, 1, 2, … (false bars).
+            x=[None] * len(items) if hidden else part["share"],
             y=items,
             orientation="h",
             marker_color=colour,
@@ -708,6 +708,9 @@ def small_multiples(
             )
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(items)))
+    # Item names once per row of panels (shared y axes would lose the top categories).
+    for c in range(2, columns + 1):
+        fig.update_yaxes(showticklabels=False, col=c)
     fig.update_annotations(font_size=17)
     return base_layout(fig, title, height=140 + 300 * rows_n)
 

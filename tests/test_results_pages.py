@@ -244,7 +244,9 @@ def test_needs_for_a_place_under_k_show_no_values(app):
     fig = figure(app, "needs_by_place")
     assert any("Not shown" in a["text"] for a in fig["layout"]["annotations"])
     pl_traces = [t for t in fig["data"] if any("Pennine" in c for c in t.get("customdata") or [])]
-    assert all(t.get("x") is None for t in pl_traces)
+    assert pl_traces
+    # Every bar of the hidden panel is an explicit gap (a trace without x would draw false bars).
+    assert all(t.get("x") is not None and all(v is None or v != v for v in t["x"]) for t in pl_traces)
 
 
 def test_csv_download_holds_aggregates_only(app):
