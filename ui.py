@@ -25,6 +25,7 @@ from pcn_data import (
 from pcn_data.db import Database, get_database
 from pcn_data.errors import PcnDataError
 from pcn_data.filters import Filters
+from pcn_data.importing import batches
 
 ALL = "all"
 
@@ -61,6 +62,8 @@ CACHEABLE = {
     "events": engagement.events,
     "participation": engagement.participation,
     "evidence_strength": engagement.evidence_strength,
+    "list_batches": batches.list_batches,
+    "import_template": batches.template_xlsx,
 }
 
 
@@ -294,3 +297,26 @@ def change_section(
         table=d,
         file_name=file_name,
     )
+
+
+def import_template() -> bytes:
+    """Return the survey template workbook for the loaded database (cached per data version)."""
+    return query("import_template")
+
+
+def read_upload(uploaded) -> batches.Upload | None:
+    """Return the uploaded file read and recognised, once per file; show why when it cannot be read."""
+    if uploaded is None:
+        return None
+    key = ("_upload", uploaded.file_id)
+    cached = st.session_state.get("_upload")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    try:
+        with st.spinner(f"Reading {uploaded.name}…"):
+            upload = batches.Upload(uploaded.getvalue(), uploaded.name)
+    except PcnDataError as exc:
+        st.error(str(exc))
+        return None
+    st.session_state["_upload"] = (key, upload)
+    return upload

@@ -38,6 +38,8 @@ resp = ui.query("respondents_by_place", f.without("wave"))
 if resp.empty:
     st.info("No survey waves in this database yet.")
 else:
+    totals = resp.groupby("wave_name", sort=False)["respondents"].sum()
+    st.markdown("**Respondents:** " + " · ".join(f"{wave}: **{int(n):,}**" for wave, n in totals.items()))
     if resp["place_code"].nunique() <= 12:
         left, right = st.columns(2)
         left.plotly_chart(

@@ -1,4 +1,4 @@
-"""Command line: `python -m pcn_data demo|summary ...`."""
+"""Command line: `python -m pcn_data demo|summary|import ...`."""
 
 from __future__ import annotations
 
@@ -95,6 +95,51 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+class UsageError(PcnDataError):
+    """The command was called wrongly (exit code 2)."""
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Validate a file, print the report, and import it unless --dry-run; 1 when validation fails."""
+    from pcn_data.importing import batches
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"There is no file at {path}.")
+    db = Database(args.db)
+    try:
+        upload = batches.Upload(path.read_bytes(), path.name)
+        if args.kind and args.kind != upload.kind:
+            raise UsageError(
+                f"{path.name} looks like a {upload.description} ({upload.kind}), not {args.kind}: "
+                f"check the file, or leave out --kind."
+            )
+        if upload.kind == "survey" and not args.wave:
+            raise UsageError("A survey import needs --wave, the survey round's code (e.g. --wave 2025).")
+        print(f"File: {path.name} ({upload.description})")
+        for p in upload.proposals(db):
+            print(f"  column “{p.header}” -> {p.target} ({p.how})")
+        plan = upload.plan(db, wave=args.wave)
+        print(plan.summary())
+        for note in plan.notes:
+            print(f"  note: {note}")
+        for problem in plan.problems[:200]:
+            print(f"  {problem}")
+        if len(plan.problems) > 200:
+            print(f"  ... and {len(plan.problems) - 200} more problems")
+        if args.dry_run:
+            print("Dry run: nothing was written.")
+            return 0 if plan.ok else 1
+        if plan.problems and not args.valid_only:
+            print("Nothing was imported: fix the file, or pass --valid-only to import the valid rows only.")
+            return 1
+        result = batches.apply(db, plan, valid_only=args.valid_only, imported_by=args.by)
+        print(json.dumps(result, default=str))
+        return 0
+    finally:
+        db.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the command line."""
     parser = argparse.ArgumentParser(prog="python -m pcn_data", description=__doc__)
@@ -124,6 +169,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--db", type=Path, default=db_path(), help="database file (default: %(default)s)")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser(
+        "import",
+        help="validate and import a survey export or reference file",
+        description="Validate a file (CSV or XLSX), print the report, and import it in one transaction. "
+        "Exit 0 when imported, 1 when validation failed (nothing written), 2 for usage errors.",
+    )
+    p.add_argument("file", help="the file to import")
+    p.add_argument("--db", type=Path, default=db_path(), help="database file (default: %(default)s)")
+    p.add_argument("--kind", choices=["survey", "reference", "engagement", "self-assessment", "poll"])
+    p.add_argument("--wave", help="the survey round's code, e.g. 2025 (created if new)")
+    p.add_argument("--dry-run", action="store_true", help="validate and report only; write nothing")
+    p.add_argument("--valid-only", action="store_true", help="import the valid rows, reject the others")
+    p.add_argument("--by", default="command line", help="who is importing (kept in the batch list)")
+    p.set_defaults(func=cmd_import)
     return parser
 
 
@@ -132,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except PcnDataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -16,7 +16,9 @@ import pandas as pd
 
 from pcn_data.errors import DatabaseError, DatabaseLockedError, PcnDataError
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+# Versions this one can upgrade in place: the upgrade only adds tables (schema.sql is idempotent).
+_UPGRADABLE = {"1"}
 
 _LOCK_PID = re.compile(r"\(PID (\d+)\)")
 
@@ -70,6 +72,11 @@ class Database:
                 )
             return
         version = self.meta().get("schema_version")
+        if version in _UPGRADABLE:
+            with self.transaction(bump_version=False) as cur:
+                cur.execute(_schema_sql())
+                cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
+            return
         if version != SCHEMA_VERSION:
             raise PcnDataError(
                 f"The database file {self.path} has schema version {version}, but this version of "
@@ -121,6 +128,11 @@ class Database:
                 raise _wrap(exc, self.path) from None
             finally:
                 cur.close()
+
+    @property
+    def write_lock(self) -> threading.RLock:
+        """Return the lock writers hold; hold it to make several transactions one step."""
+        return self._write_lock
 
     def meta(self) -> dict[str, str]:
         """Return the meta table as a dict."""

@@ -27,6 +27,27 @@ CREATE TABLE IF NOT EXISTS import_batch (
     status        VARCHAR NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'undone'))
 );
 
+-- Rows of ICSs, places, PCNs and waves that an import created or changed, so that undoing the
+-- batch can remove or restore exactly those (previous holds the old row as JSON for 'update').
+CREATE TABLE IF NOT EXISTS import_change (
+    batch_id INTEGER NOT NULL,
+    entity   VARCHAR NOT NULL CHECK (entity IN ('ics', 'place', 'pcn', 'wave')),
+    code     VARCHAR NOT NULL,
+    action   VARCHAR NOT NULL CHECK (action IN ('insert', 'update')),
+    previous VARCHAR
+);
+
+-- A confirmed mapping of an export's column to the question bank, reused for the next file from
+-- the same tool. header_key is the header normalised (case, spaces, quotes, numbering).
+CREATE TABLE IF NOT EXISTS import_mapping (
+    source_format VARCHAR NOT NULL,           -- msforms | surveymonkey | googleforms | ...
+    header_key    VARCHAR NOT NULL,
+    target        VARCHAR NOT NULL,           -- a question_code, a respondent field, or 'ignore'
+    confirmed_by  VARCHAR,
+    confirmed_at  TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    PRIMARY KEY (source_format, header_key)
+);
+
 -- Hierarchy: ICS -> place -> PCN.
 CREATE TABLE IF NOT EXISTS ics (
     ics_code VARCHAR PRIMARY KEY,

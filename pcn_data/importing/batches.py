@@ -1,0 +1,478 @@
+"""An import from start to end: recognise the file, propose a mapping, validate into a Plan,
+write it as one transaction recorded in `import_batch`, list batches and undo one."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+
+from pcn_data import bank
+from pcn_data.db import Database
+from pcn_data.errors import PcnDataError
+from pcn_data.importing import records, survey
+from pcn_data.importing.mapping import FIELDS, IGNORE, Proposal, normalise, propose, save_mapping
+from pcn_data.importing.plan import KINDS, Plan, sha256
+from pcn_data.importing.reading import Sheet, Workbook, read_file
+from pcn_data.voices import suggest_codes
+
+FORMATS = {
+    "template": ("survey", "PCN Futures long-format template"),
+    **{k: ("survey", v) for k, v in survey.WIDE_FORMATS.items()},
+    "reference": ("reference", "ICS, place and PCN list"),
+    "engagement": ("engagement", "engagement events"),
+    "self-assessment": ("self-assessment", "PCN self-assessments"),
+}
+
+
+class ValidationFailed(PcnDataError):
+    """The plan has problems and the user asked for all or nothing."""
+
+
+def detect(book: Workbook) -> tuple[str, Sheet]:
+    """Return the format of a file and the sheet that holds its data."""
+    sheet = book.first
+    if not sheet.rows:
+        return "generic", sheet
+    head = [normalise(c) for c in sheet.rows[0]]
+    second = [normalise(c) for c in sheet.rows[1]] if len(sheet.rows) > 1 else []
+    if {"respondent_id", "question_code", "answer"} <= set(head):
+        return "template", sheet
+    if {"ics_code", "place_code", "pcn_code"} <= set(head):
+        return "reference", sheet
+    if {"place_code", "kind", "title", "starts_on"} <= set(head):
+        return "engagement", sheet
+    if {"pcn_code", "domain", "stage"} <= set(head):
+        return "self-assessment", sheet
+    if head[:1] == ["respondent id"] and ("response" in second or "open-ended response" in second):
+        return "surveymonkey", sheet
+    if head[:3] == ["id", "start time", "completion time"]:
+        return "msforms", sheet
+    if head[:1] == ["timestamp"]:
+        return "googleforms", sheet
+    return "generic", sheet
+
+
+class Upload:
+    """A file read and recognised, ready to be mapped and validated."""
+
+    def __init__(self, data: bytes, file_name: str) -> None:
+        self.file_name = file_name
+        self.sha256 = sha256(data)
+        self.book = read_file(data, file_name)
+        self.source_format, self.sheet = detect(self.book)
+        self.kind = FORMATS[self.source_format][0]
+        if len(self.sheet.rows) < (3 if self.source_format == "surveymonkey" else 2):
+            raise PcnDataError(
+                f"{file_name} has a header but no rows of data: export it again after responses have come in."
+            )
+        self.source = (
+            survey.wide_source(self.sheet, self.source_format)
+            if self.source_format in survey.WIDE_FORMATS
+            else None
+        )
+
+    @property
+    def description(self) -> str:
+        """Return what the file was recognised as, in words."""
+        return FORMATS[self.source_format][1]
+
+    @property
+    def needs_mapping(self) -> bool:
+        """Return True for exports whose columns are matched to the bank by wording."""
+        return self.source is not None
+
+    def proposals(self, db: Database) -> list[Proposal]:
+        """Return the proposed target of each column of a wide export."""
+        return propose(db, self.source_format, self.source.headers) if self.source else []
+
+    def plan(
+        self,
+        db: Database,
+        *,
+        wave: str | None = None,
+        mapping: dict[str, str] | None = None,
+        default_role: str = "cd",
+    ) -> Plan:
+        """Return the validated plan of this file (nothing is written)."""
+        plan = Plan(self.kind, self.source_format, self.file_name, self.sha256, notes=list(self.book.notes))
+        if self.kind == "survey":
+            if not wave:
+                plan.add(None, None, "a survey import needs a wave: name the survey round, e.g. 2025")
+                return plan
+            if self.source is not None:
+                if mapping is None:
+                    mapping = {p.header: p.target for p in self.proposals(db)}
+                survey.stage_wide(db, plan, self.source, mapping, wave, default_role)
+            else:
+                survey.stage_template(db, plan, self.sheet, wave)
+        elif self.kind == "reference":
+            records.stage_reference(db, plan, self.sheet)
+        elif self.kind == "engagement":
+            records.stage_engagement(db, plan, self.sheet)
+        elif self.kind == "self-assessment":
+            records.stage_self_assessment(db, plan, self.sheet)
+        return plan
+
+
+def already_imported(db: Database, digest: str) -> int | None:
+    """Return the batch that applied a file with this sha256 and is not undone, or None."""
+    return db.scalar(
+        "SELECT min(batch_id) FROM import_batch WHERE sha256 = ? AND status = 'applied'", [digest]
+    )
+
+
+_INSERTS = {
+    "respondent": ["respondent_id", "wave_id", "pcn_code", "role_code", "years_band", "batch_id"],
+    "answer": ["respondent_id", "question_code", "option_code", "value_text"],
+    "self_assessment": ["pcn_code", "domain_code", "wave_id", "stage_code", "assessed_on", "batch_id"],
+}
+
+
+def _insert(cur, table: str, rows: list[dict], extra: dict) -> None:
+    """Insert rows (dicts) into table in one statement; columns from _INSERTS."""
+    if not rows:
+        return
+    cols = _INSERTS[table]
+    df = pd.DataFrame([{**r, **extra} for r in rows])[cols]
+    cur.register("incoming", df)
+    try:
+        # Table and column names come from _INSERTS above, never from the file.
+        cur.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM incoming")
+    finally:
+        cur.unregister("incoming")
+
+
+def apply(db: Database, plan: Plan, *, valid_only: bool = False, imported_by: str | None = None) -> dict:
+    """Write a plan in one transaction; return what was written. Nothing is written on failure."""
+    previous = already_imported(db, plan.sha256)
+    if previous is not None:
+        return {"batch_id": previous, "status": "already imported", "rows_written": 0}
+    if plan.file_problems:
+        raise ValidationFailed(f"{plan.file_name} cannot be imported: {plan.file_problems[0]}")
+    if plan.problems and not valid_only:
+        raise ValidationFailed(
+            f"{plan.file_name} has {len(plan.problems)} problems in {len(plan.bad_rows)} rows, so nothing "
+            f"was imported; the first: {plan.problems[0]}. Fix the file, or import the valid rows only."
+        )
+    good = len(set(plan.rows) - plan.bad_rows)
+    if good == 0:
+        raise ValidationFailed(f"{plan.file_name} has no valid rows to import.")
+    with db.transaction() as cur:
+        # Checked again under the write lock: two uploads of one file must not both land.
+        if cur.execute(
+            "SELECT count(*) FROM import_batch WHERE sha256 = ? AND status = 'applied'", [plan.sha256]
+        ).fetchall()[0][0]:
+            raise ValidationFailed(f"{plan.file_name} was imported a moment ago by someone else.")
+        batch = cur.execute(
+            "INSERT INTO import_batch (kind, source_name, sha256, rows_read, rows_written, rows_rejected, "
+            "imported_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING batch_id",
+            [plan.kind, plan.file_name, plan.sha256, plan.rows_read, good, len(plan.bad_rows), imported_by],
+        ).fetchall()[0][0]
+        written = _WRITERS[plan.kind](cur, plan, batch, valid_only)
+        if plan.mapping:
+            save_mapping(cur, plan.source_format, plan.mapping, imported_by)
+        cur.execute("UPDATE meta SET value = 'imported' WHERE key = 'dataset' AND value = 'empty'")
+    return {
+        "batch_id": batch,
+        "status": "imported",
+        "rows_written": good,
+        "rows_rejected": len(plan.bad_rows),
+        **written,
+    }
+
+
+def _write_survey(cur, plan: Plan, batch: int, valid_only: bool) -> dict:
+    """Write the wave (if new), respondents, answers and rule-suggested comment codes."""
+    if plan.wave:
+        w = plan.wave
+        cur.execute(
+            "INSERT INTO wave (wave_code, name, kind, ics_code, opened_on, closed_on, status) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'closed')",
+            [w["wave_code"], w["name"], w["kind"], w["ics_code"], w["opened_on"], w["closed_on"]],
+        )
+        cur.execute(
+            "INSERT INTO import_change VALUES (?, 'wave', ?, 'insert', NULL)", [batch, w["wave_code"]]
+        )
+    respondents = plan.records_for("respondent", valid_only=valid_only)
+    kept = {r["respondent_id"] for r in respondents}
+    answers = [a for a in plan.records_for("answer", valid_only=valid_only) if a["respondent_id"] in kept]
+    wave_code = plan.wave["wave_code"] if plan.wave else None
+    if wave_code is None:
+        raise ValidationFailed("internal: the plan names no wave")
+    wave_id = cur.execute("SELECT wave_id FROM wave WHERE wave_code = ?", [wave_code]).fetchall()[0][0]
+    _insert(cur, "respondent", respondents, {"wave_id": wave_id, "batch_id": batch})
+    _insert(cur, "answer", answers, {})
+    codes = [
+        [a["respondent_id"], a["question_code"], code, "rule"]
+        for a in answers
+        if a["value_text"]
+        for code in suggest_codes(a["value_text"])
+    ]
+    if codes:
+        cur.executemany(
+            "INSERT OR IGNORE INTO comment_code (respondent_id, question_code, theme_code, coded_by) "
+            "VALUES (?, ?, ?, ?)",
+            codes,
+        )
+    return {"respondents": len(respondents), "answers": len(answers), "wave": wave_code}
+
+
+def _write_reference(cur, plan: Plan, batch: int, valid_only: bool) -> dict:
+    """Insert new ICSs, places and PCNs and update changed ones, remembering the old rows."""
+    counts = {}
+    specs = [
+        ("ics", "ics_code", ["name"]),
+        ("place", "place_code", ["ics_code", "name"]),
+        ("pcn", "pcn_code", ["place_code", "name", "practices", "list_size"]),
+    ]
+    for table, key, fields in specs:
+        added = changed = 0
+        for r in plan.records_for(table, valid_only=valid_only):
+            # Identifiers in these statements come from `specs`, never from the file.
+            old = cur.execute(f"SELECT {', '.join(fields)} FROM {table} WHERE {key} = ?", [r[key]]).fetchall()
+            old = old[0] if old else None
+            values = [r[f] for f in fields]
+            if old is None:
+                cur.execute(
+                    f"INSERT INTO {table} ({key}, {', '.join(fields)}) VALUES (?{', ?' * len(fields)})",
+                    [r[key], *values],
+                )
+                cur.execute(
+                    "INSERT INTO import_change VALUES (?, ?, ?, 'insert', NULL)", [batch, table, r[key]]
+                )
+                added += 1
+            elif list(old) != values:
+                cur.execute(
+                    f"UPDATE {table} SET {', '.join(f'{f} = ?' for f in fields)} WHERE {key} = ?",
+                    [*values, r[key]],
+                )
+                cur.execute(
+                    "INSERT INTO import_change VALUES (?, ?, ?, 'update', ?)",
+                    [batch, table, r[key], json.dumps(dict(zip(fields, old, strict=True)))],
+                )
+                changed += 1
+        counts[f"{table}_added"], counts[f"{table}_updated"] = added, changed
+    return counts
+
+
+def _write_engagement(cur, plan: Plan, batch: int, valid_only: bool) -> dict:
+    """Insert engagement events and the PCNs represented at each."""
+    links: dict[int, list[str]] = {}
+    for link in plan.records_for("engagement_event_pcn", valid_only=valid_only):
+        links.setdefault(link["_row"], []).append(link["pcn_code"])
+    events = plan.records_for("engagement_event", valid_only=valid_only)
+    for e in events:
+        event_id = cur.execute(
+            "INSERT INTO engagement_event (place_code, kind, title, starts_on, ends_on, attendees, wave_id, "
+            "batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING event_id",
+            [
+                e["place_code"],
+                e["kind"],
+                e["title"],
+                e["starts_on"],
+                e["ends_on"],
+                e["attendees"],
+                e["wave_id"],
+                batch,
+            ],
+        ).fetchall()[0][0]
+        for code in links.get(e["_row"], []):
+            cur.execute("INSERT INTO engagement_event_pcn VALUES (?, ?)", [event_id, code])
+    return {"events": len(events)}
+
+
+def _write_self_assessment(cur, plan: Plan, batch: int, valid_only: bool) -> dict:
+    """Insert self-assessment stages."""
+    rows = plan.records_for("self_assessment", valid_only=valid_only)
+    _insert(cur, "self_assessment", rows, {"batch_id": batch})
+    return {"assessments": len(rows)}
+
+
+_WRITERS = {
+    "survey": _write_survey,
+    "reference": _write_reference,
+    "engagement": _write_engagement,
+    "self-assessment": _write_self_assessment,
+}
+assert set(_WRITERS) <= set(KINDS)
+
+
+def list_batches(db: Database) -> pd.DataFrame:
+    """Return every import batch, newest first."""
+    return db.query(
+        "SELECT batch_id, kind, source_name, imported_at, imported_by, rows_read, rows_written, "
+        "rows_rejected, "
+        "status FROM import_batch ORDER BY batch_id DESC"
+    )
+
+
+# What refers to a row of each entity an import can add: (table, column). A row the same batch
+# added (a PCN under a new place) is not counted: it goes too.
+_REFERENCED_BY = {
+    "wave": [
+        ("respondent", "wave_id"),
+        ("invitation", "wave_id"),
+        ("self_assessment", "wave_id"),
+        ("engagement_event", "wave_id"),
+        ("poll_session", "wave_id"),
+    ],
+    "pcn": [
+        ("respondent", "pcn_code"),
+        ("invitation", "pcn_code"),
+        ("self_assessment", "pcn_code"),
+        ("engagement_event_pcn", "pcn_code"),
+    ],
+    "place": [
+        ("pcn", "place_code"),
+        ("engagement_event", "place_code"),
+        ("recommendation_status", "place_code"),
+        ("wave", "place_code"),
+    ],
+    "ics": [("place", "ics_code"), ("wave", "ics_code")],
+}
+_KEY = {"ics": "ics_code", "place": "place_code", "pcn": "pcn_code", "wave": "wave_code"}
+
+
+def undo(db: Database, batch_id: int) -> dict:
+    """Remove everything a batch wrote and mark it undone; return the rows removed per table."""
+    # DuckDB cannot delete a referenced row in the transaction that deleted its references, so the
+    # rows the batch added to ICS/place/PCN/wave go in a second transaction, under the same lock,
+    # after the first has proved that nothing else refers to them.
+    with db.write_lock:
+        with db.transaction() as cur:
+            removed = _undo_data(cur, batch_id)
+            added = cur.execute(
+                "SELECT entity, code FROM import_change WHERE batch_id = ? AND action = 'insert'", [batch_id]
+            ).fetchall()
+            for entity, code in added:
+                _refuse_if_used(cur, batch_id, entity, code, set(added))
+            for entity, code, previous in cur.execute(
+                "SELECT entity, code, previous FROM import_change WHERE batch_id = ? AND action = 'update'",
+                [batch_id],
+            ).fetchall():
+                old = json.loads(previous)
+                # Identifiers come from _KEY and the stored field names we wrote, never from a file.
+                cur.execute(
+                    f"UPDATE {entity} SET {', '.join(f'{f} = ?' for f in old)} WHERE {_KEY[entity]} = ?",
+                    [*old.values(), code],
+                )
+                removed[f"{entity} restored"] = removed.get(f"{entity} restored", 0) + 1
+            cur.execute("UPDATE import_batch SET status = 'undone' WHERE batch_id = ?", [batch_id])
+        if added:
+            with db.transaction() as cur:
+                order = ["wave", "pcn", "place", "ics"]
+                for entity, code in sorted(added, key=lambda a: order.index(a[0])):
+                    cur.execute(f"DELETE FROM {entity} WHERE {_KEY[entity]} = ?", [code])
+                    removed[entity] = removed.get(entity, 0) + 1
+    return removed
+
+
+def _undo_data(cur, batch_id: int) -> dict:
+    """Delete the respondents, answers, events and assessments of a batch; return counts."""
+    row = cur.execute("SELECT kind, status FROM import_batch WHERE batch_id = ?", [batch_id]).fetchall()
+    if not row:
+        raise PcnDataError(f"There is no import batch {batch_id}.")
+    kind, status = row[0]
+    if kind == "demo":
+        raise PcnDataError("The demo data cannot be undone; rebuild the file instead (make demo).")
+    if status == "undone":
+        raise PcnDataError(f"Batch {batch_id} was already undone.")
+    mine = "SELECT respondent_id FROM respondent WHERE batch_id = ?"
+    statements = {
+        "comment_code": f"DELETE FROM comment_code WHERE respondent_id IN ({mine}) RETURNING 1",
+        "answer": f"DELETE FROM answer WHERE respondent_id IN ({mine}) RETURNING 1",
+        "respondent": "DELETE FROM respondent WHERE batch_id = ? RETURNING 1",
+        "engagement_event_pcn": "DELETE FROM engagement_event_pcn WHERE event_id IN "
+        "(SELECT event_id FROM engagement_event WHERE batch_id = ?) RETURNING 1",
+        "engagement_event": "DELETE FROM engagement_event WHERE batch_id = ? RETURNING 1",
+        "self_assessment": "DELETE FROM self_assessment WHERE batch_id = ? RETURNING 1",
+    }
+    return {table: len(cur.execute(sql, [batch_id]).fetchall()) for table, sql in statements.items()}
+
+
+def _refuse_if_used(cur, batch_id: int, entity: str, code: str, added: set[tuple[str, str]]) -> None:
+    """Raise when data from elsewhere refers to a row the batch added."""
+    value = code
+    if entity == "wave":
+        value = cur.execute("SELECT wave_id FROM wave WHERE wave_code = ?", [code]).fetchall()[0][0]
+    for table, column in _REFERENCED_BY[entity]:
+        # Table and column names come from _REFERENCED_BY, never from a file.
+        if table in _KEY:
+            refs = cur.execute(f"SELECT {_KEY[table]} FROM {table} WHERE {column} = ?", [value]).fetchall()
+            used = [r for (r,) in refs if (table, r) not in added]
+        else:
+            used = cur.execute(f"SELECT 1 FROM {table} WHERE {column} = ? LIMIT 1", [value]).fetchall()
+        if used:
+            raise PcnDataError(
+                f"Batch {batch_id} cannot be undone: the {entity} {code} it added is used by other data "
+                f"({table}). Undo the batches that use it first."
+            )
+
+
+def template_xlsx(db: Database) -> bytes:
+    """Return the long-format survey template: a responses sheet, the questions and their answers,
+    and the PCN codes."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "responses"
+    ws.append(survey.TEMPLATE_COLUMNS)
+    ws.append(["R001", "U00000", "cd", "1to3", "23/11/2026", "role_clear_self", "Agree"])
+    ws.append(
+        ["R001", "U00000", "cd", "1to3", "23/11/2026", "dev_needs", "Coaching, personal impact, confidence"]
+    )
+    ws.append(["R001", "U00000", "cd", "1to3", "23/11/2026", "text_priority", "Recruiting to our ARRS roles"])
+    q = book.create_sheet("questions")
+    q.append(
+        [
+            "question_code",
+            "wording",
+            "kind",
+            "allowed answers (label or code; multi-select: one row per option)",
+        ]
+    )
+    options = db.query(
+        "SELECT question_code, string_agg(label, ' | ' ORDER BY sort_order) AS labels "
+        "FROM option GROUP BY question_code"
+    )
+    labels = dict(options.itertuples(index=False))
+    for code, wording, kind in db.query(
+        "SELECT question_code, wording, kind FROM question ORDER BY sort_order"
+    ).itertuples(index=False):
+        q.append([code, wording, kind, labels.get(code, "free text")])
+    fields = book.create_sheet("codes")
+    fields.append(["column", "code", "meaning"])
+    for code, label in bank.ROLES:
+        fields.append(["role", code, label])
+    for code, label in bank.YEARS_BANDS:
+        fields.append(["years_in_role", code, label])
+    for code, name, place in db.query(
+        "SELECT pcn_code, name, place_code FROM pcn ORDER BY place_code, name"
+    ).itertuples(index=False):
+        fields.append(["pcn_code", code, f"{name} ({place})"])
+    for sheet in book.worksheets:
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.column_dimensions["A"].width = 18
+        sheet.column_dimensions["B"].width = 40
+    # Codes are text: keep leading zeros if someone types a numeric-looking one.
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.number_format = "@"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def target_labels(db: Database) -> dict[str, str]:
+    """Return every mapping target with the words a person chooses it by."""
+    q = db.query("SELECT question_code, short_label FROM question ORDER BY sort_order")
+    return {
+        IGNORE: "(ignore this column)",
+        **FIELDS,
+        **{c: f"{s} [{c}]" for c, s in q.itertuples(index=False)},
+    }

@@ -1,0 +1,163 @@
+"""Matching an export's columns to the question bank by wording, and answer labels to options.
+
+A column's target is a question code, one of the respondent FIELDS, or IGNORE. Metadata columns
+that the tools add (times, emails, names, IP addresses) are matched exactly and ignored, so that
+no personal data is ever stored."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from pcn_data.db import Database
+
+IGNORE = "ignore"
+# Respondent fields a wide export carries as ordinary questions or metadata.
+FIELDS = {
+    "respondent_id": "Respondent ID (from the tool)",
+    "pcn": "PCN (code or name)",
+    "role": "Role",
+    "years": "Years in role",
+    "submitted": "Date submitted",
+}
+# Normalised headers the tools write, matched exactly.
+_KNOWN_HEADERS = {
+    "id": "respondent_id",
+    "respondent id": "respondent_id",
+    "response id": "respondent_id",
+    "completion time": "submitted",
+    "end date": "submitted",
+    "timestamp": "submitted",
+    "submitted": "submitted",
+    "submitted on": "submitted",
+    "start time": IGNORE,
+    "start date": IGNORE,
+    "last modified time": IGNORE,
+    "email": IGNORE,
+    "email address": IGNORE,
+    "name": IGNORE,
+    "first name": IGNORE,
+    "last name": IGNORE,
+    "ip address": IGNORE,
+    "collector id": IGNORE,
+    "custom data 1": IGNORE,
+}
+# Wordings for the profile questions; fuzzy-matched like the bank's questions.
+_FIELD_WORDINGS = {
+    "which pcn do you work in": "pcn",
+    "which primary care network do you work in": "pcn",
+    "pcn": "pcn",
+    "pcn name": "pcn",
+    "what is your role": "role",
+    "role": "role",
+    "how long have you been in this role": "years",
+    "how long have you been in your role": "years",
+    "years in role": "years",
+}
+# A proposal below this score is left unmatched for a person to choose.
+MATCH_CUTOFF = 85.0
+
+_NUMBERING = re.compile(r"^\s*(q(uestion)?\s*)?\d+[.):]?\s+", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """Return text folded for matching: lower case, straight quotes, no numbering or stray spaces."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    text = text.replace("\u00a0", " ").replace("\u2013", "-").replace("\u2014", "-")
+    text = _NUMBERING.sub("", text)
+    return _SPACE.sub(" ", text).strip().strip("*:").strip().lower()
+
+
+@dataclass
+class Proposal:
+    """The proposed target of one column, and how it was found."""
+
+    header: str
+    target: str
+    how: str  # saved | exact | fuzzy NN% | no match
+    score: float
+
+
+def bank_wordings(db: Database) -> dict[str, str]:
+    """Return normalised question wording -> question code for every question in the bank."""
+    df = db.query("SELECT question_code, wording, short_label FROM question ORDER BY sort_order")
+    wordings: dict[str, str] = {}
+    for code, wording, short in df.itertuples(index=False):
+        wordings[normalise(wording)] = code
+        wordings.setdefault(normalise(short), code)
+        wordings.setdefault(normalise(code), code)
+    return wordings
+
+
+def saved_mapping(db: Database, source_format: str) -> dict[str, str]:
+    """Return header_key -> target of the mapping last confirmed for this tool."""
+    df = db.query(
+        "SELECT header_key, target FROM import_mapping WHERE source_format = ?",
+        [source_format],
+    )
+    return dict(zip(df["header_key"], df["target"], strict=True))
+
+
+def propose(db: Database, source_format: str, headers: list[str]) -> list[Proposal]:
+    """Return a proposed target for each header: a saved choice first, then exact, then fuzzy."""
+    saved = saved_mapping(db, source_format)
+    wordings = bank_wordings(db)
+    choices = {**_FIELD_WORDINGS, **wordings}
+    keys = list(choices)
+    proposals = []
+    for header in headers:
+        key = normalise(header)
+        if key in saved:
+            proposals.append(Proposal(header, saved[key], "saved", 100.0))
+        elif key in _KNOWN_HEADERS:
+            proposals.append(Proposal(header, _KNOWN_HEADERS[key], "exact", 100.0))
+        elif key in choices:
+            proposals.append(Proposal(header, choices[key], "exact", 100.0))
+        elif not key:
+            proposals.append(Proposal(header, IGNORE, "no match", 0.0))
+        else:
+            best = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=MATCH_CUTOFF)
+            if best is None:
+                proposals.append(Proposal(header, IGNORE, "no match", 0.0))
+            else:
+                proposals.append(Proposal(header, choices[best[0]], f"fuzzy {best[1]:.0f}%", best[1]))
+    _drop_repeats(proposals)
+    return proposals
+
+
+def _drop_repeats(proposals: list[Proposal]) -> None:
+    """Keep a target on only its best-scoring column, so two columns never fill one question."""
+    best: dict[str, Proposal] = {}
+    for p in proposals:
+        if p.target == IGNORE:
+            continue
+        if p.target not in best or p.score > best[p.target].score:
+            best[p.target] = p
+    for p in proposals:
+        if p.target != IGNORE and best[p.target] is not p:
+            p.target, p.how, p.score = IGNORE, "no match (another column fits better)", 0.0
+
+
+def save_mapping(cur, source_format: str, mapping: dict[str, str], confirmed_by: str | None) -> None:
+    """Store a confirmed header -> target mapping for this tool, replacing earlier choices."""
+    rows = [[source_format, normalise(h), t, confirmed_by] for h, t in mapping.items() if normalise(h)]
+    if rows:
+        cur.executemany(
+            "INSERT OR REPLACE INTO import_mapping (source_format, header_key, target, confirmed_by) "
+            "VALUES (?, ?, ?, ?)",
+            rows,
+        )
+
+
+def match_label(value: str, labels: dict[str, str], *, cutoff: float = 90.0) -> tuple[str | None, str]:
+    """Return (option code, how) for an answer label; labels maps normalised label or code -> code."""
+    key = normalise(value)
+    if key in labels:
+        return labels[key], "exact"
+    best = process.extractOne(key, list(labels), scorer=fuzz.ratio, score_cutoff=cutoff)
+    if best is None:
+        return None, "no match"
+    return labels[best[0]], f"fuzzy {best[1]:.0f}%"

@@ -1,0 +1,123 @@
+"""What an import would write, and every problem found, before anything is written."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+KINDS = ("survey", "reference", "engagement", "self-assessment", "poll")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem, named by the row and column a person sees in the spreadsheet."""
+
+    row: int | None  # 1-based row of the file; None for the file as a whole
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column “{self.column}”")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+@dataclass
+class Plan:
+    """A validated import: the records to write, keyed by the file row they came from."""
+
+    kind: str
+    source_format: str
+    file_name: str
+    sha256: str
+    header: list[str] = field(default_factory=list)
+    rows: dict[int, list[str]] = field(default_factory=dict)  # file row -> raw cells, for rejects
+    records: dict[str, list[dict]] = field(default_factory=dict)  # table -> rows, each with "_row"
+    problems: list[Problem] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)  # header -> target, saved when imported
+    wave: dict | None = None  # the wave to create (survey, poll) or None when it exists
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, row: int | None, column: str | None, message: str) -> None:
+        """Record a problem."""
+        self.problems.append(Problem(row, column, message))
+
+    @property
+    def bad_rows(self) -> set[int]:
+        """Return the file rows with at least one problem."""
+        return {p.row for p in self.problems if p.row is not None}
+
+    @property
+    def file_problems(self) -> list[Problem]:
+        """Return the problems of the file as a whole (no row): these block any import."""
+        return [p for p in self.problems if p.row is None]
+
+    @property
+    def rows_read(self) -> int:
+        """Return the number of data rows read."""
+        return len(self.rows)
+
+    @property
+    def good_rows(self) -> int:
+        """Return the number of data rows without problems."""
+        return len(set(self.rows) - self.bad_rows)
+
+    @property
+    def ok(self) -> bool:
+        """Return True when there is no problem at all."""
+        return not self.problems
+
+    def records_for(self, table: str, *, valid_only: bool) -> list[dict]:
+        """Return the records of a table, without those from rejected rows when valid_only."""
+        bad = self.bad_rows if valid_only else set()
+        return [r for r in self.records.get(table, []) if r["_row"] not in bad]
+
+    def report(self) -> pd.DataFrame:
+        """Return the problems as a table: row, column, problem."""
+        return pd.DataFrame(
+            [{"row": p.row, "column": p.column or "", "problem": p.message} for p in self.problems],
+            columns=["row", "column", "problem"],
+        )
+
+    def rejected(self) -> pd.DataFrame:
+        """Return the rejected rows as in the file, with their row number and problems first."""
+        by_row: dict[int, list[str]] = {}
+        for p in self.problems:
+            if p.row is not None:
+                by_row.setdefault(p.row, []).append(str(Problem(None, p.column, p.message)))
+        width = len(self.header)
+        out = []
+        for row in sorted(by_row):
+            cells = self.rows.get(row, [])
+            cells = (cells + [""] * width)[:width] if width else cells
+            out.append([row, "; ".join(by_row[row]), *cells])
+        header = _unique(["row", "problems", *self.header])
+        return pd.DataFrame(out, columns=header if out else header)
+
+    def summary(self) -> str:
+        """Return one line: rows read, good and rejected, problems."""
+        return (
+            f"{self.file_name}: {self.source_format} ({self.kind}); {self.rows_read} rows read, "
+            f"{self.good_rows} good, {len(self.bad_rows)} with problems; {len(self.problems)} problems"
+        )
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Return column names made unique (a suffix on repeats), as pandas needs."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        n = seen.get(name, 0)
+        seen[name] = n + 1
+        out.append(name if n == 0 else f"{name} ({n + 1})")
+    return out
+
+
+def sha256(data: bytes) -> str:
+    """Return the hex sha256 of a file's bytes."""
+    return hashlib.sha256(data).hexdigest()

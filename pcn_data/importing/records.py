@@ -1,0 +1,223 @@
+"""Reference data (ICSs, places, PCNs), engagement events and PCN self-assessments from CSV or
+XLSX files in the project's own column layouts."""
+
+from __future__ import annotations
+
+from pcn_data import bank
+from pcn_data.db import Database
+from pcn_data.importing.mapping import normalise
+from pcn_data.importing.plan import Plan
+from pcn_data.importing.reading import Sheet, parse_date
+
+LAYOUTS = {
+    "reference": [
+        "ics_code",
+        "ics_name",
+        "place_code",
+        "place_name",
+        "pcn_code",
+        "pcn_name",
+        "practices",
+        "list_size",
+    ],
+    "engagement": ["place_code", "kind", "title", "starts_on", "ends_on", "attendees", "pcn_codes"],
+    "self-assessment": ["pcn_code", "wave", "domain", "stage", "assessed_on"],
+}
+REQUIRED = {
+    "reference": ["ics_code", "ics_name", "place_code", "place_name", "pcn_code", "pcn_name"],
+    "engagement": ["place_code", "kind", "title", "starts_on"],
+    "self-assessment": ["pcn_code", "wave", "domain", "stage"],
+}
+EVENT_KINDS = ("workshop", "one_to_one", "roundtable", "survey_window")
+
+
+def _rows(plan: Plan, sheet: Sheet, kind: str):
+    """Yield (row number, get) for each data row; record a problem when a column is missing."""
+    header = [normalise(h) for h in sheet.rows[0]]
+    plan.header = sheet.rows[0]
+    missing = [c for c in REQUIRED[kind] if c not in header]
+    if missing:
+        plan.add(
+            None,
+            None,
+            f"a {kind} file needs the columns {', '.join(LAYOUTS[kind])}; missing: {', '.join(missing)}",
+        )
+        return
+    idx = {c: header.index(c) for c in LAYOUTS[kind] if c in header}
+    for n, r in enumerate(sheet.rows[1:], start=2):
+        if not any(c.strip() for c in r):
+            continue
+        plan.rows[n] = r
+
+        def get(c: str, r=r) -> str:
+            return r[idx[c]].strip() if c in idx and idx[c] < len(r) else ""
+
+        blank = [c for c in REQUIRED[kind] if not get(c)]
+        for c in blank:
+            plan.add(n, c, f"required value missing: {c} is blank")
+        yield n, get
+
+
+def _whole(plan: Plan, n: int, column: str, value: str, *, minimum: int = 0) -> int | None:
+    """Return value as a whole number, or None after recording a problem (blank gives None)."""
+    if not value:
+        return None
+    try:
+        number = int(value.replace(",", ""))
+    except ValueError:
+        plan.add(n, column, f"“{value}” is not a whole number")
+        return None
+    if number < minimum:
+        plan.add(n, column, f"{number} is below {minimum}")
+        return None
+    return number
+
+
+def _date(plan: Plan, n: int, column: str, value: str):
+    """Return a parsed date, or None after recording a problem (blank gives None)."""
+    if not value:
+        return None
+    when = parse_date(value)
+    if when is None:
+        plan.add(n, column, f"date not parseable: “{value}” (use dd/mm/yyyy)")
+    return when
+
+
+def stage_reference(db: Database, plan: Plan, sheet: Sheet) -> None:
+    """Fill plan with the ICSs, places and PCNs of a reference list."""
+    place_ics = dict(db.query("SELECT place_code, ics_code FROM place").itertuples(index=False))
+    pcn_place = dict(db.query("SELECT pcn_code, place_code FROM pcn").itertuples(index=False))
+    ics, places, pcns = {}, {}, {}
+    for n, get in _rows(plan, sheet, "reference"):
+        ic, pc, code = get("ics_code"), get("place_code"), get("pcn_code")
+        practices = _whole(plan, n, "practices", get("practices"))
+        list_size = _whole(plan, n, "list_size", get("list_size"))
+        if not (ic and pc and code):
+            continue
+        if place_ics.get(pc, ic) != ic or places.get(pc, {}).get("ics_code", ic) != ic:
+            plan.add(
+                n,
+                "ics_code",
+                f"place {pc} belongs to ICS {place_ics.get(pc) or places[pc]['ics_code']}, "
+                f"not {ic}: moving a place between ICSs is not supported",
+            )
+        if pcn_place.get(code, pc) != pc:
+            plan.add(
+                n,
+                "place_code",
+                f"PCN {code} is in place {pcn_place[code]}: moving a PCN between "
+                f"places would rewrite past results; add it under a new code instead",
+            )
+        if code in pcns:
+            plan.add(n, "pcn_code", f"PCN {code} is listed twice (first on row {pcns[code]['_row']})")
+            continue
+        ics.setdefault(ic, {"_row": n, "ics_code": ic, "name": get("ics_name")})
+        places.setdefault(pc, {"_row": n, "place_code": pc, "ics_code": ic, "name": get("place_name")})
+        pcns[code] = {
+            "_row": n,
+            "pcn_code": code,
+            "place_code": pc,
+            "name": get("pcn_name"),
+            "practices": practices,
+            "list_size": list_size,
+        }
+    plan.records = {"ics": list(ics.values()), "place": list(places.values()), "pcn": list(pcns.values())}
+
+
+def stage_engagement(db: Database, plan: Plan, sheet: Sheet) -> None:
+    """Fill plan with engagement events and the PCNs represented at each."""
+    places = db.query("SELECT place_code, name FROM place")
+    place_by = {normalise(c): c for c in places["place_code"]} | {
+        normalise(nm): c for c, nm in places.itertuples(index=False)
+    }
+    pcn_place = dict(db.query("SELECT pcn_code, place_code FROM pcn").itertuples(index=False))
+    events, links = [], []
+    for n, get in _rows(plan, sheet, "engagement"):
+        place = place_by.get(normalise(get("place_code")))
+        if get("place_code") and place is None:
+            plan.add(n, "place_code", f"unknown place “{get('place_code')}”")
+        kind = normalise(get("kind")).replace("-", "_").replace(" ", "_")
+        if get("kind") and kind not in EVENT_KINDS:
+            plan.add(n, "kind", f"unknown kind “{get('kind')}”: expected one of {', '.join(EVENT_KINDS)}")
+        starts, ends = (
+            _date(plan, n, "starts_on", get("starts_on")),
+            _date(plan, n, "ends_on", get("ends_on")),
+        )
+        if starts and ends and ends < starts:
+            plan.add(n, "ends_on", f"ends on {ends:%d/%m/%Y}, before it starts ({starts:%d/%m/%Y})")
+        attendees = _whole(plan, n, "attendees", get("attendees"))
+        codes = [c.strip() for c in get("pcn_codes").replace(",", ";").split(";") if c.strip()]
+        for code in codes:
+            if code not in pcn_place:
+                plan.add(n, "pcn_codes", f"unknown PCN “{code}”")
+            elif place and pcn_place[code] != place:
+                plan.add(n, "pcn_codes", f"PCN {code} is not in place {place}")
+        events.append(
+            {
+                "_row": n,
+                "place_code": place,
+                "kind": kind,
+                "title": get("title"),
+                "starts_on": starts,
+                "ends_on": ends,
+                "attendees": attendees,
+                "wave_id": None,
+            }
+        )
+        links += [{"_row": n, "pcn_code": c} for c in dict.fromkeys(codes)]
+    plan.records = {"engagement_event": events, "engagement_event_pcn": links}
+
+
+def stage_self_assessment(db: Database, plan: Plan, sheet: Sheet) -> None:
+    """Fill plan with PCN x domain x wave stages."""
+    pcns = db.query("SELECT pcn_code, name FROM pcn")
+    pcn_by = {normalise(c): c for c in pcns["pcn_code"]} | {
+        normalise(nm): c for c, nm in pcns.itertuples(index=False)
+    }
+    waves = dict(db.query("SELECT wave_code, wave_id FROM wave").itertuples(index=False))
+    domains = {normalise(c): c for c, _ in bank.SA_DOMAINS} | {
+        normalise(lbl): c for c, lbl in bank.SA_DOMAINS
+    }
+    stages = {normalise(c): c for c, _, _ in bank.SA_STAGES} | {
+        normalise(lbl): c for c, lbl, _ in bank.SA_STAGES
+    }
+    existing = {
+        tuple(r)
+        for r in db.query("SELECT pcn_code, domain_code, wave_id FROM self_assessment").itertuples(
+            index=False
+        )
+    }
+    seen: dict[tuple, int] = {}
+    rows = []
+    for n, get in _rows(plan, sheet, "self-assessment"):
+        pcn, wave = pcn_by.get(normalise(get("pcn_code"))), waves.get(get("wave"))
+        domain, stage = domains.get(normalise(get("domain"))), stages.get(normalise(get("stage")))
+        for column, found in (
+            ("pcn_code", pcn),
+            ("wave", wave),
+            ("domain", domain),
+            ("stage", stage),
+        ):
+            if get(column) and found is None:
+                plan.add(n, column, f"unknown {column.replace('_code', '')} “{get(column)}”")
+        assessed = _date(plan, n, "assessed_on", get("assessed_on"))
+        key = (pcn, domain, wave)
+        if None not in key:
+            if key in seen:
+                plan.add(
+                    n, None, f"{pcn} {domain} is assessed twice for wave {get('wave')} (row {seen[key]})"
+                )
+            elif key in existing:
+                plan.add(n, None, f"{pcn} already has a {domain} assessment for wave {get('wave')}")
+            seen.setdefault(key, n)
+        rows.append(
+            {
+                "_row": n,
+                "pcn_code": pcn,
+                "domain_code": domain,
+                "wave_id": wave,
+                "stage_code": stage,
+                "assessed_on": assessed,
+            }
+        )
+    plan.records = {"self_assessment": rows}

@@ -1,0 +1,408 @@
+"""Survey responses: the exports of Microsoft Forms, SurveyMonkey and Google Forms (one column
+per question), and the project's own long-format template (one row per answer), staged into
+respondents and answers with every problem named by row and column."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+
+from pcn_data import bank
+from pcn_data.db import Database
+from pcn_data.importing.mapping import FIELDS, IGNORE, match_label, normalise
+from pcn_data.importing.plan import Plan
+from pcn_data.importing.reading import Sheet, parse_date
+
+TEMPLATE_COLUMNS = [
+    "respondent_id",
+    "pcn_code",
+    "role",
+    "years_in_role",
+    "submitted_on",
+    "question_code",
+    "answer",
+]
+WIDE_FORMATS = {
+    "msforms": "Microsoft Forms export",
+    "surveymonkey": "SurveyMonkey export",
+    "googleforms": "Google Forms export",
+    "generic": "spreadsheet with one column per question",
+}
+# A multi-select cell's separator in each tool's export (SurveyMonkey uses one column per option;
+# its ticked labels are joined with this before splitting).
+_SM_JOIN = "|"
+# Google Forms joins ticked boxes with ", " in the linked Sheet's CSV, but with ";" in the CSV
+# downloaded from the Forms responses tab.
+_MULTI_SEP = {"msforms": ";", "surveymonkey": _SM_JOIN, "googleforms": ",;", "generic": ";,"}
+
+
+@dataclass
+class WideSource:
+    """An export with one logical column per question; SurveyMonkey's option columns merged."""
+
+    source_format: str
+    headers: list[str]
+    raw_header: list[str]
+    rows: dict[int, list[str]]  # file row -> one value per logical column
+    raw_rows: dict[int, list[str]]  # file row -> the cells as in the file
+
+
+def wide_source(sheet: Sheet, source_format: str) -> WideSource:
+    """Return the logical columns and rows of a one-column-per-question export."""
+    rows = sheet.rows
+    if source_format != "surveymonkey":
+        header = rows[0]
+        data = {i + 2: r for i, r in enumerate(rows[1:]) if any(c.strip() for c in r)}
+        width = len(header)
+        data = {n: (r + [""] * width)[:width] if len(r) < width else r for n, r in data.items()}
+        return WideSource(source_format, list(header), list(header), data, dict(data))
+    # SurveyMonkey: row 1 holds the question above its first column, row 2 "Response" or an option.
+    top, sub = rows[0], rows[1] if len(rows) > 1 else []
+    width = max(len(top), len(sub))
+    top, sub = top + [""] * (width - len(top)), sub + [""] * (width - len(sub))
+    groups: list[tuple[str, list[int], bool]] = []  # header, column indexes, is an option group
+    for i in range(width):
+        if top[i].strip() or not groups:
+            option_like = sub[i].strip() not in ("", "Response", "Open-Ended Response")
+            groups.append((top[i], [i], option_like))
+        else:
+            name, cols, _ = groups[-1]
+            groups[-1] = (name, cols + [i], True)
+    headers = []
+    for name, cols, _option_group in groups:
+        other = [c for c in cols if normalise(sub[c]).startswith("other (please specify)")]
+        headers.append(name if not other or len(cols) > 1 else f"{name} (other)")
+    data, raw = {}, {}
+    for n, r in enumerate(rows[2:], start=3):
+        r = r + [""] * (width - len(r))
+        if not any(c.strip() for c in r):
+            continue
+        values = []
+        for _name, cols, option_group in groups:
+            if option_group and len(cols) > 1:
+                values.append(_SM_JOIN.join(r[c] for c in cols if r[c].strip()))
+            else:
+                values.append(r[cols[0]])
+        data[n], raw[n] = values, r
+    raw_header = [t or s for t, s in zip(top, sub, strict=True)]
+    return WideSource(source_format, headers, raw_header, data, raw)
+
+
+class Lookups:
+    """Reference data the validation needs, read once per import."""
+
+    def __init__(self, db: Database) -> None:
+        pcns = db.query(
+            "SELECT p.pcn_code, p.name, p.place_code, pl.ics_code FROM pcn p JOIN place pl USING (place_code)"
+        )
+        self.pcn_ics = dict(zip(pcns["pcn_code"], pcns["ics_code"], strict=True))
+        self.pcn_by_key: dict[str, str] = {}
+        for code, name in zip(pcns["pcn_code"], pcns["name"], strict=True):
+            self.pcn_by_key[normalise(code)] = code
+            self.pcn_by_key.setdefault(normalise(name), code)
+            self.pcn_by_key.setdefault(normalise(name).removesuffix(" pcn"), code)
+        self.roles = {normalise(c): c for c, _ in bank.ROLES} | {normalise(lbl): c for c, lbl in bank.ROLES}
+        self.years = {normalise(c): c for c, _ in bank.YEARS_BANDS} | {
+            normalise(lbl): c for c, lbl in bank.YEARS_BANDS
+        }
+        q = db.query("SELECT question_code, kind, short_label FROM question")
+        self.kind = dict(zip(q["question_code"], q["kind"], strict=True))
+        self.short = dict(zip(q["question_code"], q["short_label"], strict=True))
+        o = db.query("SELECT question_code, option_code, label, is_exclusive FROM option ORDER BY sort_order")
+        self.labels: dict[str, dict[str, str]] = {}
+        self.label_text: dict[str, list[str]] = {}
+        self.exclusive: set[tuple[str, str]] = set()
+        for qc, oc, label, excl in o.itertuples(index=False):
+            self.labels.setdefault(qc, {})[normalise(label)] = oc
+            self.labels[qc].setdefault(normalise(oc), oc)
+            self.label_text.setdefault(qc, []).append(label)
+            if excl:
+                self.exclusive.add((qc, oc))
+        existing = db.query("SELECT respondent_id, batch_id FROM respondent")
+        self.existing = dict(zip(existing["respondent_id"], existing["batch_id"], strict=True))
+
+    def pcn(self, value: str) -> str | None:
+        """Return the PCN code for a code or name, or None."""
+        key = normalise(value)
+        return self.pcn_by_key.get(key) or self.pcn_by_key.get(key.removesuffix(" pcn"))
+
+
+def _respondent_key(wave_code: str, source_format: str, raw_id: str) -> str:
+    """Return an opaque respondent id: the same person in a re-export gets the same id."""
+    return hashlib.sha256(f"{wave_code}|{source_format}|{raw_id}".encode()).hexdigest()[:16]
+
+
+def _split_multi(value: str, seps: str, labels: list[str]) -> list[str]:
+    """Return the chosen labels of a multi-select cell; labels may themselves contain a separator."""
+    rest = normalise(value)
+    boundary = "[" + re.escape(seps) + "]"
+    found = []
+    for label in sorted(labels, key=len, reverse=True):
+        pattern = re.compile(rf"(^|{boundary})\s*{re.escape(normalise(label))}\s*(?=$|{boundary})")
+        match = pattern.search(rest)
+        if match:
+            found.append(label)
+            rest = rest[: match.start()] + match.group(1) + rest[match.end() :]
+    leftovers = [p.strip() for p in re.split(boundary, rest) if p.strip()]
+    return found + leftovers
+
+
+def _answer(plan: Plan, lk: Lookups, row: int, column: str, qc: str, value: str, sep: str) -> list[dict]:
+    """Return the answer records of one cell, adding a problem for a value not on the scale."""
+    kind = lk.kind[qc]
+    if kind == "text":
+        return [{"question_code": qc, "option_code": None, "value_text": value}]
+    values = _split_multi(value, sep, lk.label_text.get(qc, [])) if kind == "multi" else [value]
+    out = []
+    for v in values:
+        code, _how = match_label(v, lk.labels.get(qc, {}))
+        if code is None:
+            allowed = "; ".join(lk.label_text.get(qc, []))
+            plan.add(row, column, f"“{v}” is not an answer to “{lk.short[qc]}”: expected one of {allowed}")
+            continue
+        out.append({"question_code": qc, "option_code": code, "value_text": None})
+    codes = [a["option_code"] for a in out]
+    if len(codes) != len(set(codes)):
+        plan.add(row, column, "the same option is chosen twice")
+    if kind == "multi" and len(codes) > 1 and any((qc, c) in lk.exclusive for c in codes):
+        plan.add(row, column, "“I have what I need” cannot be chosen with other options")
+    return out
+
+
+def _wave_ics(db: Database, plan: Plan, wave_code: str, pcn_codes: list[str], lk: Lookups) -> str | None:
+    """Return the ICS of the wave (existing, or the ICS most of the file's PCNs belong to)."""
+    row = db.query("SELECT ics_code, kind FROM wave WHERE wave_code = ?", [wave_code])
+    if not row.empty:
+        if row["kind"].iloc[0] != "survey":
+            plan.add(None, None, f"wave {wave_code} is a workshop poll, not a survey: choose another wave")
+        return row["ics_code"].iloc[0]
+    icss = [lk.pcn_ics[p] for p in pcn_codes if p]
+    return max(set(icss), key=icss.count) if icss else None
+
+
+def stage_wide(
+    db: Database,
+    plan: Plan,
+    src: WideSource,
+    mapping: dict[str, str],
+    wave_code: str,
+    default_role: str = "cd",
+) -> None:
+    """Fill plan with the respondents and answers of a wide export under a confirmed mapping."""
+    lk = Lookups(db)
+    plan.header, plan.rows, plan.mapping = src.raw_header, src.raw_rows, dict(mapping)
+    targets = [mapping.get(h, IGNORE) for h in src.headers]
+    chosen = [t for t in targets if t != IGNORE]
+    for t in {t for t in chosen if chosen.count(t) > 1}:
+        cols = ", ".join(f"“{h}”" for h, x in zip(src.headers, targets, strict=True) if x == t)
+        plan.add(None, None, f"{cols} are all mapped to {FIELDS.get(t, t)}: map only one")
+    if "pcn" not in targets:
+        plan.add(None, None, "no column is mapped to the PCN: every response must name its PCN")
+    if not any(t in lk.kind for t in targets):
+        plan.add(None, None, "no column is mapped to a question of the bank: nothing to import")
+    if default_role not in {c for c, _ in bank.ROLES}:
+        plan.add(None, None, f"unknown default role {default_role!r}")
+    for t in targets:
+        if t != IGNORE and t not in FIELDS and t not in lk.kind:
+            plan.add(None, None, f"mapping target {t!r} is not a question code or a respondent field")
+    sep = _MULTI_SEP[src.source_format]
+    col = {t: i for i, t in enumerate(targets) if t != IGNORE}
+    seen_ids: dict[str, int] = {}
+    respondents, answers, pcns, dates = [], [], [], []
+    for n, values in src.rows.items():
+
+        def cell(target: str, values=values) -> str:
+            return values[col[target]].strip() if target in col else ""
+
+        def header(target: str) -> str:
+            return src.headers[col[target]]
+
+        raw_pcn = cell("pcn")
+        pcn = lk.pcn(raw_pcn) if raw_pcn else None
+        if "pcn" in col and not raw_pcn:
+            plan.add(n, header("pcn"), "required answer missing: the PCN is blank")
+        elif raw_pcn and pcn is None:
+            plan.add(n, header("pcn"), f"unknown PCN “{raw_pcn}”: not in the reference data")
+        pcns.append(pcn)
+        role = default_role
+        if "role" in col:
+            raw = cell("role")
+            role = lk.roles.get(normalise(raw)) if raw else None
+            if not raw:
+                plan.add(n, header("role"), "required answer missing: the role is blank")
+            elif role is None:
+                plan.add(
+                    n,
+                    header("role"),
+                    f"unknown role “{raw}”: expected {', '.join(label for _, label in bank.ROLES)}",
+                )
+        years = None
+        if cell("years"):
+            years = lk.years.get(normalise(cell("years")))
+            if years is None:
+                plan.add(n, header("years"), f"unknown years-in-role band “{cell('years')}”")
+        if cell("submitted"):
+            when = parse_date(cell("submitted"))
+            if when is None:
+                plan.add(
+                    n, header("submitted"), f"date not parseable: “{cell('submitted')}” (use dd/mm/yyyy)"
+                )
+            else:
+                dates.append(when)
+        # A tool's own respondent id when there is one, else the whole row: an exact duplicate
+        # row (a double submission) then gets the same id and is caught below.
+        raw_id = cell("respondent_id") or json.dumps(values)
+        rid = _respondent_key(wave_code, src.source_format, raw_id)
+        if rid in seen_ids:
+            what = "respondent ID" if cell("respondent_id") else "response (every cell identical)"
+            plan.add(
+                n,
+                header("respondent_id") if "respondent_id" in col else None,
+                f"duplicate respondent: the same {what} as row {seen_ids[rid]}",
+            )
+        else:
+            seen_ids[rid] = n
+        if rid in lk.existing:
+            plan.add(n, None, f"duplicate respondent: already imported in batch {lk.existing[rid]}")
+        count = 0
+        for t, i in col.items():
+            if t in lk.kind and values[i].strip():
+                for a in _answer(plan, lk, n, src.headers[i], t, values[i].strip(), sep):
+                    answers.append({"_row": n, "respondent_id": rid, **a})
+                    count += 1
+        if count == 0:
+            plan.add(n, None, "no answers to any mapped question")
+        respondents.append(
+            {"_row": n, "respondent_id": rid, "pcn_code": pcn, "role_code": role, "years_band": years}
+        )
+    _finish(db, plan, lk, wave_code, respondents, answers, pcns, dates)
+
+
+def _finish(db, plan, lk, wave_code, respondents, answers, pcns, dates) -> None:
+    """Check the wave and the PCNs' ICS, then store the records in the plan."""
+    ics = _wave_ics(db, plan, wave_code, pcns, lk)
+    for r in respondents:
+        if r["pcn_code"] and ics and lk.pcn_ics[r["pcn_code"]] != ics:
+            plan.add(
+                r["_row"],
+                None,
+                f"PCN {r['pcn_code']} is in ICS {lk.pcn_ics[r['pcn_code']]}, "
+                f"but wave {wave_code} belongs to ICS {ics}",
+            )
+    if db.scalar("SELECT count(*) FROM wave WHERE wave_code = ?", [wave_code]) == 0 and ics:
+        plan.wave = {
+            "wave_code": wave_code,
+            "name": f"{wave_code} survey (imported)",
+            "kind": "survey",
+            "ics_code": ics,
+            "opened_on": min(dates) if dates else None,
+            "closed_on": max(dates) if dates else None,
+        }
+    plan.records = {"respondent": respondents, "answer": answers}
+
+
+def stage_template(db: Database, plan: Plan, sheet: Sheet, wave_code: str) -> None:
+    """Fill plan from the long-format template: one row per respondent x question (x option)."""
+    lk = Lookups(db)
+    header = [normalise(h) for h in sheet.rows[0]]
+    plan.header = sheet.rows[0]
+    missing = [c for c in TEMPLATE_COLUMNS if c not in header and c not in ("years_in_role", "submitted_on")]
+    if missing:
+        plan.add(None, None, f"the template needs the columns {', '.join(missing)}")
+        return
+    idx = {c: header.index(c) for c in TEMPLATE_COLUMNS if c in header}
+    width = len(header)
+    people: dict[str, dict] = {}
+    answers, pcns, dates = [], [], []
+    seen: dict[tuple[str, str, str], int] = {}
+    for n, r in enumerate(sheet.rows[1:], start=2):
+        if not any(c.strip() for c in r):
+            continue
+        r = (r + [""] * width)[:width] if len(r) < width else r
+        plan.rows[n] = r
+
+        def get(c: str, r=r) -> str:
+            return r[idx[c]].strip() if c in idx else ""
+
+        raw_id, qc, value = get("respondent_id"), get("question_code"), get("answer")
+        if not raw_id:
+            plan.add(n, "respondent_id", "required answer missing: the respondent_id is blank")
+            continue
+        rid = _respondent_key(wave_code, "template", raw_id)
+        raw_pcn = get("pcn_code")
+        pcn = lk.pcn(raw_pcn) if raw_pcn else None
+        if not raw_pcn:
+            plan.add(n, "pcn_code", "required answer missing: the PCN code is blank")
+        elif pcn is None:
+            plan.add(n, "pcn_code", f"unknown PCN “{raw_pcn}”: not in the reference data")
+        role = lk.roles.get(normalise(get("role"))) if get("role") else None
+        if role is None:
+            plan.add(
+                n,
+                "role",
+                f"unknown or blank role “{get('role')}”: expected one of "
+                f"{', '.join(c for c, _ in bank.ROLES)}",
+            )
+        years = lk.years.get(normalise(get("years_in_role"))) if get("years_in_role") else None
+        if get("years_in_role") and years is None:
+            plan.add(
+                n,
+                "years_in_role",
+                f"unknown years-in-role band “{get('years_in_role')}”: "
+                f"expected one of {', '.join(c for c, _ in bank.YEARS_BANDS)}",
+            )
+        if get("submitted_on"):
+            when = parse_date(get("submitted_on"))
+            if when is None:
+                plan.add(n, "submitted_on", f"date not parseable: “{get('submitted_on')}” (use dd/mm/yyyy)")
+            else:
+                dates.append(when)
+        person = {"pcn_code": pcn, "role_code": role, "years_band": years}
+        if rid not in people:
+            people[rid] = {"_row": n, "respondent_id": rid, **person}
+            pcns.append(pcn)
+            if rid in lk.existing:
+                plan.add(
+                    n,
+                    "respondent_id",
+                    f"duplicate respondent: {raw_id} was already imported in batch {lk.existing[rid]}",
+                )
+        elif any(people[rid][k] != v for k, v in person.items()):
+            plan.add(
+                n,
+                None,
+                f"respondent {raw_id} has a different PCN, role or years here than on "
+                f"row {people[rid]['_row']}",
+            )
+        if qc not in lk.kind:
+            plan.add(n, "question_code", f"unknown question code “{qc}”: see the template's questions sheet")
+            continue
+        if not value:
+            plan.add(n, "answer", "required answer missing: the answer is blank (leave the row out instead)")
+            continue
+        key = (rid, qc, value if lk.kind[qc] == "multi" else "")
+        if key in seen:
+            plan.add(
+                n,
+                "respondent_id",
+                f"duplicate respondent: {raw_id} answers {qc} again (first on row {seen[key]})",
+            )
+            continue
+        seen[key] = n
+        for a in _answer(plan, lk, n, "answer", qc, value, ";"):
+            answers.append({"_row": n, "respondent_id": rid, **a})
+    # A respondent's record carries the rows of all their answers: one bad row rejects them all,
+    # so a respondent is never half-imported.
+    rows_of: dict[str, set[int]] = {}
+    for a in answers:
+        rows_of.setdefault(a["respondent_id"], set()).add(a["_row"])
+    bad = plan.bad_rows
+    for rid, person in people.items():
+        for row in rows_of.get(rid, set()) - {person["_row"]}:
+            if row in bad and person["_row"] not in bad:
+                plan.add(person["_row"], None, f"another row of this respondent (row {row}) has a problem")
+                break
+    answers = [a for a in answers if people[a["respondent_id"]]["_row"] not in plan.bad_rows]
+    _finish(db, plan, lk, wave_code, list(people.values()), answers, pcns, dates)
