@@ -45,7 +45,8 @@ st.dataframe(
 st.subheader("Import data")
 st.markdown(
     "Import survey responses (Microsoft Forms, SurveyMonkey or Google Forms exports, or the "
-    "template below), or the ICS/place/PCN list, engagement events or PCN self-assessments. "
+    "template below), a Mentimeter results export as a workshop poll, or the ICS/place/PCN list, "
+    "engagement events or PCN self-assessments. "
     "Every row is checked before anything is written; an import is written whole or not at all, "
     "and can be undone."
 )
@@ -65,13 +66,24 @@ if upload is not None:
     wave = None
     default_role = "cd"
     mapping = None
-    if upload.kind == "survey":
+    place = None
+    if upload.kind in ("survey", "poll"):
         left, right = st.columns(2)
         wave = left.text_input(
-            "Survey wave (code)",
+            "Survey wave (code)" if upload.kind == "survey" else "Workshop session (a new wave code)",
             key="import_wave",
-            help="The survey round these responses belong to, e.g. 2025. A new code creates the wave.",
+            help="The survey round these responses belong to, e.g. 2025. A new code creates the wave."
+            if upload.kind == "survey"
+            else "A short code for this workshop's poll session, e.g. MB-2023-05.",
         ).strip()
+    if upload.kind == "poll":
+        places = ui.query("list_places", None)
+        place = right.selectbox(
+            "Place the workshop was held in",
+            options=list(places["place_code"]),
+            format_func=dict(zip(places["place_code"], places["name"], strict=True)).get,
+            key="import_place",
+        )
     if upload.needs_mapping:
         proposals = upload.proposals(db)
         labels = target_labels(db)
@@ -111,12 +123,12 @@ if upload is not None:
         by_label = {v: k for k, v in labels.items()}
         mapping = dict(zip(edited["column"], edited["imports as"].map(by_label), strict=True))
     # A plan is checked once, on request, and kept until the file, wave, mapping or data change.
-    signature = (upload.sha256, wave, repr(mapping), default_role, db.data_version())
-    ready = upload.kind != "survey" or bool(wave)
+    signature = (upload.sha256, wave, repr(mapping), default_role, place, db.data_version())
+    ready = upload.kind not in ("survey", "poll") or bool(wave)
     label = "Confirm the mapping and check the file" if upload.needs_mapping else "Check the file"
     if st.button(label, key="import_check", type="primary", disabled=not ready):
         with st.spinner(f"Checking every row of {upload.file_name}…"):
-            plan = upload.plan(db, wave=wave, mapping=mapping, default_role=default_role)
+            plan = upload.plan(db, wave=wave, mapping=mapping, default_role=default_role, place=place)
         st.session_state["_plan"] = (signature, plan)
     stored = st.session_state.get("_plan")
     plan = stored[1] if stored and stored[0] == signature else None

@@ -114,12 +114,15 @@ def cmd_import(args: argparse.Namespace) -> int:
                 f"{path.name} looks like a {upload.description} ({upload.kind}), not {args.kind}: "
                 f"check the file, or leave out --kind."
             )
-        if upload.kind == "survey" and not args.wave:
-            raise UsageError("A survey import needs --wave, the survey round's code (e.g. --wave 2025).")
+        if upload.kind in ("survey", "poll") and not args.wave:
+            raise UsageError(
+                f"A {upload.kind} import needs --wave, the code of the survey round or workshop session "
+                f"(e.g. --wave 2025)."
+            )
         print(f"File: {path.name} ({upload.description})")
         for p in upload.proposals(db):
             print(f"  column “{p.header}” -> {p.target} ({p.how})")
-        plan = upload.plan(db, wave=args.wave)
+        plan = upload.plan(db, wave=args.wave, place=args.place)
         print(plan.summary())
         for note in plan.notes:
             print(f"  note: {note}")
@@ -180,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, default=db_path(), help="database file (default: %(default)s)")
     p.add_argument("--kind", choices=["survey", "reference", "engagement", "self-assessment", "poll"])
     p.add_argument("--wave", help="the survey round's code, e.g. 2025 (created if new)")
+    p.add_argument("--place", help="poll imports: the place code of the workshop")
     p.add_argument("--dry-run", action="store_true", help="validate and report only; write nothing")
     p.add_argument("--valid-only", action="store_true", help="import the valid rows, reject the others")
     p.add_argument("--by", default="command line", help="who is importing (kept in the batch list)")

@@ -11,7 +11,7 @@ import pandas as pd
 from pcn_data import bank
 from pcn_data.db import Database
 from pcn_data.errors import PcnDataError
-from pcn_data.importing import records, survey
+from pcn_data.importing import poll, records, survey
 from pcn_data.importing.mapping import FIELDS, IGNORE, Proposal, normalise, propose, save_mapping
 from pcn_data.importing.plan import KINDS, Plan, sha256
 from pcn_data.importing.reading import Sheet, Workbook, read_file
@@ -23,6 +23,7 @@ FORMATS = {
     "reference": ("reference", "ICS, place and PCN list"),
     "engagement": ("engagement", "engagement events"),
     "self-assessment": ("self-assessment", "PCN self-assessments"),
+    "mentimeter": ("poll", "Mentimeter results export"),
 }
 
 
@@ -33,6 +34,8 @@ class ValidationFailed(PcnDataError):
 def detect(book: Workbook) -> tuple[str, Sheet]:
     """Return the format of a file and the sheet that holds its data."""
     sheet = book.first
+    if poll.is_mentimeter(book):
+        return "mentimeter", sheet
     if not sheet.rows:
         return "generic", sheet
     head = [normalise(c) for c in sheet.rows[0]]
@@ -94,6 +97,7 @@ class Upload:
         wave: str | None = None,
         mapping: dict[str, str] | None = None,
         default_role: str = "cd",
+        place: str | None = None,
     ) -> Plan:
         """Return the validated plan of this file (nothing is written)."""
         plan = Plan(self.kind, self.source_format, self.file_name, self.sha256, notes=list(self.book.notes))
@@ -107,6 +111,11 @@ class Upload:
                 survey.stage_wide(db, plan, self.source, mapping, wave, default_role)
             else:
                 survey.stage_template(db, plan, self.sheet, wave)
+        elif self.kind == "poll":
+            if not wave:
+                plan.add(None, None, "a poll import needs a wave code for the session, e.g. MB-2023-05")
+                return plan
+            poll.stage_mentimeter(db, plan, self.book, wave, place)
         elif self.kind == "reference":
             records.stage_reference(db, plan, self.sheet)
         elif self.kind == "engagement":
@@ -290,7 +299,50 @@ def _write_self_assessment(cur, plan: Plan, batch: int, valid_only: bool) -> dic
     return {"assessments": len(rows)}
 
 
+def _write_poll(cur, plan: Plan, batch: int, valid_only: bool) -> dict:
+    """Write the poll wave, its session, questions, options and votes."""
+    w = plan.wave
+    cur.execute(
+        "INSERT INTO wave (wave_code, name, kind, ics_code, place_code, opened_on, closed_on, status) "
+        "VALUES (?, ?, 'poll', ?, ?, ?, ?, 'closed')",
+        [w["wave_code"], w["name"], w["ics_code"], w["place_code"], w["opened_on"], w["closed_on"]],
+    )
+    cur.execute("INSERT INTO import_change VALUES (?, 'wave', ?, 'insert', NULL)", [batch, w["wave_code"]])
+    wave_id = cur.execute("SELECT wave_id FROM wave WHERE wave_code = ?", [w["wave_code"]]).fetchall()[0][0]
+    session = cur.execute(
+        "INSERT INTO poll_session (wave_id, join_code, title) VALUES (?, ?, ?) RETURNING session_id",
+        [wave_id, f"IMPORT-{batch}", w["name"]],
+    ).fetchall()[0][0]
+    ids = {}
+    for q in plan.records_for("poll_question", valid_only=valid_only):
+        ids[q["position"]] = cur.execute(
+            "INSERT INTO poll_question (session_id, position, question_code, wording, kind, state, "
+            "results_visible) VALUES (?, ?, ?, ?, ?, 'closed', TRUE) RETURNING poll_question_id",
+            [session, q["position"], q["question_code"], q["wording"], q["kind"]],
+        ).fetchall()[0][0]
+        if q["options"]:
+            cur.executemany(
+                "INSERT INTO poll_option VALUES (?, ?, ?, ?)",
+                [
+                    [ids[q["position"]], code, label, i]
+                    for i, (code, label) in enumerate(q["options"], start=1)
+                ],
+            )
+    votes = plan.records_for("poll_vote", valid_only=valid_only)
+    if votes:
+        cur.executemany(
+            "INSERT INTO poll_vote (poll_question_id, participant_token, option_code, rank, value_text) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                [ids[v["position"]], f"mentimeter-{v['voter']}", v["option_code"], v["rank"], v["value_text"]]
+                for v in votes
+            ],
+        )
+    return {"questions": len(ids), "votes": len(votes), "wave": w["wave_code"]}
+
+
 _WRITERS = {
+    "poll": _write_poll,
     "survey": _write_survey,
     "reference": _write_reference,
     "engagement": _write_engagement,
@@ -369,6 +421,14 @@ def undo(db: Database, batch_id: int) -> dict:
     return removed
 
 
+# The poll sessions of the waves a batch added (a Mentimeter import); parameter: batch_id.
+_POLL_SESSIONS = (
+    "SELECT s.session_id FROM poll_session s JOIN wave w USING (wave_id) JOIN import_change c "
+    "ON c.entity = 'wave' AND c.code = w.wave_code AND c.action = 'insert' WHERE c.batch_id = ?"
+)
+_POLL_QUESTIONS = f"SELECT poll_question_id FROM poll_question WHERE session_id IN ({_POLL_SESSIONS})"
+
+
 def _undo_data(cur, batch_id: int) -> dict:
     """Delete the respondents, answers, events and assessments of a batch; return counts."""
     row = cur.execute("SELECT kind, status FROM import_batch WHERE batch_id = ?", [batch_id]).fetchall()
@@ -388,6 +448,10 @@ def _undo_data(cur, batch_id: int) -> dict:
         "(SELECT event_id FROM engagement_event WHERE batch_id = ?) RETURNING 1",
         "engagement_event": "DELETE FROM engagement_event WHERE batch_id = ? RETURNING 1",
         "self_assessment": "DELETE FROM self_assessment WHERE batch_id = ? RETURNING 1",
+        "poll_vote": f"DELETE FROM poll_vote WHERE poll_question_id IN ({_POLL_QUESTIONS}) RETURNING 1",
+        "poll_option": f"DELETE FROM poll_option WHERE poll_question_id IN ({_POLL_QUESTIONS}) RETURNING 1",
+        "poll_question": f"DELETE FROM poll_question WHERE session_id IN ({_POLL_SESSIONS}) RETURNING 1",
+        "poll_session": f"DELETE FROM poll_session WHERE session_id IN ({_POLL_SESSIONS}) RETURNING 1",
     }
     return {table: len(cur.execute(sql, [batch_id]).fetchall()) for table, sql in statements.items()}
 
