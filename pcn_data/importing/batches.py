@@ -229,37 +229,40 @@ def _write_survey(cur, plan: Plan, batch: int, valid_only: bool) -> dict:
 
 
 def _write_reference(cur, plan: Plan, batch: int, valid_only: bool) -> dict:
-    """Insert new ICSs, places and PCNs and update changed ones, remembering the old rows."""
+    """Insert new ICSs, places and PCNs and update changed names and sizes, remembering old values."""
     counts = {}
+    # (table, key, parent column set on insert only (moves are refused), columns that may change)
     specs = [
-        ("ics", "ics_code", ["name"]),
-        ("place", "place_code", ["ics_code", "name"]),
-        ("pcn", "pcn_code", ["place_code", "name", "practices", "list_size"]),
+        ("ics", "ics_code", [], ["name"]),
+        ("place", "place_code", ["ics_code"], ["name"]),
+        ("pcn", "pcn_code", ["place_code"], ["name", "practices", "list_size"]),
     ]
-    for table, key, fields in specs:
+    for table, key, parent, fields in specs:
         added = changed = 0
         for r in plan.records_for(table, valid_only=valid_only):
             # Identifiers in these statements come from `specs`, never from the file.
             old = cur.execute(f"SELECT {', '.join(fields)} FROM {table} WHERE {key} = ?", [r[key]]).fetchall()
-            old = old[0] if old else None
-            values = [r[f] for f in fields]
-            if old is None:
+            if not old:
+                cols = [key, *parent, *fields]
                 cur.execute(
-                    f"INSERT INTO {table} ({key}, {', '.join(fields)}) VALUES (?{', ?' * len(fields)})",
-                    [r[key], *values],
+                    f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    [r[c] for c in cols],
                 )
                 cur.execute(
                     "INSERT INTO import_change VALUES (?, ?, ?, 'insert', NULL)", [batch, table, r[key]]
                 )
                 added += 1
-            elif list(old) != values:
+                continue
+            before = dict(zip(fields, old[0], strict=True))
+            diff = {f: r[f] for f in fields if before[f] != r[f]}
+            if diff:
                 cur.execute(
-                    f"UPDATE {table} SET {', '.join(f'{f} = ?' for f in fields)} WHERE {key} = ?",
-                    [*values, r[key]],
+                    f"UPDATE {table} SET {', '.join(f'{f} = ?' for f in diff)} WHERE {key} = ?",
+                    [*diff.values(), r[key]],
                 )
                 cur.execute(
                     "INSERT INTO import_change VALUES (?, ?, ?, 'update', ?)",
-                    [batch, table, r[key], json.dumps(dict(zip(fields, old, strict=True)))],
+                    [batch, table, r[key], json.dumps({f: before[f] for f in diff})],
                 )
                 changed += 1
         counts[f"{table}_added"], counts[f"{table}_updated"] = added, changed
@@ -389,9 +392,12 @@ _KEY = {"ics": "ics_code", "place": "place_code", "pcn": "pcn_code", "wave": "wa
 
 def undo(db: Database, batch_id: int) -> dict:
     """Remove everything a batch wrote and mark it undone; return the rows removed per table."""
-    # DuckDB cannot delete a referenced row in the transaction that deleted its references, so the
-    # rows the batch added to ICS/place/PCN/wave go in a second transaction, under the same lock,
-    # after the first has proved that nothing else refers to them.
+    # DuckDB cannot delete a referenced row in the transaction that deleted the rows referring to
+    # it, so a batch is undone one level at a time, children first, under one lock. The first
+    # transaction decides: it removes the survey answers and votes, restores changed names, checks
+    # that nothing else uses what the batch added, and marks the batch undone. The later ones only
+    # remove rows that nothing refers to any more; each bumps the data version, so no cache keeps
+    # a state between two of them.
     with db.write_lock:
         with db.transaction() as cur:
             removed = _undo_data(cur, batch_id)
@@ -412,13 +418,18 @@ def undo(db: Database, batch_id: int) -> dict:
                 )
                 removed[f"{entity} restored"] = removed.get(f"{entity} restored", 0) + 1
             cur.execute("UPDATE import_batch SET status = 'undone' WHERE batch_id = ?", [batch_id])
-        if added:
+        for step in _UNDO_LEVELS:
             with db.transaction() as cur:
-                order = ["wave", "pcn", "place", "ics"]
-                for entity, code in sorted(added, key=lambda a: order.index(a[0])):
-                    cur.execute(f"DELETE FROM {entity} WHERE {_KEY[entity]} = ?", [code])
-                    removed[entity] = removed.get(entity, 0) + 1
-    return removed
+                for table, sql in step.items():
+                    removed[table] = len(cur.execute(sql, [batch_id]).fetchall())
+        for level in (("wave", "pcn"), ("place",), ("ics",)):
+            rows = [(e, c) for e, c in added if e in level]
+            if rows:
+                with db.transaction() as cur:
+                    for entity, code in rows:
+                        cur.execute(f"DELETE FROM {entity} WHERE {_KEY[entity]} = ?", [code])
+                        removed[entity] = removed.get(entity, 0) + 1
+    return {k: v for k, v in removed.items() if v}
 
 
 # The poll sessions of the waves a batch added (a Mentimeter import); parameter: batch_id.
@@ -427,10 +438,23 @@ _POLL_SESSIONS = (
     "ON c.entity = 'wave' AND c.code = w.wave_code AND c.action = 'insert' WHERE c.batch_id = ?"
 )
 _POLL_QUESTIONS = f"SELECT poll_question_id FROM poll_question WHERE session_id IN ({_POLL_SESSIONS})"
+# Rows of a batch that nothing refers to once the first transaction has run, level by level.
+_UNDO_LEVELS = [
+    {
+        "engagement_event": "DELETE FROM engagement_event WHERE batch_id = ? RETURNING 1",
+        "poll_question": f"DELETE FROM poll_question WHERE session_id IN ({_POLL_SESSIONS}) RETURNING 1",
+    },
+    {"poll_session": f"DELETE FROM poll_session WHERE session_id IN ({_POLL_SESSIONS}) RETURNING 1"},
+]
+# Rows that refer to what a batch added but belong to the batch itself (removed after the check).
+_OWN_ROWS = {
+    "engagement_event": "batch_id = ?",
+    "poll_session": f"session_id IN ({_POLL_SESSIONS})",
+}
 
 
 def _undo_data(cur, batch_id: int) -> dict:
-    """Delete the respondents, answers, events and assessments of a batch; return counts."""
+    """Delete the leaf rows of a batch (answers, respondents, assessments, votes); return counts."""
     row = cur.execute("SELECT kind, status FROM import_batch WHERE batch_id = ?", [batch_id]).fetchall()
     if not row:
         raise PcnDataError(f"There is no import batch {batch_id}.")
@@ -446,12 +470,9 @@ def _undo_data(cur, batch_id: int) -> dict:
         "respondent": "DELETE FROM respondent WHERE batch_id = ? RETURNING 1",
         "engagement_event_pcn": "DELETE FROM engagement_event_pcn WHERE event_id IN "
         "(SELECT event_id FROM engagement_event WHERE batch_id = ?) RETURNING 1",
-        "engagement_event": "DELETE FROM engagement_event WHERE batch_id = ? RETURNING 1",
         "self_assessment": "DELETE FROM self_assessment WHERE batch_id = ? RETURNING 1",
         "poll_vote": f"DELETE FROM poll_vote WHERE poll_question_id IN ({_POLL_QUESTIONS}) RETURNING 1",
         "poll_option": f"DELETE FROM poll_option WHERE poll_question_id IN ({_POLL_QUESTIONS}) RETURNING 1",
-        "poll_question": f"DELETE FROM poll_question WHERE session_id IN ({_POLL_SESSIONS}) RETURNING 1",
-        "poll_session": f"DELETE FROM poll_session WHERE session_id IN ({_POLL_SESSIONS}) RETURNING 1",
     }
     return {table: len(cur.execute(sql, [batch_id]).fetchall()) for table, sql in statements.items()}
 
@@ -462,12 +483,16 @@ def _refuse_if_used(cur, batch_id: int, entity: str, code: str, added: set[tuple
     if entity == "wave":
         value = cur.execute("SELECT wave_id FROM wave WHERE wave_code = ?", [code]).fetchall()[0][0]
     for table, column in _REFERENCED_BY[entity]:
-        # Table and column names come from _REFERENCED_BY, never from a file.
+        # Table and column names come from _REFERENCED_BY and _OWN_ROWS, never from a file.
+        own = f" AND NOT ({_OWN_ROWS[table]})" if table in _OWN_ROWS else ""
+        params = [value, batch_id] if own else [value]
         if table in _KEY:
-            refs = cur.execute(f"SELECT {_KEY[table]} FROM {table} WHERE {column} = ?", [value]).fetchall()
+            refs = cur.execute(
+                f"SELECT {_KEY[table]} FROM {table} WHERE {column} = ?{own}", params
+            ).fetchall()
             used = [r for (r,) in refs if (table, r) not in added]
         else:
-            used = cur.execute(f"SELECT 1 FROM {table} WHERE {column} = ? LIMIT 1", [value]).fetchall()
+            used = cur.execute(f"SELECT 1 FROM {table} WHERE {column} = ?{own} LIMIT 1", params).fetchall()
         if used:
             raise PcnDataError(
                 f"Batch {batch_id} cannot be undone: the {entity} {code} it added is used by other data "

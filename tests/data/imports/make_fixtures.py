@@ -361,7 +361,7 @@ def write_engagement() -> None:
                 "WL",
                 "survey_window",
                 "Autumn 2023 pulse survey: West Lancashire",
-                "02/10/2025",
+                "02/10/2023",
                 "27/10/2023",
                 "",
                 "U02383;U36115",
