@@ -424,3 +424,21 @@ def test_command_line_exit_codes(db, capsys):
         check.close()
     finally:
         Database.__init__(db, path)
+
+
+def test_a_csv_cut_off_inside_a_quoted_answer_is_reported_as_truncated(db):
+    data = (FIXTURES / "googleforms.csv").read_bytes()
+    cut = data[: len(data) * 2 // 3]
+    while cut.count(b'"') % 2 == 0:  # end inside a quoted field
+        cut = cut[:-1]
+    with pytest.raises(ImportFileError, match="truncated or its quotes unbalanced"):
+        read_file(cut, "cut.csv")
+
+
+def test_rejected_rows_download_cannot_run_as_a_spreadsheet_formula(db):
+    from pcn_data.exports import csv_bytes
+
+    text = (FIXTURES / "unknown_pcn.csv").read_text(encoding="utf-8").replace("U99999", "=HYPERLINK(1)")
+    plan = Upload(text.encode(), "formula.csv").plan(db, wave="2025")
+    out = csv_bytes(plan.rejected()).decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in out and ",=HYPERLINK" not in out
