@@ -146,7 +146,21 @@ if upload is not None:
             st.info(f"This file was already imported (batch {previous}); importing it again changes nothing.")
         if plan.problems:
             st.error(f"{len(plan.problems)} problems found. Nothing has been written.")
-            st.dataframe(plan.report(), hide_index=True, key="import_problems")
+            report = plan.report()
+            if len(report) <= 50:
+                # A table wraps the long messages; a data grid would cut them off.
+                st.table(report.rename(columns={"row": "Row", "column": "Column", "problem": "Problem"}))
+            else:
+                st.dataframe(
+                    report,
+                    hide_index=True,
+                    key="import_problems",
+                    column_config={
+                        "row": st.column_config.NumberColumn("Row", width="small"),
+                        "column": st.column_config.TextColumn("Column", width="medium"),
+                        "problem": st.column_config.TextColumn("Problem", width="large"),
+                    },
+                )
             st.download_button(
                 "Download the rejected rows (CSV)",
                 data=csv_bytes(plan.rejected()),
