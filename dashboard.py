@@ -26,9 +26,17 @@ pg = st.navigation(
             st.Page("pages/engagement.py", title="Engagement", icon=":material/groups:"),
             st.Page("pages/recommendations.py", title="Recommendations tracker", icon=":material/checklist:"),
         ],
+        "Workshop": [
+            st.Page("pages/workshop.py", title="Live workshop", icon=":material/how_to_vote:"),
+            st.Page("pages/present.py", title="Presenter view", icon=":material/slideshow:"),
+            st.Page("pages/join.py", title="Join a poll", icon=":material/smartphone:"),
+        ],
         "Data": [st.Page("pages/data.py", title="Data and method", icon=":material/database:")],
     }
 )
-st.session_state["_filters"] = ui.sidebar_filters()
-ui.banner(db)
+if pg.url_path in ui.BARE_PAGES:
+    ui.bare_page()
+else:
+    st.session_state["_filters"] = ui.sidebar_filters()
+    ui.banner(db)
 pg.run()

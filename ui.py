@@ -320,3 +320,25 @@ def read_upload(uploaded) -> batches.Upload | None:
         return None
     st.session_state["_upload"] = (key, upload)
     return upload
+
+
+# Pages shown on a phone or a projector: no sidebar, filters or banner.
+BARE_PAGES = {"join", "present"}
+
+
+def bare_page() -> None:
+    """Hide the sidebar, its toggle and the toolbar: the page fills the phone or the projector."""
+    st.html(
+        """<style>
+        [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+        [data-testid="stToolbar"], [data-testid="stHeader"] {display: none !important;}
+        .block-container, [data-testid="stMainBlockContainer"] {padding-top: 1rem !important;}
+        </style>"""
+    )
+
+
+def app_base_url() -> str:
+    """Return the address this dashboard is reached at (scheme, host and port), for join links."""
+    url = st.context.url or "http://localhost:8501/"
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"

@@ -954,3 +954,43 @@ def progress_bars(df: pd.DataFrame, title: str) -> go.Figure:
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(groups)))
     fig.update_xaxes(title="Recommendations")
     return base_layout(fig, title, height=max(300, 160 + 60 * len(groups)))
+
+
+def poll_bars(df: pd.DataFrame, title: str, *, kind: str, height: int = 620) -> go.Figure:
+    """Return a live poll's results as horizontal bars in projector-sized type.
+
+    df: one row per option with label, votes, n, share, mean_rank, points (polls.results).
+    Choice questions show votes and the share of participants, in the options' order (top
+    first); ranking shows Borda points, best first, with each option's mean rank.
+    """
+    if kind == "ranking":
+        df = df.sort_values("points", ascending=True)
+        x = df["points"].fillna(0)
+        text = [f"{int(p)} points · mean rank {r:.1f}" if pd.notna(r) else "no votes" for p, r in zip(
+            x, df["mean_rank"], strict=True)]  # fmt: skip
+        axis = "Points (first place scores most)"
+    else:
+        df = df.iloc[::-1]  # plotly draws the first row at the bottom
+        x = df["votes"]
+        text = [f"{int(v)} ({_pct(s)})" if pd.notna(s) else f"{int(v)}" for v, s in zip(
+            x, df["share"], strict=True)]  # fmt: skip
+        axis = "Answers" if kind != "multi" else "Participants choosing it"
+    fig = go.Figure()
+    fig.add_bar(
+        x=x,
+        y=df["label"].map(lambda s: _wrap(s, 34)),
+        orientation="h",
+        marker_color=NHS_BLUE,
+        text=text,
+        textposition="outside",
+        cliponaxis=False,
+        textfont={"size": FONT_SIZE + 10},
+        hovertemplate="%{y}: %{text}<extra></extra>",
+        showlegend=False,
+    )
+    top = float(x.max()) if len(x) and x.max() > 0 else 1.0
+    fig.update_xaxes(range=[0, top * 1.35], title=axis, dtick=max(1, round(top / 5)))
+    fig.update_yaxes(tickfont={"size": FONT_SIZE + 8})
+    fig = base_layout(fig, title, height=height)
+    fig.update_layout(font={"size": FONT_SIZE + 6}, title={"font": {"size": FONT_SIZE + 14}})
+    return fig

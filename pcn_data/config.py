@@ -42,3 +42,23 @@ def min_group_size() -> int:
     except ValueError:
         raise ConfigError(f"PCN_MIN_GROUP must be a whole number, not {raw!r}.") from None
     return validate_min_group(k)
+
+
+DEFAULT_MIN_REVEAL = 3
+# Revealing a single vote shows the room one person's answer.
+FLOOR_MIN_REVEAL = 2
+
+
+def min_reveal_votes() -> int:
+    """Return how many votes a poll question needs before its results may be revealed
+    ($PCN_POLL_MIN_REVEAL, default 3, never below 2)."""
+    raw = os.environ.get("PCN_POLL_MIN_REVEAL", "").strip()
+    if not raw:
+        return DEFAULT_MIN_REVEAL
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ConfigError(f"PCN_POLL_MIN_REVEAL must be a whole number, not {raw!r}.") from None
+    if n < FLOOR_MIN_REVEAL:
+        raise ConfigError(f"PCN_POLL_MIN_REVEAL is {n}, but it may never be below {FLOOR_MIN_REVEAL}.")
+    return n

@@ -23,3 +23,13 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """Return an aggregated table as UTF-8 CSV with a byte-order mark, so Excel reads it right."""
     return neutralise(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def xlsx_bytes(df: pd.DataFrame, sheet: str = "results") -> bytes:
+    """Return an aggregated table as an XLSX workbook, with formula-like cells neutralised."""
+    import io
+
+    out = io.BytesIO()
+    with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        neutralise(df).to_excel(writer, sheet_name=sheet[:31], index=False)
+    return out.getvalue()

@@ -271,6 +271,12 @@ CREATE TABLE IF NOT EXISTS poll_option (
     PRIMARY KEY (poll_question_id, option_code)
 );
 
+-- Which question of a session the presenter view shows (moved by next/previous).
+CREATE TABLE IF NOT EXISTS poll_presenter (
+    session_id INTEGER PRIMARY KEY REFERENCES poll_session (session_id),
+    position   INTEGER NOT NULL
+);
+
 -- One participant's answer: a row per chosen option (rank set for ranking questions),
 -- or one row with value_text for open text.
 CREATE TABLE IF NOT EXISTS poll_vote (

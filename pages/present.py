@@ -1,0 +1,102 @@
+"""Presenter view: full screen on the projector. The answer count while results are hidden,
+the chart once revealed; it refreshes itself every second."""
+
+import streamlit as st
+
+import ui
+from pcn_data import charts, polls
+from pcn_data.voices import redact
+
+ui.ensure_navigation_mode()
+
+db = ui.database()
+sessions = polls.list_sessions(db)
+if sessions.empty:
+    st.info("No poll sessions yet: create one on the Live workshop page.")
+    st.stop()
+ids = list(sessions["session_id"])
+wanted = st.query_params.get("session")
+session_id = int(wanted) if wanted and wanted.isdigit() and int(wanted) in ids else ids[0]
+session = sessions[sessions["session_id"] == session_id].iloc[0]
+st.query_params["session"] = str(session_id)
+
+st.html(
+    """<style>
+    .present-q {font-size: 3rem; font-weight: 700; line-height: 1.15; margin: 0.2rem 0 1rem;}
+    .present-count {font-size: 9rem; font-weight: 700; line-height: 1; color: #005EB8;}
+    .present-sub {font-size: 2rem; color: #4C6272;}
+    .present-join {font-size: 1.6rem;}
+    .present-text {font-size: 2.1rem; border-left: 8px solid #005EB8; padding: 0.4rem 1rem;
+                   margin: 0.6rem 0; background: #F0F4F5;}
+    </style>"""
+)
+st.html(
+    f"<div class='present-join'>Join at <b>{ui.app_base_url()}/join</b> with code "
+    f"<b>{session['join_code']}</b></div>"
+)
+
+
+@st.fragment(run_every=1)
+def live() -> None:
+    """Draw the question the facilitator has on screen, with its live count or results."""
+    qs = polls.questions(db, session_id)
+    if qs.empty:
+        st.info("This session has no questions yet.")
+        return
+    position = polls.presenter_position(db, session_id)
+    q = qs[qs["position"] == position].iloc[0]
+    qid = int(q["poll_question_id"])
+    st.html(f"<div class='present-q'>{q['wording']}</div>")
+    n = int(q["answers"])
+    if not q["results_visible"]:
+        state = "Answering now" if q["state"] == "open" else "Not open for answers"
+        st.html(
+            f"<div class='present-count' data-testid='present-count'>{n}</div>"
+            f"<div class='present-sub'>{'answer' if n == 1 else 'answers'} · {state} · "
+            "results hidden until revealed</div>"
+        )
+    elif q["kind"] == "text":
+        answers = polls.text_answers(db, qid)
+        st.html(f"<div class='present-sub'>{len(answers)} shown of {n} answers</div>")
+        for text in answers["value_text"]:
+            st.html(f"<div class='present-text'>{redact(text)}</div>")
+    else:
+        res = polls.results(db, qid)
+        st.plotly_chart(
+            charts.poll_bars(res, "", kind=q["kind"]),
+            key=f"present_chart_{qid}",
+            theme=None,
+            config={"displaylogo": False, "staticPlot": True},
+        )
+        totals = " · ".join(f"{label}: {int(v)}" for label, v in zip(res["label"], res["votes"], strict=True))
+        st.html(f"<div class='present-sub' data-testid='present-totals'>{n} answers. {totals}</div>")
+    controls(q, len(qs))
+
+
+def controls(q, count: int) -> None:
+    """Draw the facilitator's controls under the question."""
+    qid = int(q["poll_question_id"])
+    c1, c2, c3, c4, c5 = st.columns([1, 1, 1.3, 1.3, 3])
+    if c1.button("Previous", icon=":material/arrow_back:", key="present_prev", disabled=q["position"] <= 1):
+        polls.move_presenter(db, session_id, -1)
+        st.rerun(scope="fragment")
+    if c2.button(
+        "Next", icon=":material/arrow_forward:", key="present_next", disabled=q["position"] >= count
+    ):
+        polls.move_presenter(db, session_id, +1)
+        st.rerun(scope="fragment")
+    is_open = q["state"] == "open"
+    if c3.button("Close answers" if is_open else "Open answers", key="present_open"):
+        polls.set_state(db, qid, "closed" if is_open else "open")
+        st.rerun(scope="fragment")
+    if c4.button("Hide results" if q["results_visible"] else "Reveal results", key="present_reveal"):
+        try:
+            polls.reveal(db, qid, not q["results_visible"])
+        except polls.PollError as exc:
+            c5.warning(str(exc))
+        else:
+            st.rerun(scope="fragment")
+    c5.caption(f"Question {q['position']} of {count}")
+
+
+live()

@@ -1,0 +1,174 @@
+"""Live workshop: create a poll session, show the join code, open and reveal questions, moderate
+open-text answers, and afterwards compare the room with the survey and export the results."""
+
+import datetime as dt
+
+import streamlit as st
+
+import ui
+from pcn_data import polls
+from pcn_data.config import min_reveal_votes
+from pcn_data.exports import csv_bytes, xlsx_bytes
+
+ui.ensure_navigation_mode()
+
+db = ui.database()
+st.title("Live workshop")
+
+places = ui.query("list_places", ui.filters().ics)
+place_names = dict(zip(places["place_code"], places["name"], strict=True))
+bank = ui.query("question_wordings")
+
+with st.expander("New poll session", expanded=polls.list_sessions(db).empty):
+    with st.form("workshop_new", border=False):
+        title = st.text_input("Title", key="workshop_title", placeholder="Morecambe Bay CD workshop")
+        c1, c2 = st.columns(2)
+        place = c1.selectbox(
+            "Place", options=list(place_names), format_func=place_names.get, key="workshop_place"
+        )
+        held_on = c2.date_input("Date", value=dt.date.today(), format="DD/MM/YYYY", key="workshop_date")
+        chosen = st.multiselect(
+            "Questions from the question bank (answers compare with the survey)",
+            options=list(bank),
+            format_func=bank.get,
+            key="workshop_bank",
+        )
+        if st.form_submit_button("Create the session", type="primary", key="workshop_create"):
+            try:
+                made = polls.create_session(
+                    db,
+                    title=title,
+                    place_code=place,
+                    held_on=held_on,
+                    questions=[polls.bank_question(db, c) for c in chosen],
+                )
+            except polls.PollError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["workshop_session"] = made["session_id"]
+                st.success(f"Session created: join code {made['join_code']}.")
+
+sessions = polls.list_sessions(db)
+if sessions.empty:
+    st.info("Create a session to start.")
+    st.stop()
+labels = {
+    int(r.session_id): f"{r.title} · {r.place} · {r.held_on:%d %b %Y} · code {r.join_code}"
+    for r in sessions.itertuples(index=False)
+}
+if st.session_state.get("workshop_session") not in labels:
+    st.session_state["workshop_session"] = next(iter(labels))
+session_id = st.selectbox("Session", options=list(labels), format_func=labels.get, key="workshop_session")
+session = sessions[sessions["session_id"] == session_id].iloc[0]
+
+base = ui.app_base_url()
+join_url = f"{base}/join?code={session['join_code']}"
+left, right = st.columns([1, 2])
+left.image(polls.join_qr_svg(join_url), width=300)
+right.markdown(f"## Join code: `{session['join_code']}`")
+right.markdown(f"Participants scan the code or open **{join_url}** on their phone. No login is needed.")
+right.link_button(
+    "Open the presenter view",
+    f"{base}/present?session={session_id}",
+    icon=":material/slideshow:",
+    type="primary",
+)
+
+with st.expander("Add a question written on the day"):
+    with st.form("workshop_add", border=False):
+        wording = st.text_input("Question", key="workshop_add_wording")
+        kind = st.selectbox(
+            "Type", options=list(polls.KINDS), format_func=polls.KINDS.get, key="workshop_add_kind"
+        )
+        options_text = st.text_area(
+            "Options, one per line (single choice, multiple choice and ranking)", key="workshop_add_options"
+        )
+        if st.form_submit_button("Add the question", key="workshop_add_submit"):
+            try:
+                polls.add_question(
+                    db, session_id, polls.QuestionSpec(wording, kind, tuple(options_text.splitlines()))
+                )
+            except polls.PollError as exc:
+                st.error(str(exc))
+            else:
+                st.success("Question added.")
+
+need = min_reveal_votes()
+
+
+@st.fragment(run_every=2)
+def question_list() -> None:
+    """List the questions with live answer counts and their open, reveal and show controls."""
+    qs = polls.questions(db, session_id)
+    on_screen = polls.presenter_position(db, session_id)
+    st.subheader("Questions")
+    st.caption(f"Results stay hidden until you reveal them; a reveal needs at least {need} answers.")
+    for q in qs.itertuples(index=False):
+        qid = int(q.poll_question_id)
+        with st.container(border=True):
+            c1, c2, c3, c4, c5 = st.columns([5, 1.2, 1.3, 1.3, 1.3], vertical_alignment="center")
+            mark = " · on screen" if q.position == on_screen else ""
+            c1.markdown(f"**{q.position}. {q.wording}**  \n{polls.KINDS[q.kind]} · {q.state}{mark}")
+            c2.metric("Answers", q.answers, label_visibility="collapsed")
+            is_open = q.state == "open"
+            if c3.button("Close" if is_open else "Open", key=f"workshop_open_{qid}", type="primary"):
+                polls.set_state(db, qid, "closed" if is_open else "open")
+                st.rerun(scope="fragment")
+            reveal_label = "Hide results" if q.results_visible else "Reveal"
+            if c4.button(
+                reveal_label,
+                key=f"workshop_reveal_{qid}",
+                disabled=not q.results_visible and q.answers < need,
+            ):
+                polls.reveal(db, qid, not q.results_visible)
+                st.rerun(scope="fragment")
+            if c5.button("Show on screen", key=f"workshop_show_{qid}", disabled=q.position == on_screen):
+                polls.move_presenter(db, session_id, int(q.position) - on_screen)
+                st.rerun(scope="fragment")
+            if q.kind == "text" and q.answers:
+                answers = polls.text_answers(db, qid, include_hidden=True)
+                with st.expander(f"Moderate {len(answers)} answers"):
+                    for i, a in enumerate(answers.itertuples(index=False)):
+                        m1, m2 = st.columns([6, 1], vertical_alignment="center")
+                        m1.markdown(("~~" + a.value_text + "~~ (hidden)") if a.hidden else a.value_text)
+                        if m2.button("Show" if a.hidden else "Hide", key=f"workshop_mod_{qid}_{i}"):
+                            polls.moderate(db, qid, a.participant_token, not a.hidden)
+                            st.rerun(scope="fragment")
+
+
+question_list()
+
+st.subheader("After the workshop")
+results = polls.session_results(db, session_id)
+stem = f"poll_{session['join_code']}_{session['held_on']:%Y%m%d}"
+d1, d2, d3 = st.columns([1, 1, 2])
+d1.download_button("Results (CSV)", csv_bytes(results), f"{stem}.csv", key="workshop_csv")
+d2.download_button("Results (XLSX)", xlsx_bytes(results, "poll results"), f"{stem}.xlsx", key="workshop_xlsx")
+if d3.button("Close the session", key="workshop_close"):
+    polls.close_session(db, session_id, dt.date.today())
+    st.success("Session closed: every question is closed to answers.")
+comparison = polls.survey_comparison(db, session_id)
+if comparison.empty:
+    st.caption(
+        "No question from the bank yet: the room's answers can be compared with the survey only there."
+    )
+else:
+    st.markdown(
+        f"**The room beside the survey** ({place_names.get(comparison.attrs['place'], '')}, survey wave "
+        f"{comparison.attrs['wave']}). Either side with fewer than {ui.min_group()} answers is not shown."
+    )
+    st.dataframe(
+        comparison,
+        hide_index=True,
+        key="workshop_comparison",
+        column_order=["question", "label", "room_votes", "room_n", "room_share", "survey_n", "survey_share"],
+        column_config={
+            "question": st.column_config.TextColumn("Question", width="large"),
+            "label": "Answer",
+            "room_votes": st.column_config.NumberColumn("Room: votes"),
+            "room_n": st.column_config.NumberColumn("Room: answered"),
+            "room_share": st.column_config.NumberColumn("Room", format="percent"),
+            "survey_n": st.column_config.NumberColumn("Survey: answered"),
+            "survey_share": st.column_config.NumberColumn("Survey", format="percent"),
+        },
+    )

@@ -1,0 +1,466 @@
+"""Live workshop polls: sessions stored as waves of kind 'poll', questions from the bank (so the
+room's answers compare with the survey) or written on the day, and one answer per participant
+per question, replaced when they change it. Every vote is committed when it is cast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pcn_data.config import min_reveal_votes
+from pcn_data.db import Database
+from pcn_data.errors import PcnDataError
+from pcn_data.filters import Filters
+from pcn_data.queries import add_shares, list_waves, option_counts
+from pcn_data.stats import suppress
+
+KINDS = {
+    "agreement": "Agreement scale",
+    "single": "Single choice",
+    "multi": "Multiple choice",
+    "ranking": "Ranking",
+    "text": "Open text",
+}
+AGREE5 = [
+    ("sd", "Strongly disagree"),
+    ("d", "Disagree"),
+    ("n", "Neither agree nor disagree"),
+    ("a", "Agree"),
+    ("sa", "Strongly agree"),
+]
+# Join codes avoid letters and digits that read alike on a projector (0/O, 1/I/L).
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+MAX_TEXT = 280
+
+
+class PollError(PcnDataError):
+    """A poll action that cannot be done now; the message says why."""
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """A question to add to a session: from the bank (question_code) or ad hoc."""
+
+    wording: str
+    kind: str
+    options: tuple[str, ...] = ()  # labels, for ad-hoc single/multi/ranking questions
+    question_code: str | None = None
+
+
+def bank_question(db: Database, question_code: str) -> QuestionSpec:
+    """Return a QuestionSpec for a bank question, keeping its options so answers compare."""
+    q = db.query("SELECT wording, kind, scale_code FROM question WHERE question_code = ?", [question_code])
+    if q.empty:
+        raise PollError(f"There is no question {question_code!r} in the bank.")
+    wording, kind, scale = q.iloc[0]
+    kind = {"text": "text", "multi": "multi"}.get(kind, "agreement" if scale == "agree5" else "single")
+    return QuestionSpec(wording, kind, question_code=question_code)
+
+
+def new_join_code(db: Database) -> str:
+    """Return a six-character join code no session uses."""
+    while True:
+        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+        if not db.scalar("SELECT count(*) FROM poll_session WHERE join_code = ?", [code]):
+            return code
+
+
+def create_session(
+    db: Database, *, title: str, place_code: str, held_on: dt.date, questions: list[QuestionSpec]
+) -> dict:
+    """Create a poll session (a wave of kind poll) with its questions; return its ids and join code."""
+    title = title.strip()
+    if not title:
+        raise PollError("Give the session a title, e.g. 'Morecambe Bay CD workshop'.")
+    if not questions:
+        raise PollError("Add at least one question.")
+    place = db.query("SELECT ics_code FROM place WHERE place_code = ?", [place_code])
+    if place.empty:
+        raise PollError(f"Unknown place {place_code!r}.")
+    for q in questions:
+        _check_spec(q)
+    code = new_join_code(db)
+    wave_code = f"poll-{place_code}-{held_on:%Y%m%d}-{code}"
+    with db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO wave (wave_code, name, kind, ics_code, place_code, opened_on, status) "
+            "VALUES (?, ?, 'poll', ?, ?, ?, 'open')",
+            [wave_code, title, place["ics_code"].iloc[0], place_code, held_on],
+        )
+        wave_id = cur.execute("SELECT wave_id FROM wave WHERE wave_code = ?", [wave_code]).fetchall()[0][0]
+        session = cur.execute(
+            "INSERT INTO poll_session (wave_id, join_code, title) VALUES (?, ?, ?) RETURNING session_id",
+            [wave_id, code, title],
+        ).fetchall()[0][0]
+        for position, q in enumerate(questions, start=1):
+            _insert_question(cur, db, session, position, q)
+        cur.execute("INSERT INTO poll_presenter VALUES (?, 1)", [session])
+    return {"session_id": session, "join_code": code, "wave_code": wave_code}
+
+
+def _check_spec(q: QuestionSpec) -> None:
+    """Raise PollError when an ad-hoc question is incomplete."""
+    if q.kind not in KINDS:
+        raise PollError(f"Unknown question type {q.kind!r}.")
+    if not q.wording.strip():
+        raise PollError("A question needs its wording.")
+    if q.question_code is None and q.kind in ("single", "multi", "ranking"):
+        labels = [o.strip() for o in q.options if o.strip()]
+        if len(labels) < 2:
+            raise PollError(f"“{q.wording}” needs at least two options, one per line.")
+        if len(set(labels)) != len(labels):
+            raise PollError(f"“{q.wording}” lists the same option twice.")
+
+
+def _insert_question(cur, db: Database, session: int, position: int, q: QuestionSpec) -> None:
+    """Insert one question and its options."""
+    if q.question_code:
+        options = list(
+            db.query(
+                "SELECT option_code, label FROM option WHERE question_code = ? ORDER BY sort_order",
+                [q.question_code],
+            ).itertuples(index=False, name=None)
+        )
+    elif q.kind == "agreement":
+        options = AGREE5
+    else:
+        options = [(f"o{i}", label.strip()) for i, label in enumerate(q.options, start=1) if label.strip()]
+    qid = cur.execute(
+        "INSERT INTO poll_question (session_id, position, question_code, wording, kind) "
+        "VALUES (?, ?, ?, ?, ?) RETURNING poll_question_id",
+        [session, position, q.question_code, q.wording.strip(), q.kind],
+    ).fetchall()[0][0]
+    if options and q.kind != "text":
+        cur.executemany(
+            "INSERT INTO poll_option VALUES (?, ?, ?, ?)",
+            [[qid, code, label, i] for i, (code, label) in enumerate(options, start=1)],
+        )
+
+
+def join_qr_svg(url: str) -> str:
+    """Return an SVG QR code of the join URL, dark on white, sized by its container."""
+    import segno
+
+    return segno.make(url, error="m").svg_inline(scale=12, border=2, dark="#212B32", light="#FFFFFF")
+
+
+def add_question(db: Database, session_id: int, spec: QuestionSpec) -> int:
+    """Append a question to a session; return its position."""
+    _check_spec(spec)
+    with db.transaction(bump_version=False) as cur:
+        position = cur.execute(
+            "SELECT coalesce(max(position), 0) + 1 FROM poll_question WHERE session_id = ?", [session_id]
+        ).fetchall()[0][0]
+        _insert_question(cur, db, session_id, position, spec)
+    return position
+
+
+def close_session(db: Database, session_id: int, closed_on: dt.date) -> None:
+    """Close every question of a session and mark its wave closed on that date."""
+    with db.transaction() as cur:
+        cur.execute("UPDATE poll_question SET state = 'closed' WHERE session_id = ?", [session_id])
+        cur.execute(
+            "UPDATE wave SET status = 'closed', closed_on = ? WHERE wave_id = "
+            "(SELECT wave_id FROM poll_session WHERE session_id = ?)",
+            [closed_on, session_id],
+        )
+
+
+def my_answer(db: Database, poll_question_id: int, token: str) -> list:
+    """Return a participant's current answer: option codes in rank order, or [text]."""
+    df = db.query(
+        "SELECT option_code, value_text FROM poll_vote WHERE poll_question_id = ? AND participant_token = ? "
+        "ORDER BY rank NULLS LAST, option_code",
+        [poll_question_id, token],
+    )
+    return [t if pd.notna(t) else o for o, t in df.itertuples(index=False)]
+
+
+def list_sessions(db: Database) -> pd.DataFrame:
+    """Return every live poll session, newest first: session_id, title, join_code, place, held_on."""
+    return db.query(
+        """
+        SELECT s.session_id, s.title, s.join_code, w.place_code, p.name AS place, w.opened_on AS held_on,
+               w.wave_code, s.created_at, count(q.poll_question_id) AS questions
+        FROM poll_session s JOIN wave w USING (wave_id) LEFT JOIN place p ON p.place_code = w.place_code
+        LEFT JOIN poll_question q ON q.session_id = s.session_id
+        GROUP BY ALL ORDER BY s.created_at DESC, s.session_id DESC
+        """
+    )
+
+
+def session_by_code(db: Database, join_code: str) -> dict | None:
+    """Return the session with this join code (case and spaces ignored), or None."""
+    code = "".join(join_code.split()).upper()
+    df = db.query("SELECT session_id, title, join_code FROM poll_session WHERE join_code = ?", [code])
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+def questions(db: Database, session_id: int) -> pd.DataFrame:
+    """Return a session's questions in order, with their answer counts.
+
+    Grain: one row per question; `answers` counts participants (not option rows)."""
+    return db.query(
+        """
+        SELECT q.poll_question_id, q.position, q.question_code, q.wording, q.kind, q.state,
+               q.results_visible, count(DISTINCT v.participant_token) AS answers
+        FROM poll_question q LEFT JOIN poll_vote v ON v.poll_question_id = q.poll_question_id
+        WHERE q.session_id = ? GROUP BY ALL ORDER BY q.position
+        """,
+        [session_id],
+    )
+
+
+def options(db: Database, poll_question_id: int) -> pd.DataFrame:
+    """Return a question's options in order: option_code, label."""
+    return db.query(
+        "SELECT option_code, label FROM poll_option WHERE poll_question_id = ? ORDER BY position",
+        [poll_question_id],
+    )
+
+
+def open_question(db: Database, session_id: int) -> dict | None:
+    """Return the question participants may answer now, or None."""
+    df = questions(db, session_id)
+    df = df[df["state"] == "open"]
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+def set_state(db: Database, poll_question_id: int, state: str) -> None:
+    """Open a question (closing any other open one, and showing it on the presenter) or close it."""
+    if state not in ("open", "closed"):
+        raise PollError(f"Unknown state {state!r}.")
+    with db.transaction(bump_version=False) as cur:
+        row = cur.execute(
+            "SELECT session_id, position FROM poll_question WHERE poll_question_id = ?", [poll_question_id]
+        ).fetchall()
+        if not row:
+            raise PollError("That question no longer exists.")
+        session, position = row[0]
+        if state == "open":
+            # One open question at a time: a phone shows only the question the room is on.
+            cur.execute(
+                "UPDATE poll_question SET state = 'closed' WHERE session_id = ? AND state = 'open'", [session]
+            )
+            cur.execute("UPDATE poll_presenter SET position = ? WHERE session_id = ?", [position, session])
+        cur.execute(
+            "UPDATE poll_question SET state = ? WHERE poll_question_id = ?", [state, poll_question_id]
+        )
+
+
+def reveal(db: Database, poll_question_id: int, visible: bool = True) -> None:
+    """Show or hide a question's results; a reveal needs the configured number of answers."""
+    if visible:
+        n = answer_count(db, poll_question_id)
+        need = min_reveal_votes()
+        if n < need:
+            raise PollError(f"{n} answers so far: results can be revealed from {need} answers.")
+    with db.transaction(bump_version=False) as cur:
+        cur.execute(
+            "UPDATE poll_question SET results_visible = ? WHERE poll_question_id = ?",
+            [visible, poll_question_id],
+        )
+
+
+def presenter_position(db: Database, session_id: int) -> int:
+    """Return the position of the question the presenter view shows."""
+    return int(db.scalar("SELECT position FROM poll_presenter WHERE session_id = ?", [session_id]) or 1)
+
+
+def move_presenter(db: Database, session_id: int, step: int) -> int:
+    """Move the presenter view to the next (+1) or previous (-1) question; return the new position."""
+    last = int(db.scalar("SELECT max(position) FROM poll_question WHERE session_id = ?", [session_id]) or 1)
+    position = min(max(presenter_position(db, session_id) + step, 1), last)
+    with db.transaction(bump_version=False) as cur:
+        cur.execute("UPDATE poll_presenter SET position = ? WHERE session_id = ?", [position, session_id])
+    return position
+
+
+def new_participant_token() -> str:
+    """Return an anonymous participant token: random, tied to nothing about the person."""
+    return secrets.token_urlsafe(12)
+
+
+def cast_vote(db: Database, poll_question_id: int, token: str, answer) -> None:
+    """Record a participant's answer, replacing any earlier one; commit it before returning.
+
+    answer: an option code (agreement, single), a list of codes (multi), codes in rank order
+    (ranking), or text (text)."""
+    if not token or len(token) > 64:
+        raise PollError("This phone has no participant token: reload the join page.")
+    # Votes do not bump the data version: a room voting must not empty every chart's cache.
+    with db.transaction(bump_version=False) as cur:
+        row = cur.execute(
+            "SELECT kind, state FROM poll_question WHERE poll_question_id = ?", [poll_question_id]
+        ).fetchall()
+        if not row:
+            raise PollError("That question no longer exists.")
+        kind, state = row[0]
+        if state != "open":
+            raise PollError("This question has closed: your answer was not recorded.")
+        valid = {
+            r[0]
+            for r in cur.execute(
+                "SELECT option_code FROM poll_option WHERE poll_question_id = ?", [poll_question_id]
+            ).fetchall()
+        }
+        rows = _vote_rows(kind, answer, valid)
+        cur.execute(
+            "DELETE FROM poll_vote WHERE poll_question_id = ? AND participant_token = ?",
+            [poll_question_id, token],
+        )
+        cur.executemany(
+            "INSERT INTO poll_vote (poll_question_id, participant_token, option_code, rank, value_text) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [[poll_question_id, token, *r] for r in rows],
+        )
+
+
+def _vote_rows(kind: str, answer, valid: set[str]) -> list[tuple]:
+    """Return (option_code, rank, value_text) rows for an answer; raise PollError when invalid."""
+    if kind == "text":
+        text = str(answer or "").strip()
+        if not text:
+            raise PollError("Write an answer first.")
+        if len(text) > MAX_TEXT:
+            raise PollError(f"Keep it under {MAX_TEXT} characters.")
+        return [(None, None, text)]
+    codes = [answer] if kind in ("agreement", "single") else list(answer or [])
+    if not codes or any(c not in valid for c in codes):
+        raise PollError("Choose one of the options.")
+    if len(set(codes)) != len(codes):
+        raise PollError("Each option can be chosen once.")
+    if kind == "ranking":
+        if set(codes) != valid:
+            raise PollError("Put every option in order.")
+        return [(c, i, None) for i, c in enumerate(codes, start=1)]
+    return [(c, None, None) for c in codes]
+
+
+def answer_count(db: Database, poll_question_id: int) -> int:
+    """Return how many participants have answered a question."""
+    return int(
+        db.scalar(
+            "SELECT count(DISTINCT participant_token) FROM poll_vote WHERE poll_question_id = ?",
+            [poll_question_id],
+        )
+    )
+
+
+def results(db: Database, poll_question_id: int) -> pd.DataFrame:
+    """Return a choice question's results: option_code, label, votes, n, share, mean_rank, points.
+
+    Grain: one row per option. `n` is the participants who answered; `share` is votes / n (for
+    multiple choice, the share of participants who chose the option). Ranking: `mean_rank`
+    (1 = top) and Borda `points` (k for a first place ... 1 for a last)."""
+    return db.query(
+        """
+        WITH v AS (SELECT * FROM poll_vote WHERE poll_question_id = ?),
+             n AS (SELECT count(DISTINCT participant_token) AS n FROM v),
+             k AS (SELECT count(*) AS k FROM poll_option WHERE poll_question_id = ?),
+             per AS (
+                 SELECT o.option_code, o.label, o.position, count(v.participant_token) AS votes,
+                        avg(v.rank) AS mean_rank, sum(k.k + 1 - v.rank) AS points
+                 FROM poll_option o LEFT JOIN v ON v.option_code = o.option_code CROSS JOIN k
+                 WHERE o.poll_question_id = ?
+                 GROUP BY ALL
+             )
+        SELECT per.option_code, per.label, per.position, per.votes, n.n,
+               CASE WHEN n.n > 0 THEN per.votes / n.n END AS share, per.mean_rank, per.points
+        FROM per CROSS JOIN n ORDER BY per.position
+        """,
+        [poll_question_id, poll_question_id, poll_question_id],
+    )
+
+
+def text_answers(db: Database, poll_question_id: int, *, include_hidden: bool = False) -> pd.DataFrame:
+    """Return open-text answers, oldest first: participant_token, value_text, hidden, cast_at."""
+    return db.query(
+        """
+        SELECT participant_token, value_text, hidden, cast_at FROM poll_vote
+        WHERE poll_question_id = ? AND value_text IS NOT NULL AND (? OR NOT hidden)
+        ORDER BY cast_at, participant_token
+        """,
+        [poll_question_id, include_hidden],
+    )
+
+
+def moderate(db: Database, poll_question_id: int, token: str, hidden: bool) -> None:
+    """Hide an open-text answer from the presenter view (or show it again)."""
+    with db.transaction(bump_version=False) as cur:
+        cur.execute(
+            "UPDATE poll_vote SET hidden = ? WHERE poll_question_id = ? AND participant_token = ?",
+            [hidden, poll_question_id, token],
+        )
+
+
+def session_results(db: Database, session_id: int) -> pd.DataFrame:
+    """Return a session's aggregated results for export: one row per question x option
+    (one row per shown answer for open text), never a row per participant."""
+    rows = []
+    for q in questions(db, session_id).itertuples(index=False):
+        base = {"position": q.position, "question": q.wording, "type": KINDS[q.kind], "answers": q.answers}
+        if q.kind == "text":
+            for text in text_answers(db, q.poll_question_id)["value_text"]:
+                rows.append({**base, "option": "", "votes": None, "share_pct": None, "text": text})
+            continue
+        for r in results(db, q.poll_question_id).itertuples(index=False):
+            share = None if pd.isna(r.share) else round(100 * r.share, 1)
+            rows.append(
+                {**base, "option": r.label, "votes": r.votes, "share_pct": share,
+                 "mean_rank": None if pd.isna(r.mean_rank) else round(r.mean_rank, 2), "text": ""}
+            )  # fmt: skip
+    columns = ["position", "question", "type", "answers", "option", "votes", "share_pct", "mean_rank", "text"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def survey_comparison(db: Database, session_id: int) -> pd.DataFrame:
+    """Return the room's answers beside the latest survey's for the same bank questions and place.
+
+    Grain: question x option. Both sides are counted alike (shares of substantive answers, as on
+    the results pages) and pass through the one suppression step: a side with fewer than K
+    answers shows no numbers."""
+    meta = db.query(
+        "SELECT w.place_code FROM poll_session s JOIN wave w USING (wave_id) WHERE s.session_id = ?",
+        [session_id],
+    )
+    waves = list_waves(db)
+    if meta.empty or waves.empty:
+        return pd.DataFrame()
+    place, wave = meta["place_code"].iloc[0], waves["wave_code"].iloc[-1]
+    # Grain: bank question x option, counted over the room's participants (as option_counts does).
+    room = db.query(
+        """
+        SELECT q.question_code, 'room' AS wave_code, 'room' AS parent, 'room' AS grp, q.wording,
+               o.option_code, o.label, o.sort_order, o.polarity, o.is_exclusive,
+               (SELECT count(DISTINCT v2.participant_token) FROM poll_vote v2
+                WHERE v2.poll_question_id = q.poll_question_id) AS n,
+               count(DISTINCT v.participant_token) AS count
+        FROM poll_question q JOIN option o ON o.question_code = q.question_code
+        LEFT JOIN poll_vote v ON v.poll_question_id = q.poll_question_id AND v.option_code = o.option_code
+        WHERE q.session_id = ? AND q.kind IN ('agreement', 'single', 'multi')
+        GROUP BY ALL ORDER BY q.question_code, o.sort_order
+        """,
+        [session_id],
+    )
+    if room.empty:
+        return pd.DataFrame()
+    keys = ["question_code", "wave_code", "parent", "grp"]
+    room = add_shares(suppress(room, group_cols=keys, partition_by=keys[:3]))
+    survey = option_counts(
+        db, list(room["question_code"].unique()), Filters(wave=wave, places=(place,)), by="place"
+    )
+    survey = add_shares(survey)[["question_code", "option_code", "n", "share", "suppressed"]]
+    out = room[["question_code", "wording", "option_code", "label", "count", "n", "share"]].rename(
+        columns={"count": "room_votes", "n": "room_n", "share": "room_share"}
+    )
+    out = out.merge(
+        survey.rename(columns={"n": "survey_n", "share": "survey_share", "suppressed": "survey_suppressed"}),
+        on=["question_code", "option_code"],
+        how="left",
+    ).rename(columns={"wording": "question"})
+    out.attrs.update({"wave": wave, "place": place})
+    return out

@@ -1,0 +1,276 @@
+"""Live workshop polls: votes counted exactly under concurrency, changed answers replaced,
+results and exports computed from the votes, and every vote kept across a restart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+import subprocess
+import sys
+import threading
+from collections import Counter
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pcn_data import polls
+from pcn_data.db import Database, close_database, get_database
+from pcn_data.exports import csv_bytes, xlsx_bytes
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def db(demo_path, tmp_path):
+    path = tmp_path / "polls.duckdb"
+    shutil.copy(demo_path, path)
+    database = Database(path)
+    yield database
+    database.close()
+
+
+def new_session(db, *specs, place="MB"):
+    specs = specs or (polls.bank_question(db, "rel_ics"),)
+    made = polls.create_session(db, title="Test workshop", place_code=place, held_on=dt.date(2026, 11, 24),
+                                questions=list(specs))  # fmt: skip
+    qs = polls.questions(db, made["session_id"])
+    return made, [int(q) for q in qs["poll_question_id"]]
+
+
+def test_500_votes_from_50_threads_are_counted_exactly_once_and_changes_replace(db):
+    made, qids = new_session(
+        db,
+        polls.bank_question(db, "rel_ics"),
+        polls.bank_question(db, "role_clear_self"),
+        polls.bank_question(db, "dev_needs"),
+        polls.QuestionSpec("Rank these", "ranking", ("A", "B", "C")),
+        polls.QuestionSpec("One word", "text"),
+    )
+    rel, clear, needs, rank, text = qids
+    rel_opts = ["poor", "fair", "good", "excellent", "dont_know"]
+    first = {}, {}
+    final: dict[int, dict[str, object]] = {q: {} for q in qids}
+
+    def answers(i: int, round_: int) -> dict[int, object]:
+        """Participant i's answers in round 0 (first) and 1 (changed)."""
+        j = i + 7 * round_
+        return {
+            rel: rel_opts[j % 5],
+            clear: ["sd", "d", "n", "a", "sa"][(j * 3) % 5],
+            needs: ["coaching", "networking", "technical"][: 1 + j % 3],
+            rank: [["o1", "o2", "o3"], ["o3", "o1", "o2"], ["o2", "o3", "o1"]][j % 3],
+            text: f"answer {i} round {round_}",
+        }
+
+    barrier = threading.Barrier(50)
+    errors = []
+
+    def participant(i: int) -> None:
+        token = f"participant-{i:02d}"
+        barrier.wait()
+        try:
+            for round_ in (0, 1):
+                for qid, answer in answers(i, round_).items():
+                    polls.cast_vote(db, qid, token, answer)
+        except Exception as exc:  # collected: an assertion in a thread would be lost
+            errors.append(exc)
+
+    for qid in qids:  # all open at once for the test; the page opens one at a time
+        db.query("UPDATE poll_question SET state = 'open' WHERE poll_question_id = ?", [qid])
+    threads = [threading.Thread(target=participant, args=(i,)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    for i in range(50):
+        for qid, answer in answers(i, 1).items():
+            final[qid][f"participant-{i:02d}"] = answer
+    del first
+    # One answer per participant per question: the changed one.
+    for qid in qids:
+        assert polls.answer_count(db, qid) == 50
+    rel_counts = polls.results(db, rel).set_index("option_code")["votes"].to_dict()
+    assert rel_counts == {o: Counter(final[rel].values())[o] for o in rel_opts}
+    need_counts = polls.results(db, needs).set_index("option_code")["votes"].to_dict()
+    expected_needs = Counter(c for chosen in final[needs].values() for c in chosen)
+    assert need_counts == {o: expected_needs.get(o, 0) for o in need_counts}
+    ranks = db.query(
+        "SELECT participant_token, option_code, rank FROM poll_vote WHERE poll_question_id = ?", [rank]
+    )
+    assert len(ranks) == 150
+    for token, order in final[rank].items():
+        mine = ranks[ranks["participant_token"] == token].sort_values("rank")["option_code"].tolist()
+        assert mine == order
+    texts = set(polls.text_answers(db, text)["value_text"])
+    assert texts == {f"answer {i} round 1" for i in range(50)}
+
+
+def test_a_closed_question_refuses_votes_and_an_invalid_answer_is_refused(db):
+    made, (qid,) = new_session(db)
+    with pytest.raises(polls.PollError, match="closed"):
+        polls.cast_vote(db, qid, "t1", "poor")
+    polls.set_state(db, qid, "open")
+    with pytest.raises(polls.PollError, match="Choose one of the options"):
+        polls.cast_vote(db, qid, "t1", "brilliant")
+    polls.cast_vote(db, qid, "t1", "poor")
+    polls.set_state(db, qid, "closed")
+    with pytest.raises(polls.PollError, match="closed"):
+        polls.cast_vote(db, qid, "t1", "good")
+    assert polls.my_answer(db, qid, "t1") == ["poor"]
+
+
+def test_opening_a_question_closes_the_others_and_puts_it_on_screen(db):
+    made, (q1, q2) = new_session(db, polls.bank_question(db, "rel_ics"), polls.bank_question(db, "rel_acute"))
+    polls.set_state(db, q1, "open")
+    polls.set_state(db, q2, "open")
+    assert polls.open_question(db, made["session_id"])["poll_question_id"] == q2
+    assert polls.presenter_position(db, made["session_id"]) == 2
+    assert polls.move_presenter(db, made["session_id"], -1) == 1
+    assert polls.move_presenter(db, made["session_id"], -1) == 1  # stays on the first
+
+
+def test_a_reveal_needs_three_answers_or_the_configured_number(db, monkeypatch):
+    made, (qid,) = new_session(db)
+    polls.set_state(db, qid, "open")
+    for i in range(2):
+        polls.cast_vote(db, qid, f"t{i}", "poor")
+    with pytest.raises(polls.PollError, match="2 answers so far: results can be revealed from 3"):
+        polls.reveal(db, qid)
+    monkeypatch.setenv("PCN_POLL_MIN_REVEAL", "2")
+    polls.reveal(db, qid)
+    assert bool(polls.questions(db, made["session_id"])["results_visible"].iloc[0])
+    monkeypatch.setenv("PCN_POLL_MIN_REVEAL", "1")
+    with pytest.raises(Exception, match="never be below 2"):
+        polls.reveal(db, qid)
+
+
+def test_ranking_points_and_multiple_choice_shares_follow_the_votes(db):
+    made, (needs, rank) = new_session(
+        db, polls.bank_question(db, "dev_needs"), polls.QuestionSpec("Rank", "ranking", ("A", "B", "C"))
+    )
+    for qid in (needs, rank):
+        db.query("UPDATE poll_question SET state = 'open' WHERE poll_question_id = ?", [qid])
+    polls.cast_vote(db, needs, "t1", ["coaching", "networking"])
+    polls.cast_vote(db, needs, "t2", ["coaching"])
+    share = polls.results(db, needs).set_index("option_code")["share"]
+    assert share["coaching"] == 1.0 and share["networking"] == 0.5  # of participants, not selections
+    polls.cast_vote(db, rank, "t1", ["o2", "o1", "o3"])
+    polls.cast_vote(db, rank, "t2", ["o2", "o3", "o1"])
+    res = polls.results(db, rank).set_index("label")
+    # Borda: first place 3 points, second 2, third 1.
+    assert res.loc["B", "points"] == 6 and res.loc["A", "points"] == 3 and res.loc["C", "points"] == 3
+    assert res.loc["B", "mean_rank"] == 1.0
+    with pytest.raises(polls.PollError, match="every option in order"):
+        polls.cast_vote(db, rank, "t3", ["o1"])
+
+
+def test_moderated_text_is_hidden_and_exports_hold_aggregates_only(db):
+    made, (rel, text) = new_session(db, polls.bank_question(db, "rel_ics"), polls.QuestionSpec("Say", "text"))
+    for qid in (rel, text):
+        db.query("UPDATE poll_question SET state = 'open' WHERE poll_question_id = ?", [qid])
+    for i, o in enumerate(["poor", "poor", "good"]):
+        polls.cast_vote(db, rel, f"secret-token-{i}", o)
+    polls.cast_vote(db, text, "secret-token-0", "Keep")
+    polls.cast_vote(db, text, "secret-token-1", "=rude remark")
+    polls.moderate(db, text, "secret-token-1", True)
+    assert list(polls.text_answers(db, text)["value_text"]) == ["Keep"]
+    table = polls.session_results(db, made["session_id"])
+    poor = table[(table["position"] == 1) & (table["option"] == "Poor")].iloc[0]
+    assert (poor["votes"], poor["share_pct"]) == (2, 66.7)
+    assert "=rude remark" not in set(table["text"])
+    for blob in (csv_bytes(table), xlsx_bytes(table)):
+        assert b"secret-token" not in blob
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(table)))
+    assert book.active.max_row == len(table) + 1
+
+
+def test_votes_do_not_invalidate_the_dashboards_caches(db):
+    made, (qid,) = new_session(db)
+    polls.set_state(db, qid, "open")
+    before = db.data_version()
+    polls.cast_vote(db, qid, "t", "poor")
+    assert db.data_version() == before
+
+
+def test_the_room_is_shown_beside_the_survey_for_the_same_place_and_question(db):
+    made, (qid,) = new_session(db)
+    polls.set_state(db, qid, "open")
+    for i, o in enumerate(["poor", "poor", "fair", "good", "poor"]):
+        polls.cast_vote(db, qid, f"t{i}", o)
+    table = polls.survey_comparison(db, made["session_id"]).set_index("option_code")
+    # As on the results pages: shares of those who gave a rating ("Don't know" is left out).
+    poor, rated, n = db.query(
+        """SELECT count(*) FILTER (WHERE a.option_code = 'poor'),
+                  count(*) FILTER (WHERE a.option_code <> 'dont_know'), count(*) FROM answer a
+           JOIN respondent r USING (respondent_id) JOIN wave w USING (wave_id) JOIN pcn p USING (pcn_code)
+           WHERE w.wave_code = '2023' AND p.place_code = 'MB' AND a.question_code = 'rel_ics'"""
+    ).iloc[0]
+    assert table.loc["poor", "survey_n"] == n
+    assert table.loc["poor", "survey_share"] == pytest.approx(poor / rated)
+    assert table.loc["poor", "room_share"] == pytest.approx(3 / 5)
+
+
+def test_a_room_under_k_is_not_shown_beside_the_survey(db):
+    made, (qid,) = new_session(db, place="WL")
+    polls.set_state(db, qid, "open")
+    for i in range(4):
+        polls.cast_vote(db, qid, f"t{i}", "poor")
+    table = polls.survey_comparison(db, made["session_id"])
+    assert table["room_share"].isna().all() and table["room_votes"].isna().all()
+    # West Lancashire's 10 survey respondents in 2023 are enough to show that side.
+    assert table["survey_share"].notna().any()
+
+
+def test_every_vote_survives_a_new_process_on_the_same_file(db):
+    made, (qid,) = new_session(db)
+    polls.set_state(db, qid, "open")
+    path = db.path
+    db.close()
+    script = (
+        "import sys; from pcn_data.db import Database; from pcn_data import polls\n"
+        "db = Database(sys.argv[1])\n"
+        "for i in range(25): polls.cast_vote(db, int(sys.argv[2]), f'p{i}', ['poor', 'good'][i % 2])\n"
+        "import os; os._exit(0)  # no clean shutdown: the votes must already be on disk\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(path), str(qid)], check=True, cwd=ROOT, timeout=120)
+    fresh = Database(path)
+    try:
+        votes = polls.results(fresh, qid).set_index("option_code")["votes"]
+        assert (votes["poor"], votes["good"], polls.answer_count(fresh, qid)) == (13, 12, 25)
+    finally:
+        fresh.close()
+        Database.__init__(db, path)
+
+
+@pytest.fixture
+def live_app(demo_path, tmp_path, monkeypatch):
+    path = tmp_path / "live.duckdb"
+    shutil.copy(demo_path, path)
+    monkeypatch.setenv("PCN_DB", str(path))
+    yield AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60), get_database(path)
+    close_database(path)
+
+
+def test_the_join_page_records_an_answer_and_the_presenter_counts_it(live_app):
+    at, db = live_app
+    made, (qid,) = new_session(db)
+    polls.set_state(db, qid, "open")
+    at.run()
+    at.switch_page("pages/join.py")
+    at.query_params["code"] = made["join_code"].lower()
+    at.run()
+    assert not at.exception
+    token = at.query_params["p"]
+    assert token
+    at.radio(key=f"join_{qid}").set_value("fair").run()
+    at.button(key=f"join_send_{qid}").click().run()
+    assert not at.exception
+    assert polls.my_answer(db, qid, token) == ["fair"]
+    assert any("Answer recorded: Fair" in s.value for s in at.success)
+    # The presenter shows the count while the results are hidden; a reveal needs 3 answers.
+    at.switch_page("pages/present.py").run()
+    assert "present-count'>1<" in "".join(h.proto.body for h in at.get("html"))
+    at.button(key="present_reveal").click().run()
+    assert any("results can be revealed from 3" in w.value for w in at.warning)
