@@ -342,3 +342,19 @@ def app_base_url() -> str:
     url = st.context.url or "http://localhost:8501/"
     scheme, _, rest = url.partition("://")
     return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def act(fn, *args) -> None:
+    """Run a data action from a widget callback (before the page redraws, so the page shows its
+    effect); keep a refusal's message for `show_refusal`."""
+    try:
+        fn(*args)
+    except PcnDataError as exc:
+        st.session_state["_refusal"] = str(exc)
+
+
+def show_refusal(container=None) -> None:
+    """Show, once, why the last action was refused."""
+    message = st.session_state.pop("_refusal", None)
+    if message:
+        (container or st).warning(message)

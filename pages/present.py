@@ -30,6 +30,7 @@ st.html(
                    margin: 0.6rem 0; background: #F0F4F5;}
     </style>"""
 )
+qr = polls.join_qr_svg(f"{ui.app_base_url()}/join?code={session['join_code']}")
 st.html(
     f"<div class='present-join'>Join at <b>{ui.app_base_url()}/join</b> with code "
     f"<b>{session['join_code']}</b></div>"
@@ -50,11 +51,13 @@ def live() -> None:
     n = int(q["answers"])
     if not q["results_visible"]:
         state = "Answering now" if q["state"] == "open" else "Not open for answers"
-        st.html(
+        left, right = st.columns([3, 1])
+        left.html(
             f"<div class='present-count' data-testid='present-count'>{n}</div>"
             f"<div class='present-sub'>{'answer' if n == 1 else 'answers'} · {state} · "
             "results hidden until revealed</div>"
         )
+        right.image(qr, width=280)
     elif q["kind"] == "text":
         answers = polls.text_answers(db, qid)
         st.html(f"<div class='present-sub'>{len(answers)} shown of {n} answers</div>")
@@ -77,26 +80,37 @@ def controls(q, count: int) -> None:
     """Draw the facilitator's controls under the question."""
     qid = int(q["poll_question_id"])
     c1, c2, c3, c4, c5 = st.columns([1, 1, 1.3, 1.3, 3])
-    if c1.button("Previous", icon=":material/arrow_back:", key="present_prev", disabled=q["position"] <= 1):
-        polls.move_presenter(db, session_id, -1)
-        st.rerun(scope="fragment")
-    if c2.button(
-        "Next", icon=":material/arrow_forward:", key="present_next", disabled=q["position"] >= count
-    ):
-        polls.move_presenter(db, session_id, +1)
-        st.rerun(scope="fragment")
+    c1.button(
+        "Previous",
+        icon=":material/arrow_back:",
+        key="present_prev",
+        disabled=q["position"] <= 1,
+        on_click=ui.act,
+        args=(polls.move_presenter, db, session_id, -1),
+    )
+    c2.button(
+        "Next",
+        icon=":material/arrow_forward:",
+        key="present_next",
+        disabled=q["position"] >= count,
+        on_click=ui.act,
+        args=(polls.move_presenter, db, session_id, +1),
+    )
     is_open = q["state"] == "open"
-    if c3.button("Close answers" if is_open else "Open answers", key="present_open"):
-        polls.set_state(db, qid, "closed" if is_open else "open")
-        st.rerun(scope="fragment")
-    if c4.button("Hide results" if q["results_visible"] else "Reveal results", key="present_reveal"):
-        try:
-            polls.reveal(db, qid, not q["results_visible"])
-        except polls.PollError as exc:
-            c5.warning(str(exc))
-        else:
-            st.rerun(scope="fragment")
+    c3.button(
+        "Close answers" if is_open else "Open answers",
+        key="present_open",
+        on_click=ui.act,
+        args=(polls.set_state, db, qid, "closed" if is_open else "open"),
+    )
+    c4.button(
+        "Hide results" if q["results_visible"] else "Reveal results",
+        key="present_reveal",
+        on_click=ui.act,
+        args=(polls.reveal, db, qid, not q["results_visible"]),
+    )
     c5.caption(f"Question {q['position']} of {count}")
+    ui.show_refusal(c5)
 
 
 live()

@@ -23,8 +23,13 @@ with st.expander("New poll session", expanded=polls.list_sessions(db).empty):
     with st.form("workshop_new", border=False):
         title = st.text_input("Title", key="workshop_title", placeholder="Morecambe Bay CD workshop")
         c1, c2 = st.columns(2)
+        chosen_place = ui.filters().places
         place = c1.selectbox(
-            "Place", options=list(place_names), format_func=place_names.get, key="workshop_place"
+            "Place of the workshop",
+            options=list(place_names),
+            index=list(place_names).index(chosen_place[0]) if chosen_place else 0,
+            format_func=place_names.get,
+            key="workshop_place",
         )
         held_on = c2.date_input("Date", value=dt.date.today(), format="DD/MM/YYYY", key="workshop_date")
         chosen = st.multiselect(
@@ -103,6 +108,7 @@ def question_list() -> None:
     on_screen = polls.presenter_position(db, session_id)
     st.subheader("Questions")
     st.caption(f"Results stay hidden until you reveal them; a reveal needs at least {need} answers.")
+    ui.show_refusal()
     for q in qs.itertuples(index=False):
         qid = int(q.poll_question_id)
         with st.container(border=True):
@@ -111,29 +117,39 @@ def question_list() -> None:
             c1.markdown(f"**{q.position}. {q.wording}**  \n{polls.KINDS[q.kind]} · {q.state}{mark}")
             c2.metric("Answers", q.answers, label_visibility="collapsed")
             is_open = q.state == "open"
-            if c3.button("Close" if is_open else "Open", key=f"workshop_open_{qid}", type="primary"):
-                polls.set_state(db, qid, "closed" if is_open else "open")
-                st.rerun(scope="fragment")
-            reveal_label = "Hide results" if q.results_visible else "Reveal"
-            if c4.button(
-                reveal_label,
+            c3.button(
+                "Close" if is_open else "Open",
+                key=f"workshop_open_{qid}",
+                type="primary",
+                on_click=ui.act,
+                args=(polls.set_state, db, qid, "closed" if is_open else "open"),
+            )
+            c4.button(
+                "Hide results" if q.results_visible else "Reveal",
                 key=f"workshop_reveal_{qid}",
                 disabled=not q.results_visible and q.answers < need,
-            ):
-                polls.reveal(db, qid, not q.results_visible)
-                st.rerun(scope="fragment")
-            if c5.button("Show on screen", key=f"workshop_show_{qid}", disabled=q.position == on_screen):
-                polls.move_presenter(db, session_id, int(q.position) - on_screen)
-                st.rerun(scope="fragment")
+                on_click=ui.act,
+                args=(polls.reveal, db, qid, not q.results_visible),
+            )
+            c5.button(
+                "Show on screen",
+                key=f"workshop_show_{qid}",
+                disabled=q.position == on_screen,
+                on_click=ui.act,
+                args=(polls.move_presenter, db, session_id, int(q.position) - on_screen),
+            )
             if q.kind == "text" and q.answers:
                 answers = polls.text_answers(db, qid, include_hidden=True)
                 with st.expander(f"Moderate {len(answers)} answers"):
                     for i, a in enumerate(answers.itertuples(index=False)):
                         m1, m2 = st.columns([6, 1], vertical_alignment="center")
                         m1.markdown(("~~" + a.value_text + "~~ (hidden)") if a.hidden else a.value_text)
-                        if m2.button("Show" if a.hidden else "Hide", key=f"workshop_mod_{qid}_{i}"):
-                            polls.moderate(db, qid, a.participant_token, not a.hidden)
-                            st.rerun(scope="fragment")
+                        m2.button(
+                            "Show" if a.hidden else "Hide",
+                            key=f"workshop_mod_{qid}_{i}",
+                            on_click=ui.act,
+                            args=(polls.moderate, db, qid, a.participant_token, not a.hidden),
+                        )
 
 
 question_list()
@@ -157,18 +173,22 @@ else:
         f"**The room beside the survey** ({place_names.get(comparison.attrs['place'], '')}, survey wave "
         f"{comparison.attrs['wave']}). Either side with fewer than {ui.min_group()} answers is not shown."
     )
+    numbers = ["room_votes", "room_n", "room_share", "survey_n", "survey_share"]
+    shown = comparison.assign(**{c: comparison[c].astype(float) for c in numbers})
+    shown["room_share"] = (shown["room_share"] * 100).round(0)
+    shown["survey_share"] = (shown["survey_share"] * 100).round(0)
     st.dataframe(
-        comparison,
+        shown,
         hide_index=True,
         key="workshop_comparison",
         column_order=["question", "label", "room_votes", "room_n", "room_share", "survey_n", "survey_share"],
         column_config={
             "question": st.column_config.TextColumn("Question", width="large"),
             "label": "Answer",
-            "room_votes": st.column_config.NumberColumn("Room: votes"),
-            "room_n": st.column_config.NumberColumn("Room: answered"),
-            "room_share": st.column_config.NumberColumn("Room", format="percent"),
-            "survey_n": st.column_config.NumberColumn("Survey: answered"),
-            "survey_share": st.column_config.NumberColumn("Survey", format="percent"),
+            "room_votes": st.column_config.NumberColumn("Room: votes", format="%d"),
+            "room_n": st.column_config.NumberColumn("Room: answered", format="%d"),
+            "room_share": st.column_config.NumberColumn("Room", format="%d%%"),
+            "survey_n": st.column_config.NumberColumn("Survey: answered", format="%d"),
+            "survey_share": st.column_config.NumberColumn("Survey", format="%d%%"),
         },
     )

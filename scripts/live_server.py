@@ -93,20 +93,26 @@ def serve(db_path: Path, *, timeout: float = 60, env: dict[str, str] | None = No
 
 
 @contextmanager
-def browser_page(width: int = 1920, height: int = 1080):
-    """Yield a Playwright page in headless Chromium at the given viewport size."""
+def browser():
+    """Yield a headless Chromium (Playwright); each new_context() is a separate visitor."""
     from playwright.sync_api import sync_playwright
 
     exe = chromium_path()
     if exe is None:
         raise RuntimeError("Chromium is not installed: apt-get install chromium")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            yield page
+            yield chromium
         finally:
-            browser.close()
+            chromium.close()
+
+
+@contextmanager
+def browser_page(width: int = 1920, height: int = 1080):
+    """Yield a Playwright page in headless Chromium at the given viewport size."""
+    with browser() as chromium:
+        yield chromium.new_page(viewport={"width": width, "height": height})
 
 
 def wait_for_app(page, timeout_ms: int = 30000) -> None:
