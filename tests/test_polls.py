@@ -274,3 +274,39 @@ def test_the_join_page_records_an_answer_and_the_presenter_counts_it(live_app):
     assert "present-count'>1<" in "".join(h.proto.body for h in at.get("html"))
     at.button(key="present_reveal").click().run()
     assert any("results can be revealed from 3" in w.value for w in at.warning)
+
+
+def test_questions_written_on_the_day_need_options_and_are_appended(db):
+    made, _ = new_session(db)
+    with pytest.raises(polls.PollError, match="at least two options"):
+        polls.add_question(db, made["session_id"], polls.QuestionSpec("Pick", "single", ("Only one",)))
+    with pytest.raises(polls.PollError, match="same option twice"):
+        polls.add_question(db, made["session_id"], polls.QuestionSpec("Pick", "multi", ("A", "A")))
+    assert (
+        polls.add_question(db, made["session_id"], polls.QuestionSpec("Pick", "multi", ("A", "", "B"))) == 2
+    )
+    assert polls.add_question(db, made["session_id"], polls.QuestionSpec("Agree?", "agreement")) == 3
+    qs = polls.questions(db, made["session_id"])
+    assert list(polls.options(db, int(qs["poll_question_id"].iloc[1]))["label"]) == ["A", "B"]
+    assert len(polls.options(db, int(qs["poll_question_id"].iloc[2]))) == 5
+
+
+def test_the_facilitator_creates_a_session_on_the_workshop_page(live_app):
+    at, db = live_app
+    at.run()
+    at.switch_page("pages/workshop.py").run()
+    assert not at.exception
+    at.text_input(key="workshop_title").input("Fylde Coast CDs")
+    at.selectbox(key="workshop_place").set_value("FC")
+    at.multiselect(key="workshop_bank").set_value(["rel_ics", "dev_needs"])
+    at.button(key="workshop_create").click().run()
+    assert not at.exception
+    sessions = polls.list_sessions(db)
+    assert list(sessions["title"]) == ["Fylde Coast CDs"] and sessions["place_code"].iloc[0] == "FC"
+    assert sessions["questions"].iloc[0] == 2
+    assert any(sessions["join_code"].iloc[0] in s.value for s in at.success)
+    qid = int(polls.questions(db, int(sessions["session_id"].iloc[0]))["poll_question_id"].iloc[0])
+    at.button(key=f"workshop_open_{qid}").click().run()
+    assert not at.exception
+    assert polls.open_question(db, int(sessions["session_id"].iloc[0]))["poll_question_id"] == qid
+    assert at.button(key=f"workshop_reveal_{qid}").disabled  # no answers yet
