@@ -229,17 +229,23 @@ def open_question(db: Database, session_id: int) -> dict | None:
     return None if df.empty else df.iloc[0].to_dict()
 
 
+def _question_row(cur, poll_question_id: int, columns: str) -> tuple:
+    """Return the named columns of a question inside a transaction; refuse a deleted question."""
+    # columns is written by this module, never taken from a user.
+    row = cur.execute(
+        f"SELECT {columns} FROM poll_question WHERE poll_question_id = ?", [poll_question_id]
+    ).fetchall()
+    if not row:
+        raise PollError("That question no longer exists.")
+    return row[0]
+
+
 def set_state(db: Database, poll_question_id: int, state: str) -> None:
     """Open a question (closing any other open one, and showing it on the presenter) or close it."""
     if state not in ("open", "closed"):
         raise PollError(f"Unknown state {state!r}.")
     with db.transaction(bump_version=False) as cur:
-        row = cur.execute(
-            "SELECT session_id, position FROM poll_question WHERE poll_question_id = ?", [poll_question_id]
-        ).fetchall()
-        if not row:
-            raise PollError("That question no longer exists.")
-        session, position = row[0]
+        session, position = _question_row(cur, poll_question_id, "session_id, position")
         if state == "open":
             # One open question at a time: a phone shows only the question the room is on.
             cur.execute(
@@ -293,12 +299,7 @@ def cast_vote(db: Database, poll_question_id: int, token: str, answer) -> None:
         raise PollError("This phone has no participant token: reload the join page.")
     # Votes do not bump the data version: a room voting must not empty every chart's cache.
     with db.transaction(bump_version=False) as cur:
-        row = cur.execute(
-            "SELECT kind, state FROM poll_question WHERE poll_question_id = ?", [poll_question_id]
-        ).fetchall()
-        if not row:
-            raise PollError("That question no longer exists.")
-        kind, state = row[0]
+        kind, state = _question_row(cur, poll_question_id, "kind, state")
         if state != "open":
             raise PollError("This question has closed: your answer was not recorded.")
         valid = {

@@ -1,31 +1,19 @@
 """A real browser against `streamlit run`: load the Overview, change the place, see it update."""
 
-import os
 import re
 import shutil
 
 import pytest
 
-from scripts.live_server import browser_page, chromium_path, serve, wait_for_app
+from scripts.live_server import browser_page, serve, wait_for_app
+from tests.browser_helpers import choose, require_chromium
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
-if chromium_path() is None:
-    if os.environ.get("CI"):
-        raise RuntimeError("Chromium is required in CI: .ci/run installs Debian's chromium package")
-    pytest.skip("Chromium is not installed here (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 ARTIFACTS = ROOT / "test-artifacts"
-
-
-def choose(page, label, option):
-    """Pick option in the Streamlit selectbox labelled label, typing to filter the list first
-    (a long list opens late or scrolled, and a click on the bare input does not always open it)."""
-    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).locator("input")
-    box.click()
-    box.fill(option)
-    page.locator('[role="listbox"] [role="option"]').filter(has_text=option).first.click()
 
 
 def metric_value(page, label):

@@ -1,19 +1,16 @@
 """A real browser imports a survey export on the Data page and sees it on the Overview."""
 
-import os
 import shutil
 
 import pytest
 
-from scripts.live_server import browser_page, chromium_path, serve, wait_for_app
+from scripts.live_server import browser_page, serve, wait_for_app
+from tests.browser_helpers import require_chromium
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
-if chromium_path() is None:
-    if os.environ.get("CI"):
-        raise RuntimeError("Chromium is required in CI: .ci/run installs Debian's chromium package")
-    pytest.skip("Chromium is not installed here (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 ARTIFACTS = ROOT / "test-artifacts"
 FIXTURES = ROOT / "tests" / "data" / "imports"

@@ -2,7 +2,6 @@
 by code and vote at once, the projector counts them, the facilitator reveals, the chart's totals
 are right; then the server restarts and every vote is still there."""
 
-import os
 import re
 import shutil
 import statistics
@@ -10,26 +9,17 @@ import time
 
 import pytest
 
-from scripts.live_server import browser, chromium_path, serve, wait_for_app
+from scripts.live_server import browser, serve, wait_for_app
+from tests.browser_helpers import choose, require_chromium
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
-if chromium_path() is None:
-    if os.environ.get("CI"):
-        raise RuntimeError("Chromium is required in CI: .ci/run installs Debian's chromium package")
-    pytest.skip("Chromium is not installed here (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 ARTIFACTS = ROOT / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 VOTES = ["Poor", "Poor", "Fair", "Good", "Poor"]
-
-
-def choose(page, label, option):
-    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).locator("input")
-    box.click()
-    box.fill(option)
-    page.locator('[role="listbox"] [role="option"]').filter(has_text=option).first.click()
 
 
 def presenter_count(page) -> str:

@@ -25,6 +25,10 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
+sys.path.insert(0, str(ROOT))
+
+# Our own formats' columns are defined by the importer; the tools' layouts are copied below.
+from pcn_data.importing import records, survey  # noqa: E402
 
 # The bank's wording and labels, copied so the fixtures do not change when the bank does;
 # check_against_bank() fails loudly if the two drift apart.
@@ -278,15 +282,7 @@ def answer_text(r: dict, code: str, joiner: str, trailing: str = "") -> str | No
 
 # --------------------------------------------------------------------------- our own formats
 
-TEMPLATE_HEADER = [
-    "respondent_id",
-    "pcn_code",
-    "role",
-    "years_in_role",
-    "submitted_on",
-    "question_code",
-    "answer",
-]
+TEMPLATE_HEADER = survey.TEMPLATE_COLUMNS
 
 
 def template_rows(r: dict) -> list[list[str]]:
@@ -314,16 +310,7 @@ def write_reference() -> None:
     write_csv(
         "reference.csv",
         [
-            [
-                "ics_code",
-                "ics_name",
-                "place_code",
-                "place_name",
-                "pcn_code",
-                "pcn_name",
-                "practices",
-                "list_size",
-            ],
+            records.LAYOUTS["reference"],
             [*ics, "CL", "Central Lancashire", "U15230", "Meadowbank PCN", "9", "49000"],  # unchanged
             [*ics, "CL", "Central Lancashire", "U61234", "Kingfisher PCN", "6", "52000"],
             [*ics, "PL", "Pennine Lancashire", "U74420", "Heron PCN", "5", "38500"],
