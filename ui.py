@@ -10,6 +10,9 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from pcn_data import (
+    access as acl,
+)
+from pcn_data import (
     charts,
     compare,
     config,
@@ -143,8 +146,9 @@ def url_select(
     return value
 
 
-def sidebar_filters() -> Filters:
-    """Draw the shared filters in the sidebar (kept in the URL) and return them."""
+def sidebar_filters(default_place: str | None = None) -> Filters:
+    """Draw the shared filters in the sidebar (kept in the URL) and return them; a Clinical
+    Director's own place is chosen until they choose another."""
     waves = query("list_waves")
     if waves.empty:
         st.sidebar.info("No survey waves yet.")
@@ -164,7 +168,11 @@ def sidebar_filters() -> Filters:
     places = query("list_places", ics)
     place_names = {ALL: "All places", **dict(zip(places["place_code"], places["name"], strict=True))}
     place = url_select(
-        "Place", place_names, "place", default=ALL, help="Clinical Directors: choose your own place."
+        "Place",
+        place_names,
+        "place",
+        default=default_place if default_place in place_names else ALL,
+        help="Clinical Directors: choose your own place.",
     )
 
     roles = query("list_roles")
@@ -344,10 +352,12 @@ def app_base_url() -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
-def act(fn, *args) -> None:
+def act(action: str, fn, *args) -> None:
     """Run a data action from a widget callback (before the page redraws, so the page shows its
-    effect); keep a refusal's message for `show_refusal`."""
+    effect) once the user's role is checked again here on the server; keep a refusal's message
+    for `show_refusal`."""
     try:
+        require(action)
         fn(*args)
     except PcnDataError as exc:
         st.session_state["_refusal"] = str(exc)
@@ -358,3 +368,82 @@ def show_refusal(container=None) -> None:
     message = st.session_state.pop("_refusal", None)
     if message:
         (container or st).warning(message)
+
+
+def auth_configured() -> bool:
+    """Return True when sign-in (OpenID Connect, an [auth] section in secrets.toml) is set up."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all: local mode
+        return False
+
+
+@st.cache_data(show_spinner=False)
+def _role_map(path: str, modified: float) -> dict[str, acl.Access]:
+    """Return the role map, read again whenever the file changes (its mtime is in the key)."""
+    return acl.load_role_map(Path(path))
+
+
+def who() -> acl.Access | None:
+    """Return who is using the app: everyone is a facilitator in local mode; signed in, the role
+    map decides; None when not signed in or not in the role map."""
+    if not auth_configured():
+        return acl.LOCAL
+    if not st.user.is_logged_in:
+        return None
+    path = acl.roles_file()
+    try:
+        role_map = _role_map(str(path), path.stat().st_mtime if path.exists() else 0.0)
+    except PcnDataError as exc:
+        st.error(str(exc))
+        st.stop()
+    return acl.access_for(st.user.get("email"), role_map)
+
+
+def can(action: str) -> bool:
+    """Return True when the current user may take the action."""
+    return acl.can(who(), action)
+
+
+def require(action: str) -> None:
+    """Raise AccessDenied unless the current user may take the action."""
+    acl.require(who(), action)
+
+
+def require_page(page: str) -> None:
+    """Stop the page unless the current user may open it (navigation hides it too)."""
+    if not acl.may_open(who(), page):
+        st.error("Your account may not open this page.")
+        st.stop()
+
+
+def account_panel(access: acl.Access) -> None:
+    """Show in the sidebar who is signed in, or that the app runs in local mode."""
+    if access.local:
+        st.sidebar.warning(
+            "**Local mode**: no sign-in is configured, so everyone is a facilitator. "
+            "Configure sign-in before real survey data goes on a shared server.",
+            icon=":material/lock_open:",
+        )
+        return
+    place = f" · {names().get(access.place, access.place)}" if access.place else ""
+    st.sidebar.caption(f"Signed in as {access.email} ({access.label}{place})")
+    if st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:"):
+        st.logout()
+
+
+def sign_in_page() -> None:
+    """The page shown to anyone not signed in, or signed in without a role."""
+    st.title("PCN Futures Dashboard")
+    if st.user.is_logged_in:
+        st.error(
+            f"You are signed in as {st.user.get('email')}, but this account has no role here. "
+            "Ask a facilitator to add you to the role map."
+        )
+        st.button("Sign out", key="sign_out_norole", on_click=st.logout)
+        return
+    st.markdown(
+        "The survey results are confidential: sign in with your NHS account to see them. "
+        "Taking part in a workshop poll needs no sign-in: open the link or QR code on the screen."
+    )
+    st.button("Sign in", key="sign_in", type="primary", icon=":material/login:", on_click=st.login)

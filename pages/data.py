@@ -42,196 +42,213 @@ st.dataframe(
     key="data_counts",
 )
 
-st.subheader("Import data")
-st.markdown(
-    "Import survey responses (Microsoft Forms, SurveyMonkey or Google Forms exports, or the "
-    "template below), a Mentimeter results export as a workshop poll, or the ICS/place/PCN list, "
-    "engagement events or PCN self-assessments. "
-    "Every row is checked before anything is written; an import is written whole or not at all, "
-    "and can be undone."
-)
-st.download_button(
-    "Download the survey template (XLSX)",
-    data=ui.import_template(),
-    file_name="pcn_futures_survey_template.xlsx",
-    key="import_template",
-    icon=":material/download:",
-)
-uploaded = st.file_uploader(
-    "File to import (CSV or XLSX)", type=["csv", "xlsx"], key="import_file", max_upload_size=max_upload_mb()
-)
-upload = ui.read_upload(uploaded)
-if upload is not None:
-    st.markdown(f"**{upload.file_name}**: recognised as a {upload.description} ({upload.kind}).")
-    wave = None
-    default_role = "cd"
-    mapping = None
-    place = None
-    if upload.kind in ("survey", "poll"):
-        left, right = st.columns(2)
-        wave = left.text_input(
-            "Survey wave (code)" if upload.kind == "survey" else "Workshop session (a new wave code)",
-            key="import_wave",
-            help="The survey round these responses belong to, e.g. 2025. A new code creates the wave."
-            if upload.kind == "survey"
-            else "A short code for this workshop's poll session, e.g. MB-2023-05.",
-        ).strip()
-    if upload.kind == "poll":
-        places = ui.query("list_places", None)
-        place = right.selectbox(
-            "Place the workshop was held in",
-            options=list(places["place_code"]),
-            format_func=dict(zip(places["place_code"], places["name"], strict=True)).get,
-            key="import_place",
-        )
-    if upload.needs_mapping:
-        proposals = upload.proposals(db)
-        labels = target_labels(db)
-        has_role = any(p.target == "role" for p in proposals)
-        if upload.kind == "survey" and not has_role:
-            default_role = right.selectbox(
-                "Role of every respondent (no role column)",
-                options=[c for c, _ in bank.ROLES],
-                format_func=dict(bank.ROLES).get,
-                key="import_default_role",
+
+def import_section() -> None:
+    """Upload, map, check and import a file; list and undo batches."""
+    st.subheader("Import data")
+    st.markdown(
+        "Import survey responses (Microsoft Forms, SurveyMonkey or Google Forms exports, or the "
+        "template below), a Mentimeter results export as a workshop poll, or the ICS/place/PCN list, "
+        "engagement events or PCN self-assessments. "
+        "Every row is checked before anything is written; an import is written whole or not at all, "
+        "and can be undone."
+    )
+    st.download_button(
+        "Download the survey template (XLSX)",
+        data=ui.import_template(),
+        file_name="pcn_futures_survey_template.xlsx",
+        key="import_template",
+        icon=":material/download:",
+    )
+    uploaded = st.file_uploader(
+        "File to import (CSV or XLSX)",
+        type=["csv", "xlsx"],
+        key="import_file",
+        max_upload_size=max_upload_mb(),
+    )
+    upload = ui.read_upload(uploaded)
+    if upload is not None:
+        st.markdown(f"**{upload.file_name}**: recognised as a {upload.description} ({upload.kind}).")
+        wave = None
+        default_role = "cd"
+        mapping = None
+        place = None
+        if upload.kind in ("survey", "poll"):
+            left, right = st.columns(2)
+            wave = left.text_input(
+                "Survey wave (code)" if upload.kind == "survey" else "Workshop session (a new wave code)",
+                key="import_wave",
+                help="The survey round these responses belong to, e.g. 2025. A new code creates the wave."
+                if upload.kind == "survey"
+                else "A short code for this workshop's poll session, e.g. MB-2023-05.",
+            ).strip()
+        if upload.kind == "poll":
+            places = ui.query("list_places", None)
+            place = right.selectbox(
+                "Place the workshop was held in",
+                options=list(places["place_code"]),
+                format_func=dict(zip(places["place_code"], places["name"], strict=True)).get,
+                key="import_place",
             )
-        st.markdown(
-            "**Match the file's columns to the question bank.** Check each match; choose "
-            "“(ignore this column)” for anything the dashboard should not keep (names and emails "
-            "are never kept). Your choices are saved for the next file from the same tool."
-        )
-        edited = st.data_editor(
-            pd.DataFrame(
-                {
-                    "column": [p.header for p in proposals],
-                    "imports as": [labels[p.target] for p in proposals],
-                    "how matched": [p.how for p in proposals],
-                }
-            ),
-            column_config={
-                "column": st.column_config.TextColumn("Column in the file", disabled=True),
-                "imports as": st.column_config.SelectboxColumn(
-                    "Imports as", options=list(labels.values()), required=True
-                ),
-                "how matched": st.column_config.TextColumn("How matched", disabled=True),
-            },
-            hide_index=True,
-            # Tall enough to show every column of a typical export without scrolling inside it.
-            height=min(38 + 35 * len(proposals), 1200),
-            key=f"import_mapping_{upload.sha256[:12]}",
-        )
-        by_label = {v: k for k, v in labels.items()}
-        mapping = dict(zip(edited["column"], edited["imports as"].map(by_label), strict=True))
-    # A plan is checked once, on request, and kept until the file, wave, mapping or data change.
-    signature = (upload.sha256, wave, repr(mapping), default_role, place, db.data_version())
-    ready = upload.kind not in ("survey", "poll") or bool(wave)
-    label = "Confirm the mapping and check the file" if upload.needs_mapping else "Check the file"
-    if st.button(label, key="import_check", type="primary", disabled=not ready):
-        with st.spinner(f"Checking every row of {upload.file_name}…"):
-            plan = upload.plan(db, wave=wave, mapping=mapping, default_role=default_role, place=place)
-        st.session_state["_plan"] = (signature, plan)
-    stored = st.session_state.get("_plan")
-    plan = stored[1] if stored and stored[0] == signature else None
-    if not ready:
-        st.info("Name the survey wave, then check the file.")
-    elif plan is not None:
-        c1, c2, c3 = st.columns(3)
-        c1.metric("Rows read", plan.rows_read)
-        c2.metric("Good rows", plan.good_rows)
-        c3.metric("Rows with problems", len(plan.bad_rows))
-        for note in plan.notes:
-            st.caption(note)
-        previous = already_imported(db, plan.sha256)
-        if previous is not None:
-            st.info(f"This file was already imported (batch {previous}); importing it again changes nothing.")
-        if plan.problems:
-            st.error(f"{len(plan.problems)} problems found. Nothing has been written.")
-            report = plan.report()
-            if len(report) <= 50:
-                # A table wraps the long messages; a data grid would cut them off.
-                st.table(report.rename(columns={"row": "Row", "column": "Column", "problem": "Problem"}))
-            else:
-                st.dataframe(
-                    report,
-                    hide_index=True,
-                    key="import_problems",
-                    column_config={
-                        "row": st.column_config.NumberColumn("Row", width="small"),
-                        "column": st.column_config.TextColumn("Column", width="medium"),
-                        "problem": st.column_config.TextColumn("Problem", width="large"),
-                    },
+        if upload.needs_mapping:
+            proposals = upload.proposals(db)
+            labels = target_labels(db)
+            has_role = any(p.target == "role" for p in proposals)
+            if upload.kind == "survey" and not has_role:
+                default_role = right.selectbox(
+                    "Role of every respondent (no role column)",
+                    options=[c for c, _ in bank.ROLES],
+                    format_func=dict(bank.ROLES).get,
+                    key="import_default_role",
                 )
-            st.download_button(
-                "Download the rejected rows (CSV)",
-                data=csv_bytes(plan.rejected()),
-                file_name=f"rejected_{upload.file_name.rsplit('.', 1)[0]}.csv",
-                key="import_rejected",
+            st.markdown(
+                "**Match the file's columns to the question bank.** Check each match; choose "
+                "“(ignore this column)” for anything the dashboard should not keep (names and emails "
+                "are never kept). Your choices are saved for the next file from the same tool."
             )
-        else:
-            st.success("No problems found: every row can be imported.")
-        who = st.text_input("Your name (kept with the import)", key="import_by").strip()
-        blocked = bool(plan.file_problems) or previous is not None or plan.good_rows == 0
-        b1, b2 = st.columns(2)
-        do_all = b1.button(
-            "Import", type="primary", key="import_all", disabled=blocked or bool(plan.problems)
-        )
-        do_valid = b2.button(
-            f"Import the {plan.good_rows} valid rows only",
-            key="import_valid",
-            disabled=blocked or not plan.problems,
-        )
-        if do_all or do_valid:
-            try:
-                with st.spinner("Importing…"):
+            edited = st.data_editor(
+                pd.DataFrame(
+                    {
+                        "column": [p.header for p in proposals],
+                        "imports as": [labels[p.target] for p in proposals],
+                        "how matched": [p.how for p in proposals],
+                    }
+                ),
+                column_config={
+                    "column": st.column_config.TextColumn("Column in the file", disabled=True),
+                    "imports as": st.column_config.SelectboxColumn(
+                        "Imports as", options=list(labels.values()), required=True
+                    ),
+                    "how matched": st.column_config.TextColumn("How matched", disabled=True),
+                },
+                hide_index=True,
+                # Tall enough to show every column of a typical export without scrolling inside it.
+                height=min(38 + 35 * len(proposals), 1200),
+                key=f"import_mapping_{upload.sha256[:12]}",
+            )
+            by_label = {v: k for k, v in labels.items()}
+            mapping = dict(zip(edited["column"], edited["imports as"].map(by_label), strict=True))
+        # A plan is checked once, on request, and kept until the file, wave, mapping or data change.
+        signature = (upload.sha256, wave, repr(mapping), default_role, place, db.data_version())
+        ready = upload.kind not in ("survey", "poll") or bool(wave)
+        label = "Confirm the mapping and check the file" if upload.needs_mapping else "Check the file"
+        if st.button(label, key="import_check", type="primary", disabled=not ready):
+            with st.spinner(f"Checking every row of {upload.file_name}…"):
+                plan = upload.plan(db, wave=wave, mapping=mapping, default_role=default_role, place=place)
+            st.session_state["_plan"] = (signature, plan)
+        stored = st.session_state.get("_plan")
+        plan = stored[1] if stored and stored[0] == signature else None
+        if not ready:
+            st.info("Name the survey wave, then check the file.")
+        elif plan is not None:
+            c1, c2, c3 = st.columns(3)
+            c1.metric("Rows read", plan.rows_read)
+            c2.metric("Good rows", plan.good_rows)
+            c3.metric("Rows with problems", len(plan.bad_rows))
+            for note in plan.notes:
+                st.caption(note)
+            previous = already_imported(db, plan.sha256)
+            if previous is not None:
+                st.info(
+                    f"This file was already imported (batch {previous}); importing it again changes nothing."
+                )
+            if plan.problems:
+                st.error(f"{len(plan.problems)} problems found. Nothing has been written.")
+                report = plan.report()
+                if len(report) <= 50:
+                    # A table wraps the long messages; a data grid would cut them off.
+                    st.table(report.rename(columns={"row": "Row", "column": "Column", "problem": "Problem"}))
+                else:
+                    st.dataframe(
+                        report,
+                        hide_index=True,
+                        key="import_problems",
+                        column_config={
+                            "row": st.column_config.NumberColumn("Row", width="small"),
+                            "column": st.column_config.TextColumn("Column", width="medium"),
+                            "problem": st.column_config.TextColumn("Problem", width="large"),
+                        },
+                    )
+                st.download_button(
+                    "Download the rejected rows (CSV)",
+                    data=csv_bytes(plan.rejected()),
+                    file_name=f"rejected_{upload.file_name.rsplit('.', 1)[0]}.csv",
+                    key="import_rejected",
+                )
+            else:
+                st.success("No problems found: every row can be imported.")
+            who = st.text_input("Your name (kept with the import)", key="import_by").strip()
+            blocked = bool(plan.file_problems) or previous is not None or plan.good_rows == 0
+            b1, b2 = st.columns(2)
+            do_all = b1.button(
+                "Import", type="primary", key="import_all", disabled=blocked or bool(plan.problems)
+            )
+            do_valid = b2.button(
+                f"Import the {plan.good_rows} valid rows only",
+                key="import_valid",
+                disabled=blocked or not plan.problems,
+            )
+            if do_all or do_valid:
+                try:
+                    with st.spinner("Importing…"):
+                        ui.require("import")  # checked again here, not only by hiding the section
                     result = apply(db, plan, valid_only=do_valid, imported_by=who or None)
+                except PcnDataError as exc:
+                    st.error(str(exc))
+                else:
+                    st.session_state["_import_result"] = result
+                    st.rerun()
+    result = st.session_state.pop("_import_result", None)
+    if result:
+        st.success(
+            f"Imported batch {result['batch_id']}: {result['rows_written']} rows written, "
+            f"{result.get('rows_rejected', 0)} rejected. Every page now shows the new data."
+        )
+
+    st.subheader("Import history")
+    batches = ui.query("list_batches")
+    st.dataframe(
+        batches,
+        hide_index=True,
+        key="import_batches",
+        column_config={
+            "batch_id": st.column_config.NumberColumn("Batch"),
+            "kind": "Kind",
+            "source_name": "Source",
+            "imported_at": st.column_config.DatetimeColumn("Imported at", format="D MMM YYYY, HH:mm"),
+            "imported_by": "By",
+            "rows_read": "Rows read",
+            "rows_written": "Written",
+            "rows_rejected": "Rejected",
+            "status": "Status",
+        },
+    )
+    undoable = batches[(batches["status"] == "applied") & (batches["kind"] != "demo")]
+    if not undoable.empty:
+        choice = st.selectbox(
+            "Undo an import",
+            options=list(undoable["batch_id"]),
+            format_func=lambda b: "batch {}: {} ({})".format(
+                b, *undoable.loc[undoable["batch_id"] == b, ["source_name", "kind"]].iloc[0]
+            ),
+            key="import_undo_batch",
+        )
+        sure = st.checkbox("Yes, remove everything this import wrote", key="import_undo_confirm")
+        if st.button("Undo the import", key="import_undo", disabled=not sure):
+            try:
+                ui.require("undo_import")
+                removed = undo(db, int(choice))
             except PcnDataError as exc:
                 st.error(str(exc))
             else:
-                st.session_state["_import_result"] = result
-                st.rerun()
-result = st.session_state.pop("_import_result", None)
-if result:
-    st.success(
-        f"Imported batch {result['batch_id']}: {result['rows_written']} rows written, "
-        f"{result.get('rows_rejected', 0)} rejected. Every page now shows the new data."
-    )
+                done = ", ".join(f"{v} {k}" for k, v in removed.items() if v)
+                st.success(f"Batch {choice} undone: {done}")
 
-st.subheader("Import history")
-batches = ui.query("list_batches")
-st.dataframe(
-    batches,
-    hide_index=True,
-    key="import_batches",
-    column_config={
-        "batch_id": st.column_config.NumberColumn("Batch"),
-        "kind": "Kind",
-        "source_name": "Source",
-        "imported_at": st.column_config.DatetimeColumn("Imported at", format="D MMM YYYY, HH:mm"),
-        "imported_by": "By",
-        "rows_read": "Rows read",
-        "rows_written": "Written",
-        "rows_rejected": "Rejected",
-        "status": "Status",
-    },
-)
-undoable = batches[(batches["status"] == "applied") & (batches["kind"] != "demo")]
-if not undoable.empty:
-    choice = st.selectbox(
-        "Undo an import",
-        options=list(undoable["batch_id"]),
-        format_func=lambda b: "batch {}: {} ({})".format(
-            b, *undoable.loc[undoable["batch_id"] == b, ["source_name", "kind"]].iloc[0]
-        ),
-        key="import_undo_batch",
-    )
-    sure = st.checkbox("Yes, remove everything this import wrote", key="import_undo_confirm")
-    if st.button("Undo the import", key="import_undo", disabled=not sure):
-        try:
-            removed = undo(db, int(choice))
-        except PcnDataError as exc:
-            st.error(str(exc))
-        else:
-            st.success(f"Batch {choice} undone: " + ", ".join(f"{v} {k}" for k, v in removed.items() if v))
+
+if ui.can("import"):
+    import_section()
+else:
+    st.caption("Importing and undoing imports is for facilitators.")
 
 st.subheader("Method and confidentiality")
 st.markdown(

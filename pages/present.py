@@ -8,6 +8,7 @@ from pcn_data import charts, polls
 from pcn_data.voices import redact
 
 ui.ensure_navigation_mode()
+ui.require_page("present")
 
 db = ui.database()
 sessions = polls.list_sessions(db)
@@ -86,7 +87,7 @@ def controls(q, count: int) -> None:
         key="present_prev",
         disabled=q["position"] <= 1,
         on_click=ui.act,
-        args=(polls.move_presenter, db, session_id, -1),
+        args=("run_polls", polls.move_presenter, db, session_id, -1),
     )
     c2.button(
         "Next",
@@ -94,20 +95,20 @@ def controls(q, count: int) -> None:
         key="present_next",
         disabled=q["position"] >= count,
         on_click=ui.act,
-        args=(polls.move_presenter, db, session_id, +1),
+        args=("run_polls", polls.move_presenter, db, session_id, +1),
     )
     is_open = q["state"] == "open"
     c3.button(
         "Close answers" if is_open else "Open answers",
         key="present_open",
         on_click=ui.act,
-        args=(polls.set_state, db, qid, "closed" if is_open else "open"),
+        args=("run_polls", polls.set_state, db, qid, "closed" if is_open else "open"),
     )
     c4.button(
         "Hide results" if q["results_visible"] else "Reveal results",
         key="present_reveal",
         on_click=ui.act,
-        args=(polls.reveal, db, qid, not q["results_visible"]),
+        args=("run_polls", polls.reveal, db, qid, not q["results_visible"]),
     )
     c5.caption(f"Question {q['position']} of {count}")
     ui.show_refusal(c5)

@@ -72,57 +72,61 @@ st.dataframe(
     },
 )
 
-st.header("Change a status")
-texts = dict(zip(recs["rec_id"], recs["text"], strict=True))
-rec_id = st.selectbox(
-    "Recommendation", list(texts), format_func=lambda r: f"{r}. {texts[r]}", key="tracker_rec"
-)
-row = recs.set_index("rec_id").loc[rec_id]
-# Widget keys carry the place and recommendation: with one shared key, a widget would keep the
-# value typed for the previous recommendation instead of showing this one's.
-suffix = f"{place}_{rec_id}"
-with st.form(f"tracker_form_{suffix}"):
-    status = st.selectbox(
-        "Status",
-        tracker.STATUSES,
-        index=tracker.STATUSES.index(row["status"]),
-        key=f"tracker_status_{suffix}",
+if not ui.can("edit_recommendations"):
+    st.caption("Changing a status is for facilitators and the oversight group.")
+else:
+    st.header("Change a status")
+    texts = dict(zip(recs["rec_id"], recs["text"], strict=True))
+    rec_id = st.selectbox(
+        "Recommendation", list(texts), format_func=lambda r: f"{r}. {texts[r]}", key="tracker_rec"
     )
-    owner = st.text_input("Owner", value=row["owner"] or "", key=f"tracker_owner_{suffix}")
-    due = row["due_on"]
-    due_on = st.date_input(
-        "Due date",
-        value=None if due is None or due != due else due,
-        format="DD/MM/YYYY",
-        key=f"tracker_due_{suffix}",
-        min_value=dt.date(2020, 1, 1),
-    )
-    note = st.text_area("Note", value=row["note"] or "", key=f"tracker_note_{suffix}")
-    who = st.text_input(
-        "Your name (kept with the change)",
-        key="tracker_who",
-        value=st.session_state.get("tracker_last_who", ""),
-    )
-    if st.form_submit_button("Save", type="primary"):
-        try:
-            n = tracker.update(
-                ui.database(),
-                int(rec_id),
-                place,
-                by=who,
-                status=status,
-                owner=owner,
-                due_on=due_on,
-                note=note,
-            )
-        except PcnDataError as exc:
-            st.error(str(exc))
-        else:
-            st.session_state["tracker_last_who"] = who
-            st.session_state["tracker_flash"] = (
-                f"Saved {n} change{'s' if n != 1 else ''}." if n else "Nothing changed."
-            )
-            st.rerun()
+    row = recs.set_index("rec_id").loc[rec_id]
+    # Widget keys carry the place and recommendation: with one shared key, a widget would keep the
+    # value typed for the previous recommendation instead of showing this one's.
+    suffix = f"{place}_{rec_id}"
+    with st.form(f"tracker_form_{suffix}"):
+        status = st.selectbox(
+            "Status",
+            tracker.STATUSES,
+            index=tracker.STATUSES.index(row["status"]),
+            key=f"tracker_status_{suffix}",
+        )
+        owner = st.text_input("Owner", value=row["owner"] or "", key=f"tracker_owner_{suffix}")
+        due = row["due_on"]
+        due_on = st.date_input(
+            "Due date",
+            value=None if due is None or due != due else due,
+            format="DD/MM/YYYY",
+            key=f"tracker_due_{suffix}",
+            min_value=dt.date(2020, 1, 1),
+        )
+        note = st.text_area("Note", value=row["note"] or "", key=f"tracker_note_{suffix}")
+        who = st.text_input(
+            "Your name (kept with the change)",
+            key="tracker_who",
+            value=st.session_state.get("tracker_last_who", ""),
+        )
+        if st.form_submit_button("Save", type="primary"):
+            try:
+                ui.require("edit_recommendations")  # checked again here, not only by hiding the form
+                n = tracker.update(
+                    ui.database(),
+                    int(rec_id),
+                    place,
+                    by=ui.who().email or who,
+                    status=status,
+                    owner=owner,
+                    due_on=due_on,
+                    note=note,
+                )
+            except PcnDataError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["tracker_last_who"] = who
+                st.session_state["tracker_flash"] = (
+                    f"Saved {n} change{'s' if n != 1 else ''}." if n else "Nothing changed."
+                )
+                st.rerun()
 if flash := st.session_state.pop("tracker_flash", None):
     st.success(flash, icon=":material/check:")
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 import ui
 from pcn_data import voices
+from pcn_data.errors import PcnDataError
 
 ui.ensure_navigation_mode()
 
@@ -69,22 +70,28 @@ for theme, rows in counts.groupby("theme", sort=False):
                 st.markdown(f"> {c['text']}")
                 st.caption(f"{c['place']} · {c['wave_code']} · {c['question']}")
 
-st.header("Correct a comment's theme codes")
-options = dict(zip(unique["comment_key"], unique["text"], strict=True))
-if st.session_state.get("voices_edit_comment") not in options:
-    # The filters changed and the chosen comment is no longer listed: start from the first.
-    st.session_state.pop("voices_edit_comment", None)
-key = st.selectbox(
-    "Comment", list(options), format_func=lambda c: options[c][:110], key="voices_edit_comment"
-)
-db = ui.database()
-current = voices.comment_codes(db, key)
-suggested = voices.suggest_codes(options[key])
-st.caption("Rules suggest: " + (", ".join(labels[s] for s in suggested) if suggested else "nothing"))
-new = st.multiselect(
-    "Sub-themes", list(labels), default=current, format_func=labels.get, key=f"voices_codes_{key}"
-)
-if st.button("Save theme codes", key="voices_save", type="primary"):
-    voices.set_codes(db, key, new)
-    st.toast("Theme codes saved.")
-    st.rerun()
+if ui.can("code_comments"):
+    st.header("Correct a comment's theme codes")
+    options = dict(zip(unique["comment_key"], unique["text"], strict=True))
+    if st.session_state.get("voices_edit_comment") not in options:
+        # The filters changed and the chosen comment is no longer listed: start from the first.
+        st.session_state.pop("voices_edit_comment", None)
+    key = st.selectbox(
+        "Comment", list(options), format_func=lambda c: options[c][:110], key="voices_edit_comment"
+    )
+    db = ui.database()
+    current = voices.comment_codes(db, key)
+    suggested = voices.suggest_codes(options[key])
+    st.caption("Rules suggest: " + (", ".join(labels[s] for s in suggested) if suggested else "nothing"))
+    new = st.multiselect(
+        "Sub-themes", list(labels), default=current, format_func=labels.get, key=f"voices_codes_{key}"
+    )
+    if st.button("Save theme codes", key="voices_save", type="primary"):
+        try:
+            ui.require("code_comments")  # checked again here, not only by hiding the section
+            voices.set_codes(db, key, new)
+        except PcnDataError as exc:
+            st.error(str(exc))
+        else:
+            st.toast("Theme codes saved.")
+            st.rerun()

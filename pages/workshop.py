@@ -11,6 +11,7 @@ from pcn_data.config import min_reveal_votes
 from pcn_data.exports import csv_bytes, xlsx_bytes
 
 ui.ensure_navigation_mode()
+ui.require_page("workshop")
 
 db = ui.database()
 st.title("Live workshop")
@@ -40,6 +41,7 @@ with st.expander("New poll session", expanded=polls.list_sessions(db).empty):
         )
         if st.form_submit_button("Create the session", type="primary", key="workshop_create"):
             try:
+                ui.require("run_polls")
                 made = polls.create_session(
                     db,
                     title=title,
@@ -90,6 +92,7 @@ with st.expander("Add a question written on the day"):
         )
         if st.form_submit_button("Add the question", key="workshop_add_submit"):
             try:
+                ui.require("run_polls")
                 polls.add_question(
                     db, session_id, polls.QuestionSpec(wording, kind, tuple(options_text.splitlines()))
                 )
@@ -122,21 +125,21 @@ def question_list() -> None:
                 key=f"workshop_open_{qid}",
                 type="primary",
                 on_click=ui.act,
-                args=(polls.set_state, db, qid, "closed" if is_open else "open"),
+                args=("run_polls", polls.set_state, db, qid, "closed" if is_open else "open"),
             )
             c4.button(
                 "Hide results" if q.results_visible else "Reveal",
                 key=f"workshop_reveal_{qid}",
                 disabled=not q.results_visible and q.answers < need,
                 on_click=ui.act,
-                args=(polls.reveal, db, qid, not q.results_visible),
+                args=("run_polls", polls.reveal, db, qid, not q.results_visible),
             )
             c5.button(
                 "Show on screen",
                 key=f"workshop_show_{qid}",
                 disabled=q.position == on_screen,
                 on_click=ui.act,
-                args=(polls.move_presenter, db, session_id, int(q.position) - on_screen),
+                args=("run_polls", polls.move_presenter, db, session_id, int(q.position) - on_screen),
             )
             if q.kind == "text" and q.answers:
                 answers = polls.text_answers(db, qid, include_hidden=True)
@@ -148,7 +151,7 @@ def question_list() -> None:
                             "Show" if a.hidden else "Hide",
                             key=f"workshop_mod_{qid}_{i}",
                             on_click=ui.act,
-                            args=(polls.moderate, db, qid, a.participant_token, not a.hidden),
+                            args=("run_polls", polls.moderate, db, qid, a.participant_token, not a.hidden),
                         )
 
 
@@ -160,9 +163,12 @@ stem = f"poll_{session['join_code']}_{session['held_on']:%Y%m%d}"
 d1, d2, d3 = st.columns([1, 1, 2])
 d1.download_button("Results (CSV)", csv_bytes(results), f"{stem}.csv", key="workshop_csv")
 d2.download_button("Results (XLSX)", xlsx_bytes(results, "poll results"), f"{stem}.xlsx", key="workshop_xlsx")
-if d3.button("Close the session", key="workshop_close"):
-    polls.close_session(db, session_id, dt.date.today())
-    st.success("Session closed: every question is closed to answers.")
+d3.button(
+    "Close the session",
+    key="workshop_close",
+    on_click=ui.act,
+    args=("run_polls", polls.close_session, db, session_id, dt.date.today()),
+)
 comparison = polls.survey_comparison(db, session_id)
 if comparison.empty:
     st.caption(
