@@ -144,6 +144,11 @@ class Database:
         value = self.scalar("SELECT value FROM meta WHERE key = 'data_version'")
         return int(value or 0)
 
+    def check(self) -> dict[str, str]:
+        """Return the schema version after reading a table, for a health probe; raises if unreadable."""
+        self.scalar("SELECT count(*) FROM wave")
+        return {"status": "ok", "schema_version": self.meta().get("schema_version", "")}
+
     def is_demo(self) -> bool:
         """Return True while the file holds generated demo data."""
         return self.meta().get("dataset") == "demo"

@@ -43,9 +43,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(db_path: Path, *, timeout: float = 60, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Yield the base URL of `streamlit run dashboard.py` serving db_path; stop it afterwards."""
-    port = free_port()
+def serve(
+    db_path: Path,
+    *,
+    timeout: float = 60,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    args: list[str] | None = None,
+) -> Iterator[str]:
+    """Yield the base URL of `streamlit run dashboard.py` serving db_path; stop it afterwards.
+    args are extra `streamlit run` options (e.g. --secrets.files)."""
+    port = port or free_port()
     log = open(Path(db_path).with_suffix(".server.log"), "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [
@@ -62,6 +70,7 @@ def serve(db_path: Path, *, timeout: float = 60, env: dict[str, str] | None = No
             "true",
             "--browser.gatherUsageStats",
             "false",
+            *(args or []),
         ],
         cwd=ROOT,
         env={**os.environ, "PCN_DB": str(db_path), **(env or {})},
