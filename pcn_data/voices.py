@@ -73,14 +73,16 @@ RULES: dict[str, tuple[str, ...]] = {
 }
 
 
+# One compiled pattern per sub-theme: an import codes thousands of comments at once.
+_RULE_PATTERNS = {
+    theme: re.compile("|".join(rf"(?<![a-z]){re.escape(w)}" for w in words)) for theme, words in RULES.items()
+}
+
+
 def suggest_codes(text: str) -> list[str]:
     """Return the sub-themes whose rule words appear in the text (case-insensitive)."""
     lower = text.lower()
-    return [
-        theme
-        for theme, words in RULES.items()
-        if any(re.search(rf"(?<![a-z]){re.escape(w)}", lower) for w in words)
-    ]
+    return [theme for theme, pattern in _RULE_PATTERNS.items() if pattern.search(lower)]
 
 
 def _places_at_k(db: Database, f: Filters) -> set[str]:

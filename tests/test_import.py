@@ -119,6 +119,17 @@ def test_every_survey_format_imports_the_same_six_respondents_and_their_answers(
     assert batch["sha256"] == plan.sha256 and batch["rows_written"] == plan.rows_read
 
 
+def test_late_responses_join_an_existing_survey_wave(db):
+    before = db.scalar("SELECT count(*) FROM respondent JOIN wave USING (wave_id) WHERE wave_code = '2023'")
+    result = apply(db, upload("template.csv").plan(db, wave="2023"))
+    assert result["respondents"] == 6 and result["wave"] == "2023"
+    after = db.scalar("SELECT count(*) FROM respondent JOIN wave USING (wave_id) WHERE wave_code = '2023'")
+    assert after == before + 6
+    assert db.scalar("SELECT count(*) FROM wave") == 2  # no new wave
+    undo(db, result["batch_id"])
+    assert db.scalar("SELECT count(*) FROM wave WHERE wave_code = '2023'") == 1  # the wave stays
+
+
 def test_the_wave_is_created_with_the_dates_of_the_responses(db):
     apply(db, upload("msforms.xlsx").plan(db, wave="2025"))
     wave = db.query("SELECT * FROM wave WHERE wave_code = '2025'").iloc[0]

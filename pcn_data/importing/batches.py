@@ -136,6 +136,7 @@ _INSERTS = {
     "respondent": ["respondent_id", "wave_id", "pcn_code", "role_code", "years_band", "batch_id"],
     "answer": ["respondent_id", "question_code", "option_code", "value_text"],
     "self_assessment": ["pcn_code", "domain_code", "wave_id", "stage_code", "assessed_on", "batch_id"],
+    "comment_code": ["respondent_id", "question_code", "theme_code", "coded_by"],
 }
 
 
@@ -207,24 +208,17 @@ def _write_survey(cur, plan: Plan, batch: int, valid_only: bool) -> dict:
     respondents = plan.records_for("respondent", valid_only=valid_only)
     kept = {r["respondent_id"] for r in respondents}
     answers = [a for a in plan.records_for("answer", valid_only=valid_only) if a["respondent_id"] in kept]
-    wave_code = plan.wave["wave_code"] if plan.wave else None
-    if wave_code is None:
-        raise ValidationFailed("internal: the plan names no wave")
+    wave_code = plan.wave_code
     wave_id = cur.execute("SELECT wave_id FROM wave WHERE wave_code = ?", [wave_code]).fetchall()[0][0]
     _insert(cur, "respondent", respondents, {"wave_id": wave_id, "batch_id": batch})
     _insert(cur, "answer", answers, {})
     codes = [
-        [a["respondent_id"], a["question_code"], code, "rule"]
+        {"respondent_id": a["respondent_id"], "question_code": a["question_code"], "theme_code": code}
         for a in answers
         if a["value_text"]
-        for code in suggest_codes(a["value_text"])
+        for code in dict.fromkeys(suggest_codes(a["value_text"]))
     ]
-    if codes:
-        cur.executemany(
-            "INSERT OR IGNORE INTO comment_code (respondent_id, question_code, theme_code, coded_by) "
-            "VALUES (?, ?, ?, ?)",
-            codes,
-        )
+    _insert(cur, "comment_code", codes, {"coded_by": "rule"})
     return {"respondents": len(respondents), "answers": len(answers), "wave": wave_code}
 
 

@@ -40,6 +40,7 @@ class Plan:
     records: dict[str, list[dict]] = field(default_factory=dict)  # table -> rows, each with "_row"
     problems: list[Problem] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)  # header -> target, saved when imported
+    wave_code: str | None = None  # the survey wave the rows go to
     wave: dict | None = None  # the wave to create (survey, poll) or None when it exists
     notes: list[str] = field(default_factory=list)
 

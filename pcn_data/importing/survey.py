@@ -282,6 +282,7 @@ def stage_wide(
 
 def _finish(db, plan, lk, wave_code, respondents, answers, pcns, dates) -> None:
     """Check the wave and the PCNs' ICS, then store the records in the plan."""
+    plan.wave_code = wave_code
     ics = _wave_ics(db, plan, wave_code, pcns, lk)
     for r in respondents:
         if r["pcn_code"] and ics and lk.pcn_ics[r["pcn_code"]] != ics:
