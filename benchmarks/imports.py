@@ -67,9 +67,8 @@ def main() -> None:
             undo(db, result["batch_id"])
             steps["undo"].append(time.perf_counter() - start)
             db.close()
-    print(
-        f"{args.rows} responses, {len(data) / 1024:.0f} KB, {result['answers']} answers; medians of {args.repeat}:"
-    )
+    size = f"{len(data) / 1024:.0f} KB"
+    print(f"{args.rows} responses, {size}, {result['answers']} answers; medians of {args.repeat}:")
     for step, seconds in steps.items():
         print(f"  {step:<9} {statistics.median(seconds):6.2f} s")
 
