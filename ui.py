@@ -20,6 +20,7 @@ from pcn_data import (
     queries,
     results,
     tracker,
+    views,
     voices,
 )
 from pcn_data.db import Database, get_database
@@ -38,6 +39,7 @@ CACHEABLE = {
     "list_roles": queries.list_roles,
     "count_rows": queries.count_rows,
     "question_wordings": queries.question_wordings,
+    "display_names": queries.display_names,
     "likert": results.likert,
     "agreement_gap": results.agreement_gap,
     "net_by_context": results.net_by_context,
@@ -179,16 +181,7 @@ def sidebar_filters() -> Filters:
 
 def names() -> dict[str, str]:
     """Return display names for codes of ICSs, places, roles and waves."""
-    out = {}
-    for name, code_col, label_col in (
-        ("list_ics", "ics_code", "name"),
-        ("list_places", "place_code", "name"),
-        ("list_roles", "role_code", "label"),
-        ("list_waves", "wave_code", "name"),
-    ):
-        df = query(name) if name != "list_places" else query(name, None)
-        out.update(zip(df[code_col], df[label_col], strict=True))
-    return out
+    return query("display_names")
 
 
 def describe(f: Filters) -> str:
@@ -218,6 +211,11 @@ def figure(builder: str, *args, **kwargs):
     return getattr(charts, builder)(*args, **kwargs)
 
 
+def draw(call: views.ChartCall):
+    """Return the (cached) figure of a chart call shared with the slide pack."""
+    return figure(call.builder, *call.args, **call.kwargs)
+
+
 def min_group() -> int:
     """Return K, the suppression threshold in force."""
     return config.min_group_size()
@@ -225,7 +223,7 @@ def min_group() -> int:
 
 def total_label(f: Filters) -> str:
     """Return the name of the total row: the ICS's name, or England when all ICSs are chosen."""
-    return names().get(f.ics, "ICS total") if f.ics else "All ICSs"
+    return f.total_label(names())
 
 
 def chart(fig, *, key: str, caption: str, table: pd.DataFrame, file_name: str) -> None:
