@@ -3,6 +3,8 @@ version, the shared sidebar filters (kept in the URL), and the demo-data banner.
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +21,8 @@ from pcn_data import (
     findings,
     queries,
     results,
+    slide_files,
+    slides,
     tracker,
     views,
     voices,
@@ -291,4 +295,79 @@ def change_section(
         caption=compare_note(meta),
         table=d,
         file_name=file_name,
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _pack_slot(db_path: str, data_version: int, f: Filters, measure: str, day: str, k: int) -> dict:
+    """Return the process's slot for one slide pack, keyed on the file, its data version, the filters,
+    measure, date (printed on the pack) and K. The pack is built into the slot once. A cached
+    function that built it could not show progress: Streamlit replays, on every later call, the
+    elements a cached function touched, and a progress bar of an earlier run is gone by then."""
+    return {"lock": threading.Lock(), "files": None}
+
+
+def _build_pack(slot: dict, db_path: str, f: Filters, measure: str, day: str) -> None:
+    """Build the pack into its slot, unless it is there already, showing progress."""
+    with st.status("Building the slide pack", expanded=True) as status:
+        bar = st.progress(0.0, text="Starting")
+        try:
+            with slot["lock"]:  # two sessions asking at once build it once
+                if slot["files"] is None:
+                    pack = slides.build_pack(
+                        _open(db_path),
+                        f,
+                        measure=measure,
+                        today=dt.date.fromisoformat(day),
+                        progress=lambda x, text: bar.progress(min(x, 1.0), text=text),
+                    )
+                    slot["files"] = {
+                        "pptx": slide_files.to_pptx(pack),
+                        "pdf": slide_files.to_pdf(pack),
+                        "stem": pack.file_stem,
+                    }
+        except PcnDataError as exc:
+            status.update(label="The slide pack could not be built", state="error")
+            st.error(str(exc))
+            return
+        bar.progress(1.0, text="Done")
+        status.update(label="Slide pack ready", state="complete", expanded=False)
+
+
+def slide_pack(f: Filters, *, key: str, measure: str = compare.DEFAULT_MEASURE) -> None:
+    """Draw the slide-pack button; build the pack for the filters with its progress shown, then
+    offer it as PowerPoint and PDF."""
+    if f.wave is None or (f.ics is None and len(query("list_ics")) > 1):
+        st.caption("Choose a survey wave and an ICS in the sidebar to build a slide pack.")
+        return
+    db = database()
+    wanted = (str(db.path), db.data_version(), f, measure, dt.date.today().isoformat(), min_group())
+    slot = _pack_slot(*wanted)
+    if st.button(
+        "Build slide pack",
+        key=f"{key}_build",
+        icon=":material/slideshow:",
+        help="A 16:9 PowerPoint and PDF of these filters for a meeting: headline findings, the charts "
+        "with their question, base and takeaway, recommendations progress, method and confidentiality.",
+    ):
+        _build_pack(slot, wanted[0], f, measure, wanted[4])
+    files = slot["files"]
+    if files is None:
+        return  # not built yet for these filters and data
+    left, right = st.columns(2)
+    left.download_button(
+        "Download slide pack (PowerPoint)",
+        data=files["pptx"],
+        file_name=f"{files['stem']}.pptx",
+        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        key=f"{key}_pptx",
+        icon=":material/download:",
+    )
+    right.download_button(
+        "Download slide pack (PDF)",
+        data=files["pdf"],
+        file_name=f"{files['stem']}.pdf",
+        mime="application/pdf",
+        key=f"{key}_pdf",
+        icon=":material/download:",
     )

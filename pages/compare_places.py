@@ -18,6 +18,7 @@ st.markdown(f"#### {ui.describe(f)}")
 measures = {code: m.label for code, m in compare.MEASURES.items()}
 code = ui.url_select("Measure", measures, "measure", default=compare.DEFAULT_MEASURE, container=st)
 measure = compare.MEASURES[code]
+ui.slide_pack(f, key="compare_pack", measure=code)
 rows = ui.query("measure_by_place", measure, f, total)
 if rows.empty:
     st.info("No answers to this question for these filters.")
