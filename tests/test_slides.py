@@ -1,12 +1,14 @@
 """The slide pack: the PowerPoint opened with python-pptx, every number on its slides against an
 independent count from the raw answers, placeholders for a place under K that give nothing away,
-the PDF and the pages' build buttons."""
+the PDF, the pages' build buttons and the command line."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import re
+import subprocess
+import sys
 from io import BytesIO
 
 import pandas as pd
@@ -21,6 +23,7 @@ from pcn_data.config import min_group_size
 from pcn_data.errors import RenderError
 from pcn_data.findings import headline_findings
 from pcn_data.stats import net_agreement, wilson
+from tests.conftest import ROOT
 from tests.fixtures import small_database
 from tests.results_helpers import _decode, figure, raw_answers
 
@@ -492,3 +495,44 @@ def test_the_build_button_offers_the_pack_for_download(app, page, key):
     assert len(offered()) == 2
     app.selectbox(key="place").set_value("FC").run()  # a pack for other filters is not offered
     assert not app.exception and not offered()
+
+
+# The command line ----------------------------------------------------------------------------
+
+
+def run_cli(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "pcn_data", "pack", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=180,
+    )
+
+
+def test_command_line_writes_a_place_pack_and_an_ics_pdf(demo_path, tmp_path):
+    copy = tmp_path / "copy.duckdb"  # the session holds the demo file open read-write
+    copy.write_bytes(demo_path.read_bytes())
+    out = tmp_path / "mb.pptx"
+    done = run_cli("--db", str(copy), "--place", "morecambe bay", "--wave", "2021", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["slides"] == 11
+    assert "[100%] Done" in done.stderr
+    assert open_pptx(out.read_bytes()).slides[1].shapes.title.text == "Headline findings: Morecambe Bay"
+    pdf = tmp_path / "ics.pdf"
+    done = run_cli("--db", str(copy), "--out", str(pdf), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf.read_bytes())) == 11
+
+
+def test_command_line_failures_and_usage_errors(tmp_path, demo_path):
+    missing = run_cli("--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "x.pptx"))
+    assert missing.returncode == 1 and "There is no database file" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    assert run_cli("--db", str(demo_path), "--out", str(tmp_path / "x.docx")).returncode == 2
+    assert run_cli("--out", str(tmp_path / "x.pptx"), "--measure", "nonsense").returncode == 2
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(demo_path.read_bytes())
+    nowhere = run_cli("--db", str(copy), "--place", "Atlantis", "--out", str(tmp_path / "x.pptx"))
+    assert nowhere.returncode == 1 and "There is no place 'Atlantis'" in nowhere.stderr
+    assert not (tmp_path / "x.pptx").exists()
