@@ -144,13 +144,15 @@ def _card_boxes(slide: Slide) -> list[Box]:
 def _title_boxes(slide: Slide) -> list[Box]:
     """Return the title slide: the pack's title, its scope, and the facts a reader needs first."""
     scope, *facts, rule = slide.lines
+    width = SLIDE_W - 1.2
+    paras = [Para(t, 18, space_after=8) for t in facts]
+    if slide.warning:
+        paras.append(Para(slide.warning, 18, True, WARNING))
     return [
-        Box(
-            0.6, 0.9, SLIDE_W - 1.2, 1.0, (Para(slide.heading, 36, True, NHS_BLUE),), title=True, name="Title"
-        ),
-        Box(0.6, 2.0, SLIDE_W - 1.2, 0.8, (Para(scope, 30, True),), name="Scope"),
-        Box(0.6, 2.9, SLIDE_W - 1.2, 2.2, tuple(Para(t, 18, space_after=8) for t in facts), name="Facts"),
-        Box(0.6, 5.2, SLIDE_W - 1.2, 1.5, (Para(rule, 17),), fill=PALE, name="Confidentiality"),
+        Box(0.6, 0.7, width, 1.0, (Para(slide.heading, 36, True, NHS_BLUE),), title=True, name="Title"),
+        Box(0.6, 1.7, width, 0.8, (Para(scope, 30, True),), name="Scope"),
+        Box(0.6, 2.55, width, 2.8, tuple(paras), name="Facts"),
+        Box(0.6, 5.55, width, 1.1, (Para(rule, 17),), fill=PALE, middle=True, name="Confidentiality"),
     ]
 
 
@@ -179,6 +181,7 @@ def to_pptx(pack: Pack) -> bytes:
     from pptx.dml.color import RGBColor
     from pptx.enum.shapes import MSO_SHAPE
     from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+    from pptx.oxml.ns import qn
     from pptx.util import Inches, Pt
 
     prs = Presentation()
@@ -201,10 +204,11 @@ def to_pptx(pack: Pack) -> bytes:
                 shape.left, shape.top, shape.width, shape.height = geometry
             elif box.fill:
                 shape = page.shapes.add_shape(MSO_SHAPE.RECTANGLE, *geometry)
+                # Without the theme's style a viewer draws no shadow or outline of its own.
+                shape._element.remove(shape._element.find(qn("p:style")))
                 shape.fill.solid()
                 shape.fill.fore_color.rgb = RGBColor.from_string(box.fill[1:])
                 shape.line.fill.background()
-                shape.shadow.inherit = False
             else:
                 shape = page.shapes.add_textbox(*geometry)
             shape.name = box.name

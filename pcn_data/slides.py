@@ -30,7 +30,6 @@ from pcn_data.queries import (
     question_wordings,
     respondents_by_place,
 )
-from pcn_data.tracker import STATUSES
 from pcn_data.tracker import progress as tracker_progress
 
 # The slide is 13.333 x 7.5 inches (16:9). A chart is laid out 1000 pixels wide and shown 9.15
@@ -88,8 +87,9 @@ def pct(x) -> str:
 
 
 def pts(x) -> str:
-    """Return a net score or difference in signed percentage points (+37)."""
-    return f"{float(x) * 100:+.0f}"
+    """Return a net score or difference in signed percentage points (+37, −12): a minus sign, not a
+    hyphen, so that a line never breaks between the sign and the number."""
+    return f"{float(x) * 100:+.0f}".replace("-", "\u2212")
 
 
 def _n(x) -> str:
@@ -452,7 +452,8 @@ def _progress_slide(c: _Context) -> PlannedChart:
     counts = scope.groupby("status")["n"].sum()
     places = by_place["grp"].nunique()
     per_place = int(by_place["n"].sum()) // max(places, 1)
-    parts = [f"{int(counts[s])} {s.lower()}" for s in STATUSES if counts.get(s, 0)]
+    order = ["Done", "In progress", "Not started", "Not applicable"]  # what has been done first
+    parts = [f"{int(counts[s])} {s.lower()}" for s in order if counts.get(s, 0)]
     where = c.subject if c.is_place else f"Across {places} places"
     takeaway = f"{where}: {', '.join(parts)}, of {int(counts.sum())}."
     return PlannedChart(
@@ -530,6 +531,15 @@ def _closing(c: _Context) -> Slide:
     )
 
 
+def _image_height(fig) -> int:
+    """Return the height to draw a chart at, towards filling the slide's chart box: a short chart
+    grows by half at most (more would bloat its bars), a tall one gives up 15% at most (more would
+    crowd its rows), because a chart taller than the box is shrunk with its type."""
+    fill = CHART_WIDTH * CHART_BOX[3] / CHART_BOX[2]
+    own = fig.layout.height
+    return round(min(max(own, min(fill, 1.5 * own)), max(fill, 0.85 * own)))
+
+
 def _context(db: Database, f: Filters) -> _Context:
     """Return what the slides of a pack share, after checking the filters suit a pack."""
     if f.wave is None or f.ics is None:
@@ -585,10 +595,7 @@ def build_pack(
         image = None
         if p.call is not None:
             fig = p.call.figure()
-            # A short chart may grow by half to use the slide's height; more would bloat its bars.
-            fill = CHART_WIDTH * CHART_BOX[3] / CHART_BOX[2]
-            height = max(fig.layout.height, min(fill, 1.5 * fig.layout.height))
-            image = charts.to_png(fig, width=CHART_WIDTH, height=round(height), scale=IMAGE_SCALE)
+            image = charts.to_png(fig, width=CHART_WIDTH, height=_image_height(fig), scale=IMAGE_SCALE)
         chart_slides.append(p.slide(image))
     demo = db.is_demo()
     report(1.0, "Done")

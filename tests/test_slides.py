@@ -88,7 +88,7 @@ def every_text(prs) -> list[str]:
     return texts
 
 
-NUMBER = re.compile(r"[+-]?\d+%?")
+NUMBER = re.compile(r"[+\u2212-]?\d+%?")
 
 
 def tokens(text: str, drop=()) -> list[str]:
@@ -120,8 +120,8 @@ def assert_numbers(text: str, expected: list, drop=()):
         elif kind == "%":
             assert token.endswith("%") and abs(int(token[:-1]) - value) <= 0.5 + 1e-9, (text, token, value)
         else:
-            assert token[0] in "+-" or token == "0", (text, token)
-            assert abs(int(token) - value) <= 0.5 + 1e-9, (text, token, value)
+            assert token[0] in "+\u2212" or token == "0", (text, token)
+            assert abs(int(token.replace("\u2212", "-")) - value) <= 0.5 + 1e-9, (text, token, value)
 
 
 # Independent counts from the raw answers -----------------------------------------------------
@@ -237,7 +237,7 @@ def expected_slides(db, f, subject) -> dict[str, dict[str, list]]:
     places, recs = db.scalar("SELECT count(*) FROM place"), db.scalar("SELECT count(*) FROM recommendation")
     takeaway = [] if place else [n(places)]
     takeaway += [
-        n(counts[s]) for s in ("Not started", "In progress", "Done", "Not applicable") if s in counts
+        n(counts[s]) for s in ("Done", "In progress", "Not started", "Not applicable") if s in counts
     ]
     out["Recommendations progress"] = {"BASE": [n(recs), n(places)], "TAKEAWAY": [*takeaway, n(counts.sum())]}
     return out
@@ -263,7 +263,9 @@ def test_slide_count_titles_and_shape(packs, demo_db, name):
 
 def test_title_slide_names_scope_wave_date_source_and_the_rule(packs, demo_db):
     _, _, pptx, _ = packs["MB"]
-    text = "\n".join(sh.text_frame.text for sh in open_pptx(pptx).slides[0].shapes if sh.has_text_frame)
+    shapes = {sh.name: sh.text_frame.text for sh in open_pptx(pptx).slides[0].shapes if sh.has_text_frame}
+    assert "Demo data: PCN names are invented" in shapes["Facts"]
+    text = "\n".join(shapes.values())
     for words in (
         "Morecambe Bay",
         "Survey wave: 2021 Clinical Director survey",
