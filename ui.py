@@ -354,7 +354,7 @@ def slide_pack(f: Filters, *, key: str, measure: str = compare.DEFAULT_MEASURE) 
     files = slot["files"]
     if files is None:
         return  # not built yet for these filters and data
-    left, right = st.columns(2)
+    left, right, _ = st.columns([1, 1, 2])  # the two side by side, under the button
     left.download_button(
         "Download slide pack (PowerPoint)",
         data=files["pptx"],

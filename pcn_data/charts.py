@@ -466,6 +466,7 @@ def interval_dots(
         showlegend=False,
         hoverinfo="skip",
         textfont={"size": 16},
+        cliponaxis=False,  # the first row's three lines reach above the plot
     )
     if zero_line:
         fig.add_vline(x=0, line_width=2, line_color=TEXT)
@@ -488,7 +489,8 @@ def interval_dots(
         title=axis_title,
     )
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(y)))
-    return base_layout(fig, title, height=max(300, 130 + 60 * len(y)))
+    # A row with a note (value, then the note wrapped on two lines) needs room for three lines.
+    return base_layout(fig, title, height=max(300, 130 + (75 if any(extra) else 60) * len(y)))
 
 
 def share_heatmap(
