@@ -298,6 +298,12 @@ def change_section(
     )
 
 
+PACK_FORMATS = [
+    ("pptx", "PowerPoint", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    ("pdf", "PDF", "application/pdf"),
+]
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _pack_slot(db_path: str, data_version: int, f: Filters, measure: str, day: str, k: int) -> dict:
     """Return the process's slot for one slide pack, keyed on the file, its data version, the filters,
@@ -354,20 +360,13 @@ def slide_pack(f: Filters, *, key: str, measure: str = compare.DEFAULT_MEASURE) 
     files = slot["files"]
     if files is None:
         return  # not built yet for these filters and data
-    left, right, _ = st.columns([1, 1, 2])  # the two side by side, under the button
-    left.download_button(
-        "Download slide pack (PowerPoint)",
-        data=files["pptx"],
-        file_name=f"{files['stem']}.pptx",
-        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        key=f"{key}_pptx",
-        icon=":material/download:",
-    )
-    right.download_button(
-        "Download slide pack (PDF)",
-        data=files["pdf"],
-        file_name=f"{files['stem']}.pdf",
-        mime="application/pdf",
-        key=f"{key}_pdf",
-        icon=":material/download:",
-    )
+    columns = st.columns([1, 1, 2])  # the two side by side, under the button
+    for column, (ext, name, mime) in zip(columns, PACK_FORMATS, strict=False):
+        column.download_button(
+            f"Download slide pack ({name})",
+            data=files[ext],
+            file_name=f"{files['stem']}.{ext}",
+            mime=mime,
+            key=f"{key}_{ext}",
+            icon=":material/download:",
+        )
