@@ -3,6 +3,8 @@ version, the shared sidebar filters (kept in the URL), and the demo-data banner.
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +24,10 @@ from pcn_data import (
     findings,
     queries,
     results,
+    slide_files,
+    slides,
     tracker,
+    views,
     voices,
 )
 from pcn_data.db import Database, get_database
@@ -42,6 +47,7 @@ CACHEABLE = {
     "list_roles": queries.list_roles,
     "count_rows": queries.count_rows,
     "question_wordings": queries.question_wordings,
+    "display_names": queries.display_names,
     "likert": results.likert,
     "agreement_gap": results.agreement_gap,
     "net_by_context": results.net_by_context,
@@ -190,16 +196,7 @@ def sidebar_filters(default_place: str | None = None) -> Filters:
 
 def names() -> dict[str, str]:
     """Return display names for codes of ICSs, places, roles and waves."""
-    out = {}
-    for name, code_col, label_col in (
-        ("list_ics", "ics_code", "name"),
-        ("list_places", "place_code", "name"),
-        ("list_roles", "role_code", "label"),
-        ("list_waves", "wave_code", "name"),
-    ):
-        df = query(name) if name != "list_places" else query(name, None)
-        out.update(zip(df[code_col], df[label_col], strict=True))
-    return out
+    return query("display_names")
 
 
 def describe(f: Filters) -> str:
@@ -229,6 +226,11 @@ def figure(builder: str, *args, **kwargs):
     return getattr(charts, builder)(*args, **kwargs)
 
 
+def draw(call: views.ChartCall):
+    """Return the (cached) figure of a chart call shared with the slide pack."""
+    return figure(call.builder, *call.args, **call.kwargs)
+
+
 def min_group() -> int:
     """Return K, the suppression threshold in force."""
     return config.min_group_size()
@@ -236,7 +238,7 @@ def min_group() -> int:
 
 def total_label(f: Filters) -> str:
     """Return the name of the total row: the ICS's name, or England when all ICSs are chosen."""
-    return names().get(f.ics, "ICS total") if f.ics else "All ICSs"
+    return f.total_label(names())
 
 
 def chart(fig, *, key: str, caption: str, table: pd.DataFrame, file_name: str) -> None:
@@ -447,3 +449,77 @@ def sign_in_page() -> None:
         "Taking part in a workshop poll needs no sign-in: open the link or QR code on the screen."
     )
     st.button("Sign in", key="sign_in", type="primary", icon=":material/login:", on_click=st.login)
+
+
+PACK_FORMATS = [
+    ("pptx", "PowerPoint", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    ("pdf", "PDF", "application/pdf"),
+]
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _pack_slot(db_path: str, data_version: int, f: Filters, measure: str, day: str, k: int) -> dict:
+    """Return the process's slot for one slide pack, keyed on the file, its data version, the filters,
+    measure, date (printed on the pack) and K. The pack is built into the slot once. A cached
+    function that built it could not show progress: Streamlit replays, on every later call, the
+    elements a cached function touched, and a progress bar of an earlier run is gone by then."""
+    return {"lock": threading.Lock(), "files": None}
+
+
+def _build_pack(slot: dict, db_path: str, f: Filters, measure: str, day: str) -> None:
+    """Build the pack into its slot, unless it is there already, showing progress."""
+    with st.status("Building the slide pack", expanded=True) as status:
+        bar = st.progress(0.0, text="Starting")
+        try:
+            with slot["lock"]:  # two sessions asking at once build it once
+                if slot["files"] is None:
+                    pack = slides.build_pack(
+                        _open(db_path),
+                        f,
+                        measure=measure,
+                        today=dt.date.fromisoformat(day),
+                        progress=lambda x, text: bar.progress(min(x, 1.0), text=text),
+                    )
+                    slot["files"] = {
+                        "pptx": slide_files.to_pptx(pack),
+                        "pdf": slide_files.to_pdf(pack),
+                        "stem": pack.file_stem,
+                    }
+        except PcnDataError as exc:
+            status.update(label="The slide pack could not be built", state="error")
+            st.error(str(exc))
+            return
+        bar.progress(1.0, text="Done")
+        status.update(label="Slide pack ready", state="complete", expanded=False)
+
+
+def slide_pack(f: Filters, *, key: str, measure: str = compare.DEFAULT_MEASURE) -> None:
+    """Draw the slide-pack button; build the pack for the filters with its progress shown, then
+    offer it as PowerPoint and PDF."""
+    if f.wave is None or (f.ics is None and len(query("list_ics")) > 1):
+        st.caption("Choose a survey wave and an ICS in the sidebar to build a slide pack.")
+        return
+    db = database()
+    wanted = (str(db.path), db.data_version(), f, measure, dt.date.today().isoformat(), min_group())
+    slot = _pack_slot(*wanted)
+    if st.button(
+        "Build slide pack",
+        key=f"{key}_build",
+        icon=":material/slideshow:",
+        help="A 16:9 PowerPoint and PDF of these filters for a meeting: headline findings, the charts "
+        "with their question, base and takeaway, recommendations progress, method and confidentiality.",
+    ):
+        _build_pack(slot, wanted[0], f, measure, wanted[4])
+    files = slot["files"]
+    if files is None:
+        return  # not built yet for these filters and data
+    columns = st.columns([1, 1, 2])  # the two side by side, under the button
+    for column, (ext, name, mime) in zip(columns, PACK_FORMATS, strict=False):
+        column.download_button(
+            f"Download slide pack ({name})",
+            data=files[ext],
+            file_name=f"{files['stem']}.{ext}",
+            mime=mime,
+            key=f"{key}_{ext}",
+            icon=":material/download:",
+        )

@@ -4,7 +4,7 @@ Places are listed in a fixed order and labelled, never ranked."""
 import streamlit as st
 
 import ui
-from pcn_data import compare
+from pcn_data import compare, views
 
 ui.ensure_navigation_mode()
 
@@ -16,39 +16,18 @@ st.title("Compare places")
 st.markdown(f"#### {ui.describe(f)}")
 
 measures = {code: m.label for code, m in compare.MEASURES.items()}
-code = ui.url_select("Measure", measures, "measure", default="net_role_clear_self", container=st)
+code = ui.url_select("Measure", measures, "measure", default=compare.DEFAULT_MEASURE, container=st)
 measure = compare.MEASURES[code]
+ui.slide_pack(f, key="compare_pack", measure=code)
 rows = ui.query("measure_by_place", measure, f, total)
 if rows.empty:
     st.info("No answers to this question for these filters.")
     st.stop()
 
-places = rows[~rows["is_total"]].copy()
 ref = rows[rows["is_total"]].iloc[0]
-if f.places:
-    places["grp_label"] = [
-        f"▶ {g}" if c in f.places else g for g, c in zip(places["grp_label"], places["grp"], strict=True)
-    ]
-net = measure.kind == "net"
-reference = None if ref["suppressed"] else (float(ref["value"]), float(ref["low"]), float(ref["high"]))
 ref_n = "–" if ref["suppressed"] else int(ref["base"])
 ui.chart(
-    ui.figure(
-        "interval_dots",
-        places,
-        measure.label,
-        est="value",
-        low="low",
-        high="high",
-        label_col="grp_label",
-        axis_title="Net agreement (points)" if net else "Share",
-        signed=net,
-        zero_line=net,
-        min_group=k,
-        reference=reference,
-        reference_label=total,
-        notes=list(places["label"]),
-    ),
+    ui.draw(views.compare_places(rows, measure, f, k, total)),
     key="compare_places",
     caption=f"{ui.describe(f)} · every place of the ICS (the place filter only marks yours with ▶) · dots "
     f"with 95% Wilson intervals · grey band: {total}, n = {ref_n} · "

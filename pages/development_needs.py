@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from pcn_data import results
+from pcn_data import results, views
 
 ui.ensure_navigation_mode()
 
@@ -33,7 +33,6 @@ if chosen.empty or bool(chosen["suppressed"].all()):
     )
 else:
     have = chosen[chosen["is_exclusive"].astype(bool)].iloc[0]
-    ranked = chosen[~chosen["is_exclusive"].astype(bool)]
     st.metric(
         "Say “I have what I need”",
         f"{have['share']:.0%}",
@@ -44,7 +43,7 @@ else:
         f"{have['high']:.0%} · {have['vs_ics'] or 'the total'}"
     )
     ui.chart(
-        ui.figure("ranked_shares", ranked, f"“{wording}”"),
+        ui.draw(views.needs_ranked(chosen, wording)),
         key="needs_ranked",
         caption=f"{scope} · n = {int(have['base'])} respondents · share of respondents, not of "
         "selections (people could choose several) · bars show 95% Wilson intervals",

@@ -14,6 +14,7 @@ PAGES_DIR = Path(__file__).parent
 f = ui.filters()
 st.title("PCN Futures: overview")
 st.markdown(f"#### {ui.describe(f)}")
+ui.slide_pack(f, key="overview_pack")
 
 st.subheader("Headline findings")
 for col, finding in zip(st.columns(4), ui.query("headline_findings", f), strict=True):

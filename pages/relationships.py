@@ -4,7 +4,7 @@ partner, by place, with the ICS itself (the report's headline) highlighted."""
 import streamlit as st
 
 import ui
-from pcn_data import results
+from pcn_data import results, views
 
 ui.ensure_navigation_mode()
 
@@ -23,15 +23,8 @@ if matrix.empty:
     st.stop()
 
 st.header("Rated good or excellent, by partner and place")
-cells = matrix.assign(row=matrix["partner"], col=matrix["grp_label"])
 ui.chart(
-    ui.figure(
-        "share_heatmap",
-        cells,
-        "“How would you rate your PCN's relationship with …?” Good or Excellent",
-        highlight_row="ICS",
-        min_group=k,
-    ),
+    ui.draw(views.relationship_heatmap(matrix, k)),
     key="relationships_heatmap",
     caption=f"{scope} · share of those who gave a rating (Don't know excluded, shown in the hover) · n in "
     f"each cell · the ICS row is outlined: most rate that relationship poor",

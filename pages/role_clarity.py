@@ -4,7 +4,7 @@ clear', shared-vision clarity, and breakdowns by experience."""
 import streamlit as st
 
 import ui
-from pcn_data import results
+from pcn_data import results, views
 
 ui.ensure_navigation_mode()
 
@@ -21,14 +21,14 @@ compare = st.toggle("Compare with the previous wave", key="role_compare")
 def statement_charts(detail, questions, prefix, sorted_by):
     """Draw one diverging chart per statement, with its table and download."""
     for q in questions:
-        d = detail[detail["question_code"] == q]
-        if d.empty:
+        call = views.statement(detail, q, wording[q], k)
+        if call is None:
             continue
         ui.chart(
-            ui.figure("diverging_bars", d, f"“{wording[q]}”", min_group=k),
+            ui.draw(call),
             key=f"{prefix}_{q}",
             caption=f"{scope} · n per bar on the chart · sorted by {sorted_by}",
-            table=results.likert_table(d),
+            table=results.likert_table(call.args[0]),
             file_name=f"{prefix}_{q}_{f.wave}.csv",
         )
 
@@ -43,12 +43,7 @@ st.header("Clear about my role, but are others?")
 gap = ui.query("agreement_gap", f, ui.total_label(f))
 if not gap.empty:
     ui.chart(
-        ui.figure(
-            "gap_dumbbell",
-            gap,
-            "Agreeing: “I am clear about my role” vs “partners are clear about it”",
-            min_group=k,
-        ),
+        ui.draw(views.role_gap(gap, k)),
         key="role_gap",
         caption=f"{f.describe(ui.names())} · Clinical Directors only (the first statement is asked of them "
         "alone) · dots with 95% Wilson intervals · gap interval treats the two shares as independent",

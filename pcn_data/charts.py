@@ -1,4 +1,5 @@
-"""Chart builders: pure functions from an aggregated DataFrame to a Plotly figure.
+"""Chart builders: pure functions from an aggregated DataFrame to a Plotly figure, and `to_png`,
+which draws a figure as an image in one headless Chromium kept warm for the process.
 
 The only module of pcn_data that imports plotly. Figures use colour-blind-safe colours
 (Okabe-Ito, with NHS Blue first) and type large enough for a 1920x1080 projector.
@@ -6,10 +7,16 @@ The only module of pcn_data that imports plotly. Figures use colour-blind-safe c
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import shutil
 import textwrap
+import threading
 
 import pandas as pd
 import plotly.graph_objects as go
+
+from pcn_data.errors import RenderError
 
 NHS_BLUE = "#005EB8"
 # Okabe-Ito, led by NHS Blue: distinguishable with the common colour-vision deficiencies.
@@ -133,6 +140,12 @@ def _pct(x) -> str:
 def _signed(x) -> str:
     """Return a net score in points (+37), or a dash when missing."""
     return "–" if x is None or pd.isna(x) else f"{x * 100:+.0f}"
+
+
+def _side_note(min_group: int, extra: str = "") -> str:
+    """Return the placeholder written beside a hidden row, on two lines: in one, it ran past the
+    right edge of a chart narrower than a wide screen (a slide, a laptop)."""
+    return f"Not shown: fewer than {min_group}<br>respondents{extra}"
 
 
 def _row_order(
@@ -279,8 +292,7 @@ def diverging_bars(
         if not dk.empty and dk["n"].iloc[0]:
             note += f" · Don't know {_pct(float(dk['count'].sum()) / float(dk['n'].iloc[0]))}"
         if isinstance(r.get("vs_ics"), str) and r["vs_ics"]:
-            wrapped = "<br>".join(textwrap.wrap(r["vs_ics"], 20))
-            note += f"<br><span style='font-size:14px'>{wrapped}</span>"
+            note += f"<br><span style='font-size:14px'>{_wrap(r['vs_ics'], 20)}</span>"
         notes.append(note)
     fig.add_scatter(
         y=y_order,
@@ -371,7 +383,7 @@ def gap_dumbbell(gap: pd.DataFrame, title: str, min_group: int = 5) -> go.Figure
         f"gap {r['gap'] * 100:+.0f} pts<br><span style='font-size:14px'>95% CI "
         f"{r['gap_low'] * 100:+.0f} to {r['gap_high'] * 100:+.0f}</span>"
         if shown[k]
-        else f"Not shown: fewer than {min_group} respondents"
+        else _side_note(min_group)
         for k, r in data.iterrows()
     ]
     fig.add_scatter(
@@ -440,9 +452,9 @@ def interval_dots(
     # notes: extra words per row (e.g. "better than the ICS"), written after the value.
     extra = notes or [""] * len(df)
     notes = [
-        (f"{fmt(e)}<br><span style='font-size:14px'>{x}</span>" if x else fmt(e))
+        (f"{fmt(e)}<br><span style='font-size:14px'>{_wrap(x, 20)}</span>" if x else fmt(e))
         if ok
-        else f"Not shown: fewer than {min_group} respondents or no data"
+        else _side_note(min_group, " or no data")
         for e, ok, x in zip(df[est], shown, extra, strict=True)
     ]
     fig.add_scatter(
@@ -454,6 +466,7 @@ def interval_dots(
         showlegend=False,
         hoverinfo="skip",
         textfont={"size": 16},
+        cliponaxis=False,  # the first row's three lines reach above the plot
     )
     if zero_line:
         fig.add_vline(x=0, line_width=2, line_color=TEXT)
@@ -476,7 +489,8 @@ def interval_dots(
         title=axis_title,
     )
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(y)))
-    return base_layout(fig, title, height=max(300, 130 + 60 * len(y)))
+    # A row with a note (value, then the note wrapped on two lines) needs room for three lines.
+    return base_layout(fig, title, height=max(300, 130 + (75 if any(extra) else 60) * len(y)))
 
 
 def share_heatmap(
@@ -563,7 +577,8 @@ def share_heatmap(
         ticktext=[f"<b>{r}</b>" if r == highlight_row else r for r in rows],
         tickvals=rows,
     )
-    fig.update_xaxes(tickangle=0, tickvals=cols, ticktext=["<br>".join(textwrap.wrap(c, 16)) for c in cols])
+    # Names wrapped short: six places side by side on a slide-sized chart ran into each other.
+    fig.update_xaxes(tickangle=0, tickvals=cols, ticktext=[_wrap(c, 11) for c in cols])
     return base_layout(fig, title, height=max(420, 200 + 58 * len(rows)))
 
 
@@ -994,3 +1009,110 @@ def poll_bars(df: pd.DataFrame, title: str, *, kind: str, height: int = 620) -> 
     fig = base_layout(fig, title, height=height)
     fig.update_layout(font={"size": FONT_SIZE + 6}, title={"font": {"size": FONT_SIZE + 14}})
     return fig
+
+
+# Images ------------------------------------------------------------------------------------
+
+RENDER_TIMEOUT = 60  # seconds for one image; a first image also waits for Chromium to start
+
+
+def chromium_path() -> str | None:
+    """Return the path of Debian's Chromium, or None when it is not installed."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class _Renderer:
+    """One kaleido browser (Debian's Chromium) on its own event-loop thread, opened once.
+
+    Starting Chromium takes about two seconds and an image from a warm browser about a tenth
+    of that, so a slide pack reuses one browser for all its images, and the process keeps it
+    for the next pack. Calls from several threads queue on its tab.
+    """
+
+    def __init__(self, path: str) -> None:
+        import kaleido  # here, not at the top: pages that draw no image never load it
+
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="kaleido", daemon=True)
+        self._thread.start()
+
+        async def open_browser():
+            # mathjax=False: kaleido would otherwise load MathJax from a CDN, and the charts use no
+            # LaTeX; plotly.js comes from the installed plotly package, so nothing is downloaded.
+            k = kaleido.Kaleido(path=path, mathjax=False, timeout=RENDER_TIMEOUT)
+            await k.open()
+            return k
+
+        try:
+            self._kaleido = self._run(open_browser())
+        except BaseException:
+            self._stop_loop()
+            raise
+
+    def _run(self, coro):
+        """Return the result of a coroutine run on the browser's loop, waiting at most the timeout."""
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(RENDER_TIMEOUT + 10)
+
+    def png(self, fig: go.Figure, width: int, height: int, scale: float) -> bytes:
+        """Return the figure drawn as PNG bytes."""
+        opts = {"format": "png", "width": width, "height": height, "scale": scale}
+        return self._run(self._kaleido.calc_fig(fig.to_dict(), opts=opts))
+
+    def close(self) -> None:
+        """Close the browser and stop the loop."""
+        try:
+            self._run(self._kaleido.close())
+        finally:
+            self._stop_loop()
+
+    def _stop_loop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+
+_renderer: _Renderer | None = None
+_renderer_lock = threading.Lock()
+
+
+def _warm_renderer() -> _Renderer:
+    """Return the process's renderer, starting Chromium on first use."""
+    global _renderer
+    with _renderer_lock:
+        if _renderer is None:
+            path = chromium_path()
+            if path is None:
+                raise RenderError(
+                    "Chart images need Chromium, which is not installed: run `apt-get install chromium`."
+                )
+            try:
+                _renderer = _Renderer(path)
+            except Exception as exc:
+                raise RenderError(f"Chromium could not be started to draw chart images ({exc}).") from None
+            atexit.register(close_renderer)
+        return _renderer
+
+
+def close_renderer() -> None:
+    """Close the warm browser, if one is open (the next image starts a new one)."""
+    global _renderer
+    with _renderer_lock:
+        renderer, _renderer = _renderer, None
+    if renderer is not None:
+        try:
+            renderer.close()
+        except Exception:  # noqa: BLE001 - a browser that died is closed already
+            pass
+
+
+def to_png(fig: go.Figure, *, width: int, height: int | None = None, scale: float = 2.0) -> bytes:
+    """Return the figure as PNG bytes, width x height layout pixels (height: the figure's own)
+    times scale, drawn by kaleido in the process's warm headless Chromium."""
+    height = int(height or fig.layout.height or 480)
+    try:
+        return _warm_renderer().png(fig, width, height, scale)
+    except RenderError:
+        raise
+    except Exception as exc:
+        # A browser that crashed or hung is dropped, so that the next image starts a new one.
+        close_renderer()
+        raise RenderError(f"A chart image could not be drawn ({type(exc).__name__}: {exc}).") from None

@@ -1,4 +1,4 @@
-"""Command line: `python -m pcn_data demo|summary|import ...`."""
+"""Command line: `python -m pcn_data demo|summary|import|pack ...`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from pcn_data import demo
+from pcn_data.compare import DEFAULT_MEASURE, MEASURES
 from pcn_data.config import db_path, min_group_size
 from pcn_data.db import Database
 from pcn_data.errors import PcnDataError
@@ -143,6 +144,39 @@ def cmd_import(args: argparse.Namespace) -> int:
         db.close()
 
 
+def _pack_file(value: str) -> Path:
+    """Return the --out path of a pack; its extension chooses the format."""
+    if Path(value).suffix.lower() not in (".pptx", ".pdf"):
+        raise argparse.ArgumentTypeError(f"{value!r} must end in .pptx or .pdf")
+    return Path(value)
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    """Write a slide pack for a place (or the whole ICS) as PowerPoint or PDF."""
+    # Imported here: drawing a pack loads python-pptx, fpdf2 and kaleido, which the other commands
+    # never need.
+    from pcn_data import slide_files, slides
+
+    start = time.perf_counter()
+    db = Database(args.db, read_only=True)  # says so in one sentence when there is no file
+    try:
+        f = slides.pack_filters(db, place=args.place, ics=args.ics, wave=args.wave)
+        pack = slides.build_pack(db, f, measure=args.measure, progress=None if args.quiet else _progress)
+    finally:
+        db.close()
+    pdf = args.out.suffix.lower() == ".pdf"
+    data = slide_files.to_pdf(pack) if pdf else slide_files.to_pptx(pack)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.out.with_name(f".{args.out.name}.partial")
+    partial.write_bytes(data)
+    partial.replace(args.out)  # a reader never sees half a file
+    seconds = round(time.perf_counter() - start, 2)
+    print(
+        json.dumps({"out": str(args.out), "slides": len(pack.slides), "bytes": len(data), "seconds": seconds})
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the command line."""
     parser = argparse.ArgumentParser(prog="python -m pcn_data", description=__doc__)
@@ -188,6 +222,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--valid-only", action="store_true", help="import the valid rows, reject the others")
     p.add_argument("--by", default="command line", help="who is importing (kept in the batch list)")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser(
+        "pack",
+        help="write a slide pack (PowerPoint or PDF) for a place or an ICS",
+        description="Write the oversight group's slide pack for one place (or, without --place, the "
+        "whole ICS) and one survey wave; the --out extension chooses PowerPoint or PDF.",
+    )
+    p.add_argument("--db", type=Path, default=db_path(), help="database file (default: %(default)s)")
+    p.add_argument("--place", help="place name or code (default: the whole ICS)")
+    p.add_argument("--ics", help="ICS name or code (default: the place's ICS, else the first)")
+    p.add_argument("--wave", help="survey wave code or name (default: the latest)")
+    p.add_argument(
+        "--measure",
+        choices=MEASURES,
+        default=DEFAULT_MEASURE,
+        metavar="CODE",
+        help="measure of the compare-places slide, as in the Compare page's link (default: %(default)s)",
+    )
+    p.add_argument("--out", type=_pack_file, required=True, help="file to write: FILE.pptx or FILE.pdf")
+    p.add_argument("--quiet", action="store_true", help="print no progress")
+    p.set_defaults(func=cmd_pack)
     return parser
 
 

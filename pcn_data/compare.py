@@ -72,6 +72,7 @@ def _measures() -> dict[str, Measure]:
 
 
 MEASURES = _measures()
+DEFAULT_MEASURE = "net_role_clear_self"
 
 
 def measure_by_place(

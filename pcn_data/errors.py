@@ -15,3 +15,7 @@ class DatabaseError(PcnDataError):
 
 class ConfigError(PcnDataError):
     """A setting has a value the product cannot accept."""
+
+
+class RenderError(PcnDataError):
+    """A chart could not be drawn as an image (no Chromium, or it failed)."""

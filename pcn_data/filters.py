@@ -36,6 +36,10 @@ class Filters:
         parts.append(", ".join(names.get(r, r) for r in self.roles) if self.roles else "all roles")
         return " · ".join(parts)
 
+    def total_label(self, names: dict[str, str]) -> str:
+        """Return the name of the total row: the ICS's name, or England when all ICSs are chosen."""
+        return names.get(self.ics, "ICS total") if self.ics else "All ICSs"
+
 
 # The columns each dimension filters on, in the standard respondent join below.
 RESPONDENT_COLUMNS = {

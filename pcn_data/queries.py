@@ -92,6 +92,19 @@ def list_waves(db: Database, kind: str = "survey") -> pd.DataFrame:
     )
 
 
+def display_names(db: Database) -> dict[str, str]:
+    """Return display names for codes of ICSs, places, roles and waves."""
+    out = {}
+    for df, code_col, label_col in (
+        (list_ics(db), "ics_code", "name"),
+        (list_places(db), "place_code", "name"),
+        (list_roles(db), "role_code", "label"),
+        (list_waves(db), "wave_code", "name"),
+    ):
+        out.update(zip(df[code_col], df[label_col], strict=True))
+    return out
+
+
 def question_wordings(db: Database) -> dict[str, str]:
     """Return question code -> wording, exactly as asked."""
     df = db.query("SELECT question_code, wording FROM question")

@@ -131,6 +131,11 @@ def wait_for_app(page, timeout_ms: int = 30000) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
     )
+    # Elements of the previous run stay on the page, faded (data-stale), until this run replaces
+    # them, and the status widget shows only once a run has taken a while: wait for the faded ones.
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stMain"] [data-stale="true"]')""", timeout=timeout_ms
+    )
     # Plotly draws after the script finishes: wait for every chart's SVG.
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
