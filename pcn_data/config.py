@@ -32,16 +32,20 @@ def validate_min_group(k: int) -> int:
     return k
 
 
+def _env_int(name: str, default: int) -> int:
+    """Return the whole number in environment variable name, or default when it is unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+
+
 def min_group_size() -> int:
     """Return K, the smallest group whose survey answers may be shown ($PCN_MIN_GROUP, default 5)."""
-    raw = os.environ.get("PCN_MIN_GROUP", "").strip()
-    if not raw:
-        return DEFAULT_MIN_GROUP
-    try:
-        k = int(raw)
-    except ValueError:
-        raise ConfigError(f"PCN_MIN_GROUP must be a whole number, not {raw!r}.") from None
-    return validate_min_group(k)
+    return validate_min_group(_env_int("PCN_MIN_GROUP", DEFAULT_MIN_GROUP))
 
 
 DEFAULT_MIN_REVEAL = 3
@@ -52,13 +56,7 @@ FLOOR_MIN_REVEAL = 2
 def min_reveal_votes() -> int:
     """Return how many votes a poll question needs before its results may be revealed
     ($PCN_POLL_MIN_REVEAL, default 3, never below 2)."""
-    raw = os.environ.get("PCN_POLL_MIN_REVEAL", "").strip()
-    if not raw:
-        return DEFAULT_MIN_REVEAL
-    try:
-        n = int(raw)
-    except ValueError:
-        raise ConfigError(f"PCN_POLL_MIN_REVEAL must be a whole number, not {raw!r}.") from None
+    n = _env_int("PCN_POLL_MIN_REVEAL", DEFAULT_MIN_REVEAL)
     if n < FLOOR_MIN_REVEAL:
         raise ConfigError(f"PCN_POLL_MIN_REVEAL is {n}, but it may never be below {FLOOR_MIN_REVEAL}.")
     return n
