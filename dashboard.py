@@ -7,8 +7,7 @@ import ui
 ui.ensure_navigation_mode()
 st.set_page_config(page_title="PCN Futures Dashboard", page_icon=":material/hub:", layout="wide")
 
-db = ui.database()
-pg = st.navigation(
+ui.run(
     {
         "Results": [
             st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -29,6 +28,3 @@ pg = st.navigation(
         "Data": [st.Page("pages/data.py", title="Data and method", icon=":material/database:")],
     }
 )
-st.session_state["_filters"] = ui.sidebar_filters()
-ui.banner(db)
-pg.run()

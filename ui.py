@@ -209,6 +209,19 @@ def banner(db: Database) -> None:
         )
 
 
+def run(pages) -> None:
+    """Open the database, draw the shared sidebar filters and banner, and run the chosen page.
+
+    pages: what st.navigation takes. dashboard.py calls this; so does the empty page that
+    benchmarks/run.py times as the floor, so that both pay for the same shell.
+    """
+    db = database()
+    page = st.navigation(pages)
+    st.session_state["_filters"] = sidebar_filters()
+    banner(db)
+    page.run()
+
+
 def filters() -> Filters:
     """Return the filters drawn by the entry script for this run."""
     return st.session_state.get("_filters", Filters())

@@ -12,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,9 +43,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running `streamlit run`: its base URL and process id."""
+
+    url: str
+    pid: int
+
+
 @contextmanager
 def serve(db_path: Path, *, timeout: float = 60, env: dict[str, str] | None = None) -> Iterator[str]:
     """Yield the base URL of `streamlit run dashboard.py` serving db_path; stop it afterwards."""
+    with server(db_path, timeout=timeout, env=env) as running:
+        yield running.url
+
+
+@contextmanager
+def server(db_path: Path, *, timeout: float = 60, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Yield the running `streamlit run dashboard.py` serving db_path; stop it afterwards."""
     port = free_port()
     log = open(Path(db_path).with_suffix(".server.log"), "w")  # noqa: SIM115
     proc = subprocess.Popen(
@@ -82,7 +98,7 @@ def serve(db_path: Path, *, timeout: float = 60, env: dict[str, str] | None = No
                 log.flush()
                 raise RuntimeError(f"streamlit did not start: {Path(log.name).read_text()[-2000:]}")
             time.sleep(0.3)
-        yield url
+        yield Server(url, proc.pid)
     finally:
         proc.terminate()
         try:
@@ -93,28 +109,47 @@ def serve(db_path: Path, *, timeout: float = 60, env: dict[str, str] | None = No
 
 
 @contextmanager
-def browser_page(width: int = 1920, height: int = 1080):
-    """Yield a Playwright page in headless Chromium at the given viewport size."""
+def browser():
+    """Yield a Playwright Browser: headless Debian Chromium."""
     from playwright.sync_api import sync_playwright
 
     exe = chromium_path()
     if exe is None:
         raise RuntimeError("Chromium is not installed: apt-get install chromium")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            yield page
+            yield chromium
         finally:
-            browser.close()
+            chromium.close()
+
+
+@contextmanager
+def browser_page(width: int = 1920, height: int = 1080):
+    """Yield a Playwright page in headless Chromium at the given viewport size."""
+    with browser() as chromium:
+        yield chromium.new_page(viewport={"width": width, "height": height})
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick option in the Streamlit selectbox labelled label, typing to filter the list first
+    (a long list opens late or scrolled, and a click on the bare input does not always open it)."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).locator("input")
+    box.click()
+    box.fill(option)
+    page.locator('[role="listbox"] [role="option"]').filter(has_text=option).first.click()
 
 
 def wait_for_app(page, timeout_ms: int = 30000) -> None:
     """Wait until the Streamlit script has finished running and the page is still."""
     # Every page has a title: until it is drawn the script has not run.
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_ms)
+    # Elements of the previous run stay on the page, marked stale, until this run has replaced or
+    # dropped them (the status widget is not shown with toolbarMode "minimal").
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+                 && !document.querySelector('[data-stale="true"]')""",
+        timeout=timeout_ms,
     )
     # Plotly draws after the script finishes: wait for every chart's SVG.
     page.wait_for_function(

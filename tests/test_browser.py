@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from scripts.live_server import browser_page, chromium_path, serve, wait_for_app
+from scripts.live_server import browser_page, choose, chromium_path, serve, wait_for_app
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -17,15 +17,6 @@ if chromium_path() is None:
     pytest.skip("Chromium is not installed here (apt-get install chromium)", allow_module_level=True)
 
 ARTIFACTS = ROOT / "test-artifacts"
-
-
-def choose(page, label, option):
-    """Pick option in the Streamlit selectbox labelled label, typing to filter the list first
-    (a long list opens late or scrolled, and a click on the bare input does not always open it)."""
-    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).locator("input")
-    box.click()
-    box.fill(option)
-    page.locator('[role="listbox"] [role="option"]').filter(has_text=option).first.click()
 
 
 def metric_value(page, label):
