@@ -64,6 +64,7 @@ CACHEABLE = {
     "evidence_strength": engagement.evidence_strength,
     "list_batches": batches.list_batches,
     "import_template": batches.template_xlsx,
+    "is_demo": Database.is_demo,
 }
 
 
@@ -112,10 +113,27 @@ def _cached(name: str, db_path: str, data_version: int, args: tuple):
     return CACHEABLE[name](_open(db_path), *args)
 
 
+_VERSION = "_data_version"  # session state: (db.commits when read, data version), for this run
+
+
+def data_version() -> int:
+    """Return the data version, read from the file once per script run and again after a write.
+
+    Every cached query is keyed on it; reading it for each of a page's dozen queries cost a
+    query each. ui.run forgets it at the start of every run, so a write by any connection is
+    seen on the next run, and a write through this one (db.commits) at once.
+    """
+    db = database()
+    seen = st.session_state.get(_VERSION)
+    if seen is None or seen[0] != db.commits:
+        seen = (db.commits, db.data_version())
+        st.session_state[_VERSION] = seen
+    return seen[1]
+
+
 def query(name: str, *args):
     """Return the result of a cached query on the current database."""
-    db = database()
-    return _cached(name, str(db.path), db.data_version(), args)
+    return _cached(name, str(database().path), data_version(), args)
 
 
 def url_select(
@@ -199,9 +217,9 @@ def describe(f: Filters) -> str:
     return f.describe(names())
 
 
-def banner(db: Database) -> None:
+def banner() -> None:
     """Show the demo-data banner while the demo file is loaded."""
-    if db.is_demo():
+    if query("is_demo"):
         st.warning(
             "**Demo data.** PCN names are invented and the answers are generated to follow the "
             "report's findings: these are not real survey results.",
@@ -215,10 +233,11 @@ def run(pages) -> None:
     pages: what st.navigation takes. dashboard.py calls this; so does the empty page that
     benchmarks/run.py times as the floor, so that both pay for the same shell.
     """
-    db = database()
+    st.session_state.pop(_VERSION, None)
+    database()
     page = st.navigation(pages)
     st.session_state["_filters"] = sidebar_filters()
-    banner(db)
+    banner()
     page.run()
 
 
