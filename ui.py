@@ -37,6 +37,7 @@ CACHEABLE = {
     "list_ics": queries.list_ics,
     "list_places": queries.list_places,
     "list_roles": queries.list_roles,
+    "display_names": queries.display_names,
     "count_rows": queries.count_rows,
     "question_wordings": queries.question_wordings,
     "likert": results.likert,
@@ -113,27 +114,34 @@ def _cached(name: str, db_path: str, data_version: int, args: tuple):
     return CACHEABLE[name](_open(db_path), *args)
 
 
-_VERSION = "_data_version"  # session state: (db.commits when read, data version), for this run
+_RUN = "_run_database"  # session state: (database, db.commits when read, data version), this run
+
+
+def _current() -> tuple[Database, int]:
+    """Return the open database and its data version, looked up once per script run (the version
+    again after a write through this connection).
+
+    Every cached query is keyed on the version; reading it for each of a page's dozen queries
+    cost a query each. ui.run forgets both at the start of every run, so a write by any
+    connection is seen on the next run, and a write through this one (db.commits) at once.
+    """
+    seen = st.session_state.get(_RUN)
+    if seen is None or seen[1] != seen[0].commits:
+        db = database() if seen is None else seen[0]
+        seen = (db, db.commits, db.data_version())
+        st.session_state[_RUN] = seen
+    return seen[0], seen[2]
 
 
 def data_version() -> int:
-    """Return the data version, read from the file once per script run and again after a write.
-
-    Every cached query is keyed on it; reading it for each of a page's dozen queries cost a
-    query each. ui.run forgets it at the start of every run, so a write by any connection is
-    seen on the next run, and a write through this one (db.commits) at once.
-    """
-    db = database()
-    seen = st.session_state.get(_VERSION)
-    if seen is None or seen[0] != db.commits:
-        seen = (db.commits, db.data_version())
-        st.session_state[_VERSION] = seen
-    return seen[1]
+    """Return the data version the caches are keyed on (see _current)."""
+    return _current()[1]
 
 
 def query(name: str, *args):
     """Return the result of a cached query on the current database."""
-    return _cached(name, str(database().path), data_version(), args)
+    db, version = _current()
+    return _cached(name, str(db.path), version, args)
 
 
 def url_select(
@@ -200,16 +208,7 @@ def sidebar_filters() -> Filters:
 
 def names() -> dict[str, str]:
     """Return display names for codes of ICSs, places, roles and waves."""
-    out = {}
-    for name, code_col, label_col in (
-        ("list_ics", "ics_code", "name"),
-        ("list_places", "place_code", "name"),
-        ("list_roles", "role_code", "label"),
-        ("list_waves", "wave_code", "name"),
-    ):
-        df = query(name) if name != "list_places" else query(name, None)
-        out.update(zip(df[code_col], df[label_col], strict=True))
-    return out
+    return query("display_names")
 
 
 def describe(f: Filters) -> str:
@@ -233,7 +232,7 @@ def run(pages) -> None:
     pages: what st.navigation takes. dashboard.py calls this; so does the empty page that
     benchmarks/run.py times as the floor, so that both pay for the same shell.
     """
-    st.session_state.pop(_VERSION, None)
+    st.session_state.pop(_RUN, None)
     database()
     page = st.navigation(pages)
     st.session_state["_filters"] = sidebar_filters()
@@ -246,10 +245,9 @@ def filters() -> Filters:
     return st.session_state.get("_filters", Filters())
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
 def figure(builder: str, *args, **kwargs):
-    """Return charts.<builder>(*args, **kwargs), cached on its arguments: building a plotly
-    figure costs about 100 ms, which every rerun would otherwise pay again."""
+    """Return charts.<builder>(*args, **kwargs): a few milliseconds, less than caching it would
+    cost (hashing the frames for the key, and unpickling a figure revalidates it)."""
     return getattr(charts, builder)(*args, **kwargs)
 
 
@@ -271,7 +269,7 @@ def chart(fig, *, key: str, caption: str, table: pd.DataFrame, file_name: str) -
         st.dataframe(table, hide_index=True, key=f"{key}_table")
         st.download_button(
             "Download CSV",
-            data=exports.csv_bytes(table),
+            data=lambda: exports.csv_bytes(table),  # written when clicked, not on every run
             file_name=file_name,
             mime="text/csv",
             key=f"{key}_csv",

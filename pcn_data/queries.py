@@ -92,6 +92,19 @@ def list_waves(db: Database, kind: str = "survey") -> pd.DataFrame:
     )
 
 
+def display_names(db: Database) -> dict[str, str]:
+    """Return display names for codes of ICSs, places, roles and waves."""
+    df = db.query(
+        """
+        SELECT ics_code AS code, name FROM ics UNION ALL
+        SELECT place_code, name FROM place UNION ALL
+        SELECT role_code, label FROM role UNION ALL
+        SELECT wave_code, name FROM wave WHERE kind = 'survey'
+        """
+    )
+    return dict(zip(df["code"], df["name"], strict=True))
+
+
 def question_wordings(db: Database) -> dict[str, str]:
     """Return question code -> wording, exactly as asked."""
     df = db.query("SELECT question_code, wording FROM question")
