@@ -45,6 +45,7 @@ CACHEABLE = {
     "net_by_context": results.net_by_context,
     "relationship_matrix": results.relationship_matrix,
     "needs": results.needs,
+    "needs_by_role": results.needs_by_role,
     "likert_change": results.likert_change,
     "relationship_change": results.relationship_change,
     "needs_change": results.needs_change,
@@ -139,8 +140,16 @@ def data_version() -> int:
 
 
 def query(name: str, *args):
-    """Return the result of a cached query on the current database."""
+    """Return the result of a cached query on the current database.
+
+    A query marked cut_by_place is cached once for every place and cut to the chosen one, so
+    that a facilitator changing place costs a cut, not the query.
+    """
     db, version = _current()
+    f = next((a for a in args if isinstance(a, Filters)), None)
+    if f is not None and f.places and getattr(CACHEABLE[name], "cut_by_place", False):
+        every_place = tuple(a.without("places") if a is f else a for a in args)
+        return queries.cut_to_places(_cached(name, str(db.path), version, every_place), f.places)
     return _cached(name, str(db.path), version, args)
 
 

@@ -18,7 +18,7 @@ st.markdown(f"#### {ui.describe(f)}")
 measures = {code: m.label for code, m in compare.MEASURES.items()}
 code = ui.url_select("Measure", measures, "measure", default="net_role_clear_self", container=st)
 measure = compare.MEASURES[code]
-rows = ui.query("measure_by_place", measure, f, total)
+rows = ui.query("measure_by_place", measure, f.without("places"), total)  # every place, always
 if rows.empty:
     st.info("No answers to this question for these filters.")
     st.stop()
@@ -59,7 +59,7 @@ ui.chart(
 
 if st.toggle("Compare with the previous wave", key="compare_places_change"):
     ui.change_section(
-        *ui.query("measure_change", measure, f, total),
+        *ui.query("measure_change", measure, f.without("places"), total),
         key="compare_places_change_chart",
         label_col="grp_label",
         title=f"Change: {measure.label}",

@@ -232,7 +232,7 @@ def _builder_inputs(db) -> dict[str, tuple]:
             {"highlight_row": "ICS"},
         ),
         "ranked_shares": (needs[needs["is_total"] & ~needs["is_exclusive"].astype(bool)], "Ranked"),
-        "grouped_shares": (results.needs(db, f23, by="role"), "By role"),
+        "grouped_shares": (results.needs_by_role(db, f23), "By role"),
         "small_multiples": (needs, "Panels"),
         "stage_heatmap": (latest, "Stages"),
         "movement_heatmap": (compare.movement(sa), "Moves"),
