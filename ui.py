@@ -3,6 +3,7 @@ version, the shared sidebar filters (kept in the URL), and the demo-data banner.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -78,10 +79,23 @@ def ensure_navigation_mode() -> None:
     file on its own, without dashboard.py's sidebar, filters and banner (a shared link to a
     page, opened on a freshly started server, showed a bare page). Clearing the flag and
     rerunning sends that request through st.navigation, with its URL and query string.
+    Sessions that start together on a new server all begin in that mode, but only the first
+    finds the flag still set: the others are recognised by Streamlit's legacy page runner
+    (_mpa_v1) on the call stack, and rerun too.
     """
-    if PagesManager.uses_pages_directory:
+    if PagesManager.uses_pages_directory or _run_by_legacy_pages():
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def _run_by_legacy_pages() -> bool:
+    """Return True when Streamlit's legacy pages/ runner is executing this script."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "_mpa_v1":
+            return True
+        frame = frame.f_back
+    return False
 
 
 @st.cache_resource(show_spinner=False)
