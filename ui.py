@@ -4,6 +4,7 @@ version, the shared sidebar filters (kept in the URL), and the demo-data banner.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import threading
 from pathlib import Path
 
@@ -45,14 +46,15 @@ CACHEABLE = {
     "list_ics": queries.list_ics,
     "list_places": queries.list_places,
     "list_roles": queries.list_roles,
+    "display_names": queries.display_names,
     "count_rows": queries.count_rows,
     "question_wordings": queries.question_wordings,
-    "display_names": queries.display_names,
     "likert": results.likert,
     "agreement_gap": results.agreement_gap,
     "net_by_context": results.net_by_context,
     "relationship_matrix": results.relationship_matrix,
     "needs": results.needs,
+    "needs_by_role": results.needs_by_role,
     "likert_change": results.likert_change,
     "relationship_change": results.relationship_change,
     "needs_change": results.needs_change,
@@ -73,6 +75,7 @@ CACHEABLE = {
     "evidence_strength": engagement.evidence_strength,
     "list_batches": batches.list_batches,
     "import_template": batches.template_xlsx,
+    "is_demo": Database.is_demo,
 }
 
 
@@ -84,10 +87,23 @@ def ensure_navigation_mode() -> None:
     file on its own, without dashboard.py's sidebar, filters and banner (a shared link to a
     page, opened on a freshly started server, showed a bare page). Clearing the flag and
     rerunning sends that request through st.navigation, with its URL and query string.
+    Sessions that start together on a new server all begin in that mode, but only the first
+    finds the flag still set: the others are recognised by Streamlit's legacy page runner
+    (_mpa_v1) on the call stack, and rerun too.
     """
-    if PagesManager.uses_pages_directory:
+    if PagesManager.uses_pages_directory or _run_by_legacy_pages():
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def _run_by_legacy_pages() -> bool:
+    """Return True when Streamlit's legacy pages/ runner is executing this script."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "_mpa_v1":
+            return True
+        frame = frame.f_back
+    return False
 
 
 @st.cache_resource(show_spinner=False)
@@ -121,10 +137,42 @@ def _cached(name: str, db_path: str, data_version: int, args: tuple):
     return CACHEABLE[name](_open(db_path), *args)
 
 
+_RUN = "_run_database"  # session state: (database, db.commits when read, data version), this run
+
+
+def _current() -> tuple[Database, int]:
+    """Return the open database and its data version, looked up once per script run (the version
+    again after a write through this connection).
+
+    Every cached query is keyed on the version; reading it for each of a page's dozen queries
+    cost a query each. ui.run forgets both at the start of every run, so a write by any
+    connection is seen on the next run, and a write through this one (db.commits) at once.
+    """
+    seen = st.session_state.get(_RUN)
+    if seen is None or seen[1] != seen[0].commits:
+        db = database() if seen is None else seen[0]
+        seen = (db, db.commits, db.data_version())
+        st.session_state[_RUN] = seen
+    return seen[0], seen[2]
+
+
+def data_version() -> int:
+    """Return the data version the caches are keyed on (see _current)."""
+    return _current()[1]
+
+
 def query(name: str, *args):
-    """Return the result of a cached query on the current database."""
-    db = database()
-    return _cached(name, str(db.path), db.data_version(), args)
+    """Return the result of a cached query on the current database.
+
+    A query marked cut_by_place is cached once for every place and cut to the chosen one, so
+    that a facilitator changing place costs a cut, not the query.
+    """
+    db, version = _current()
+    f = next((a for a in args if isinstance(a, Filters)), None)
+    if f is not None and f.places and getattr(CACHEABLE[name], "cut_by_place", False):
+        every_place = tuple(a.without("places") if a is f else a for a in args)
+        return queries.cut_to_places(_cached(name, str(db.path), version, every_place), f.places)
+    return _cached(name, str(db.path), version, args)
 
 
 def url_select(
@@ -204,9 +252,9 @@ def describe(f: Filters) -> str:
     return f.describe(names())
 
 
-def banner(db: Database) -> None:
+def banner() -> None:
     """Show the demo-data banner while the demo file is loaded."""
-    if db.is_demo():
+    if query("is_demo"):
         st.warning(
             "**Demo data.** PCN names are invented and the answers are generated to follow the "
             "report's findings: these are not real survey results.",
@@ -214,15 +262,57 @@ def banner(db: Database) -> None:
         )
 
 
+def _stem(page) -> str:
+    """Return the pages/ file stem of a navigation page (the default page's url_path is empty)."""
+    return page.url_path or "overview"
+
+
+def run(pages) -> None:
+    """Open the database, decide who is using the app, offer the pages their role may open, draw
+    the shared sidebar filters and banner, and run the chosen page.
+
+    pages: what st.navigation takes, grouped. dashboard.py calls this; so does the empty page
+    that benchmarks/run.py times as the floor, so that both pay for the same shell.
+    """
+    st.session_state.pop(_RUN, None)
+    database()
+    access = who()
+    if access is None:
+        # Not signed in (or no role): the sign-in page, and the poll join page that needs no login.
+        join = [p for group in pages.values() for p in group if p.url_path == "join"]
+        sign_in = st.Page(sign_in_page, title="Sign in", icon=":material/login:", default=True)
+        page = st.navigation([sign_in, *join])
+    else:
+        # A page the role may not open is not in the navigation at all: a link to it lands on the
+        # default page. (Local mode offers every page, the benchmark's empty one included.)
+        page = st.navigation(
+            {
+                group: allowed
+                for group, listed in pages.items()
+                if (
+                    allowed := [
+                        p for p in listed if access.local or acl.may_open(access, p.url_path or "overview")
+                    ]
+                )
+            }
+        )
+    if page.url_path in BARE_PAGES or access is None:
+        bare_page()
+    else:
+        account_panel(access)
+        st.session_state["_filters"] = sidebar_filters(default_place=access.place)
+        banner()
+    page.run()
+
+
 def filters() -> Filters:
     """Return the filters drawn by the entry script for this run."""
     return st.session_state.get("_filters", Filters())
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
 def figure(builder: str, *args, **kwargs):
-    """Return charts.<builder>(*args, **kwargs), cached on its arguments: building a plotly
-    figure costs about 100 ms, which every rerun would otherwise pay again."""
+    """Return charts.<builder>(*args, **kwargs): a few milliseconds, less than caching it would
+    cost (hashing the frames for the key, and unpickling a figure revalidates it)."""
     return getattr(charts, builder)(*args, **kwargs)
 
 
@@ -249,7 +339,7 @@ def chart(fig, *, key: str, caption: str, table: pd.DataFrame, file_name: str) -
         st.dataframe(table, hide_index=True, key=f"{key}_table")
         st.download_button(
             "Download CSV",
-            data=exports.csv_bytes(table),
+            data=lambda: exports.csv_bytes(table),  # written when clicked, not on every run
             file_name=file_name,
             mime="text/csv",
             key=f"{key}_csv",

@@ -17,7 +17,7 @@ st.title("Development needs")
 st.markdown(f"#### {scope}")
 compare = st.toggle("Compare with the previous wave", key="needs_compare")
 
-needs = ui.query("needs", f, "place", total)
+needs = ui.query("needs", f, total)
 if needs.empty:
     st.info("No answers about development needs for these filters.")
     st.stop()
@@ -63,7 +63,7 @@ ui.chart(
 waves = ui.query("list_waves").set_index("wave_code")["roles"]
 if f.wave in waves.index and waves[f.wave] is not None and len(waves[f.wave]) > 1 and not f.roles:
     st.header("By role")
-    by_role = ui.query("needs", f, "role", total)
+    by_role = ui.query("needs_by_role", f)
     ui.chart(
         ui.figure("grouped_shares", by_role, f"“{wording}”, by role", min_group=k),
         key="needs_by_role",

@@ -35,7 +35,7 @@ for col, finding in zip(st.columns(4), ui.query("headline_findings", f), strict=
             st.page_link(str(page), label="See the evidence", icon=":material/arrow_forward:")
 
 st.subheader("Who responded")
-resp = ui.query("respondents_by_place", f.without("wave"))
+resp = ui.query("respondents_by_place", f.without("wave", "places", "pcns"))  # every place, always
 if resp.empty:
     st.info("No survey waves in this database yet.")
 else:

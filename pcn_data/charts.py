@@ -3,6 +3,11 @@ which draws a figure as an image in one headless Chromium kept warm for the proc
 
 The only module of pcn_data that imports plotly. Figures use colour-blind-safe colours
 (Okabe-Ito, with NHS Blue first) and type large enough for a 1920x1080 projector.
+
+Each builder writes its figure as plain dicts (traces and layout) and wraps them once with
+`_figure`: building a figure through plotly's objects (add_bar, update_layout, make_subplots)
+validated every property as it went, and cost 30 to 150 ms a chart, most of a page's run.
+tests/test_charts.py validates every builder's output against plotly's schema instead.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import shutil
 import textwrap
 import threading
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import sequential
 
 from pcn_data.errors import RenderError
 
@@ -23,28 +30,62 @@ NHS_BLUE = "#005EB8"
 CATEGORICAL = [NHS_BLUE, "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
 TEXT = "#212B32"
 FONT_SIZE = 18
+# Plotly's "Blues" as its validator spells it out (plotly.js has its own, different, "Blues").
+BLUES = [[i / (len(sequential.Blues) - 1), c] for i, c in enumerate(sequential.Blues)]
 
 
-def base_layout(fig: go.Figure, title: str, *, height: int = 480) -> go.Figure:
-    """Return fig with the dashboard's common layout: large type, white ground, legend on top.
+def _figure(data: list[dict], layout: dict) -> go.Figure:
+    """Return a Figure of trace and layout dicts, without validating them property by property."""
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    """Return base updated by extra, merging nested dicts (as plotly's update_layout does)."""
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = (
+            _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        )
+    return out
+
+
+def _missing(x) -> bool:
+    """Return True for None, NaN and pandas' NA."""
+    return x is None or x is pd.NA or x != x
+
+
+def _floats(values) -> np.ndarray:
+    """Return numbers as an array of floats, NaN where missing (plotly draws a gap)."""
+    return np.array([np.nan if _missing(v) else float(v) for v in values], dtype=float)
+
+
+def _text(title: str | None) -> dict:
+    """Return an axis or colour-bar title."""
+    return {} if title is None else {"text": title}
+
+
+def base_layout(title: str, *, height: int = 480, axes: tuple[str, ...] = ("",), **extra) -> dict:
+    """Return the dashboard's common layout: large type, white ground, legend on top, updated by
+    extra (nested dicts merged). axes: the suffixes of the x/y axes to style ("", "2", …).
 
     Long titles (question wordings) are wrapped: plotly does not wrap them, and a 1280-pixel
     screen would cut them off.
     """
     lines = textwrap.wrap(title, 60) or [""]
-    fig.update_layout(
-        title={"text": "<br>".join(lines), "x": 0, "xanchor": "left", "font": {"size": FONT_SIZE + 4}},
-        font={"size": FONT_SIZE, "color": TEXT, "family": "Arial, Helvetica, sans-serif"},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        height=height + 28 * (len(lines) - 1),
-        margin={"l": 20, "r": 20, "t": 110 + 28 * (len(lines) - 1), "b": 20},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": None},
-        hoverlabel={"font": {"size": FONT_SIZE}},
-    )
-    fig.update_yaxes(gridcolor="#D8DDE0", zerolinecolor="#AEB7BD", automargin=True)
-    fig.update_xaxes(automargin=True)
-    return fig
+    layout = {
+        "title": {"text": "<br>".join(lines), "x": 0, "xanchor": "left", "font": {"size": FONT_SIZE + 4}},
+        "font": {"size": FONT_SIZE, "color": TEXT, "family": "Arial, Helvetica, sans-serif"},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "height": height + 28 * (len(lines) - 1),
+        "margin": {"l": 20, "r": 20, "t": 110 + 28 * (len(lines) - 1), "b": 20},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        "hoverlabel": {"font": {"size": FONT_SIZE}},
+    }
+    for axis in axes:
+        layout[f"yaxis{axis}"] = {"gridcolor": "#D8DDE0", "zerolinecolor": "#AEB7BD", "automargin": True}
+        layout[f"xaxis{axis}"] = {"automargin": True}
+    return _merge(layout, extra)
 
 
 def respondents_by_place(df: pd.DataFrame, title: str = "Respondents by place and wave") -> go.Figure:
@@ -53,28 +94,39 @@ def respondents_by_place(df: pd.DataFrame, title: str = "Respondents by place an
     df: one row per wave x place with wave_name, place, respondents, cd_respondents,
     cds_invited, cd_response_rate (as from queries.respondents_by_place).
     """
-    fig = go.Figure()
+    data = []
     for i, (wave, rows) in enumerate(df.groupby("wave_name", sort=False)):
-        rate = rows["cd_response_rate"].map(lambda r: "–" if pd.isna(r) else f"{r:.0%}")
-        fig.add_bar(
-            name=wave,
-            x=rows["place"],
-            y=rows["respondents"],
-            text=rows["respondents"],
-            textposition="outside",
-            marker_color=CATEGORICAL[i % len(CATEGORICAL)],
-            customdata=list(zip(rows["cd_respondents"], rows["cds_invited"], rate, strict=True)),
-            hovertemplate=(
-                "<b>%{x}</b><br>%{fullData.name}<br>Respondents: %{y}<br>"
-                "Clinical Directors: %{customdata[0]} of %{customdata[1]} invited "
-                "(%{customdata[2]})<extra></extra>"
-            ),
+        rate = [_pct(r) for r in rows["cd_response_rate"]]
+        data.append(
+            {
+                "type": "bar",
+                "name": wave,
+                "x": rows["place"].tolist(),
+                "y": rows["respondents"].tolist(),
+                "text": rows["respondents"].tolist(),
+                "textposition": "outside",
+                "marker": {"color": CATEGORICAL[i % len(CATEGORICAL)]},
+                "customdata": [
+                    list(c)
+                    for c in zip(
+                        rows["cd_respondents"].tolist(), rows["cds_invited"].tolist(), rate, strict=True
+                    )
+                ],
+                "hovertemplate": (
+                    "<b>%{x}</b><br>%{fullData.name}<br>Respondents: %{y}<br>"
+                    "Clinical Directors: %{customdata[0]} of %{customdata[1]} invited "
+                    "(%{customdata[2]})<extra></extra>"
+                ),
+            }
         )
-    fig.update_layout(barmode="group", bargap=0.25)
     top = float(df["respondents"].max()) if len(df) else 0.0
-    fig.update_yaxes(title="Respondents", range=[0, max(top, 1) * 1.18])  # room for the labels
-    fig.update_xaxes(title=None)
-    return base_layout(fig, title)
+    layout = base_layout(
+        title,
+        barmode="group",
+        bargap=0.25,
+        yaxis={"title": _text("Respondents"), "range": [0, max(top, 1) * 1.18]},  # room for the labels
+    )
+    return _figure(data, layout)
 
 
 def response_rate_by_place(df: pd.DataFrame, title: str = "Clinical Director response rate") -> go.Figure:
@@ -82,26 +134,35 @@ def response_rate_by_place(df: pd.DataFrame, title: str = "Clinical Director res
 
     df: as for respondents_by_place. Places with nobody invited have no bar.
     """
-    fig = go.Figure()
+    data = []
     for i, (wave, rows) in enumerate(df.groupby("wave_name", sort=False)):
         rate = rows["cd_response_rate"]
-        fig.add_bar(
-            name=wave,
-            x=rows["place"],
-            y=rate,
-            text=rate.map(lambda r: "" if pd.isna(r) else f"{r:.0%}"),
-            textposition="outside",
-            marker_color=CATEGORICAL[i % len(CATEGORICAL)],
-            customdata=list(zip(rows["cd_respondents"], rows["cds_invited"], strict=True)),
-            hovertemplate=(
-                "<b>%{x}</b><br>%{fullData.name}<br>%{customdata[0]} of %{customdata[1]} "
-                "Clinical Directors responded (%{y:.0%})<extra></extra>"
-            ),
+        data.append(
+            {
+                "type": "bar",
+                "name": wave,
+                "x": rows["place"].tolist(),
+                "y": _floats(rate),
+                "text": ["" if pd.isna(r) else f"{r:.0%}" for r in rate],
+                "textposition": "outside",
+                "marker": {"color": CATEGORICAL[i % len(CATEGORICAL)]},
+                "customdata": [
+                    list(c)
+                    for c in zip(rows["cd_respondents"].tolist(), rows["cds_invited"].tolist(), strict=True)
+                ],
+                "hovertemplate": (
+                    "<b>%{x}</b><br>%{fullData.name}<br>%{customdata[0]} of %{customdata[1]} "
+                    "Clinical Directors responded (%{y:.0%})<extra></extra>"
+                ),
+            }
         )
-    fig.update_layout(barmode="group", bargap=0.25)
-    fig.update_yaxes(title="Responded / invited", tickformat=".0%", range=[0, 1.15])
-    fig.update_xaxes(title=None)
-    return base_layout(fig, title)
+    layout = base_layout(
+        title,
+        barmode="group",
+        bargap=0.25,
+        yaxis={"title": _text("Responded / invited"), "tickformat": ".0%", "range": [0, 1.15]},
+    )
+    return _figure(data, layout)
 
 
 # Diverging palette (orange for negative, blue for positive; safe for the common colour-vision
@@ -115,6 +176,7 @@ PLACEHOLDER_TEXT = "#425563"
 
 def _error_x(est, low, high, *, color: str | None = None, thickness: float = 1.5) -> dict:
     """Return plotly error bars drawing the 95% interval (low, high) around est."""
+    est, low, high = (_floats(v) for v in (est, low, high))
     bars = {
         "type": "data",
         "symmetric": False,
@@ -137,6 +199,11 @@ def _pct(x) -> str:
     return "–" if x is None or pd.isna(x) else f"{x:.0%}"
 
 
+def _int(x) -> int:
+    """Return a count as an int, 0 when missing."""
+    return 0 if _missing(x) else int(x)
+
+
 def _signed(x) -> str:
     """Return a net score in points (+37), or a dash when missing."""
     return "–" if x is None or pd.isna(x) else f"{x * 100:+.0f}"
@@ -148,16 +215,17 @@ def _side_note(min_group: int, extra: str = "") -> str:
     return f"Not shown: fewer than {min_group}<br>respondents{extra}"
 
 
-def _row_order(
-    rows: pd.DataFrame, sort_col: str | None, label_col: str, total_first: bool = True
-) -> list[str]:
-    """Return row labels: the total first, then by sort_col descending, suppressed rows last."""
-    rows = rows.copy()
-    rows["_key"] = rows[sort_col].astype(float) if sort_col else 0.0
-    first = rows["is_total"] if total_first else pd.Series(False, index=rows.index)
-    shown = rows[~rows["suppressed"] & ~first].sort_values("_key", ascending=False, kind="stable")
-    hidden = rows[rows["suppressed"] & ~first]
-    return list(rows[first][label_col]) + list(shown[label_col]) + list(hidden[label_col])
+def _row_order(rows: list[dict], sort_col: str | None, label_col: str, total_first: bool = True) -> list[str]:
+    """Return row labels: the total first, then by sort_col descending (missing last), suppressed
+    rows last; ties keep their order."""
+    first = [r for r in rows if total_first and r["is_total"]]
+    rest = [r for r in rows if not (total_first and r["is_total"])]
+    shown = [r for r in rest if not r["suppressed"]]
+    if sort_col:
+        known = [r for r in shown if not _missing(r[sort_col])]
+        shown = sorted(known, key=lambda r: -float(r[sort_col])) + [r for r in shown if _missing(r[sort_col])]
+    hidden = [r for r in rest if r["suppressed"]]
+    return [r[label_col] for r in first + shown + hidden]
 
 
 def _axis_label(row, label_col: str, bold: bool = False) -> str:
@@ -167,6 +235,21 @@ def _axis_label(row, label_col: str, bold: bool = False) -> str:
         return f"{name}<br><span style='font-size:14px'>not shown</span>"
     text = f"{name}<br><span style='font-size:14px'>n = {int(row['n'])}</span>"
     return f"<b>{text}</b>" if bold else text
+
+
+def _notes_trace(y: list[str], notes: list[str], x: float) -> dict:
+    """Return a text-only trace writing notes to the right of each row at x."""
+    return {
+        "type": "scatter",
+        "y": y,
+        "x": [x] * len(y),
+        "mode": "text",
+        "text": notes,
+        "textposition": "middle right",
+        "showlegend": False,
+        "hoverinfo": "skip",
+        "textfont": {"size": 16},
+    }
 
 
 def diverging_bars(
@@ -188,222 +271,200 @@ def diverging_bars(
     placeholder of the same size and wording whatever their true n. Rows are groups (the total
     bold and first) or, with row_col="question", the questions of one group (highlight bold).
     """
-    rows = detail.drop_duplicates(row_col).copy()
+    records = detail.to_dict("records")
+    rows = list({r[row_col]: r for r in reversed(records)}.values())[::-1]  # the first of each row
     by_group = row_col == "grp_label"
     order = _row_order(rows, "net" if sort else None, row_col, total_first=by_group)
     labels = {
         r[row_col]: _axis_label(r, row_col, bold=(by_group and r["is_total"]) or r[row_col] == highlight)
-        for _, r in rows.iterrows()
+        for r in rows
     }
     y_order = [labels[k] for k in order]
-    fig = go.Figure()
-    substantive = detail[detail["polarity"].notna()]
-    options = substantive.drop_duplicates("option_code").sort_values("sort_order")
-    neg = options[options["polarity"] == "negative"]
-    pos = options[options["polarity"] == "positive"]
-    neutral = options[options["polarity"] == "neutral"]
+    substantive = [r for r in records if not _missing(r["polarity"])]
+    options = sorted(
+        {r["option_code"]: r for r in reversed(substantive)}.values(), key=lambda r: r["sort_order"]
+    )
+    cells = {(r["option_code"], r[row_col]): r for r in reversed(substantive)}
 
-    def add(option_rows, opt, colour, sign, half=False, legend=True):
-        data = option_rows.set_index(row_col).reindex(order)
-        shown = ~data["suppressed"].fillna(True).astype(bool)
-        share = data["share"].astype(float).where(shown)
-        x = sign * share * (0.5 if half else 1)
-        hover = [
-            f"{opt['label']}: {_pct(s)} ({int(c)} of {int(b)})<br>95% CI {_pct(lo)} to {_pct(hi)}"
-            if ok
-            else ""
-            for s, c, b, lo, hi, ok in zip(
-                share,
-                data["count"].fillna(0),
-                data["base"].fillna(0),
-                data["low"],
-                data["high"],
-                shown,
-                strict=True,
+    def bar(opt, colour, sign, half=False, legend=True) -> dict:
+        x, hover, text = [], [], []
+        for k in order:
+            cell = cells.get((opt["option_code"], k))
+            shown = cell is not None and not _missing(cell["suppressed"]) and not cell["suppressed"]
+            share = float(cell["share"]) if shown and not _missing(cell["share"]) else None
+            x.append(None if share is None else sign * share * (0.5 if half else 1))
+            hover.append(
+                f"{opt['label']}: {_pct(share)} ({_int(cell['count'])} of {_int(cell['base'])})<br>95% CI "
+                f"{_pct(cell['low'])} to {_pct(cell['high'])}"
+                if shown
+                else ""
             )
-        ]
-        fig.add_bar(
-            y=[labels[k] for k in order],
-            x=x,
-            orientation="h",
-            name=opt["label"],
-            marker_color=colour,
-            legendgroup=opt["option_code"],
-            showlegend=legend,
-            legendrank=int(opt["sort_order"]),
-            customdata=hover,
-            hovertemplate="%{customdata}<extra></extra>",
-            text=[_pct(s) if (not half and s >= 0.15) else "" for s in share.fillna(0)],
-            textangle=0,
-            textposition="inside",
-            insidetextanchor="middle",
-            textfont={"size": 15},
-        )
+            text.append(_pct(share) if (not half and (share or 0) >= 0.15) else "")
+        return {
+            "type": "bar",
+            "y": y_order,
+            "x": _floats(x),
+            "orientation": "h",
+            "name": opt["label"],
+            "marker": {"color": colour},
+            "legendgroup": opt["option_code"],
+            "showlegend": legend,
+            "legendrank": int(opt["sort_order"]),
+            "customdata": hover,
+            "hovertemplate": "%{customdata}<extra></extra>",
+            "text": text,
+            "textangle": 0,
+            "textposition": "inside",
+            "insidetextanchor": "middle",
+            "textfont": {"size": 15},
+        }
 
-    for _, opt in neutral.iterrows():
-        add(substantive[substantive["option_code"] == opt["option_code"]], opt, NEUTRAL, -1, half=True)
-    for i, (_, opt) in enumerate(neg.sort_values("sort_order", ascending=False).iterrows()):
-        add(
-            substantive[substantive["option_code"] == opt["option_code"]],
-            opt,
-            NEGATIVE[min(i, len(NEGATIVE) - 1)],
-            -1,
-        )
-    for _, opt in neutral.iterrows():
-        add(
-            substantive[substantive["option_code"] == opt["option_code"]],
-            opt,
-            NEUTRAL,
-            1,
-            half=True,
-            legend=False,
-        )
-    for i, (_, opt) in enumerate(pos.sort_values("sort_order").iterrows()):
-        add(
-            substantive[substantive["option_code"] == opt["option_code"]],
-            opt,
-            POSITIVE[min(i, len(POSITIVE) - 1)],
-            1,
-        )
+    neutral = [o for o in options if o["polarity"] == "neutral"]
+    negative = [o for o in reversed(options) if o["polarity"] == "negative"]
+    positive = [o for o in options if o["polarity"] == "positive"]
+    traces = [bar(opt, NEUTRAL, -1, half=True) for opt in neutral]
+    traces += [bar(opt, NEGATIVE[min(i, len(NEGATIVE) - 1)], -1) for i, opt in enumerate(negative)]
+    traces += [bar(opt, NEUTRAL, 1, half=True, legend=False) for opt in neutral]
+    traces += [bar(opt, POSITIVE[min(i, len(POSITIVE) - 1)], 1) for i, opt in enumerate(positive)]
 
-    hidden = rows[rows["suppressed"]]
-    if not hidden.empty:
-        fig.add_bar(
-            y=[labels[k] for k in hidden[row_col]],
-            x=[2.0] * len(hidden),
-            base=[-1.0] * len(hidden),
-            orientation="h",
-            name=f"Fewer than {min_group} respondents: not shown",
-            marker={"color": PLACEHOLDER, "pattern": {"shape": "/", "fgcolor": "#D0D6D9"}},
-            text=[f"Not shown: fewer than {min_group} respondents"] * len(hidden),
-            textposition="inside",
-            insidetextanchor="middle",
-            textfont={"color": PLACEHOLDER_TEXT, "size": 16},
-            hovertemplate="Not shown to protect confidentiality<extra></extra>",
+    hidden = [r[row_col] for r in rows if r["suppressed"]]
+    if hidden:
+        traces.append(
+            {
+                "type": "bar",
+                "y": [labels[k] for k in hidden],
+                "x": [2.0] * len(hidden),
+                "base": [-1.0] * len(hidden),
+                "orientation": "h",
+                "name": f"Fewer than {min_group} respondents: not shown",
+                "marker": {"color": PLACEHOLDER, "pattern": {"shape": "/", "fgcolor": "#D0D6D9"}},
+                "text": [f"Not shown: fewer than {min_group} respondents"] * len(hidden),
+                "textposition": "inside",
+                "insidetextanchor": "middle",
+                "textfont": {"color": PLACEHOLDER_TEXT, "size": 16},
+                "hovertemplate": "Not shown to protect confidentiality<extra></extra>",
+            }
         )
+    # Don't know: its count over everyone in the row who answered.
+    dont_know: dict[str, list[dict]] = {}
+    for r in records:
+        if _missing(r["polarity"]):
+            dont_know.setdefault(r[row_col], []).append(r)
+    by_key = {r[row_col]: r for r in rows}
     notes = []
     for k in order:
-        r = rows.set_index(row_col).loc[k]
+        r = by_key[k]
         if r["suppressed"]:
             notes.append("")
             continue
         note = f"net {_signed(r['net'])}"
-        dk = detail[(detail[row_col] == k) & detail["polarity"].isna()]
-        if not dk.empty and dk["n"].iloc[0]:
-            note += f" · Don't know {_pct(float(dk['count'].sum()) / float(dk['n'].iloc[0]))}"
+        dk = dont_know.get(k)
+        if dk and dk[0]["n"]:
+            count = sum(float(d["count"]) for d in dk if not _missing(d["count"]))
+            note += f" · Don't know {_pct(count / float(dk[0]['n']))}"
         if isinstance(r.get("vs_ics"), str) and r["vs_ics"]:
             note += f"<br><span style='font-size:14px'>{_wrap(r['vs_ics'], 20)}</span>"
         notes.append(note)
-    fig.add_scatter(
-        y=y_order,
-        x=[1.04] * len(order),
-        mode="text",
-        text=notes,
-        textposition="middle right",
-        showlegend=False,
-        hoverinfo="skip",
-        textfont={"size": 16},
-    )
+    traces.append(_notes_trace(y_order, notes, 1.04))
     height = max(360, 170 + 78 * len(order))
-    base_layout(fig, title, height=height)
     # The legend goes under the bars: above, it would collide with a long question as title.
-    fig.update_layout(
+    layout = base_layout(
+        title,
+        height=height,
         barmode="relative",
         bargap=0.3,
         margin={"b": 110},
         legend={"orientation": "h", "y": -60 / height, "yanchor": "top", "x": 0},
+        xaxis={
+            "range": [-1, 1.9],
+            "tickvals": [-1, -0.5, 0, 0.5, 1],
+            "ticktext": ["100%", "50%", "0", "50%", "100%"],
+            "zeroline": True,
+            "zerolinewidth": 2,
+            "zerolinecolor": TEXT,
+            "showgrid": True,
+            "gridcolor": "#E8EDEE",
+        },
+        yaxis={"categoryorder": "array", "categoryarray": list(reversed(y_order))},
     )
-    fig.update_xaxes(
-        range=[-1, 1.9],
-        tickvals=[-1, -0.5, 0, 0.5, 1],
-        ticktext=["100%", "50%", "0", "50%", "100%"],
-        zeroline=True,
-        zerolinewidth=2,
-        zerolinecolor=TEXT,
-        showgrid=True,
-        gridcolor="#E8EDEE",
-    )
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(y_order)))
-    return fig
+    return _figure(traces, layout)
 
 
 def gap_dumbbell(gap: pd.DataFrame, title: str, min_group: int = 5) -> go.Figure:
     """Return, per group, two dots (share agreeing 'I am clear' and 'partners are clear') joined
     by a line, with Wilson intervals as error bars; rows sorted by the gap, total first."""
-    order = _row_order(gap, "gap", "grp_label")
-    labels = {
-        r["grp_label"]: _axis_label(pd.Series({**r.to_dict(), "n": r["base_self"]}), "grp_label")
-        for _, r in gap.iterrows()
-    }
-    data = gap.set_index("grp_label").reindex(order)
+    records = {r["grp_label"]: r for r in gap.to_dict("records")}
+    order = _row_order(list(records.values()), "gap", "grp_label")
+    labels = {k: _axis_label({**r, "n": r["base_self"]}, "grp_label") for k, r in records.items()}
+    rows = [records[k] for k in order]
     y = [labels[k] for k in order]
-    shown = ~data["suppressed"].astype(bool)
-    fig = go.Figure()
-    for k, r in data.iterrows():
-        if shown[k]:
-            fig.add_scatter(
-                x=[r["share_partners"], r["share_self"]],
-                y=[labels[k]] * 2,
-                mode="lines",
-                line={"color": "#AEB7BD", "width": 6},
-                showlegend=False,
-                hoverinfo="skip",
-            )
+    shown = [not r["suppressed"] for r in rows]
+    traces = [
+        {
+            "type": "scatter",
+            "x": _floats([r["share_partners"], r["share_self"]]),
+            "y": [labels[r["grp_label"]]] * 2,
+            "mode": "lines",
+            "line": {"color": "#AEB7BD", "width": 6},
+            "showlegend": False,
+            "hoverinfo": "skip",
+        }
+        for r, ok in zip(rows, shown, strict=True)
+        if ok
+    ]
     for col, name, colour, symbol in (
         ("self", "I am clear about my role", NHS_BLUE, "circle"),
         ("partners", "Partners are clear about the CD role", "#E69F00", "diamond"),
     ):
-        share = data[f"share_{col}"].where(shown)
-        fig.add_scatter(
-            x=share,
-            y=y,
-            mode="markers",
-            name=name,
-            marker={"size": 18, "color": colour, "symbol": symbol},
-            error_x=_error_x(
-                share,
-                data[f"low_{col}"].where(shown),
-                data[f"high_{col}"].where(shown),
-                color=colour,
-                thickness=2,
-            ),
-            customdata=[
-                f"{_pct(s)} agree (95% CI {_pct(lo)} to {_pct(hi)}), n = {int(b) if b == b else 0}"
-                for s, lo, hi, b in zip(
+        share = [r[f"share_{col}"] if ok else None for r, ok in zip(rows, shown, strict=True)]
+        traces.append(
+            {
+                "type": "scatter",
+                "x": _floats(share),
+                "y": y,
+                "mode": "markers",
+                "name": name,
+                "marker": {"size": 18, "color": colour, "symbol": symbol},
+                "error_x": _error_x(
                     share,
-                    data[f"low_{col}"],
-                    data[f"high_{col}"],
-                    data[f"base_{col}"].astype(float),
-                    strict=True,
-                )
-            ],
-            hovertemplate=f"{name}<br>%{{customdata}}<extra></extra>",
+                    [r[f"low_{col}"] if ok else None for r, ok in zip(rows, shown, strict=True)],
+                    [r[f"high_{col}"] if ok else None for r, ok in zip(rows, shown, strict=True)],
+                    color=colour,
+                    thickness=2,
+                ),
+                "customdata": [
+                    f"{_pct(s)} agree (95% CI {_pct(r[f'low_{col}'])} to {_pct(r[f'high_{col}'])}), "
+                    f"n = {_int(r[f'base_{col}'])}"
+                    for s, r in zip(share, rows, strict=True)
+                ],
+                "hovertemplate": f"{name}<br>%{{customdata}}<extra></extra>",
+            }
         )
     gap_text = [
         f"gap {r['gap'] * 100:+.0f} pts<br><span style='font-size:14px'>95% CI "
         f"{r['gap_low'] * 100:+.0f} to {r['gap_high'] * 100:+.0f}</span>"
-        if shown[k]
+        if ok
         else _side_note(min_group)
-        for k, r in data.iterrows()
+        for r, ok in zip(rows, shown, strict=True)
     ]
-    fig.add_scatter(
-        x=[1.04] * len(y),
-        y=y,
-        mode="text",
-        text=gap_text,
-        textposition="middle right",
-        showlegend=False,
-        hoverinfo="skip",
-        textfont={"size": 16},
+    traces.append(_notes_trace(y, gap_text, 1.04))
+    layout = base_layout(
+        title,
+        height=max(320, 130 + 78 * len(order)),
+        xaxis={
+            "range": [0, 1.45],
+            "tickvals": [0, 0.25, 0.5, 0.75, 1],
+            "tickformat": ".0%",
+            "title": _text("Share agreeing (agree or strongly agree)"),
+        },
+        yaxis={"categoryorder": "array", "categoryarray": list(reversed(y))},
     )
-    fig.update_xaxes(
-        range=[0, 1.45],
-        tickvals=[0, 0.25, 0.5, 0.75, 1],
-        tickformat=".0%",
-        title="Share agreeing (agree or strongly agree)",
-    )
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(y)))
-    return base_layout(fig, title, height=max(320, 130 + 78 * len(order)))
+    return _figure(traces, layout)
+
+
+def _vline(x: float, **line) -> dict:
+    """Return a vertical line across the plot at x (as plotly's add_vline draws it)."""
+    return {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain", "line": line}
 
 
 def interval_dots(
@@ -432,23 +493,24 @@ def interval_dots(
     shown = ~df["suppressed"].astype(bool) & df[est].notna()
     fmt = _signed if signed else _pct
     y = [str(v) for v in df[label_col]]
-    fig = go.Figure()
-    fig.add_scatter(
-        x=df[est].where(shown),
-        y=y,
-        mode="markers",
-        marker={"size": 16, "color": NHS_BLUE},
-        error_x=_error_x(
-            df[est].where(shown), df[low].where(shown), df[high].where(shown), color=NHS_BLUE, thickness=2
-        ),
-        customdata=[
-            f"{fmt(e)} (95% CI {fmt(lo)} to {fmt(hi)})"
-            for e, lo, hi in zip(df[est], df[low], df[high], strict=True)
-        ],
-        hovertemplate="%{y}: %{customdata}<extra></extra>",
-        showlegend=False,
-    )
-    lo_edge = -1 if signed else 0
+    traces = [
+        {
+            "type": "scatter",
+            "x": _floats(df[est].where(shown)),
+            "y": y,
+            "mode": "markers",
+            "marker": {"size": 16, "color": NHS_BLUE},
+            "error_x": _error_x(
+                df[est].where(shown), df[low].where(shown), df[high].where(shown), color=NHS_BLUE, thickness=2
+            ),
+            "customdata": [
+                f"{fmt(e)} (95% CI {fmt(lo)} to {fmt(hi)})"
+                for e, lo, hi in zip(df[est], df[low], df[high], strict=True)
+            ],
+            "hovertemplate": "%{y}: %{customdata}<extra></extra>",
+            "showlegend": False,
+        }
+    ]
     # notes: extra words per row (e.g. "better than the ICS"), written after the value.
     extra = notes or [""] * len(df)
     notes = [
@@ -457,40 +519,58 @@ def interval_dots(
         else _side_note(min_group, " or no data")
         for e, ok, x in zip(df[est], shown, extra, strict=True)
     ]
-    fig.add_scatter(
-        x=[1.05] * len(y),
-        y=y,
-        mode="text",
-        text=notes,
-        textposition="middle right",
-        showlegend=False,
-        hoverinfo="skip",
-        textfont={"size": 16},
-        cliponaxis=False,  # the first row's three lines reach above the plot
-    )
+    # The first row's three lines reach above the plot: draw outside it.
+    traces.append({**_notes_trace(y, notes, 1.05), "cliponaxis": False})
+    shapes, annotations = [], []
     if zero_line:
-        fig.add_vline(x=0, line_width=2, line_color=TEXT)
+        shapes.append(_vline(0, color=TEXT, width=2))
     if reference is not None and all(v == v for v in reference):
         value, ref_low, ref_high = reference
-        fig.add_vrect(x0=ref_low, x1=ref_high, fillcolor="#AEB7BD", opacity=0.25, line_width=0)
-        fig.add_vline(
-            x=value,
-            line_width=2,
-            line_dash="dash",
-            line_color=TEXT,
-            annotation_text=f"{reference_label} {fmt(value)}",
-            annotation_position="top",
+        shapes.append(
+            {
+                "type": "rect",
+                "x0": ref_low,
+                "x1": ref_high,
+                "xref": "x",
+                "y0": 0,
+                "y1": 1,
+                "yref": "y domain",
+                "fillcolor": "#AEB7BD",
+                "opacity": 0.25,
+                "line": {"width": 0},
+            }
+        )
+        shapes.append(_vline(value, color=TEXT, dash="dash", width=2))
+        annotations.append(
+            {
+                "text": f"{reference_label} {fmt(value)}",
+                "showarrow": False,
+                "x": value,
+                "xanchor": "center",
+                "xref": "x",
+                "y": 1,
+                "yanchor": "bottom",
+                "yref": "y domain",
+            }
         )
     ticks = [-1, -0.5, 0, 0.5, 1] if signed else [0, 0.25, 0.5, 0.75, 1]
-    fig.update_xaxes(
-        range=[lo_edge, 1.6],
-        tickvals=ticks,
-        ticktext=[_signed(t) if signed else _pct(t) for t in ticks],
-        title=axis_title,
+    layout = base_layout(
+        title,
+        # A row with a note (value, then the note wrapped on two lines) needs room for three lines.
+        height=max(300, 130 + (75 if any(extra) else 60) * len(y)),
+        xaxis={
+            "range": [-1 if signed else 0, 1.6],
+            "tickvals": ticks,
+            "ticktext": [_signed(t) if signed else _pct(t) for t in ticks],
+            "title": _text(axis_title),
+        },
+        yaxis={"categoryorder": "array", "categoryarray": list(reversed(y))},
     )
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(y)))
-    # A row with a note (value, then the note wrapped on two lines) needs room for three lines.
-    return base_layout(fig, title, height=max(300, 130 + (75 if any(extra) else 60) * len(y)))
+    if shapes:
+        layout["shapes"] = shapes
+    if annotations:
+        layout["annotations"] = annotations
+    return _figure(traces, layout)
 
 
 def share_heatmap(
@@ -503,12 +583,12 @@ def share_heatmap(
     """
     rows = list(dict.fromkeys(matrix["row"]))
     cols = list(dict.fromkeys(matrix["col"]))
-    grid = matrix.set_index(["row", "col"])
+    cells = {(c["row"], c["col"]): c for c in matrix.to_dict("records")}
     z, text, hover, ph = [], [], [], []
     for r in rows:
         zr, tr, hr, pr = [], [], [], []
         for c in cols:
-            cell = grid.loc[(r, c)] if (r, c) in grid.index else None
+            cell = cells.get((r, c))
             if cell is None or bool(cell["suppressed"]):
                 zr.append(None)
                 pr.append(0)
@@ -533,53 +613,66 @@ def share_heatmap(
         text.append(tr)
         hover.append(hr)
         ph.append(pr)
-    fig = go.Figure()
-    fig.add_heatmap(
-        z=ph,
-        x=cols,
-        y=rows,
-        colorscale=[[0, PLACEHOLDER], [1, PLACEHOLDER]],
-        showscale=False,
-        hoverinfo="skip",
-        xgap=3,
-        ygap=3,
-    )
-    fig.add_heatmap(
-        z=z,
-        x=cols,
-        y=rows,
-        zmin=0,
-        zmax=1,
-        colorscale="Blues",
-        text=text,
-        texttemplate="%{text}",
-        textfont={"size": 15},
-        customdata=hover,
-        hovertemplate="%{customdata}<extra></extra>",
-        xgap=3,
-        ygap=3,
-        colorbar={"title": {"text": "Good or<br>excellent"}, "tickformat": ".0%"},
+    traces = [
+        {
+            "type": "heatmap",
+            "z": ph,
+            "x": cols,
+            "y": rows,
+            "colorscale": [[0, PLACEHOLDER], [1, PLACEHOLDER]],
+            "showscale": False,
+            "hoverinfo": "skip",
+            "xgap": 3,
+            "ygap": 3,
+        },
+        {
+            "type": "heatmap",
+            "z": z,
+            "x": cols,
+            "y": rows,
+            "zmin": 0,
+            "zmax": 1,
+            "colorscale": BLUES,
+            "text": text,
+            "texttemplate": "%{text}",
+            "textfont": {"size": 15},
+            "customdata": hover,
+            "hovertemplate": "%{customdata}<extra></extra>",
+            "xgap": 3,
+            "ygap": 3,
+            "colorbar": {"title": _text("Good or<br>excellent"), "tickformat": ".0%"},
+        },
+    ]
+    layout = base_layout(
+        title,
+        height=max(420, 200 + 58 * len(rows)),
+        yaxis={
+            "autorange": "reversed",
+            "ticktext": [f"<b>{r}</b>" if r == highlight_row else r for r in rows],
+            "tickvals": rows,
+        },
+        xaxis={
+            "tickangle": 0,
+            "tickvals": cols,
+            # Names wrapped short: six places side by side on a slide-sized chart ran into each other.
+            "ticktext": [_wrap(c, 11) for c in cols],
+        },
     )
     if highlight_row in rows:
         i = rows.index(highlight_row)
-        fig.add_shape(
-            type="rect",
-            xref="paper",
-            yref="y",
-            x0=0,
-            x1=1,
-            y0=i - 0.5,
-            y1=i + 0.5,
-            line={"color": "#D5281B", "width": 4},
-        )
-    fig.update_yaxes(
-        autorange="reversed",
-        ticktext=[f"<b>{r}</b>" if r == highlight_row else r for r in rows],
-        tickvals=rows,
-    )
-    # Names wrapped short: six places side by side on a slide-sized chart ran into each other.
-    fig.update_xaxes(tickangle=0, tickvals=cols, ticktext=[_wrap(c, 11) for c in cols])
-    return base_layout(fig, title, height=max(420, 200 + 58 * len(rows)))
+        layout["shapes"] = [
+            {
+                "type": "rect",
+                "xref": "paper",
+                "yref": "y",
+                "x0": 0,
+                "x1": 1,
+                "y0": i - 0.5,
+                "y1": i + 0.5,
+                "line": {"color": "#D5281B", "width": 4},
+            }
+        ]
+    return _figure(traces, layout)
 
 
 def ranked_shares(
@@ -591,18 +684,18 @@ def ranked_shares(
     """
     df = df.sort_values("share", ascending=True)
     df = df.assign(**{label_col: df[label_col].map(_wrap)})
-    fig = go.Figure()
-    fig.add_bar(
-        x=df["share"],
-        y=df[label_col],
-        orientation="h",
-        marker_color=color,
-        error_x=_error_x(df["share"], df["low"], df["high"], color=TEXT),
-        text=[_pct(s) for s in df["share"]],
-        textposition="inside",
-        insidetextanchor="start",
-        textfont={"color": "white"},
-        customdata=[
+    trace = {
+        "type": "bar",
+        "x": _floats(df["share"]),
+        "y": df[label_col].tolist(),
+        "orientation": "h",
+        "marker": {"color": color},
+        "error_x": _error_x(df["share"], df["low"], df["high"], color=TEXT),
+        "text": [_pct(s) for s in df["share"]],
+        "textposition": "inside",
+        "insidetextanchor": "start",
+        "textfont": {"color": "white"},
+        "customdata": [
             f"{_pct(s)} of respondents ({int(c)} of {int(b)})<br>95% CI {_pct(lo)} to {_pct(hi)}"
             + (f"<br>{vs}" if isinstance(vs, str) and vs else "")
             for s, c, b, lo, hi, vs in zip(
@@ -615,11 +708,30 @@ def ranked_shares(
                 strict=True,
             )
         ],
-        hovertemplate="%{y}<br>%{customdata}<extra></extra>",
-        showlegend=False,
+        "hovertemplate": "%{y}<br>%{customdata}<extra></extra>",
+        "showlegend": False,
+    }
+    layout = base_layout(
+        title,
+        height=max(320, 120 + 66 * len(df)),  # room for two-line labels
+        xaxis={"range": [0, 1.05], "tickformat": ".0%", "title": _text("Share of respondents")},
     )
-    fig.update_xaxes(range=[0, 1.05], tickformat=".0%", title="Share of respondents")
-    return base_layout(fig, title, height=max(320, 120 + 66 * len(df)))  # room for two-line labels
+    return _figure([trace], layout)
+
+
+def _items(records: list[dict], label_col: str) -> list:
+    """Return the items (labels) of share rows once each, in their sort order."""
+    return list(dict.fromkeys(r[label_col] for r in sorted(records, key=lambda r: r["sort_order"])))
+
+
+def _cells(records: list[dict], group_col: str, label_col: str) -> dict[tuple, dict]:
+    """Return the first row of each group x item."""
+    return {(r[group_col], r[label_col]): r for r in reversed(records)}
+
+
+def _hidden(row: dict | None) -> bool:
+    """Return True when a group x item has no row or its row is suppressed."""
+    return row is None or _missing(row["suppressed"]) or bool(row["suppressed"])
 
 
 def grouped_shares(
@@ -635,30 +747,58 @@ def grouped_shares(
     df: one row per group x item with share, low, high, count, base, suppressed. Suppressed
     groups are listed in the legend as not shown and draw no bars.
     """
-    fig = go.Figure()
-    items = list(df.sort_values("sort_order")[label_col].drop_duplicates())
-    for i, (grp, rows) in enumerate(df.groupby(group_col, sort=False)):
-        rows = rows.set_index(label_col).reindex(items)
-        hidden = bool(rows["suppressed"].fillna(True).all())
-        fig.add_bar(
-            y=items,
-            x=rows["share"].where(~rows["suppressed"].fillna(True).astype(bool)),
-            orientation="h",
-            name=f"{grp} (not shown: fewer than {min_group})"
-            if hidden
-            else f"{grp} (n = {int(rows['base'].iloc[0])})",
-            marker_color=CATEGORICAL[i % len(CATEGORICAL)],
-            error_x=_error_x(rows["share"], rows["low"], rows["high"]),
-            customdata=[
-                f"{grp}: {_pct(s)} (95% CI {_pct(lo)} to {_pct(hi)})"
-                for s, lo, hi in zip(rows["share"], rows["low"], rows["high"], strict=True)
-            ],
-            hovertemplate="%{y}<br>%{customdata}<extra></extra>",
+    records = df.to_dict("records")
+    items = _items(records, label_col)
+    cells = _cells(records, group_col, label_col)
+    traces = []
+    for i, grp in enumerate(dict.fromkeys(r[group_col] for r in records)):
+        rows = [cells.get((grp, item)) for item in items]
+        hidden_rows = [_hidden(r) for r in rows]
+        share = [None if r is None else r["share"] for r in rows]
+        low = [None if r is None else r["low"] for r in rows]
+        high = [None if r is None else r["high"] for r in rows]
+        traces.append(
+            {
+                "type": "bar",
+                "y": items,
+                "x": _floats([None if h else v for v, h in zip(share, hidden_rows, strict=True)]),
+                "orientation": "h",
+                "name": f"{grp} (not shown: fewer than {min_group})"
+                if all(hidden_rows)
+                else f"{grp} (n = {int(rows[0]['base'])})",
+                "marker": {"color": CATEGORICAL[i % len(CATEGORICAL)]},
+                "error_x": _error_x(share, low, high),
+                "customdata": [
+                    f"{grp}: {_pct(v)} (95% CI {_pct(lo)} to {_pct(hi)})"
+                    for v, lo, hi in zip(share, low, high, strict=True)
+                ],
+                "hovertemplate": "%{y}<br>%{customdata}<extra></extra>",
+            }
         )
-    fig.update_layout(barmode="group", bargap=0.25, legend={"traceorder": "reversed"})
-    fig.update_xaxes(range=[0, 1], tickformat=".0%", title="Share of respondents")
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(items)))
-    return base_layout(fig, title, height=max(380, 140 + 30 * len(items) * max(1, df[group_col].nunique())))
+    layout = base_layout(
+        title,
+        height=max(380, 140 + 30 * len(items) * max(1, df[group_col].nunique())),
+        barmode="group",
+        bargap=0.25,
+        legend={"traceorder": "reversed"},
+        xaxis={"range": [0, 1], "tickformat": ".0%", "title": _text("Share of respondents")},
+        yaxis={"categoryorder": "array", "categoryarray": list(reversed(items))},
+    )
+    return _figure(traces, layout)
+
+
+def _grid(rows: int, cols: int, h_space: float, v_space: float) -> list[tuple[list[float], list[float]]]:
+    """Return the (x domain, y domain) of each cell of a grid of subplots, row by row from the top
+    left, as plotly's make_subplots lays them out."""
+    width = (1.0 - h_space * (cols - 1)) / cols
+    height = (1.0 - v_space * (rows - 1)) / rows
+    cells = []
+    for r in range(rows):
+        bottom = (rows - 1 - r) * (height + v_space)
+        for c in range(cols):
+            left = c * (width + h_space)
+            cells.append(([left, left + width], [max(bottom, 0.0), min(bottom + height, 1.0)]))
+    return cells
 
 
 def small_multiples(
@@ -675,62 +815,130 @@ def small_multiples(
     df: one row per group x item with share, low, high, suppressed, is_total, sort_order.
     A suppressed group's panel shows the same placeholder note whatever its true n.
     """
-    from plotly.subplots import make_subplots
-
-    groups = list(df.sort_values(["is_total"], ascending=False, kind="stable")[group_col].drop_duplicates())
+    records = df.to_dict("records")
+    totals = [r[group_col] for r in records if r["is_total"]]
+    groups = list(dict.fromkeys(totals + [r[group_col] for r in records if not r["is_total"]]))
     rows_n = -(-len(groups) // columns)
-    fig = make_subplots(
-        rows=rows_n,
-        cols=columns,
-        subplot_titles=groups,
-        shared_xaxes=True,
-        horizontal_spacing=0.03,
-        vertical_spacing=0.12,
+    cells = _grid(rows_n, columns, 0.03, 0.12)
+    items = _items(records, label_col)
+    cells_by = _cells(records, group_col, label_col)
+    # Axes as make_subplots(shared_xaxes=True) sets them: one per cell, each column's x axes
+    # matching its bottom one, whose tick labels alone are shown; item names once per row.
+    layout = base_layout(
+        title, height=140 + 300 * rows_n, axes=tuple("" if i == 0 else str(i + 1) for i in range(len(cells)))
     )
-    items = list(df.sort_values("sort_order")[label_col].drop_duplicates())
+    bottom = (rows_n - 1) * columns
+    annotations = []
+    for i, (x_domain, y_domain) in enumerate(cells):
+        axis = "" if i == 0 else str(i + 1)
+        shared = {} if i >= bottom else {"matches": f"x{bottom + i % columns + 1}", "showticklabels": False}
+        layout[f"xaxis{axis}"] |= {
+            "anchor": f"y{axis}",
+            "domain": x_domain,
+            **shared,
+            "range": [0, 1],
+            "tickformat": ".0%",
+        }
+        layout[f"yaxis{axis}"] |= {
+            "anchor": f"x{axis}",
+            "domain": y_domain,
+            "categoryorder": "array",
+            "categoryarray": list(reversed(items)),
+            **({} if i % columns == 0 else {"showticklabels": False}),
+        }
+        if i < len(groups):
+            annotations.append(
+                {
+                    "font": {"size": 17},
+                    "showarrow": False,
+                    "text": groups[i],
+                    "x": (x_domain[0] + x_domain[1]) / 2,
+                    "xanchor": "center",
+                    "xref": "paper",
+                    "y": y_domain[1],
+                    "yanchor": "bottom",
+                    "yref": "paper",
+                }
+            )
+    traces = []
     for i, grp in enumerate(groups):
-        r, c = i // columns + 1, i % columns + 1
-        part = df[df[group_col] == grp].set_index(label_col).reindex(items)
-        hidden = bool(part["suppressed"].fillna(True).all())
-        colour = TEXT if bool(part["is_total"].fillna(False).any()) else NHS_BLUE
-        fig.add_bar(
-            # Explicit gaps: a bar trace with no x at all is drawn with x = 0, 1, 2, … (false bars).
-            x=[None] * len(items) if hidden else part["share"],
-            y=items,
-            orientation="h",
-            marker_color=colour,
-            showlegend=False,
-            row=r,
-            col=c,
-            error_x=_error_x(part["share"], part["low"], part["high"], thickness=1.2),
-            customdata=[
-                f"{grp}: {_pct(s)} (95% CI {_pct(lo)} to {_pct(hi)})"
-                for s, lo, hi in zip(part["share"], part["low"], part["high"], strict=True)
-            ],
-            hovertemplate="%{y}<br>%{customdata}<extra></extra>",
+        axis = "" if i == 0 else str(i + 1)
+        part = [cells_by.get((grp, item)) for item in items]
+        hidden = all(_hidden(r) for r in part)
+        colour = TEXT if any(r is not None and r["is_total"] for r in part) else NHS_BLUE
+        share = [None if r is None else r["share"] for r in part]
+        low = [None if r is None else r["low"] for r in part]
+        high = [None if r is None else r["high"] for r in part]
+        traces.append(
+            {
+                "type": "bar",
+                # Explicit gaps: a bar trace with no x at all is drawn with x = 0, 1, 2, … (false bars).
+                "x": [None] * len(items) if hidden else _floats(share),
+                "y": items,
+                "orientation": "h",
+                "marker": {"color": colour},
+                "showlegend": False,
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+                "error_x": _error_x(share, low, high, thickness=1.2),
+                "customdata": [
+                    f"{grp}: {_pct(v)} (95% CI {_pct(lo)} to {_pct(hi)})"
+                    for v, lo, hi in zip(share, low, high, strict=True)
+                ],
+                "hovertemplate": "%{y}<br>%{customdata}<extra></extra>",
+            }
         )
         if hidden:
-            axis = "" if i == 0 else str(i + 1)
-            fig.add_annotation(
-                text=f"Not shown:<br>fewer than {min_group} respondents",
-                x=0.5,
-                y=0.5,
-                xref=f"x{axis} domain",
-                yref=f"y{axis} domain",
-                showarrow=False,
-                font={"size": 16, "color": PLACEHOLDER_TEXT},
-                bgcolor=PLACEHOLDER,
+            annotations.append(
+                {
+                    "text": f"Not shown:<br>fewer than {min_group} respondents",
+                    "x": 0.5,
+                    "y": 0.5,
+                    "xref": f"x{axis} domain",
+                    "yref": f"y{axis} domain",
+                    "showarrow": False,
+                    "font": {"size": 17, "color": PLACEHOLDER_TEXT},
+                    "bgcolor": PLACEHOLDER,
+                }
             )
-    fig.update_xaxes(range=[0, 1], tickformat=".0%")
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(items)))
-    # Item names once per row of panels (shared y axes would lose the top categories).
-    for c in range(2, columns + 1):
-        fig.update_yaxes(showticklabels=False, col=c)
-    fig.update_annotations(font_size=17)
-    return base_layout(fig, title, height=140 + 300 * rows_n)
+    layout["annotations"] = annotations
+    return _figure(traces, layout)
 
 
 STAGE_COLOURS = ["#DDE9F4", "#9CC3E4", "#4A90C9", "#0B4F8C"]
+
+
+def _pcn_heatmap(df: pd.DataFrame, value_col: str, text, title: str, **trace) -> go.Figure:
+    """Return a PCN x domain heatmap of value_col, PCNs in the frame's order (never ranked), each
+    cell labelled text(value, row); trace: the colour scale and its bar.
+
+    df: one row per PCN x domain with pcn, domain, domain_order (the first row of a cell counts).
+    """
+    records = df.to_dict("records")
+    domains = list(dict.fromkeys(r["domain"] for r in sorted(records, key=lambda r: r["domain_order"])))
+    pcns = list(dict.fromkeys(r["pcn"] for r in records))
+    cells = {(r["pcn"], r["domain"]): r for r in reversed(records)}
+    grid = [[cells.get((p, d)) for d in domains] for p in pcns]
+    heatmap = {
+        "type": "heatmap",
+        "z": [_floats(None if c is None else c[value_col] for c in row) for row in grid],
+        "x": ["<br>".join(textwrap.wrap(d, 18)) for d in domains],
+        "y": pcns,
+        **trace,
+        "text": [[text(c) for c in row] for row in grid],
+        "texttemplate": "%{text}",
+        "textfont": {"size": 14},
+        "xgap": 2,
+        "ygap": 2,
+        "hovertemplate": "%{y}<br>%{x}: %{text}<extra></extra>",
+    }
+    layout = base_layout(
+        title,
+        height=max(400, 220 + 34 * len(pcns)),
+        yaxis={"autorange": "reversed"},
+        xaxis={"tickangle": 0},
+    )
+    return _figure([heatmap], layout)
 
 
 def stage_heatmap(sa: pd.DataFrame, title: str) -> go.Figure:
@@ -739,14 +947,6 @@ def stage_heatmap(sa: pd.DataFrame, title: str) -> go.Figure:
     sa: one row per PCN x domain with pcn, domain, domain_order, stage, ordinal. PCNs are listed
     by name (never ranked): the matrix is for discussion, not a league table.
     """
-    domains = list(sa.sort_values("domain_order")["domain"].drop_duplicates())
-    pcns = list(dict.fromkeys(sa["pcn"]))
-    grid = sa.pivot_table(index="pcn", columns="domain", values="ordinal", aggfunc="first").reindex(
-        index=pcns, columns=domains
-    )
-    labels = sa.pivot_table(index="pcn", columns="domain", values="stage", aggfunc="first").reindex(
-        index=pcns, columns=domains
-    )
     scale = [
         [0, STAGE_COLOURS[0]],
         [0.25, STAGE_COLOURS[0]],
@@ -757,107 +957,110 @@ def stage_heatmap(sa: pd.DataFrame, title: str) -> go.Figure:
         [0.75, STAGE_COLOURS[3]],
         [1, STAGE_COLOURS[3]],
     ]
-    fig = go.Figure()
-    fig.add_heatmap(
-        z=grid.values.tolist(),
-        x=["<br>".join(textwrap.wrap(d, 18)) for d in domains],
-        y=pcns,
+    return _pcn_heatmap(
+        sa,
+        "ordinal",
+        lambda cell: "" if cell is None or _missing(cell["stage"]) else cell["stage"],
+        title,
         zmin=-0.5,
         zmax=3.5,
         colorscale=scale,
-        text=labels.fillna("").values.tolist(),
-        texttemplate="%{text}",
-        textfont={"size": 14},
-        xgap=2,
-        ygap=2,
-        hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
         colorbar={
             "tickvals": [0, 1, 2, 3],
             "ticktext": ["Foundation", "Step 1", "Step 2", "Step 3"],
-            "title": {"text": "Stage"},
+            "title": _text("Stage"),
         },
     )
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(tickangle=0)
-    return base_layout(fig, title, height=max(400, 220 + 34 * len(pcns)))
 
 
 def movement_heatmap(moves: pd.DataFrame, title: str) -> go.Figure:
     """Return a PCN x domain heatmap of stage movement between two assessments (+1 = one step up)."""
-    domains = list(moves.sort_values("domain_order")["domain"].drop_duplicates())
-    pcns = list(dict.fromkeys(moves["pcn"]))
-    grid = moves.pivot_table(index="pcn", columns="domain", values="move", aggfunc="first").reindex(
-        index=pcns, columns=domains
-    )
-    text = grid.map(lambda v: "" if pd.isna(v) else ("same" if v == 0 else f"{int(v):+d}"))
-    fig = go.Figure()
-    fig.add_heatmap(
-        z=grid.values.tolist(),
-        x=["<br>".join(textwrap.wrap(d, 18)) for d in domains],
-        y=pcns,
+
+    def text(cell) -> str:
+        if cell is None or _missing(cell["move"]):
+            return ""
+        return "same" if cell["move"] == 0 else f"{int(cell['move']):+d}"
+
+    return _pcn_heatmap(
+        moves,
+        "move",
+        text,
+        title,
         zmin=-3,
         zmax=3,
         zmid=0,
         colorscale=[[0, NEGATIVE[1]], [0.5, "#F4F6F7"], [1, POSITIVE[1]]],
-        text=text.values.tolist(),
-        texttemplate="%{text}",
-        textfont={"size": 14},
-        xgap=2,
-        ygap=2,
-        hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
-        colorbar={"title": {"text": "Steps"}, "tickvals": [-3, -2, -1, 0, 1, 2, 3]},
+        colorbar={"title": _text("Steps"), "tickvals": [-3, -2, -1, 0, 1, 2, 3]},
     )
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(tickangle=0)
-    return base_layout(fig, title, height=max(400, 220 + 34 * len(pcns)))
 
 
 def peer_ranges(ranges: pd.DataFrame, title: str, pcn_name: str) -> go.Figure:
     """Return, per domain, the PCN's stage against the range (worst to best) and median of its
     place's other PCNs and of the ICS's other PCNs."""
     domains = ["<br>".join(textwrap.wrap(d, 26)) for d in ranges["domain"]]
-    fig = go.Figure()
+    records = ranges.to_dict("records")
+    traces = []
     for prefix, name, colour, offset in (
         ("ics", "Other PCNs in the ICS", "#AEB7BD", 0.18),
         ("place", "Other PCNs in the place", "#6BAED6", -0.18),
     ):
-        for i, (_, r) in enumerate(ranges.iterrows()):
+        for i, r in enumerate(records):
             if r[f"{prefix}_peers"]:
-                fig.add_scatter(
-                    x=[r[f"{prefix}_worst"], r[f"{prefix}_best"]],
-                    y=[i + offset] * 2,
-                    mode="lines",
-                    line={"color": colour, "width": 10},
-                    name=f"{name}: worst to best",
-                    legendgroup=prefix,
-                    showlegend=i == 0,
-                    hoverinfo="skip",
+                traces.append(
+                    {
+                        "type": "scatter",
+                        "x": _floats([r[f"{prefix}_worst"], r[f"{prefix}_best"]]),
+                        "y": [i + offset] * 2,
+                        "mode": "lines",
+                        "line": {"color": colour, "width": 10},
+                        "name": f"{name}: worst to best",
+                        "legendgroup": prefix,
+                        "showlegend": i == 0,
+                        "hoverinfo": "skip",
+                    }
                 )
-        fig.add_scatter(
-            x=ranges[f"{prefix}_median"],
-            y=[i + offset for i in range(len(ranges))],
-            mode="markers",
-            marker={"symbol": "line-ns", "size": 22, "line": {"width": 4, "color": TEXT}},
-            name="Median of the other PCNs",
-            legendgroup="median",
-            showlegend=prefix == "place",
-            hovertemplate=f"{name}: median %{{x}}<extra></extra>",
+        traces.append(
+            {
+                "type": "scatter",
+                "x": _floats(ranges[f"{prefix}_median"]),
+                "y": [i + offset for i in range(len(ranges))],
+                "mode": "markers",
+                "marker": {"symbol": "line-ns", "size": 22, "line": {"width": 4, "color": TEXT}},
+                "name": "Median of the other PCNs",
+                "legendgroup": "median",
+                "showlegend": prefix == "place",
+                "hovertemplate": f"{name}: median %{{x}}<extra></extra>",
+            }
         )
-    fig.add_scatter(
-        x=ranges["ordinal"],
-        y=list(range(len(ranges))),
-        mode="markers+text",
-        name=pcn_name,
-        marker={"size": 22, "color": "#E69F00", "symbol": "diamond", "line": {"color": TEXT, "width": 1}},
-        text=ranges["stage"],
-        textposition="top center",
-        hovertemplate="%{text}<extra></extra>",
+    traces.append(
+        {
+            "type": "scatter",
+            "x": _floats(ranges["ordinal"]),
+            "y": list(range(len(ranges))),
+            "mode": "markers+text",
+            "name": pcn_name,
+            "marker": {
+                "size": 22,
+                "color": "#E69F00",
+                "symbol": "diamond",
+                "line": {"color": TEXT, "width": 1},
+            },
+            "text": ranges["stage"].tolist(),
+            "textposition": "top center",
+            "hovertemplate": "%{text}<extra></extra>",
+        }
     )
-    fig.update_xaxes(
-        range=[-0.3, 3.3], tickvals=[0, 1, 2, 3], ticktext=["Foundation", "Step 1", "Step 2", "Step 3"]
+    layout = base_layout(
+        title,
+        height=200 + 110 * len(ranges),
+        xaxis={
+            "range": [-0.3, 3.3],
+            "tickvals": [0, 1, 2, 3],
+            "ticktext": ["Foundation", "Step 1", "Step 2", "Step 3"],
+        },
+        yaxis={"tickvals": list(range(len(ranges))), "ticktext": domains, "autorange": "reversed"},
     )
-    fig.update_yaxes(tickvals=list(range(len(ranges))), ticktext=domains, autorange="reversed")
-    return base_layout(fig, title, height=200 + 110 * len(ranges))
+    return _figure(traces, layout)
 
 
 KIND_STYLE = {
@@ -871,70 +1074,87 @@ KIND_STYLE = {
 def engagement_timeline(events: pd.DataFrame, title: str) -> go.Figure:
     """Return a timeline per place: survey windows as bars, other activities as markers sized by
     attendees. events: place, kind, title, starts_on, ends_on, attendees, pcns."""
-    fig = go.Figure()
-    places = list(dict.fromkeys(events["place"]))
-    windows = events[events["kind"] == "survey_window"]
-    for i, w in windows.iterrows():
-        fig.add_scatter(
-            x=[w["starts_on"], w["ends_on"] or w["starts_on"]],
-            y=[w["place"]] * 2,
-            mode="lines",
-            line={"color": KIND_STYLE["survey_window"][2], "width": 16},
-            name="Survey window",
-            legendgroup="survey_window",
-            showlegend=bool(i == windows.index[0]),
-            hovertemplate=f"{w['title']}<extra></extra>",
-        )
+    records = events.to_dict("records")
+    places = list(dict.fromkeys(r["place"] for r in records))
+    windows = [r for r in records if r["kind"] == "survey_window"]
+    traces = [
+        {
+            "type": "scatter",
+            "x": [w["starts_on"], w["ends_on"] or w["starts_on"]],
+            "y": [w["place"]] * 2,
+            "mode": "lines",
+            "line": {"color": KIND_STYLE["survey_window"][2], "width": 16},
+            "name": "Survey window",
+            "legendgroup": "survey_window",
+            "showlegend": i == 0,
+            "hovertemplate": f"{w['title']}<extra></extra>",
+        }
+        for i, w in enumerate(windows)
+    ]
     for kind, (label, symbol, colour) in KIND_STYLE.items():
-        rows = events[events["kind"] == kind]
-        if kind == "survey_window" or rows.empty:
+        rows = [r for r in records if r["kind"] == kind]
+        if kind == "survey_window" or not rows:
             continue
-        fig.add_scatter(
-            x=rows["starts_on"],
-            y=rows["place"],
-            mode="markers",
-            name=label,
-            marker={
-                "symbol": symbol,
-                "color": colour,
-                "size": 10 + 2 * rows["attendees"].fillna(1).clip(upper=12),
-                "line": {"color": "white", "width": 1},
-                "opacity": 0.85,
-            },
-            customdata=list(
-                zip(rows["title"], rows["attendees"].fillna(0).astype(int), rows["pcns"], strict=True)
-            ),
-            hovertemplate="%{customdata[0]}<br>%{x|%d %b %Y}<br>%{customdata[1]} attendees, "
-            "%{customdata[2]} PCNs<extra></extra>",
+        attendees = [None if _missing(r["attendees"]) else r["attendees"] for r in rows]
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [r["starts_on"] for r in rows],
+                "y": [r["place"] for r in rows],
+                "mode": "markers",
+                "name": label,
+                "marker": {
+                    "symbol": symbol,
+                    "color": colour,
+                    "size": [10 + 2 * min(float(1 if a is None else a), 12) for a in attendees],
+                    "line": {"color": "white", "width": 1},
+                    "opacity": 0.85,
+                },
+                "customdata": [
+                    [r["title"], _int(a), r["pcns"]] for r, a in zip(rows, attendees, strict=True)
+                ],
+                "hovertemplate": "%{customdata[0]}<br>%{x|%d %b %Y}<br>%{customdata[1]} attendees, "
+                "%{customdata[2]} PCNs<extra></extra>",
+            }
         )
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(places)))
-    fig.update_xaxes(type="date")
-    return base_layout(fig, title, height=max(360, 180 + 70 * len(places)))
+    layout = base_layout(
+        title,
+        height=max(360, 180 + 70 * len(places)),
+        yaxis={"categoryorder": "array", "categoryarray": list(reversed(places))},
+        xaxis={"type": "date"},
+    )
+    return _figure(traces, layout)
 
 
 def participation_bars(df: pd.DataFrame, title: str) -> go.Figure:
     """Return, per place, the share of its PCNs that took part in each kind of activity, labelled
     with the count and base. df: place, kind_label, share, pcns_taking_part, pcns_in_place."""
-    fig = go.Figure()
-    for i, (kind, rows) in enumerate(df.groupby("kind_label", sort=True)):
-        fig.add_bar(
-            x=rows["place"],
-            y=rows["share"],
-            name=kind,
-            marker_color=CATEGORICAL[i % len(CATEGORICAL)],
-            text=[
+    traces = [
+        {
+            "type": "bar",
+            "x": rows["place"].tolist(),
+            "y": _floats(rows["share"]),
+            "name": kind,
+            "marker": {"color": CATEGORICAL[i % len(CATEGORICAL)]},
+            "text": [
                 f"{_pct(s)}<br>{int(a)} of {int(b)}"
                 for s, a, b in zip(
                     rows["share"], rows["pcns_taking_part"], rows["pcns_in_place"], strict=True
                 )
             ],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{x} · " + kind + ": %{y:.0%} of PCNs<extra></extra>",
-        )
-    fig.update_layout(barmode="group", bargap=0.25)
-    fig.update_yaxes(range=[0, 1.25], tickformat=".0%", title="Share of the place's PCNs")
-    return base_layout(fig, title)
+            "textposition": "outside",
+            "cliponaxis": False,
+            "hovertemplate": "%{x} · " + kind + ": %{y:.0%} of PCNs<extra></extra>",
+        }
+        for i, (kind, rows) in enumerate(df.groupby("kind_label", sort=True))
+    ]
+    layout = base_layout(
+        title,
+        barmode="group",
+        bargap=0.25,
+        yaxis={"range": [0, 1.25], "tickformat": ".0%", "title": _text("Share of the place's PCNs")},
+    )
+    return _figure(traces, layout)
 
 
 STATUS_COLOURS = {
@@ -951,24 +1171,30 @@ def progress_bars(df: pd.DataFrame, title: str) -> go.Figure:
     df: grp, status, n (as from tracker.progress).
     """
     groups = list(dict.fromkeys(df["grp"]))
-    fig = go.Figure()
+    traces = []
     for status, colour in STATUS_COLOURS.items():
-        rows = df[df["status"] == status].set_index("grp").reindex(groups)
-        fig.add_bar(
-            y=groups,
-            x=rows["n"].fillna(0),
-            orientation="h",
-            name=status,
-            marker_color=colour,
-            text=[str(int(v)) if v else "" for v in rows["n"].fillna(0)],
-            textposition="inside",
-            marker_line={"color": "#AEB7BD", "width": 1},
-            hovertemplate="%{y}: %{x} " + status.lower() + "<extra></extra>",
+        n = df[df["status"] == status].set_index("grp").reindex(groups)["n"].fillna(0)
+        traces.append(
+            {
+                "type": "bar",
+                "y": groups,
+                "x": _floats(n),
+                "orientation": "h",
+                "name": status,
+                "marker": {"color": colour, "line": {"color": "#AEB7BD", "width": 1}},
+                "text": [str(int(v)) if v else "" for v in n],
+                "textposition": "inside",
+                "hovertemplate": "%{y}: %{x} " + status.lower() + "<extra></extra>",
+            }
         )
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(groups)))
-    fig.update_xaxes(title="Recommendations")
-    return base_layout(fig, title, height=max(300, 160 + 60 * len(groups)))
+    layout = base_layout(
+        title,
+        height=max(300, 160 + 60 * len(groups)),
+        barmode="stack",
+        yaxis={"categoryorder": "array", "categoryarray": list(reversed(groups))},
+        xaxis={"title": _text("Recommendations")},
+    )
+    return _figure(traces, layout)
 
 
 def poll_bars(df: pd.DataFrame, title: str, *, kind: str, height: int = 620) -> go.Figure:
@@ -978,37 +1204,46 @@ def poll_bars(df: pd.DataFrame, title: str, *, kind: str, height: int = 620) -> 
     Choice questions show votes and the share of participants, in the options' order (top
     first); ranking shows Borda points, best first, with each option's mean rank.
     """
+    rows = df.to_dict("records")
     if kind == "ranking":
-        df = df.sort_values("points", ascending=True)
-        x = df["points"].fillna(0)
-        text = [f"{int(p)} points · mean rank {r:.1f}" if pd.notna(r) else "no votes" for p, r in zip(
-            x, df["mean_rank"], strict=True)]  # fmt: skip
+        rows = sorted(rows, key=lambda r: 0 if _missing(r["points"]) else r["points"])
+        x = [0.0 if _missing(r["points"]) else float(r["points"]) for r in rows]
+        text = [
+            "no votes" if _missing(r["mean_rank"]) else f"{int(v)} points · mean rank {r['mean_rank']:.1f}"
+            for v, r in zip(x, rows, strict=True)
+        ]
         axis = "Points (first place scores most)"
     else:
-        df = df.iloc[::-1]  # plotly draws the first row at the bottom
-        x = df["votes"]
-        text = [f"{int(v)} ({_pct(s)})" if pd.notna(s) else f"{int(v)}" for v, s in zip(
-            x, df["share"], strict=True)]  # fmt: skip
+        rows = rows[::-1]  # plotly draws the first row at the bottom
+        x = [float(r["votes"]) for r in rows]
+        text = [
+            f"{int(v)} ({_pct(r['share'])})" if not _missing(r["share"]) else f"{int(v)}"
+            for v, r in zip(x, rows, strict=True)
+        ]
         axis = "Answers" if kind != "multi" else "Participants choosing it"
-    fig = go.Figure()
-    fig.add_bar(
-        x=x,
-        y=df["label"].map(lambda s: _wrap(s, 34)),
-        orientation="h",
-        marker_color=NHS_BLUE,
-        text=text,
-        textposition="outside",
-        cliponaxis=False,
-        textfont={"size": FONT_SIZE + 10},
-        hovertemplate="%{y}: %{text}<extra></extra>",
-        showlegend=False,
+    top = max(x, default=0.0) or 1.0
+    trace = {
+        "type": "bar",
+        "x": x,
+        "y": [_wrap(r["label"], 34) for r in rows],
+        "orientation": "h",
+        "marker": {"color": NHS_BLUE},
+        "text": text,
+        "textposition": "outside",
+        "cliponaxis": False,
+        "textfont": {"size": FONT_SIZE + 10},
+        "hovertemplate": "%{y}: %{text}<extra></extra>",
+        "showlegend": False,
+    }
+    layout = base_layout(
+        title,
+        height=height,
+        font={"size": FONT_SIZE + 6},
+        title={"font": {"size": FONT_SIZE + 14}},
+        xaxis={"range": [0, top * 1.35], "title": _text(axis), "dtick": max(1, round(top / 5))},
+        yaxis={"tickfont": {"size": FONT_SIZE + 8}},
     )
-    top = float(x.max()) if len(x) and x.max() > 0 else 1.0
-    fig.update_xaxes(range=[0, top * 1.35], title=axis, dtick=max(1, round(top / 5)))
-    fig.update_yaxes(tickfont={"size": FONT_SIZE + 8})
-    fig = base_layout(fig, title, height=height)
-    fig.update_layout(font={"size": FONT_SIZE + 6}, title={"font": {"size": FONT_SIZE + 14}})
-    return fig
+    return _figure([trace], layout)
 
 
 # Images ------------------------------------------------------------------------------------

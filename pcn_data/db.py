@@ -49,6 +49,9 @@ class Database:
         self.path = Path(path)
         self.read_only = read_only
         self._write_lock = threading.RLock()
+        # Transactions committed through this connection: a caller that keeps the data version
+        # for a while (ui, for one script run) reads it again when this has moved.
+        self.commits = 0
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         elif not self.path.exists():
@@ -121,6 +124,7 @@ class Database:
                             "WHERE key = 'data_version'"
                         )
                     cur.execute("COMMIT")
+                    self.commits += 1
                 except BaseException:
                     cur.execute("ROLLBACK")
                     raise

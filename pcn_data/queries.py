@@ -94,15 +94,15 @@ def list_waves(db: Database, kind: str = "survey") -> pd.DataFrame:
 
 def display_names(db: Database) -> dict[str, str]:
     """Return display names for codes of ICSs, places, roles and waves."""
-    out = {}
-    for df, code_col, label_col in (
-        (list_ics(db), "ics_code", "name"),
-        (list_places(db), "place_code", "name"),
-        (list_roles(db), "role_code", "label"),
-        (list_waves(db), "wave_code", "name"),
-    ):
-        out.update(zip(df[code_col], df[label_col], strict=True))
-    return out
+    df = db.query(
+        """
+        SELECT ics_code AS code, name FROM ics UNION ALL
+        SELECT place_code, name FROM place UNION ALL
+        SELECT role_code, label FROM role UNION ALL
+        SELECT wave_code, name FROM wave WHERE kind = 'survey'
+        """
+    )
+    return dict(zip(df["code"], df["name"], strict=True))
 
 
 def question_wordings(db: Database) -> dict[str, str]:
@@ -270,6 +270,22 @@ def place_and_total_counts(
     return pd.concat([places, total], ignore_index=True)
 
 
+def cut_by_place(fn):
+    """Mark a query built on place_and_total_counts: its answer for chosen places is its answer for
+    every place in scope cut to those places and the total (cut_to_places), because places are
+    suppressed among all their siblings before the choice applies. A cache can then serve every
+    change of place from one answer (ui.query does)."""
+    fn.cut_by_place = True
+    return fn
+
+
+def cut_to_places(df: pd.DataFrame, places: tuple[str, ...]) -> pd.DataFrame:
+    """Return the rows of a places-and-total frame for the chosen places and the total."""
+    if not places or df.empty:
+        return df
+    return df[df["grp"].isin(places) | df["is_total"]].reset_index(drop=True)
+
+
 def selection_counts(db: Database, question_code: str, f: Filters) -> pd.DataFrame:
     """Return suppressed counts per wave x option for the filtered selection as one group.
 
@@ -277,8 +293,7 @@ def selection_counts(db: Database, question_code: str, f: Filters) -> pd.DataFra
     chosen place among its ICS's places, each chosen role among the roles, each chosen PCN
     among its place's PCNs.
     """
-    whole = option_counts(db, question_code, f.without("places", "pcns", "roles"), by=None)
-    checks = [whole]
+    checks = []
     if f.places:
         checks.append(option_counts(db, question_code, f.without("pcns"), by="place"))
     if f.pcns:
@@ -286,10 +301,10 @@ def selection_counts(db: Database, question_code: str, f: Filters) -> pd.DataFra
     if f.roles:
         checks.append(option_counts(db, question_code, f, by="role"))
     blocked = set()
-    for table in checks[1:]:
+    for table in checks:
         blocked |= set(table.loc[table["suppressed"], "wave_code"])
-    if len(checks) == 1:
-        result = whole
+    if not checks:
+        result = option_counts(db, question_code, f.without("places", "pcns", "roles"), by=None)
     else:
         # The selection is the intersection of the chosen dimensions: recount it as one group.
         cond, params = where(f)
@@ -317,7 +332,7 @@ def selection_counts(db: Database, question_code: str, f: Filters) -> pd.DataFra
             partition_by=["wave_code"],
             also=raw["wave_code"].isin(blocked),
         )
-        for table in checks[1:]:
+        for table in checks:
             # Waves where a chosen group has no respondents at all stay absent.
             result = result[result["wave_code"].isin(set(table["wave_code"]))]
     return result.reset_index(drop=True)
@@ -331,7 +346,7 @@ def add_shares(counts: pd.DataFrame) -> pd.DataFrame:
     """
     out = counts.copy()
     keys = ["question_code", "wave_code", "grp"]
-    has_polarity = out.groupby(keys)["polarity"].transform(lambda s: s.notna().any())
+    has_polarity = out["polarity"].notna().groupby([out[k] for k in keys]).transform("any")
     substantive = ~has_polarity | out["polarity"].notna()
     sub_n = out.assign(_c=out["count"].where(substantive, 0)).groupby(keys)["_c"].transform("sum")
     out["base"] = sub_n.where(substantive, out["n"]).where(~out["suppressed"])

@@ -94,35 +94,34 @@ def suppress(
         out.attrs["min_group"] = k
         return out
 
-    out["_also"] = False if also is None else also.reindex(out.index, fill_value=False).astype(bool)
-    groups = (
-        out.groupby(group_cols, dropna=False, sort=True)
-        .agg(**{n_col: (n_col, "first"), "_also": ("_also", "any")})
-        .reset_index()
+    grouped = out.assign(
+        _also=False if also is None else also.reindex(out.index, fill_value=False).astype(bool)
     )
-    groups["suppressed"] = (groups[n_col].fillna(0) < k) | groups["_also"]
-    out = out.drop(columns="_also")
-    if partition_by:
-        keys = partition_by if len(partition_by) > 1 else partition_by[0]
-        parts = groups.groupby(keys, dropna=False, sort=False).groups.values()
-    else:
-        parts = [groups.index]
-    for idx in parts:
-        sib = groups.loc[idx].sort_values([n_col, *group_cols], kind="stable")
-        hidden_n = sib.loc[sib["suppressed"], n_col].fillna(0)
-        hidden, hidden_groups = int(hidden_n.sum()), int((hidden_n > 0).sum())
-        for row, n in zip(sib.index[~sib["suppressed"]], sib.loc[~sib["suppressed"], n_col], strict=True):
-            # Never leave one non-empty group as the only one hidden (it is total minus the
-            # rest), nor hidden groups that together hold fewer than k.
-            if not (0 < hidden < k or hidden_groups == 1):
-                break
-            groups.loc[row, "suppressed"] = True
-            hidden += int(n)
-            hidden_groups += int(n > 0)
+    grouped = grouped.groupby(group_cols, dropna=False, sort=True)
+    row_group = grouped.ngroup().to_numpy()
+    groups = grouped.agg(**{n_col: (n_col, "first"), "_also": ("_also", "any")}).reset_index()
+    n = groups[n_col].astype(float).fillna(0).to_numpy()
+    hidden = (n < k) | groups["_also"].to_numpy(dtype=bool)
+    # Complementary step, per partition (siblings of one shown total). Unhidden groups hold k or
+    # more, so hiding the next-smallest one always ends the risk: one more at most.
+    part = (
+        groups.groupby(partition_by, dropna=False, sort=False).ngroup().to_numpy()
+        if partition_by
+        else np.zeros(len(groups), dtype=int)
+    )
+    hidden_n = np.bincount(part, weights=np.where(hidden, n, 0.0))
+    hidden_groups = np.bincount(part, weights=(hidden & (n > 0)).astype(float))
+    # Never leave one non-empty group as the only one hidden (it is total minus the rest), nor
+    # hidden groups that together hold fewer than k.
+    exposed = ((hidden_n > 0) & (hidden_n < k)) | (hidden_groups == 1)
+    candidates = groups[~hidden & exposed[part]].sort_values([n_col, *group_cols], kind="stable")
+    next_smallest = candidates.index[~pd.Series(part[candidates.index]).duplicated().to_numpy()]
+    hidden[next_smallest] = True
 
-    out = out.merge(groups[[*group_cols, "suppressed"]], on=group_cols, how="left", validate="m:1")
+    suppressed = hidden[row_group]
+    out["suppressed"] = suppressed
     for col in [n_col, *value_cols]:
-        out[col] = out[col].astype("Float64")
-        out.loc[out["suppressed"], col] = pd.NA
+        out[col] = out[col].astype("Float64").mask(suppressed)
+    out = out.reset_index(drop=True)
     out.attrs["min_group"] = k
     return out

@@ -12,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running `streamlit run`: its base URL and process id."""
+
+    url: str
+    pid: int
+
+
 @contextmanager
 def serve(
     db_path: Path,
@@ -53,6 +62,20 @@ def serve(
 ) -> Iterator[str]:
     """Yield the base URL of `streamlit run dashboard.py` serving db_path; stop it afterwards.
     args are extra `streamlit run` options (e.g. --secrets.files)."""
+    with server(db_path, timeout=timeout, env=env, port=port, args=args) as running:
+        yield running.url
+
+
+@contextmanager
+def server(
+    db_path: Path,
+    *,
+    timeout: float = 60,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    args: list[str] | None = None,
+) -> Iterator[Server]:
+    """Yield the running `streamlit run dashboard.py` serving db_path; stop it afterwards."""
     port = port or free_port()
     log = open(Path(db_path).with_suffix(".server.log"), "w")  # noqa: SIM115
     proc = subprocess.Popen(
@@ -91,7 +114,7 @@ def serve(
                 log.flush()
                 raise RuntimeError(f"streamlit did not start: {Path(log.name).read_text()[-2000:]}")
             time.sleep(0.3)
-        yield url
+        yield Server(url, proc.pid)
     finally:
         proc.terminate()
         try:
@@ -124,12 +147,25 @@ def browser_page(width: int = 1920, height: int = 1080):
         yield chromium.new_page(viewport={"width": width, "height": height})
 
 
+def choose(page, label: str, option: str) -> None:
+    """Pick option in the Streamlit selectbox labelled label, typing to filter the list first
+    (a long list opens late or scrolled, and a click on the bare input does not always open it)."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).locator("input")
+    box.click()
+    box.fill(option)
+    page.locator('[role="listbox"] [role="option"]').filter(has_text=option).first.click()
+
+
 def wait_for_app(page, timeout_ms: int = 30000) -> None:
     """Wait until the Streamlit script has finished running and the page is still."""
     # Every page has a title: until it is drawn the script has not run.
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_ms)
+    # Elements of the previous run stay on the page, marked stale, until this run has replaced or
+    # dropped them (the status widget is not shown with toolbarMode "minimal").
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+                 && !document.querySelector('[data-stale="true"]')""",
+        timeout=timeout_ms,
     )
     # Elements of the previous run stay on the page, faded (data-stale), until this run replaces
     # them, and the status widget shows only once a run has taken a while: wait for the faded ones.

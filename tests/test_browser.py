@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from scripts.live_server import browser_page, serve, wait_for_app
-from tests.browser_helpers import choose, require_chromium
+from scripts.live_server import browser, browser_page, choose, serve, wait_for_app
+from tests.browser_helpers import require_chromium
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -63,6 +63,22 @@ def test_a_shared_link_to_a_page_opened_on_a_fresh_server_gets_the_full_dashboar
         )
         assert page.get_by_role("combobox", name="Place").input_value() == "Morecambe Bay"
         assert "wave=2021" in page.url and "place=MB" in page.url
+
+
+def test_sessions_opened_together_on_a_fresh_server_all_get_the_full_dashboard(demo_path, tmp_path):
+    # Only the first session found Streamlit's legacy-pages flag still set; the others showed bare pages.
+    db = tmp_path / "together.duckdb"
+    shutil.copy(demo_path, db)
+    pages = {"data": "Data and method", "development_needs": "Development needs", "engagement": "Engagement"}
+    with serve(db) as url, browser() as chromium:
+        tabs = {}
+        for path in pages:
+            tabs[path] = chromium.new_context().new_page()
+            tabs[path].goto(f"{url}/{path}?wave=2021&place=MB", wait_until="commit")
+        for path, heading in pages.items():
+            wait_for_app(tabs[path], timeout_ms=60000)
+            assert heading in tabs[path].inner_text('[data-testid="stMain"] h1')
+            assert tabs[path].get_by_role("combobox", name="Place").input_value() == "Morecambe Bay"
 
 
 @pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)], ids=["1280x800", "1920x1080"])

@@ -5,6 +5,7 @@ import pandas as pd
 from pcn_data import charts
 from pcn_data.filters import Filters
 from pcn_data.queries import respondents_by_place
+from tests.results_helpers import _decode
 
 
 def test_respondents_chart_draws_one_bar_per_place_per_wave_with_the_counts(demo_db):
@@ -175,3 +176,93 @@ def test_ranked_shares_rank_largest_first():
     )
     fig = charts.ranked_shares(df, "T")
     assert list(fig.data[0].y)[::-1] == ["y", "z", "x"]  # drawn bottom-up: largest at the top
+
+
+def _plain(value):
+    """Return plotly JSON with typed arrays decoded, NaN as None and texts as strings: what the
+    browser draws."""
+    if isinstance(value, dict):
+        if "bdata" in value:
+            return _plain(_decode(value))
+        out = {k: _plain(v) for k, v in value.items()}
+        if isinstance(out.get("text"), list):
+            out["text"] = [str(t) if isinstance(t, int | float) else t for t in out["text"]]
+        return out
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return None if isinstance(value, float) and value != value else value
+
+
+def _builder_inputs(db) -> dict[str, tuple]:
+    """Return, per chart builder, arguments as the pages build them from the demo data."""
+    from pcn_data import compare, engagement, results, tracker
+
+    f21, f23 = Filters(wave="2021"), Filters(wave="2023")
+    measure = compare.MEASURES["net_role_clear_self"]
+    rows = compare.measure_by_place(db, measure, f21)
+    places, ref = rows[~rows["is_total"]], rows[rows["is_total"]].iloc[0]
+    matrix = results.relationship_matrix(db, f21)
+    needs = results.needs(db, f21)
+    sa = compare.self_assessment(db, Filters())
+    latest = sa[sa["wave_code"] == sa["wave_code"].iloc[-1]]
+    likert = results.likert(db, results.ROLE_ITEMS, f21)
+    return {
+        "respondents_by_place": (respondents_by_place(db, Filters()),),
+        "response_rate_by_place": (respondents_by_place(db, Filters()),),
+        "diverging_bars": (likert[likert["question_code"] == "role_clear_self"], "Q"),
+        "gap_dumbbell": (results.agreement_gap(db, f21), "Gap"),
+        "interval_dots": (
+            places,
+            "Dots",
+            {
+                "est": "value",
+                "low": "low",
+                "high": "high",
+                "label_col": "grp_label",
+                "axis_title": "Net",
+                "signed": True,
+                "zero_line": True,
+                "reference": (float(ref["value"]), float(ref["low"]), float(ref["high"])),
+                "notes": list(places["label"]),
+            },
+        ),
+        "share_heatmap": (
+            matrix.assign(row=matrix["partner"], col=matrix["grp_label"]),
+            "Heat",
+            {"highlight_row": "ICS"},
+        ),
+        "ranked_shares": (needs[needs["is_total"] & ~needs["is_exclusive"].astype(bool)], "Ranked"),
+        "grouped_shares": (results.needs_by_role(db, f23), "By role"),
+        "small_multiples": (needs, "Panels"),
+        "stage_heatmap": (latest, "Stages"),
+        "movement_heatmap": (compare.movement(sa), "Moves"),
+        "peer_ranges": (
+            compare.peer_ranges(sa, latest["pcn_code"].iloc[0], latest["wave_code"].iloc[0]),
+            "P",
+            "X",
+        ),
+        "engagement_timeline": (engagement.events(db, Filters()), "Timeline"),
+        "participation_bars": (engagement.participation(db, Filters()), "Participation"),
+        "progress_bars": (tracker.progress(db, "place", None), "Progress"),
+    }
+
+
+def test_every_builder_draws_a_figure_plotly_accepts(demo_db):
+    """The builders skip plotly's validation for speed: validate what they draw here instead."""
+    import inspect
+    import json
+
+    import plotly.graph_objects as go
+
+    builders = {
+        name
+        for name, fn in vars(charts).items()
+        if inspect.isfunction(fn) and fn.__module__ == charts.__name__ and not name.startswith("_")
+    } - {"base_layout"}
+    inputs = _builder_inputs(demo_db)
+    assert set(inputs) == builders, "every chart builder needs an input here"
+    for name, args in inputs.items():
+        kwargs = args[-1] if isinstance(args[-1], dict) else {}
+        fig = getattr(charts, name)(*(args[:-1] if kwargs else args), **kwargs)
+        validated = go.Figure(fig.to_dict())  # raises on any property plotly does not know
+        assert _plain(json.loads(validated.to_json())) == _plain(json.loads(fig.to_json())), name

@@ -4,7 +4,12 @@ import pandas as pd
 import pytest
 
 from pcn_data.filters import Filters
-from pcn_data.results import NOT_DISTINGUISHABLE, compare_with_total, needs, relationship_matrix
+from pcn_data.results import (
+    NOT_DISTINGUISHABLE,
+    compare_with_total,
+    needs_by_role,
+    relationship_matrix,
+)
 from pcn_data.stats import difference_interval, wilson
 
 
@@ -74,7 +79,7 @@ def test_relationship_shares_exclude_dont_know_and_report_it_separately(demo_db)
 
 
 def test_needs_by_role_protects_small_roles(demo_db):
-    df = needs(demo_db, Filters(wave="2023", ics="QE1", places=("WL",)), by="role")
+    df = needs_by_role(demo_db, Filters(wave="2023", ics="QE1", places=("WL",)))
     by_role = df.groupby("grp")["suppressed"].first()
     # West Lancashire 2023: every role is under 5 or its complement.
     assert by_role.all()

@@ -132,3 +132,56 @@ def test_threshold_comes_from_config(monkeypatch):
     monkeypatch.setenv("PCN_MIN_GROUP", "ten")
     with pytest.raises(ConfigError, match="whole number"):
         min_group_size()
+
+
+def _suppress_by_loop(df, group_cols, partition_by, also, k):
+    """The suppression rule as a plain loop over siblings: what `suppress` computes in bulk."""
+    n = df.groupby(group_cols, dropna=False, sort=True)["n"].first()
+    forced = (
+        also.groupby([df[c] for c in group_cols], dropna=False, sort=True).any() if also is not None else None
+    )
+    hidden = {g: (0 if v != v else v) < k or bool(forced is not None and forced[g]) for g, v in n.items()}
+    index = {g: i for i, g in enumerate(n.index)}
+    parts = {}
+    for g in n.index:
+        parts.setdefault(tuple(g[group_cols.index(c)] for c in partition_by), []).append(g)
+    for siblings in parts.values():
+        hidden_n = sum(0 if n[g] != n[g] else n[g] for g in siblings if hidden[g])
+        hidden_groups = sum(1 for g in siblings if hidden[g] and n[g] == n[g] and n[g] > 0)
+        # The shown siblings, smallest first (ties by the group itself).
+        for g in sorted((g for g in siblings if not hidden[g]), key=lambda g: (n[g], index[g])):
+            if not (0 < hidden_n < k or hidden_groups == 1):
+                break
+            hidden[g], hidden_n, hidden_groups = True, hidden_n + n[g], hidden_groups + 1
+    return [hidden[g] for g in zip(*(df[c] for c in group_cols), strict=True)]
+
+
+def test_suppress_matches_the_rule_written_as_a_loop_on_random_tables():
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    for case in range(200):
+        rows = [
+            {
+                "q": f"q{q}",
+                "parent": f"p{p}",
+                "grp": f"g{g}",
+                "opt": o,
+                "n": n,
+                "count": int(rng.integers(0, 5)),
+            }
+            for q in range(int(rng.integers(1, 3)))
+            for p in range(int(rng.integers(1, 4)))
+            for g, n in enumerate(
+                rng.choice([0, 1, 2, 3, 4, 5, 6, 9, 12, 20, np.nan], size=int(rng.integers(1, 7)))
+            )
+            for o in range(2)
+        ]
+        df = pd.DataFrame(rows).sample(frac=1, random_state=case).reset_index(drop=True)
+        also = pd.Series(rng.random(len(df)) < 0.05, index=df.index) if case % 3 == 0 else None
+        k = int(rng.choice([3, 5]))
+        partition = ["q", "parent"] if case % 4 else []
+        out = suppress(df, group_cols=["q", "parent", "grp"], partition_by=partition, also=also, k=k)
+        assert list(out["suppressed"]) == _suppress_by_loop(df, ["q", "parent", "grp"], partition, also, k)
+        assert out.loc[out["suppressed"], ["n", "count"]].isna().all().all()
+        assert (out.loc[~out["suppressed"], "n"].fillna(0) >= k).all()

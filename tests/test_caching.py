@@ -1,0 +1,123 @@
+"""Caching: the data version is read once per script run, a write is still seen at once, and a
+change of place is cut from the answer cached for every place."""
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from pcn_data import results, tracker
+from pcn_data.db import Database, close_database, get_database
+from pcn_data.filters import Filters
+from pcn_data.queries import cut_to_places
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def own_copy(demo_path, tmp_path, monkeypatch):
+    """Return a Database on a private copy of the demo file, which the app opens too."""
+    path = tmp_path / "own.duckdb"
+    shutil.copy(demo_path, path)
+    monkeypatch.setenv("PCN_DB", str(path))
+    yield get_database(path)
+    close_database(path)
+
+
+def status_of(at, rec_id):
+    table = next(t.value for t in at.dataframe if "rec_id" in t.value.columns)
+    return table.set_index("rec_id").loc[rec_id, "status"]
+
+
+def test_the_data_version_is_read_once_per_run(app, monkeypatch):
+    reads = []
+    read = Database.data_version
+    monkeypatch.setattr(Database, "data_version", lambda self: reads.append(1) or read(self))
+    app.run()
+    app.switch_page("pages/role_clarity.py").run()
+    assert not app.exception
+    for _ in range(2):
+        reads.clear()
+        app.run()
+        assert len(reads) == 1
+    app.selectbox(key="place").set_value("MB")
+    reads.clear()
+    app.run()
+    assert len(reads) == 1
+
+
+def test_a_write_through_the_data_layer_shows_on_the_next_run(own_copy):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["tracker_place"] = "MB"
+    at.run()
+    at.switch_page("pages/recommendations.py").run()
+    assert not at.exception
+    rec_id = 1
+    before = status_of(at, rec_id)
+    after = next(s for s in tracker.STATUSES if s != before)
+    tracker.update(own_copy, rec_id, "MB", by="Test", status=after)
+    at.run()
+    assert status_of(at, rec_id) == after
+
+
+def test_a_write_during_a_run_is_seen_by_the_rest_of_that_run(own_copy):
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+
+        import ui
+        from pcn_data import tracker
+
+        before = [ui.data_version(), len(ui.query("history", "MB"))]
+        tracker.update(ui.database(), 1, "MB", by="Test", status="Done", note="written mid-run")
+        st.markdown(" ".join(map(str, [*before, ui.data_version(), len(ui.query("history", "MB"))])))
+
+    at = AppTest.from_function(script, default_timeout=60).run()
+    assert not at.exception
+    v0, n0, v1, n1 = map(int, at.markdown[0].value.split())
+    assert v1 == v0 + 1 and n1 > n0
+
+
+CUT_BY_PLACE = [
+    ("likert", lambda db, f: results.likert(db, results.ROLE_ITEMS, f, "ICS total")),
+    ("agreement_gap", lambda db, f: results.agreement_gap(db, f, "ICS total")),
+    ("relationship_matrix", lambda db, f: results.relationship_matrix(db, f, "ICS total")),
+    ("needs", lambda db, f: results.needs(db, f, "ICS total")),
+]
+
+
+@pytest.mark.parametrize("name, run", CUT_BY_PLACE, ids=[c[0] for c in CUT_BY_PLACE])
+@pytest.mark.parametrize(
+    "f",
+    [
+        Filters(wave="2021", places=("MB",)),
+        Filters(wave="2021", places=("WL",)),
+        Filters(wave="2023", places=("FC",), roles=("manager",)),
+        Filters(wave="2023", ics="QE1", places=("PL",), roles=("cd",)),
+    ],
+    ids=repr,
+)
+def test_a_query_cut_by_place_equals_the_query_for_that_place(demo_db, name, run, f):
+    from ui import CACHEABLE
+
+    assert getattr(CACHEABLE[name], "cut_by_place", False)
+    pd.testing.assert_frame_equal(cut_to_places(run(demo_db, f.without("places")), f.places), run(demo_db, f))
+
+
+def test_a_place_change_reuses_the_answer_for_every_place(app, monkeypatch):
+    app.run()
+    app.switch_page("pages/relationships.py").run()
+    calls = []
+
+    def counted(*args):
+        calls.append(args)
+        return results.relationship_matrix(*args)
+
+    counted.cut_by_place = True
+    monkeypatch.setitem(__import__("ui").CACHEABLE, "relationship_matrix", counted)
+    app.selectbox(key="place").set_value("MB").run()
+    app.selectbox(key="place").set_value("FC").run()
+    assert not app.exception
+    assert calls == []  # both places cut from the answer cached for every place
