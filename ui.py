@@ -433,6 +433,11 @@ def bare_page() -> None:
         [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
         [data-testid="stToolbar"], [data-testid="stHeader"] {display: none !important;}
         .block-container, [data-testid="stMainBlockContainer"] {padding-top: 1rem !important;}
+        /* These pages redraw themselves every second or two: without this, each redraw would
+           fade the whole screen for a moment, a flicker on the projector. */
+        [data-testid="stElementContainer"][data-stale="true"] {
+            opacity: 1 !important; transition: none !important;
+        }
         </style>"""
     )
 

@@ -1239,10 +1239,10 @@ def poll_bars(df: pd.DataFrame, title: str, *, kind: str, height: int = 620) -> 
         title,
         height=height,
         font={"size": FONT_SIZE + 6},
-        title={"font": {"size": FONT_SIZE + 14}},
         xaxis={"range": [0, top * 1.35], "title": _text(axis), "dtick": max(1, round(top / 5))},
         yaxis={"tickfont": {"size": FONT_SIZE + 8}},
     )
+    layout["title"]["font"] = {"size": FONT_SIZE + 14}
     return _figure([trace], layout)
 
 

@@ -370,7 +370,7 @@ def _needs(c: _Context) -> PlannedChart:
     """Return the slide of the ranked development needs of the subject."""
     heading = f"Development needs: {c.subject}"
     wording = c.wordings[results.NEEDS]
-    needs = results.needs(c.db, c.f, "place", c.total)
+    needs = results.needs(c.db, c.f, c.total)
     rows = _subject_rows(c, needs)
     if rows is None:
         return _placeholder(c, heading, wording)
