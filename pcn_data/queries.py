@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from pcn_data.db import Database
@@ -286,56 +287,63 @@ def cut_to_places(df: pd.DataFrame, places: tuple[str, ...]) -> pd.DataFrame:
     return df[df["grp"].isin(places) | df["is_total"]].reset_index(drop=True)
 
 
-def selection_counts(db: Database, question_code: str, f: Filters) -> pd.DataFrame:
-    """Return suppressed counts per wave x option for the filtered selection as one group.
+def selection_counts(db: Database, questions: str | Sequence[str], f: Filters) -> pd.DataFrame:
+    """Return suppressed counts per question x wave x option for the filtered selection as one group.
 
     The selection is shown only where every view it could be subtracted from is safe: each
     chosen place among its ICS's places, each chosen role among the roles, each chosen PCN
-    among its place's PCNs.
+    among its place's PCNs. Questions are counted together but protected each on its own.
     """
+    questions = [questions] if isinstance(questions, str) else list(questions)
     checks = []
     if f.places:
-        checks.append(option_counts(db, question_code, f.without("pcns"), by="place"))
+        checks.append(option_counts(db, questions, f.without("pcns"), by="place"))
     if f.pcns:
-        checks.append(option_counts(db, question_code, f, by="pcn"))
+        checks.append(option_counts(db, questions, f, by="pcn"))
     if f.roles:
-        checks.append(option_counts(db, question_code, f, by="role"))
+        checks.append(option_counts(db, questions, f, by="role"))
+    if not checks:
+        return option_counts(db, questions, f.without("places", "pcns", "roles"), by=None)
     blocked = set()
     for table in checks:
-        blocked |= set(table.loc[table["suppressed"], "wave_code"])
-    if not checks:
-        result = option_counts(db, question_code, f.without("places", "pcns", "roles"), by=None)
-    else:
-        # The selection is the intersection of the chosen dimensions: recount it as one group.
-        cond, params = where(f)
-        raw = db.query(
-            f"""
-            WITH base AS (
-                SELECT w.wave_code, a.respondent_id, a.option_code
-                FROM answer a JOIN {RESPONDENT_FROM} ON r.respondent_id = a.respondent_id
-                WHERE a.question_code = ? AND a.option_code IS NOT NULL AND {cond}
-            ), groups AS (SELECT wave_code, count(DISTINCT respondent_id) AS n FROM base GROUP BY ALL)
-            SELECT g.wave_code, 'all' AS parent, 'selection' AS grp, 'Selection' AS grp_label,
-                   o.option_code, o.label, o.sort_order, o.polarity, o.is_exclusive, g.n,
-                   count(DISTINCT b.respondent_id) AS count
-            FROM groups g CROSS JOIN option o
-            LEFT JOIN base b ON b.wave_code = g.wave_code AND b.option_code = o.option_code
-            WHERE o.question_code = ?
-            GROUP BY ALL ORDER BY g.wave_code, o.sort_order
-            """,
-            [question_code, *params, question_code],
+        hidden = table[table["suppressed"]]
+        blocked |= set(zip(hidden["question_code"], hidden["wave_code"], strict=True))
+    # The selection is the intersection of the chosen dimensions: recount it as one group.
+    cond, params = where(f)
+    marks = ", ".join("?" for _ in questions)
+    raw = db.query(
+        f"""
+        WITH base AS (
+            SELECT a.question_code, w.wave_code, a.respondent_id, a.option_code
+            FROM answer a JOIN {RESPONDENT_FROM} ON r.respondent_id = a.respondent_id
+            WHERE a.question_code IN ({marks}) AND a.option_code IS NOT NULL AND {cond}
+        ), groups AS (
+            SELECT question_code, wave_code, count(DISTINCT respondent_id) AS n FROM base GROUP BY ALL
         )
-        raw.insert(0, "question_code", question_code)
-        result = suppress(
-            raw,
-            group_cols=["wave_code", "parent", "grp"],
-            partition_by=["wave_code"],
-            also=raw["wave_code"].isin(blocked),
-        )
-        for table in checks:
-            # Waves where a chosen group has no respondents at all stay absent.
-            result = result[result["wave_code"].isin(set(table["wave_code"]))]
-    return result.reset_index(drop=True)
+        SELECT g.question_code, g.wave_code, 'all' AS parent, 'selection' AS grp, 'Selection' AS grp_label,
+               o.option_code, o.label, o.sort_order, o.polarity, o.is_exclusive, g.n,
+               count(DISTINCT b.respondent_id) AS count
+        FROM groups g JOIN option o ON o.question_code = g.question_code
+        LEFT JOIN base b ON b.question_code = g.question_code AND b.wave_code = g.wave_code
+                        AND b.option_code = o.option_code
+        GROUP BY ALL ORDER BY g.question_code, g.wave_code, o.sort_order
+        """,
+        [*questions, *params],
+    )
+    keys = pd.Series(
+        list(zip(raw["question_code"], raw["wave_code"], strict=True)), index=raw.index, dtype=object
+    )
+    result = suppress(
+        raw,
+        group_cols=["question_code", "wave_code", "parent", "grp"],
+        partition_by=["question_code", "wave_code"],
+        also=keys.isin(blocked),
+    )
+    keep = np.ones(len(result), dtype=bool)  # suppress keeps the rows in their order
+    for table in checks:
+        # Waves where a chosen group has no respondents at all stay absent.
+        keep &= keys.isin(set(zip(table["question_code"], table["wave_code"], strict=True))).to_numpy()
+    return result[keep].reset_index(drop=True)
 
 
 def add_shares(counts: pd.DataFrame) -> pd.DataFrame:
