@@ -61,12 +61,12 @@ counts = (
     data.groupby(["theme", "sub_theme"], sort=False)["comment_key"].nunique().reset_index(name="comments")
 )
 st.caption(f"{len(unique)} comments · {len(counts)} sub-themes")
+comments_by = {key: part.to_dict("records") for key, part in data.groupby(["theme", "sub_theme"], sort=False)}
 for theme, rows in counts.groupby("theme", sort=False):
     st.header(theme)
-    for _, row in rows.iterrows():
-        part = data[(data["theme"] == theme) & (data["sub_theme"] == row["sub_theme"])]
-        with st.expander(f"{row['sub_theme']} ({row['comments']})"):
-            for _, c in part.iterrows():
+    for sub_theme, n in zip(rows["sub_theme"], rows["comments"], strict=True):
+        with st.expander(f"{sub_theme} ({n})"):
+            for c in comments_by[(theme, sub_theme)]:
                 st.markdown(f"> {c['text']}")
                 st.caption(f"{c['place']} · {c['wave_code']} · {c['question']}")
 

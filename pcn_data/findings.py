@@ -8,7 +8,7 @@ import pandas as pd
 
 from pcn_data.db import Database
 from pcn_data.filters import Filters
-from pcn_data.queries import add_shares, get_question, net_scores, selection_counts
+from pcn_data.queries import add_shares, net_scores, question_wordings, selection_counts
 from pcn_data.stats import wilson
 
 
@@ -101,13 +101,13 @@ SPECS = [
 ]
 
 
-def _finding(db: Database, f: Filters, spec: _Spec) -> Finding:
-    """Return one headline for the filters, or its suppressed placeholder."""
-    q = get_question(db, spec.question_code)
+def _finding(spec: _Spec, wording: str, counts: pd.DataFrame) -> Finding:
+    """Return one headline from the selection's counts for its question, or its suppressed
+    placeholder."""
     hidden = Finding(
         spec.key,
         spec.title,
-        q["wording"],
+        wording,
         spec.measure,
         None,
         None,
@@ -117,7 +117,6 @@ def _finding(db: Database, f: Filters, spec: _Spec) -> Finding:
         spec.page,
         is_net=spec.kind == "net",
     )
-    counts = selection_counts(db, spec.question_code, f)
     if counts.empty or bool(counts["suppressed"].any()):
         return hidden
     if spec.kind == "net":
@@ -149,4 +148,14 @@ def headline_findings(db: Database, f: Filters) -> list[Finding]:
     """Return the four headline findings for one wave and the filters in force."""
     if f.wave is None:
         raise ValueError("Headline findings are for one wave: set Filters.wave")
-    return [_finding(db, f, spec) for spec in SPECS]
+    # One count for the four questions: the suppression still protects each question on its own.
+    counts = selection_counts(db, [spec.question_code for spec in SPECS], f)
+    wordings = question_wordings(db)
+    return [
+        _finding(
+            spec,
+            wordings[spec.question_code],
+            counts[counts["question_code"] == spec.question_code].reset_index(drop=True),
+        )
+        for spec in SPECS
+    ]

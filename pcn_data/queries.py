@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from pcn_data.db import Database
@@ -286,56 +287,63 @@ def cut_to_places(df: pd.DataFrame, places: tuple[str, ...]) -> pd.DataFrame:
     return df[df["grp"].isin(places) | df["is_total"]].reset_index(drop=True)
 
 
-def selection_counts(db: Database, question_code: str, f: Filters) -> pd.DataFrame:
-    """Return suppressed counts per wave x option for the filtered selection as one group.
+def selection_counts(db: Database, questions: str | Sequence[str], f: Filters) -> pd.DataFrame:
+    """Return suppressed counts per question x wave x option for the filtered selection as one group.
 
     The selection is shown only where every view it could be subtracted from is safe: each
     chosen place among its ICS's places, each chosen role among the roles, each chosen PCN
-    among its place's PCNs.
+    among its place's PCNs. Questions are counted together but protected each on its own.
     """
+    questions = [questions] if isinstance(questions, str) else list(questions)
     checks = []
     if f.places:
-        checks.append(option_counts(db, question_code, f.without("pcns"), by="place"))
+        checks.append(option_counts(db, questions, f.without("pcns"), by="place"))
     if f.pcns:
-        checks.append(option_counts(db, question_code, f, by="pcn"))
+        checks.append(option_counts(db, questions, f, by="pcn"))
     if f.roles:
-        checks.append(option_counts(db, question_code, f, by="role"))
+        checks.append(option_counts(db, questions, f, by="role"))
+    if not checks:
+        return option_counts(db, questions, f.without("places", "pcns", "roles"), by=None)
     blocked = set()
     for table in checks:
-        blocked |= set(table.loc[table["suppressed"], "wave_code"])
-    if not checks:
-        result = option_counts(db, question_code, f.without("places", "pcns", "roles"), by=None)
-    else:
-        # The selection is the intersection of the chosen dimensions: recount it as one group.
-        cond, params = where(f)
-        raw = db.query(
-            f"""
-            WITH base AS (
-                SELECT w.wave_code, a.respondent_id, a.option_code
-                FROM answer a JOIN {RESPONDENT_FROM} ON r.respondent_id = a.respondent_id
-                WHERE a.question_code = ? AND a.option_code IS NOT NULL AND {cond}
-            ), groups AS (SELECT wave_code, count(DISTINCT respondent_id) AS n FROM base GROUP BY ALL)
-            SELECT g.wave_code, 'all' AS parent, 'selection' AS grp, 'Selection' AS grp_label,
-                   o.option_code, o.label, o.sort_order, o.polarity, o.is_exclusive, g.n,
-                   count(DISTINCT b.respondent_id) AS count
-            FROM groups g CROSS JOIN option o
-            LEFT JOIN base b ON b.wave_code = g.wave_code AND b.option_code = o.option_code
-            WHERE o.question_code = ?
-            GROUP BY ALL ORDER BY g.wave_code, o.sort_order
-            """,
-            [question_code, *params, question_code],
+        hidden = table[table["suppressed"]]
+        blocked |= set(zip(hidden["question_code"], hidden["wave_code"], strict=True))
+    # The selection is the intersection of the chosen dimensions: recount it as one group.
+    cond, params = where(f)
+    marks = ", ".join("?" for _ in questions)
+    raw = db.query(
+        f"""
+        WITH base AS (
+            SELECT a.question_code, w.wave_code, a.respondent_id, a.option_code
+            FROM answer a JOIN {RESPONDENT_FROM} ON r.respondent_id = a.respondent_id
+            WHERE a.question_code IN ({marks}) AND a.option_code IS NOT NULL AND {cond}
+        ), groups AS (
+            SELECT question_code, wave_code, count(DISTINCT respondent_id) AS n FROM base GROUP BY ALL
         )
-        raw.insert(0, "question_code", question_code)
-        result = suppress(
-            raw,
-            group_cols=["wave_code", "parent", "grp"],
-            partition_by=["wave_code"],
-            also=raw["wave_code"].isin(blocked),
-        )
-        for table in checks:
-            # Waves where a chosen group has no respondents at all stay absent.
-            result = result[result["wave_code"].isin(set(table["wave_code"]))]
-    return result.reset_index(drop=True)
+        SELECT g.question_code, g.wave_code, 'all' AS parent, 'selection' AS grp, 'Selection' AS grp_label,
+               o.option_code, o.label, o.sort_order, o.polarity, o.is_exclusive, g.n,
+               count(DISTINCT b.respondent_id) AS count
+        FROM groups g JOIN option o ON o.question_code = g.question_code
+        LEFT JOIN base b ON b.question_code = g.question_code AND b.wave_code = g.wave_code
+                        AND b.option_code = o.option_code
+        GROUP BY ALL ORDER BY g.question_code, g.wave_code, o.sort_order
+        """,
+        [*questions, *params],
+    )
+    keys = pd.Series(
+        list(zip(raw["question_code"], raw["wave_code"], strict=True)), index=raw.index, dtype=object
+    )
+    result = suppress(
+        raw,
+        group_cols=["question_code", "wave_code", "parent", "grp"],
+        partition_by=["question_code", "wave_code"],
+        also=keys.isin(blocked),
+    )
+    keep = np.ones(len(result), dtype=bool)  # suppress keeps the rows in their order
+    for table in checks:
+        # Waves where a chosen group has no respondents at all stay absent.
+        keep &= keys.isin(set(zip(table["question_code"], table["wave_code"], strict=True))).to_numpy()
+    return result[keep].reset_index(drop=True)
 
 
 def add_shares(counts: pd.DataFrame) -> pd.DataFrame:
@@ -345,13 +353,22 @@ def add_shares(counts: pd.DataFrame) -> pd.DataFrame:
     and shown as its own share of all answers.
     """
     out = counts.copy()
-    keys = ["question_code", "wave_code", "grp"]
-    has_polarity = out["polarity"].notna().groupby([out[k] for k in keys]).transform("any")
-    substantive = ~has_polarity | out["polarity"].notna()
-    sub_n = out.assign(_c=out["count"].where(substantive, 0)).groupby(keys)["_c"].transform("sum")
-    out["base"] = sub_n.where(substantive, out["n"]).where(~out["suppressed"])
-    is_multi = out.groupby(keys)["is_exclusive"].transform("any")
-    out.loc[is_multi, "base"] = out.loc[is_multi, "n"]
+    group = out.groupby(["question_code", "wave_code", "grp"], sort=False).ngroup().to_numpy()
+
+    def group_sum(values: np.ndarray) -> np.ndarray:
+        """Return values summed over each row's group, for every row (numpy: a pandas transform
+        of these small frames cost several ms each in overhead)."""
+        return np.bincount(group, weights=values.astype(float))[group]
+
+    rated = out["polarity"].notna().to_numpy()
+    substantive = (group_sum(rated) == 0) | rated
+    count = out["count"].astype(float).fillna(0).to_numpy()
+    n = out["n"].astype(float).to_numpy()
+    base = np.where(substantive, group_sum(np.where(substantive, count, 0.0)), n)
+    base = np.where(out["suppressed"].to_numpy(dtype=bool), np.nan, base)
+    # Multi-select questions (one option excludes the rest): shares of respondents, not of picks.
+    base = np.where(group_sum(out["is_exclusive"].to_numpy(dtype=bool)) > 0, n, base)
+    out["base"] = pd.array(base, dtype="Float64")
     lo, hi = wilson(out["count"].astype(float), out["base"].astype(float))
     out["share"] = (out["count"].astype(float) / out["base"].astype(float)).where(out["base"] > 0)
     out["low"], out["high"] = lo, hi
@@ -360,25 +377,27 @@ def add_shares(counts: pd.DataFrame) -> pd.DataFrame:
 
 def net_scores(counts: pd.DataFrame) -> pd.DataFrame:
     """Return per question x wave x group: n, positive, negative, net agreement and its 95% interval."""
-    df = counts.assign(
-        pos=counts["count"].where(counts["polarity"] == "positive", 0),
-        neg=counts["count"].where(counts["polarity"] == "negative", 0),
-        sub=counts["count"].where(counts["polarity"].notna(), 0),
-    )
     keys = ["question_code", "wave_code", "parent", "grp", "grp_label"]
-    keys += [c for c in ("is_total",) if c in df.columns]
-    g = (
-        df.groupby(keys, dropna=False, sort=False)
-        .agg(
-            n=("n", "first"),
-            base=("sub", "sum"),
-            positive=("pos", "sum"),
-            negative=("neg", "sum"),
-            suppressed=("suppressed", "first"),
+    keys += [c for c in ("is_total",) if c in counts.columns]
+    # Sums with numpy over the group numbers: a pandas aggregation of these small frames cost
+    # 15 ms a call in overhead alone. n and suppressed are the same on every row of a group.
+    group = counts.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    first = np.unique(group, return_index=True)[1]
+    count = counts["count"].astype(float).fillna(0).to_numpy()
+    polarity = counts["polarity"]
+    g = counts.iloc[first][[*keys, "n"]].reset_index(drop=True)
+    suppressed = counts["suppressed"].to_numpy(dtype=bool)[first]
+    for col, rows in (
+        ("base", polarity.notna()),
+        ("positive", polarity == "positive"),
+        ("negative", polarity == "negative"),
+    ):
+        total = np.bincount(
+            group, weights=np.where(rows.to_numpy(dtype=bool), count, 0.0), minlength=len(first)
         )
-        .reset_index()
-    )
-    g.loc[g["suppressed"], ["base", "positive", "negative"]] = pd.NA
+        g[col] = pd.array(total, dtype="Float64")
+        g.loc[suppressed, col] = pd.NA
+    g["suppressed"] = suppressed
     net, lo, hi = net_agreement(
         g["positive"].astype(float), g["negative"].astype(float), g["base"].astype(float)
     )

@@ -29,14 +29,19 @@ PRACTICE = re.compile(
 PCN_NAME = re.compile(r"\b(?:[A-Z][\w'’-]*\s+){1,3}PCN\b")
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=256)
 def _names_pattern(names: tuple[str, ...]) -> re.Pattern | None:
-    """Return one compiled pattern matching any of the names as whole words, longest first (a
-    national file has 1,250 PCN names: one pass instead of one per name)."""
+    """Return one compiled pattern matching any of the names as whole words, longest first."""
     if not names:
         return None
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
     return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=8)
+def _folded(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Return the distinct names with their case-folded forms."""
+    return tuple((n, n.casefold()) for n in sorted({n for n in names if n}))
 
 
 def redact(text: str, known_names: Iterable[str] = ()) -> str:
@@ -44,7 +49,10 @@ def redact(text: str, known_names: Iterable[str] = ()) -> str:
     names (the known ones, and any 'Something PCN') replaced by a bracketed label."""
     out = EMAIL.sub("[email]", text)
     out = PHONE.sub("[phone]", out)
-    pattern = _names_pattern(tuple(sorted({n for n in known_names if n})))
+    # Only the names the text contains go into the pattern: a national file has 1,250 PCN names,
+    # and one pattern of them all took 0.4 s to compile and a millisecond a comment to run.
+    folded = out.casefold()
+    pattern = _names_pattern(tuple(n for n, f in _folded(tuple(known_names)) if f in folded))
     if pattern is not None:
         out = pattern.sub("[PCN]", out)
     out = PCN_NAME.sub("[PCN]", out)

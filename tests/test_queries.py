@@ -160,3 +160,23 @@ def test_response_rates_are_cds_responded_over_cds_invited(demo_db):
     pd.testing.assert_series_equal(
         merged["cd_response_rate"], merged["cds"] / merged["inv"], check_names=False
     )
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        Filters(wave="2021", places=("MB",)),
+        Filters(wave="2023", places=("WL",), roles=("cd",)),
+        Filters(wave="2023"),
+    ],
+    ids=repr,
+)
+def test_several_questions_counted_together_are_each_protected_alone(demo_db, f):
+    questions = ["rel_ics", "vision_pcn", "dev_needs", "role_clear_self"]
+    together = selection_counts(demo_db, questions, f)
+    for q in questions:
+        alone = selection_counts(demo_db, q, f)
+        part = together[together["question_code"] == q].reset_index(drop=True)
+        # DuckDB hands a column of NULLs (a question without polarities) over as object, not str.
+        pd.testing.assert_frame_equal(part.drop(columns="polarity"), alone.drop(columns="polarity"))
+        assert list(part["polarity"].fillna("-")) == list(alone["polarity"].fillna("-"))
