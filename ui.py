@@ -285,15 +285,23 @@ def total_label(f: Filters) -> str:
     return names().get(f.ics, "ICS total") if f.ics else "All ICSs"
 
 
-def chart(fig, *, key: str, caption: str, table: pd.DataFrame, file_name: str) -> None:
-    """Draw a figure with its caption, and the aggregated table behind it with a CSV download."""
+def chart(
+    fig, *, key: str, caption: str, table: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str
+) -> None:
+    """Draw a figure with its caption, and the aggregated table behind it with a CSV download in an
+    expander. The table (a frame, or what makes it) is made and sent only while its expander is
+    open: on a page of seven charts the tables nobody opened were 40% of every run."""
     st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
     st.caption(caption)
-    with st.expander("Table behind this chart"):
-        st.dataframe(table, hide_index=True, key=f"{key}_table")
+    box = st.expander("Table behind this chart", key=f"{key}_open", on_change="rerun")
+    if not box.open:
+        return
+    rows = table() if callable(table) else table
+    with box:
+        st.dataframe(rows, hide_index=True, key=f"{key}_table")
         st.download_button(
             "Download CSV",
-            data=lambda: exports.csv_bytes(table),  # written when clicked, not on every run
+            data=lambda: exports.csv_bytes(rows),  # written when clicked, not on every run
             file_name=file_name,
             mime="text/csv",
             key=f"{key}_csv",

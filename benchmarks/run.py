@@ -403,7 +403,7 @@ def main() -> None:
     info = {
         **machine(),
         "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "command": "python benchmarks/run.py " + " ".join(sys.argv[1:]),
+        "command": " ".join(["python benchmarks/run.py", *sys.argv[1:]]),
         "repeat": str(repeat),
         "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }

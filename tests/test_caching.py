@@ -121,3 +121,18 @@ def test_a_place_change_reuses_the_answer_for_every_place(app, monkeypatch):
     app.selectbox(key="place").set_value("FC").run()
     assert not app.exception
     assert calls == []  # both places cut from the answer cached for every place
+
+
+def test_a_charts_table_is_made_only_while_its_expander_is_open(app, monkeypatch):
+    made = []
+    likert_table = results.likert_table
+    monkeypatch.setattr(results, "likert_table", lambda d: made.append(1) or likert_table(d))
+    app.run()
+    app.switch_page("pages/role_clarity.py").run()
+    assert not app.exception
+    assert made == [] and not app.dataframe and not app.get("download_button")
+    app.session_state["role_role_clear_self_open"] = True
+    app.run()
+    assert len(made) == 1
+    assert [t.value.columns[0] for t in app.dataframe] == ["Statement"]
+    assert len(app.get("download_button")) == 1
