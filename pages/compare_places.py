@@ -32,7 +32,7 @@ ui.chart(
     caption=f"{ui.describe(f)} · every place of the ICS (the place filter only marks yours with ▶) · dots "
     f"with 95% Wilson intervals · grey band: {total}, n = {ref_n} · "
     "places are not ranked: where intervals overlap they are not distinguishable",
-    table=compare.benchmark_table(rows, measure),
+    table=lambda: compare.benchmark_table(rows, measure),
     file_name=f"benchmark_{code}_{f.wave}.csv",
 )
 

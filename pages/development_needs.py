@@ -47,7 +47,7 @@ else:
         key="needs_ranked",
         caption=f"{scope} · n = {int(have['base'])} respondents · share of respondents, not of "
         "selections (people could choose several) · bars show 95% Wilson intervals",
-        table=results.share_table(chosen),
+        table=lambda: results.share_table(chosen),
         file_name=f"needs_{selection}_{f.wave}.csv",
     )
 
@@ -56,7 +56,7 @@ ui.chart(
     ui.figure("small_multiples", needs, f"“{wording}”, by place", min_group=k),
     key="needs_by_place",
     caption=f"{scope} · each panel: share of that place's respondents · the dark panel is the total",
-    table=results.share_table(needs),
+    table=lambda: results.share_table(needs),
     file_name=f"needs_by_place_{f.wave}.csv",
 )
 
@@ -68,7 +68,7 @@ if f.wave in waves.index and waves[f.wave] is not None and len(waves[f.wave]) > 
         ui.figure("grouped_shares", by_role, f"“{wording}”, by role", min_group=k),
         key="needs_by_role",
         caption=f"{scope} · share of each role's respondents · roles under {k} respondents are not shown",
-        table=results.share_table(by_role),
+        table=lambda: results.share_table(by_role),
         file_name=f"needs_by_role_{f.wave}.csv",
     )
 

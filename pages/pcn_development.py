@@ -68,7 +68,7 @@ st.dataframe(
 st.caption("Whether anyone from a PCN responded, never what they answered.")
 st.download_button(
     "Download CSV",
-    exports.csv_bytes(engagement.drop(columns=["pcn_code"])),
+    lambda: exports.csv_bytes(engagement.drop(columns=["pcn_code"])),  # written when clicked
     file_name=f"engagement_by_pcn_{f.wave}.csv",
     mime="text/csv",
     key="pcn_engagement_csv",

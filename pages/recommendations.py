@@ -153,7 +153,7 @@ else:
     )
     st.download_button(
         "Download the whole history (CSV)",
-        exports.csv_bytes(hist),
+        lambda: exports.csv_bytes(hist),  # written when clicked
         key="tracker_history_csv",
         file_name=f"recommendation_history_{place}.csv",
         mime="text/csv",

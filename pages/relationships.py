@@ -28,7 +28,7 @@ ui.chart(
     key="relationships_heatmap",
     caption=f"{scope} · share of those who gave a rating (Don't know excluded, shown in the hover) · n in "
     f"each cell · the ICS row is outlined: most rate that relationship poor",
-    table=results.share_table(matrix, label_col="partner").assign(
+    table=lambda: results.share_table(matrix, label_col="partner").assign(
         **{"Don't know %": (matrix["dont_know_share"].astype(float) * 100).round(1)}
     ),
     file_name=f"relationships_by_place_{f.wave}.csv",
@@ -52,7 +52,7 @@ if not chosen.empty:
         key="relationships_partners",
         caption=f"{scope} · sorted by net rating (% good or excellent minus % poor or fair) · Don't know is "
         "not counted as negative: its share is written beside each bar",
-        table=results.likert_table(chosen),
+        table=lambda: results.likert_table(chosen),
         file_name=f"relationships_{selection}_{f.wave}.csv",
     )
 

@@ -1,6 +1,8 @@
 """Role clarity and vision: the CD role statements, the gap between 'I am clear' and 'others are
 clear', shared-vision clarity, and breakdowns by experience."""
 
+from functools import partial
+
 import streamlit as st
 
 import ui
@@ -28,7 +30,7 @@ def statement_charts(detail, questions, prefix, sorted_by):
             ui.draw(call),
             key=f"{prefix}_{q}",
             caption=f"{scope} · n per bar on the chart · sorted by {sorted_by}",
-            table=results.likert_table(call.args[0]),
+            table=partial(results.likert_table, call.args[0]),
             file_name=f"{prefix}_{q}_{f.wave}.csv",
         )
 

@@ -33,6 +33,16 @@ def figure(at, key: str) -> dict:
     raise KeyError(f"no chart with key {key!r}")
 
 
+def open_tables(at) -> None:
+    """Open the "Table behind this chart" expander of every chart on the page, and rerun: tables
+    are made only while open."""
+    keys = chart_keys(at)
+    for key in keys:
+        at.session_state[f"{key}_open"] = True
+    at.run()
+    assert len(at.dataframe) >= len(keys), "a chart's table did not open"
+
+
 def chart_keys(at) -> list[str]:
     """Return the keys of every chart on the page."""
     return [el.proto.id.rsplit("-", 1)[-1] for el in at.get("plotly_chart")]

@@ -28,13 +28,23 @@ def status_of(at, rec_id):
     return table.set_index("rec_id").loc[rec_id, "status"]
 
 
-def test_the_data_version_is_read_once_per_run(app, monkeypatch):
-    reads = []
-    read = Database.data_version
-    monkeypatch.setattr(Database, "data_version", lambda self: reads.append(1) or read(self))
+def count_calls(monkeypatch, owner, name: str) -> list:
+    """Return a list that grows by the arguments of every call of owner.name."""
+    calls = []
+    original = getattr(owner, name)
+    monkeypatch.setattr(owner, name, lambda *args: calls.append(args) or original(*args))
+    return calls
+
+
+def open_role_clarity(app):
     app.run()
     app.switch_page("pages/role_clarity.py").run()
     assert not app.exception
+
+
+def test_the_data_version_is_read_once_per_run(app, monkeypatch):
+    reads = count_calls(monkeypatch, Database, "data_version")
+    open_role_clarity(app)
     for _ in range(2):
         reads.clear()
         app.run()
@@ -121,3 +131,14 @@ def test_a_place_change_reuses_the_answer_for_every_place(app, monkeypatch):
     app.selectbox(key="place").set_value("FC").run()
     assert not app.exception
     assert calls == []  # both places cut from the answer cached for every place
+
+
+def test_a_charts_table_is_made_only_while_its_expander_is_open(app, monkeypatch):
+    made = count_calls(monkeypatch, results, "likert_table")
+    open_role_clarity(app)
+    assert made == [] and not app.dataframe and not app.get("download_button")
+    app.session_state["role_role_clear_self_open"] = True
+    app.run()
+    assert len(made) == 1
+    assert [t.value.columns[0] for t in app.dataframe] == ["Statement"]
+    assert len(app.get("download_button")) == 1

@@ -9,7 +9,7 @@ import pytest
 from pcn_data.compare import MEASURES, engagement_by_pcn, label_against_total, measure_by_place, pcn_survey
 from pcn_data.filters import Filters
 from tests.fixtures import small_database, small_place_database
-from tests.results_helpers import assert_no_recovery
+from tests.results_helpers import assert_no_recovery, open_tables
 
 K = 5
 
@@ -144,6 +144,7 @@ def test_compare_page_state_lives_in_the_url(app):
     app.switch_page("pages/compare_places.py").run()
     assert not app.exception
     assert app.selectbox(key="measure").value == "good_vcse"
+    open_tables(app)
     table = next(t.value for t in app.dataframe if "Compared with the ICS" in t.value.columns)
     assert set(table["Measure"]) == {MEASURES["good_vcse"].label}
     hidden = table[table["Not shown (fewer than K)"]]

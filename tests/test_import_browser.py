@@ -50,3 +50,21 @@ def test_upload_confirm_mapping_import_and_see_the_respondents_on_the_overview(d
         wait_for_app(page)
         body = page.inner_text("body")
         assert "2025 survey (imported): 6" in body
+
+
+def test_the_template_is_written_when_its_download_is_clicked(demo_path, tmp_path):
+    # The workbook is built by the click (outside any script run), not on every visit to the page.
+    import io
+
+    import openpyxl
+
+    db = tmp_path / "template.duckdb"
+    shutil.copy(demo_path, db)
+    with serve(db) as url, browser_page(1920, 1080) as page:
+        page.goto(f"{url}/data")
+        wait_for_app(page)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download the survey template (XLSX)").click()
+        assert download.value.suggested_filename == "pcn_futures_survey_template.xlsx"
+        book = openpyxl.load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))
+        assert book.sheetnames == ["responses", "questions", "codes"]

@@ -8,6 +8,7 @@ from tests.results_helpers import (
     assert_no_recovery,
     chart_keys,
     figure,
+    open_tables,
     raw_answers,
     row_name,
     share,
@@ -29,6 +30,7 @@ def open_page(app, page, **params):
         app.query_params[k] = v
     app.run()
     app.switch_page(page).run()
+    open_tables(app)
     assert not app.exception
     return app
 
