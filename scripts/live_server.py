@@ -167,15 +167,12 @@ def wait_for_app(page, timeout_ms: int = 30000) -> None:
                  && !document.querySelector('[data-stale="true"]')""",
         timeout=timeout_ms,
     )
-    # Elements of the previous run stay on the page, faded (data-stale), until this run replaces
-    # them, and the status widget shows only once a run has taken a while: wait for the faded ones.
+    # Plotly is loaded lazily: until its code arrives a chart is only a skeleton, and a page with
+    # no chart element yet would pass the check below. Then wait for every chart's SVG.
     page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stMain"] [data-stale="true"]')""", timeout=timeout_ms
-    )
-    # Plotly draws after the script finishes: wait for every chart's SVG.
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                 .every(c => c.querySelector('.main-svg'))""",
+        """() => !document.querySelector('[data-testid="stMain"] [data-testid="stSkeleton"]')
+                 && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                    .every(c => c.querySelector('.main-svg'))""",
         timeout=timeout_ms,
     )
     page.wait_for_timeout(500)

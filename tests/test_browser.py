@@ -120,7 +120,12 @@ def test_place_comparison_then_pcn_profile_through_the_url(demo_path, demo_db, t
         wait_for_app(page)
         main = page.inner_text('[data-testid="stMain"]')
         assert "Compare places" in main
-        assert "▶ Morecambe Bay" in page.locator('[data-testid="stPlotlyChart"]').first.text_content()
+        # The chosen place is marked on the chart's axis once plotly has drawn it.
+        page.wait_for_function(
+            """() => (document.querySelector('[data-testid="stPlotlyChart"]')?.textContent || '')
+                     .includes('▶ Morecambe Bay')""",
+            timeout=30000,
+        )
         assert (
             page.get_by_role("combobox", name="Measure").input_value().startswith("Rating the relationship")
         )
