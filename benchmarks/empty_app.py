@@ -6,4 +6,5 @@ import streamlit as st
 import ui
 
 st.set_page_config(page_title="Empty page", layout="wide")
-ui.run([st.Page(lambda: st.title("Empty page"), title="Empty page", url_path="empty")])
+# ui.run takes the navigation grouped, as dashboard.py passes it.
+ui.run({"": [st.Page(lambda: st.title("Empty page"), title="Empty page", url_path="empty")]})

@@ -35,7 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pcn_data.db import Database, get_database  # noqa: E402
+from pcn_data import polls  # noqa: E402
+from pcn_data.db import Database, close_database, get_database  # noqa: E402
 from pcn_data.demo import build_demo_file  # noqa: E402
 from pcn_data.queries import list_ics, list_places  # noqa: E402
 from scripts.apptest import behave_like_a_running_server  # noqa: E402
@@ -46,6 +47,10 @@ OUT = HERE / "out"  # git-ignored: the two database files, reused between runs
 EMPTY = "empty page"
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
 SCALES = {"demo": "ics", "national": "national"}
+# The projector and phone pages have no filters: their "place change" is a new vote, and they
+# open on the benchmark's own poll session (one open, revealed question with VOTES answers).
+LIVE_PAGES = {"present", "join"}
+POLL_TITLE, VOTES = "Benchmark workshop", 40
 TARGET_MS, TARGET_RATIO, TARGET_BROWSER_MS, TARGET_MB = 300, 3.0, 1000, 500
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
@@ -105,12 +110,37 @@ def clear_caches() -> None:
     st.cache_resource.clear()
 
 
-def time_page(page: str, places: list[str], repeat: int) -> dict:
+def poll_session(db: Database, place_code: str) -> dict:
+    """Return the benchmark's poll session on this file (created once, then reused): one open,
+    revealed bank question with VOTES answers, as the projector shows it mid-workshop."""
+    found = db.query(
+        "SELECT session_id, join_code FROM poll_session WHERE title = ? ORDER BY session_id LIMIT 1",
+        [POLL_TITLE],
+    )
+    if not found.empty:
+        return {"session_id": int(found["session_id"].iloc[0]), "join_code": found["join_code"].iloc[0]}
+    spec = polls.bank_question(db, "rel_ics")
+    made = polls.create_session(
+        db, title=POLL_TITLE, place_code=place_code, held_on=dt.date(2026, 1, 15), questions=[spec]
+    )
+    qid = int(polls.questions(db, made["session_id"])["poll_question_id"].iloc[0])
+    codes = list(polls.options(db, qid)["option_code"])
+    polls.set_state(db, qid, "open")
+    for i in range(VOTES):
+        polls.cast_vote(db, qid, f"bench-{i}", codes[i % len(codes)])
+    polls.reveal(db, qid)
+    return {"session_id": made["session_id"], "join_code": made["join_code"]}
+
+
+def time_page(page: str, places: list[str], repeat: int, poll: dict) -> dict:
     """Return one page's timings (seconds) and query statistics in AppTest on $PCN_DB."""
     from streamlit.testing.v1 import AppTest
 
     script = HERE / "empty_app.py" if page == EMPTY else ROOT / "dashboard.py"
     at = AppTest.from_file(str(script), default_timeout=600)
+    live = Path(page).stem in LIVE_PAGES
+    if live:
+        at.query_params.update(session=str(poll["session_id"]), code=poll["join_code"], p="bench-me")
     at.run()
     if page != EMPTY:
         at.switch_page(page)
@@ -122,13 +152,24 @@ def time_page(page: str, places: list[str], repeat: int) -> dict:
     with query_log() as warm_calls:
         warm = [timed(at.run) for _ in range(repeat)]
     changes = []
+    db = get_database(os.environ["PCN_DB"])
+    qid = int(polls.questions(db, poll["session_id"])["poll_question_id"].iloc[0]) if live else 0
+    codes = list(polls.options(db, qid)["option_code"]) if live else []
     with query_log() as change_calls:
-        for code in places[:repeat]:
-            at.selectbox(key="place").set_value(code)
+        for i, code in enumerate(places[:repeat]):
+            if live:
+                # Another phone answers, then the page runs again (its own refresh tick).
+                polls.cast_vote(db, qid, f"bench-extra-{i}", codes[i % len(codes)])
+            else:
+                at.selectbox(key="place").set_value(code)
             changes.append(timed(at.run))
             if at.exception:
                 raise RuntimeError(f"{page}, place {code}: {at.exception[0].message}")
     slowest = max(cold_calls, default=(0.0, ""))
+    if live:
+        # Leave the session as it was, so every run times the same room.
+        with db.transaction() as cur:
+            cur.execute("DELETE FROM poll_vote WHERE participant_token LIKE 'bench-extra-%'")
     return {
         "cold_ms": cold * 1000,
         "warm_ms": statistics.median(warm) * 1000,
@@ -149,10 +190,11 @@ def apptest_rows(scale: str, db: Path, repeat: int) -> list[dict]:
     places = list(list_places(con, list_ics(con)["ics_code"].iloc[0])["place_code"])
     if len(places) < repeat:
         raise SystemExit(f"{scale}: {len(places)} places, too few for {repeat} place changes")
+    poll = poll_session(con, places[0])
     rows = []
     for page in [EMPTY, *PAGES]:
         row = {"scale": scale, "page": page if page == EMPTY else Path(page).stem}
-        row.update(time_page(page, places, repeat))
+        row.update(time_page(page, places, repeat, poll))
         rows.append(row)
         print(
             f"  {scale:9} {row['page']:18} cold {row['cold_ms']:7.0f}  warm {row['warm_ms']:6.0f}  "
@@ -178,7 +220,7 @@ def _status(pid: int) -> dict[str, int]:
     return out
 
 
-def memory_with_sessions(db: Path, places: list[str], sessions: int) -> dict:
+def memory_with_sessions(db: Path, places: list[str], sessions: int, poll: dict) -> dict:
     """Return the server's memory (MB) before and with `sessions` browser sessions open at once,
     each on a page in turn with a place in turn, all loading concurrently."""
     paths = [Path(p).stem for p in PAGES]
@@ -188,7 +230,10 @@ def memory_with_sessions(db: Path, places: list[str], sessions: int) -> dict:
 
         def sample() -> None:
             while not stop.is_set():
-                peak.append(_status(srv.pid)["VmRSS"] / 1024)
+                try:
+                    peak.append(_status(srv.pid)["VmRSS"] / 1024)
+                except (OSError, KeyError):  # the server has exited: the main thread will say why
+                    return
                 stop.wait(0.1)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -197,11 +242,20 @@ def memory_with_sessions(db: Path, places: list[str], sessions: int) -> dict:
         pages = []
         for i in range(sessions):
             page = chromium.new_context(viewport={"width": 1920, "height": 1080}).new_page()
-            path = f"{paths[i % len(paths)]}?place={places[i % len(places)]}"
-            page.goto(f"{srv.url}/{path}", wait_until="commit")
-            pages.append(page)
-        for page in pages:
-            wait_for_app(page, timeout_ms=300_000)
+            name = paths[i % len(paths)]
+            query = (
+                f"session={poll['session_id']}&code={poll['join_code']}"
+                if name in LIVE_PAGES
+                else f"place={places[i % len(places)]}"
+            )
+            page.goto(f"{srv.url}/{name}?{query}", wait_until="commit")
+            pages.append((name, page))
+        for name, page in pages:
+            if name in LIVE_PAGES:
+                # No page title on the projector or the phone: wait for the question itself.
+                page.wait_for_selector(".present-q, [data-testid='stMain'] h2", timeout=300_000)
+            else:
+                wait_for_app(page, timeout_ms=300_000)
         loaded = time.perf_counter() - begin
         time.sleep(1)
         stop.set()
@@ -313,7 +367,9 @@ def markdown(rows: list[dict], extra: dict[str, float], info: dict[str, str]) ->
         f"load average {info['load_before']} before, {info['load_after']} after.",
         "",
         "AppTest script run, milliseconds (medians), demo file / national file. "
-        "× empty: national place change divided by the empty page's.",
+        "× empty: national place change divided by the empty page's. Present and join have no "
+        f"filters: their place change is another vote, then a rerun, on a revealed question with "
+        f"{VOTES} answers.",
         "",
         "| page | warm rerun | place change | × empty | cold | slowest query (national, cold) |",
         "|---|---:|---:|---:|---:|---|",
@@ -420,6 +476,9 @@ def main() -> None:
     if not args.no_browser:
         con = get_database(files["national"])
         places = list_places(con, list_ics(con)["ics_code"].iloc[0])
+        poll = poll_session(con, places["place_code"].iloc[0])  # made by the AppTest part
+        # Close it first so the copy has everything (the poll session may still be in the WAL).
+        close_database(files["national"])
         with tempfile.TemporaryDirectory() as tmp:
             # The server needs its own copy: this process holds the national file open.
             copy = Path(tmp) / "national.duckdb"
@@ -438,7 +497,7 @@ def main() -> None:
                 f"{[round(s * 1000) for _, s in timings]} ms",
                 flush=True,
             )
-            extra.update(memory_with_sessions(copy, list(places["place_code"]), sessions))
+            extra.update(memory_with_sessions(copy, list(places["place_code"]), sessions, poll))
             print(
                 f"  server memory: {extra['rss_started_mb']:.0f} MB started, peak "
                 f"{extra['rss_peak_mb']:.0f} MB with {sessions} sessions "
