@@ -1,6 +1,8 @@
 """Data and method: what file is loaded, what it holds, importing files into it, and the rules
 every chart follows."""
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +13,7 @@ from pcn_data.db import SCHEMA_VERSION
 from pcn_data.errors import PcnDataError
 from pcn_data.exports import csv_bytes
 from pcn_data.importing.batches import already_imported, apply, target_labels, undo
+from pcn_data.importing.mapping import IGNORE, answer_options
 from pcn_data.importing.reading import max_upload_mb
 
 ui.ensure_navigation_mode()
@@ -41,6 +44,37 @@ st.dataframe(
     hide_index=True,
     key="data_counts",
 )
+
+
+NOT_MATCHED = "(leave as a problem)"
+
+
+def answer_label_choices(upload) -> dict[tuple[str, str], str]:
+    """Draw a choice for every answer a check found on no option of its question; return the
+    (question code, label) -> option code (or IGNORE) chosen so far."""
+    # Kept per file across checks, so a choice stays on screen once the next check has used it.
+    unmatched = st.session_state.setdefault("_unmatched", {}).setdefault(upload.sha256, {})
+    if not unmatched:
+        return {}
+    st.markdown(
+        "**Match the answers that fit no option.** Choose the option each one means, or count it as "
+        "no answer; then check the file again. Your choices are saved for the next file from the same tool."
+    )
+    wordings = ui.query("question_wordings")
+    chosen = {}
+    columns = st.columns(2)
+    for i, ((qc, raw), cells) in enumerate(unmatched.items()):  # in the order the file has them
+        options = {NOT_MATCHED: NOT_MATCHED, IGNORE: "(no answer)", **answer_options(db, qc)}
+        digest = hashlib.sha256(f"{qc}|{raw}".encode()).hexdigest()[:10]
+        pick = columns[i % 2].selectbox(
+            f"“{raw}” ({cells} {'answer' if cells == 1 else 'answers'}) to: {wordings.get(qc, qc)}",
+            options=list(options),
+            format_func=options.get,
+            key=f"import_label_{upload.sha256[:12]}_{digest}",
+        )
+        if pick != NOT_MATCHED:
+            chosen[(qc, raw)] = pick
+    return chosen
 
 
 def import_section() -> None:
@@ -128,14 +162,24 @@ def import_section() -> None:
             )
             by_label = {v: k for k, v in labels.items()}
             mapping = dict(zip(edited["column"], edited["imports as"].map(by_label), strict=True))
-        # A plan is checked once, on request, and kept until the file, wave, mapping or data change.
-        signature = (upload.sha256, wave, repr(mapping), default_role, place, db.data_version())
+        labels = answer_label_choices(upload) if upload.needs_mapping else {}
+        # A plan is checked once, on request, and kept until the file, wave, mappings or data change.
+        signature = (
+            upload.sha256, wave, repr(mapping), repr(sorted(labels.items())), default_role, place,
+            db.data_version(),
+        )  # fmt: skip
         ready = upload.kind not in ("survey", "poll") or bool(wave)
         label = "Confirm the mapping and check the file" if upload.needs_mapping else "Check the file"
         if st.button(label, key="import_check", type="primary", disabled=not ready):
             with st.spinner(f"Checking every row of {upload.file_name}…"):
-                plan = upload.plan(db, wave=wave, mapping=mapping, default_role=default_role, place=place)
+                plan = upload.plan(
+                    db, wave=wave, mapping=mapping, default_role=default_role, place=place, labels=labels
+                )
             st.session_state["_plan"] = (signature, plan)
+            unmatched = st.session_state["_unmatched"][upload.sha256]
+            if set(plan.unmatched) - set(unmatched):
+                unmatched.update(plan.unmatched)
+                st.rerun()  # to offer the newly found answers for matching above the report
         stored = st.session_state.get("_plan")
         plan = stored[1] if stored and stored[0] == signature else None
         if not ready:
@@ -190,9 +234,9 @@ def import_section() -> None:
             )
             if do_all or do_valid:
                 try:
+                    ui.require("import")  # checked again here, not only by hiding the section
                     with st.spinner("Importing…"):
-                        ui.require("import")  # checked again here, not only by hiding the section
-                    result = apply(db, plan, valid_only=do_valid, imported_by=who or None)
+                        result = apply(db, plan, valid_only=do_valid, imported_by=who or None)
                 except PcnDataError as exc:
                     st.error(str(exc))
                 else:

@@ -16,9 +16,9 @@ import pandas as pd
 
 from pcn_data.errors import DatabaseError, DatabaseLockedError, PcnDataError
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # Versions this one can upgrade in place: the upgrade only adds tables (schema.sql is idempotent).
-_UPGRADABLE = {"1", "2"}
+_UPGRADABLE = {"1", "2", "3"}
 
 _LOCK_PID = re.compile(r"\(PID (\d+)\)")
 

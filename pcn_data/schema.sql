@@ -48,6 +48,19 @@ CREATE TABLE IF NOT EXISTS import_mapping (
     PRIMARY KEY (source_format, header_key)
 );
 
+-- A confirmed answer label for a bank question that matched none of its options (for example
+-- "Agree strongly"), reused for the next file from the same tool. label_key is the label
+-- normalised; option_code is one of the question's options, or 'ignore' (counted as no answer).
+CREATE TABLE IF NOT EXISTS import_label_mapping (
+    source_format VARCHAR NOT NULL,
+    question_code VARCHAR NOT NULL,
+    label_key     VARCHAR NOT NULL,
+    option_code   VARCHAR NOT NULL,
+    confirmed_by  VARCHAR,
+    confirmed_at  TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    PRIMARY KEY (source_format, question_code, label_key)
+);
+
 -- Hierarchy: ICS -> place -> PCN.
 CREATE TABLE IF NOT EXISTS ics (
     ics_code VARCHAR PRIMARY KEY,

@@ -126,20 +126,25 @@ def test_a_file_of_another_schema_version_is_refused(tmp_path):
         Database(tmp_path / "v.duckdb")
 
 
-@pytest.mark.parametrize("old", ["1", "2"])
+@pytest.mark.parametrize("old", ["1", "2", "3"])
 def test_an_older_file_is_upgraded_in_place_keeping_its_data(tmp_path, old):
     path = tmp_path / "old.duckdb"
     db = Database(path)
     with db.transaction() as cur:
         cur.execute("INSERT INTO ics VALUES ('X', 'Kept ICS')")
         # What a file of that version lacked.
-        for table in ("poll_presenter",) + (("import_mapping", "import_change") if old == "1" else ()):
+        lacked = {
+            "1": ["import_mapping", "import_change"],
+            "2": ["poll_presenter"],
+            "3": ["import_label_mapping"],
+        }
+        for table in [t for v, tables in lacked.items() if v >= old for t in tables]:
             cur.execute(f"DROP TABLE {table}")
         cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [old])
     db.close()
     db = Database(path)
-    assert db.meta()["schema_version"] == "3"
+    assert db.meta()["schema_version"] == "4"
     assert db.scalar("SELECT name FROM ics WHERE ics_code = 'X'") == "Kept ICS"
-    for table in ("poll_presenter", "import_mapping", "import_change"):
+    for table in ("poll_presenter", "import_mapping", "import_change", "import_label_mapping"):
         assert db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]) == 1
     db.close()

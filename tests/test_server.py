@@ -10,6 +10,7 @@ import urllib.request
 
 import pytest
 
+from pcn_data.db import SCHEMA_VERSION
 from scripts.live_server import free_port
 from tests.conftest import ROOT
 
@@ -58,7 +59,7 @@ def test_health_check_reads_the_database_and_metrics_are_closed(production, demo
     shutil.copy(demo_path, db)
     url = production(db)
     status, body = get(f"{url}/healthz")
-    assert status == 200 and '"status":"ok"' in body and '"schema_version":"3"' in body
+    assert status == 200 and '"status":"ok"' in body and f'"schema_version":"{SCHEMA_VERSION}"' in body
     assert get(f"{url}/_stcore/metrics")[0] == 404
     status, page = get(url)
     assert status == 200 and "<html" in page.lower()

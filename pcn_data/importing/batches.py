@@ -12,7 +12,7 @@ from pcn_data import bank
 from pcn_data.db import Database
 from pcn_data.errors import PcnDataError
 from pcn_data.importing import poll, records, survey
-from pcn_data.importing.mapping import FIELDS, IGNORE, Proposal, normalise, propose, save_mapping
+from pcn_data.importing.mapping import FIELDS, IGNORE, Proposal, normalise, propose, save_labels, save_mapping
 from pcn_data.importing.plan import KINDS, Plan, sha256
 from pcn_data.importing.reading import Sheet, Workbook, read_file
 from pcn_data.voices import suggest_codes
@@ -98,8 +98,12 @@ class Upload:
         mapping: dict[str, str] | None = None,
         default_role: str = "cd",
         place: str | None = None,
+        labels: dict[tuple[str, str], str] | None = None,
     ) -> Plan:
-        """Return the validated plan of this file (nothing is written)."""
+        """Return the validated plan of this file (nothing is written).
+
+        labels: answers matched by hand, (question code, label as written) -> option code or
+        IGNORE; those confirmed for the same tool before are used too."""
         plan = Plan(self.kind, self.source_format, self.file_name, self.sha256, notes=list(self.book.notes))
         if self.kind == "survey":
             if not wave:
@@ -108,7 +112,7 @@ class Upload:
             if self.source is not None:
                 if mapping is None:
                     mapping = {p.header: p.target for p in self.proposals(db)}
-                survey.stage_wide(db, plan, self.source, mapping, wave, default_role)
+                survey.stage_wide(db, plan, self.source, mapping, wave, default_role, labels)
             else:
                 survey.stage_template(db, plan, self.sheet, wave)
         elif self.kind == "poll":
@@ -183,6 +187,8 @@ def apply(db: Database, plan: Plan, *, valid_only: bool = False, imported_by: st
         written = _WRITERS[plan.kind](cur, plan, batch, valid_only)
         if plan.mapping:
             save_mapping(cur, plan.source_format, plan.mapping, imported_by)
+        if plan.labels:
+            save_labels(cur, plan.source_format, plan.labels, imported_by)
         cur.execute("UPDATE meta SET value = 'imported' WHERE key = 'dataset' AND value = 'empty'")
     return {
         "batch_id": batch,

@@ -152,6 +152,36 @@ def save_mapping(cur, source_format: str, mapping: dict[str, str], confirmed_by:
         )
 
 
+def saved_labels(db: Database, source_format: str) -> dict[tuple[str, str], str]:
+    """Return (question code, label key) -> option code (or IGNORE) last confirmed for this tool."""
+    df = db.query(
+        "SELECT question_code, label_key, option_code FROM import_label_mapping WHERE source_format = ?",
+        [source_format],
+    )
+    return {(q, k): c for q, k, c in df.itertuples(index=False)}
+
+
+def save_labels(
+    cur, source_format: str, labels: dict[tuple[str, str], str], confirmed_by: str | None
+) -> None:
+    """Store confirmed answer labels ((question code, label as written) -> option code or IGNORE)."""
+    rows = [[source_format, q, normalise(label), c, confirmed_by] for (q, label), c in labels.items()]
+    if rows:
+        cur.executemany(
+            "INSERT OR REPLACE INTO import_label_mapping "
+            "(source_format, question_code, label_key, option_code, confirmed_by) VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def answer_options(db: Database, question_code: str) -> dict[str, str]:
+    """Return option code -> label of one bank question, in the order it is asked."""
+    df = db.query(
+        "SELECT option_code, label FROM option WHERE question_code = ? ORDER BY sort_order", [question_code]
+    )
+    return dict(zip(df["option_code"], df["label"], strict=True))
+
+
 def match_label(value: str, labels: dict[str, str], *, cutoff: float = 90.0) -> tuple[str | None, str]:
     """Return (option code, how) for an answer label; labels maps normalised label or code -> code."""
     key = normalise(value)

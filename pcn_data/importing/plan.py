@@ -40,6 +40,10 @@ class Plan:
     records: dict[str, list[dict]] = field(default_factory=dict)  # table -> rows, each with "_row"
     problems: list[Problem] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)  # header -> target, saved when imported
+    # (question code, label as written) -> option code or IGNORE: answers a person matched by
+    # hand, saved when imported; and the labels that matched no option, with their cell counts.
+    labels: dict[tuple[str, str], str] = field(default_factory=dict)
+    unmatched: dict[tuple[str, str], int] = field(default_factory=dict)
     wave_code: str | None = None  # the survey wave the rows go to
     wave: dict | None = None  # the wave to create (survey, poll) or None when it exists
     notes: list[str] = field(default_factory=list)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pcn_data import bank
 from pcn_data.db import Database
-from pcn_data.importing.mapping import FIELDS, IGNORE, match_label, normalise
+from pcn_data.importing.mapping import FIELDS, IGNORE, match_label, normalise, saved_labels
 from pcn_data.importing.plan import Plan
 from pcn_data.importing.reading import Sheet, parse_date
 
@@ -120,6 +120,8 @@ class Lookups:
             self.label_text.setdefault(qc, []).append(label)
             if excl:
                 self.exclusive.add((qc, oc))
+        # Answer labels a person matched by hand: (question code, label key) -> option code or IGNORE.
+        self.chosen: dict[tuple[str, str], str] = {}
         existing = db.query("SELECT respondent_id, batch_id FROM respondent")
         self.existing = dict(zip(existing["respondent_id"], existing["batch_id"], strict=True))
 
@@ -157,10 +159,15 @@ def _answer(plan: Plan, lk: Lookups, row: int, column: str, qc: str, value: str,
     values = _split_multi(value, sep, lk.label_text.get(qc, [])) if kind == "multi" else [value]
     out = []
     for v in values:
-        code, _how = match_label(v, lk.labels.get(qc, {}))
+        code = lk.chosen.get((qc, normalise(v)))
+        if code == IGNORE:
+            continue  # a label a person chose to count as no answer (e.g. "Prefer not to say")
+        if code is None:
+            code, _how = match_label(v, lk.labels.get(qc, {}))
         if code is None:
             allowed = "; ".join(lk.label_text.get(qc, []))
             plan.add(row, column, f"“{v}” is not an answer to “{lk.short[qc]}”: expected one of {allowed}")
+            plan.unmatched[(qc, v)] = plan.unmatched.get((qc, v), 0) + 1
             continue
         out.append({"question_code": qc, "option_code": code, "value_text": None})
     codes = [a["option_code"] for a in out]
@@ -189,9 +196,27 @@ def stage_wide(
     mapping: dict[str, str],
     wave_code: str,
     default_role: str = "cd",
+    labels: dict[tuple[str, str], str] | None = None,
 ) -> None:
-    """Fill plan with the respondents and answers of a wide export under a confirmed mapping."""
+    """Fill plan with the respondents and answers of a wide export under a confirmed mapping.
+
+    labels: (question code, label as written) -> option code or IGNORE, for answers that match
+    no option; added to those confirmed for the same tool before."""
     lk = Lookups(db)
+    plan.labels = dict(labels or {})
+
+    def fits(q: str, code: str) -> bool:
+        return code == IGNORE or code in lk.labels.get(q, {}).values()
+
+    for (q, label), code in plan.labels.items():
+        if q not in lk.kind or not fits(q, code):
+            plan.add(
+                None, None, f"the answer “{label}” is matched to {code!r}, which is not an option of {q!r}"
+            )
+    # A saved choice whose option has since left the bank is dropped: the label is then reported
+    # as unmatched, for a person to match again.
+    saved = {k: c for k, c in saved_labels(db, src.source_format).items() if fits(k[0], c)}
+    lk.chosen = saved | {(q, normalise(v)): c for (q, v), c in plan.labels.items()}
     plan.header, plan.rows, plan.mapping = src.raw_header, src.raw_rows, dict(mapping)
     targets = [mapping.get(h, IGNORE) for h in src.headers]
     chosen = [t for t in targets if t != IGNORE]
