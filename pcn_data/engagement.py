@@ -28,7 +28,7 @@ def events(db: Database, f: Filters) -> pd.DataFrame:
         JOIN place pl ON pl.place_code = e.place_code
         LEFT JOIN engagement_event_pcn ep ON ep.event_id = e.event_id
         WHERE {cond}
-        GROUP BY ALL ORDER BY e.starts_on, place_order
+        GROUP BY ALL ORDER BY e.starts_on, place_order, e.event_id  -- event_id: a stable order for one day
         """,
         params,
     )

@@ -112,14 +112,6 @@ def question_wordings(db: Database) -> dict[str, str]:
     return dict(zip(df["question_code"], df["wording"], strict=True))
 
 
-def get_question(db: Database, question_code: str) -> dict:
-    """Return one question of the bank as a dict; KeyError when unknown."""
-    df = db.query("SELECT * FROM question WHERE question_code = ?", [question_code])
-    if df.empty:
-        raise KeyError(f"Unknown question {question_code!r}")
-    return df.iloc[0].to_dict()
-
-
 def count_rows(db: Database) -> dict[str, int]:
     """Return the row count of the main tables."""
     df = db.query(
