@@ -25,6 +25,7 @@ from pcn_data import (
     engagement,
     exports,
     findings,
+    polls,
     queries,
     results,
     slide_files,
@@ -76,6 +77,7 @@ CACHEABLE = {
     "participation": engagement.participation,
     "evidence_strength": engagement.evidence_strength,
     "list_batches": batches.list_batches,
+    "sessions_asking": polls.sessions_asking,
     "is_demo": Database.is_demo,
 }
 
@@ -354,6 +356,63 @@ def chart(
             key=f"{key}_csv",
             icon=":material/download:",
         )
+
+
+def comparison_table(comparison: pd.DataFrame, *, key: str) -> None:
+    """Draw a poll session's answers beside the survey's (from polls.survey_comparison)."""
+    numbers = ["room_votes", "room_n", "room_share", "survey_n", "survey_share"]
+    shown = comparison.assign(**{c: comparison[c].astype(float) for c in numbers})
+    shown["room_share"] = (shown["room_share"] * 100).round(0)
+    shown["survey_share"] = (shown["survey_share"] * 100).round(0)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        key=key,
+        column_order=["question", "label", "room_votes", "room_n", "room_share", "survey_n", "survey_share"],
+        column_config={
+            "question": st.column_config.TextColumn("Question", width="large"),
+            "label": "Answer",
+            "room_votes": st.column_config.NumberColumn("Room: votes", format="%d"),
+            "room_n": st.column_config.NumberColumn("Room: answered", format="%d"),
+            "room_share": st.column_config.NumberColumn("Room", format="%d%%"),
+            "survey_n": st.column_config.NumberColumn("Survey: answered", format="%d"),
+            "survey_share": st.column_config.NumberColumn("Survey", format="%d%%"),
+        },
+    )
+
+
+def polls_beside_survey(question_codes: tuple[str, ...], f: Filters, *, key: str) -> None:
+    """Draw, when a workshop in the chosen places asked any of these questions, each such poll
+    beside the latest survey, in an expander whose tables are made only while it is open."""
+    sessions = query("sessions_asking", question_codes, f)
+    if sessions.empty:
+        return
+    box = st.expander(
+        f"Workshop polls on these questions ({len(sessions)})",
+        key=f"{key}_open",
+        on_change="rerun",
+        icon=":material/how_to_vote:",
+    )
+    if not box.open:
+        return
+    with box:
+        st.caption(
+            "What the room answered at each workshop, beside the latest survey in the same place. "
+            f"Either side with fewer than {min_group()} answers is not shown."
+        )
+        for s in sessions.itertuples(index=False):
+            # Live: votes do not change the data version, so this is not cached.
+            comparison = polls.survey_comparison(database(), int(s.session_id))
+            if not comparison.empty:
+                comparison = comparison[comparison["question_code"].isin(question_codes)]
+            st.markdown(
+                f"**{s.title}** · {s.place} · {s.held_on:%d %B %Y} · survey wave "
+                f"{comparison.attrs.get('wave', '–')}"
+            )
+            if comparison.empty:
+                st.caption("No answers to these questions yet.")
+            else:
+                comparison_table(comparison, key=f"{key}_{s.session_id}")
 
 
 def compare_note(meta: dict) -> str:

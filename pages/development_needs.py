@@ -81,3 +81,5 @@ if compare:
         title=f"Change in the share choosing each need: {name}",
         file_name=f"needs_change_{selection}.csv",
     )
+
+ui.polls_beside_survey((results.NEEDS,), f, key="needs_polls")

@@ -65,3 +65,5 @@ if compare:
         title=f"Change in the share rating good or excellent: {name}",
         file_name=f"relationships_change_{selection}.csv",
     )
+
+ui.polls_beside_survey(tuple(results.PARTNER_ITEMS), f, key="relationships_polls")

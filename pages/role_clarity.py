@@ -97,3 +97,5 @@ if compare:
             title=f"Change in net agreement: “{wording[q]}”",
             file_name=f"role_change_{q}.csv",
         )
+
+ui.polls_beside_survey((*results.ROLE_ITEMS, *results.VISION_ITEMS), f, key="role_polls")

@@ -179,22 +179,4 @@ else:
         f"**The room beside the survey** ({place_names.get(comparison.attrs['place'], '')}, survey wave "
         f"{comparison.attrs['wave']}). Either side with fewer than {ui.min_group()} answers is not shown."
     )
-    numbers = ["room_votes", "room_n", "room_share", "survey_n", "survey_share"]
-    shown = comparison.assign(**{c: comparison[c].astype(float) for c in numbers})
-    shown["room_share"] = (shown["room_share"] * 100).round(0)
-    shown["survey_share"] = (shown["survey_share"] * 100).round(0)
-    st.dataframe(
-        shown,
-        hide_index=True,
-        key="workshop_comparison",
-        column_order=["question", "label", "room_votes", "room_n", "room_share", "survey_n", "survey_share"],
-        column_config={
-            "question": st.column_config.TextColumn("Question", width="large"),
-            "label": "Answer",
-            "room_votes": st.column_config.NumberColumn("Room: votes", format="%d"),
-            "room_n": st.column_config.NumberColumn("Room: answered", format="%d"),
-            "room_share": st.column_config.NumberColumn("Room", format="%d%%"),
-            "survey_n": st.column_config.NumberColumn("Survey: answered", format="%d"),
-            "survey_share": st.column_config.NumberColumn("Survey", format="%d%%"),
-        },
-    )
+    ui.comparison_table(comparison, key="workshop_comparison")

@@ -13,7 +13,7 @@ import pandas as pd
 from pcn_data.config import min_reveal_votes
 from pcn_data.db import Database
 from pcn_data.errors import PcnDataError
-from pcn_data.filters import Filters
+from pcn_data.filters import Filters, where
 from pcn_data.queries import add_shares, list_waves, option_counts
 from pcn_data.stats import suppress
 
@@ -189,6 +189,24 @@ def list_sessions(db: Database) -> pd.DataFrame:
         LEFT JOIN poll_question q ON q.session_id = s.session_id
         GROUP BY ALL ORDER BY s.created_at DESC, s.session_id DESC
         """
+    )
+
+
+def sessions_asking(db: Database, question_codes: tuple[str, ...], f: Filters) -> pd.DataFrame:
+    """Return the poll sessions held in the chosen places (or ICS) that asked any of these bank
+    questions, newest first: session_id, title, place, held_on."""
+    cond, params = where(f.without("wave", "pcns", "roles"), {"ics": "w.ics_code", "places": "w.place_code"})
+    return db.query(
+        f"""
+        SELECT s.session_id, s.title, p.name AS place, w.opened_on AS held_on
+        FROM poll_session s JOIN wave w USING (wave_id) JOIN place p ON p.place_code = w.place_code
+        WHERE {cond} AND EXISTS (
+            SELECT 1 FROM poll_question q
+            WHERE q.session_id = s.session_id AND list_contains(?, q.question_code)
+        )
+        ORDER BY w.opened_on DESC, s.session_id DESC
+        """,
+        [*params, list(question_codes)],
     )
 
 

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from pcn_data import polls
 from pcn_data.db import Database, close_database, get_database
 from pcn_data.exports import csv_bytes, xlsx_bytes
+from pcn_data.filters import Filters
 from tests.conftest import ROOT
 
 
@@ -310,3 +311,58 @@ def test_the_facilitator_creates_a_session_on_the_workshop_page(live_app):
     assert not at.exception
     assert polls.open_question(db, int(sessions["session_id"].iloc[0]))["poll_question_id"] == qid
     assert at.button(key=f"workshop_reveal_{qid}").disabled  # no answers yet
+
+
+def test_sessions_asking_a_question_are_found_by_place_and_question(db):
+    mb, _ = new_session(db)  # rel_ics, Morecambe Bay
+    bp, _ = new_session(db, polls.bank_question(db, "dev_needs"), place="FC")
+    wl, _ = new_session(
+        db, polls.bank_question(db, "rel_ics"), polls.QuestionSpec("One word", "text"), place="WL"
+    )
+    ics = db.scalar("SELECT ics_code FROM place WHERE place_code = 'MB'")
+
+    def found(codes, places=()):
+        return set(
+            polls.sessions_asking(db, codes, Filters(wave="2023", ics=ics, places=places))["session_id"]
+        )
+
+    assert found(("rel_ics",)) == {mb["session_id"], wl["session_id"]}
+    assert found(("rel_ics",), ("MB",)) == {mb["session_id"]}
+    assert found(("dev_needs", "rel_acute"), ("MB", "FC")) == {bp["session_id"]}
+    assert found(("role_clear_self",)) == set()
+
+
+def test_a_results_page_shows_the_workshop_polls_on_its_questions_beside_the_survey(live_app):
+    at, db = live_app
+    made, (qid,) = new_session(db)
+    polls.set_state(db, qid, "open")
+    votes = ["poor", "poor", "fair", "good", "poor", "excellent"]
+    for i, o in enumerate(votes):
+        polls.cast_vote(db, qid, f"t{i}", o)
+    at.run()
+    at.switch_page("pages/relationships.py")
+    at.query_params["place"] = "MB"
+    at.run()
+    assert not at.exception
+    assert [e.label for e in at.expander if "Workshop polls" in e.label] == [
+        "Workshop polls on these questions (1)"
+    ]
+    at.session_state["relationships_polls_open"] = True
+    at.run()
+    assert not at.exception
+    (table,) = [d.value for d in at.dataframe if "room_votes" in d.value.columns]
+    table = table.set_index("option_code")
+    # The room's share, as the projector counts it: poor in 3 of the 6 answers.
+    assert table.loc["poor", "room_votes"] == 3 and table.loc["poor", "room_share"] == 50
+    expected = polls.survey_comparison(db, made["session_id"]).set_index("option_code")
+    assert table.loc["poor", "survey_share"] == round(expected.loc["poor", "survey_share"] * 100)
+
+    # Another place's page does not list Morecambe Bay's workshop; nor does a page on other questions.
+    at.selectbox(key="place").set_value("FC").run()
+    assert not [e for e in at.expander if "Workshop polls" in e.label]
+    at.selectbox(key="place").set_value("MB").run()
+    assert [e for e in at.expander if "Workshop polls" in e.label]
+    at.switch_page("pages/development_needs.py").run()
+    assert at.selectbox(key="place").value == "MB"
+    assert not at.exception
+    assert not [e for e in at.expander if "Workshop polls" in e.label]
