@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,27 @@ def demo_db(demo_path) -> Database:
     db = get_database(demo_path)
     yield db
     close_database(demo_path)
+
+
+@pytest.fixture
+def scratch(demo_path, tmp_path) -> Database:
+    """Return a connection of its own to a private copy of the demo database, free to change."""
+    path = tmp_path / "scratch.duckdb"
+    shutil.copy(demo_path, path)
+    db = Database(path)
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def own_copy(demo_path, tmp_path, monkeypatch) -> Database:
+    """Return the shared connection to a private copy of the demo file, which the app under
+    test ($PCN_DB) opens too: what one writes, the other sees."""
+    path = tmp_path / "own.duckdb"
+    shutil.copy(demo_path, path)
+    monkeypatch.setenv("PCN_DB", str(path))
+    yield get_database(path)
+    close_database(path)
 
 
 @pytest.fixture

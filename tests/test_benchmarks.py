@@ -1,25 +1,10 @@
 """The benchmark's own parts still fit the app: its empty page runs through the same shell, and
 the projector and phone pages are timed on a live poll session."""
 
-import shutil
-
-import pytest
-
 import ui
 from benchmarks import run as bench
 from pcn_data import polls
-from pcn_data.db import close_database, get_database
 from tests.conftest import ROOT
-
-
-@pytest.fixture
-def own_copy(demo_path, tmp_path, monkeypatch):
-    """Return a Database on a private copy of the demo file, which the app opens too."""
-    path = tmp_path / "bench.duckdb"
-    shutil.copy(demo_path, path)
-    monkeypatch.setenv("PCN_DB", str(path))
-    yield get_database(path)
-    close_database(path)
 
 
 def test_the_empty_page_runs_inside_the_dashboard_shell(demo_db, monkeypatch):

@@ -1,26 +1,14 @@
 """Caching: the data version is read once per script run, a write is still seen at once, and a
 change of place is cut from the answer cached for every place."""
 
-import shutil
-
 import pandas as pd
 import pytest
 
 from pcn_data import results, tracker
-from pcn_data.db import Database, close_database, get_database
+from pcn_data.db import Database
 from pcn_data.filters import Filters
 from pcn_data.queries import cut_to_places
 from tests.conftest import ROOT
-
-
-@pytest.fixture
-def own_copy(demo_path, tmp_path, monkeypatch):
-    """Return a Database on a private copy of the demo file, which the app opens too."""
-    path = tmp_path / "own.duckdb"
-    shutil.copy(demo_path, path)
-    monkeypatch.setenv("PCN_DB", str(path))
-    yield get_database(path)
-    close_database(path)
 
 
 def status_of(at, rec_id):

@@ -3,7 +3,6 @@ fixture holds; every malformed file gets a clear report and leaves the database 
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections import Counter
 from pathlib import Path
@@ -55,13 +54,9 @@ SURVEY_FILES = [
 
 
 @pytest.fixture
-def db(demo_path, tmp_path):
-    """Return a private read-write copy of the demo database."""
-    path = tmp_path / "import.duckdb"
-    shutil.copy(demo_path, path)
-    database = Database(path)
-    yield database
-    database.close()
+def db(scratch):
+    """Return a private copy of the demo database (named db in these tests)."""
+    return scratch
 
 
 def content(db: Database) -> dict[str, list[tuple]]:

@@ -5,17 +5,21 @@ same tool."""
 from __future__ import annotations
 
 import copy
-import shutil
 
 import pytest
 
-from pcn_data.db import Database
 from pcn_data.importing.batches import Upload, ValidationFailed, apply
 from pcn_data.importing.mapping import IGNORE, saved_labels
 from tests.test_import import EXPECTED_ANSWERS, FIXTURES, content, imported_answers
 
 AGREE = ("role_clear_self", "Agree strongly")
 NOT_SAY = ("rel_ics", "Prefer not to say")
+
+
+@pytest.fixture
+def db(scratch):
+    """Return a private copy of the demo database (named db in these tests)."""
+    return scratch
 
 
 def google_forms(timestamp_year: str = "2023") -> Upload:
@@ -30,15 +34,6 @@ def google_forms(timestamp_year: str = "2023") -> Upload:
     # Another year's timestamps make other responses, not duplicates of the first file's.
     text = text.replace("/2023 ", f"/{timestamp_year} ")
     return Upload(text.encode("utf-8"), f"labels_{timestamp_year}.csv")
-
-
-@pytest.fixture
-def db(demo_path, tmp_path):
-    path = tmp_path / "labels.duckdb"
-    shutil.copy(demo_path, path)
-    database = Database(path)
-    yield database
-    database.close()
 
 
 def test_labels_matching_no_option_are_reported_with_their_cells(db):
@@ -95,19 +90,13 @@ def test_a_saved_match_to_an_option_no_longer_in_the_bank_is_asked_again(db):
     assert AGREE in plan.unmatched
 
 
-def test_the_data_page_offers_the_unmatched_answers_and_imports_with_the_choices(
-    demo_path, tmp_path, monkeypatch
-):
+def test_the_data_page_offers_the_unmatched_answers_and_imports_with_the_choices(own_copy, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     import ui
-    from pcn_data.db import close_database, get_database
     from tests.conftest import ROOT
 
-    path = tmp_path / "page.duckdb"
-    shutil.copy(demo_path, path)
-    monkeypatch.setenv("PCN_DB", str(path))
-    db = get_database(path)
+    db = own_copy
     # AppTest cannot drive a file uploader: hand the page the file as the uploader would.
     up = google_forms()
     monkeypatch.setattr(ui, "read_upload", lambda uploaded: up)
@@ -139,4 +128,3 @@ def test_the_data_page_offers_the_unmatched_answers_and_imports_with_the_choices
     assert any("Imported batch" in s.value for s in at.success)
     assert saved_labels(db, "googleforms")[("role_clear_self", "agree strongly")] == "sa"
     assert imported_answers(db, "2025")["role_clear_self"] == EXPECTED_ANSWERS["role_clear_self"]
-    close_database(path)

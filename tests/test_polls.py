@@ -23,12 +23,9 @@ from tests.conftest import ROOT
 
 
 @pytest.fixture
-def db(demo_path, tmp_path):
-    path = tmp_path / "polls.duckdb"
-    shutil.copy(demo_path, path)
-    database = Database(path)
-    yield database
-    database.close()
+def db(scratch):
+    """Return a private copy of the demo database (named db in these tests)."""
+    return scratch
 
 
 def new_session(db, *specs, place="MB"):

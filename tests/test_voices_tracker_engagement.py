@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 
 from pcn_data import engagement, tracker, voices
-from pcn_data.db import Database
 from pcn_data.errors import PcnDataError
 from pcn_data.filters import Filters
 
@@ -83,15 +82,6 @@ def test_rules_suggest_codes_a_person_can_check():
     assert set(voices.suggest_codes("Funding for ARRS staff")) == {"finance", "workforce"}
     assert voices.suggest_codes("Nothing to say") == []
     assert "ics_work" not in voices.suggest_codes("physics lessons")  # whole-word start
-
-
-@pytest.fixture
-def scratch(demo_path, tmp_path):
-    path = tmp_path / "scratch.duckdb"
-    shutil.copy(demo_path, path)
-    db = Database(path)
-    yield db
-    db.close()
 
 
 def test_a_facilitator_correction_replaces_the_codes(scratch):
