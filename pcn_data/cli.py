@@ -131,6 +131,13 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"  {problem}")
         if len(plan.problems) > 200:
             print(f"  ... and {len(plan.problems) - 200} more problems")
+        if plan.unmatched:
+            print(
+                f"{len(plan.unmatched)} answer labels fit no option ("
+                + "; ".join(f"“{label}” for {q}" for q, label in list(plan.unmatched)[:5])
+                + (" ..." if len(plan.unmatched) > 5 else "")
+                + "): match them on the Data page once, and the next import from this tool uses that."
+            )
         if args.dry_run:
             print("Dry run: nothing was written.")
             return 0 if plan.ok else 1

@@ -23,6 +23,11 @@ def db(scratch):
 
 
 def google_forms(timestamp_year: str = "2023") -> Upload:
+    """Return the Upload of google_forms_csv(timestamp_year)."""
+    return Upload(google_forms_csv(timestamp_year), f"labels_{timestamp_year}.csv")
+
+
+def google_forms_csv(timestamp_year: str = "2023") -> bytes:
     """Return the Google Forms fixture with two answers written as no option of the bank words them:
     respondent 3's "Strongly agree" as "Agree strongly", respondent 2's "Don't know" about the ICS
     as "Prefer not to say"."""
@@ -33,7 +38,7 @@ def google_forms(timestamp_year: str = "2023") -> Upload:
     )
     # Another year's timestamps make other responses, not duplicates of the first file's.
     text = text.replace("/2023 ", f"/{timestamp_year} ")
-    return Upload(text.encode("utf-8"), f"labels_{timestamp_year}.csv")
+    return text.encode("utf-8")
 
 
 def test_labels_matching_no_option_are_reported_with_their_cells(db):
@@ -128,3 +133,28 @@ def test_the_data_page_offers_the_unmatched_answers_and_imports_with_the_choices
     assert any("Imported batch" in s.value for s in at.success)
     assert saved_labels(db, "googleforms")[("role_clear_self", "agree strongly")] == "sa"
     assert imported_answers(db, "2025")["role_clear_self"] == EXPECTED_ANSWERS["role_clear_self"]
+
+
+def test_the_command_line_names_the_unmatched_answers_then_uses_the_saved_matches(db, tmp_path, capsys):
+    from pcn_data.cli import main
+
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_bytes(google_forms_csv())
+    second.write_bytes(google_forms_csv("2024"))
+    path = db.path
+    db.close()  # the command line opens the file itself
+    assert main(["import", str(first), "--db", str(path), "--wave", "2025"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "2 answer labels fit no option (“Prefer not to say” for rel_ics; "
+        "“Agree strongly” for role_clear_self)" in out
+    )
+    # Matched once (as on the Data page), the next file from the same tool imports unaided.
+    from pcn_data.db import Database
+
+    with_labels = Database(path)
+    apply(with_labels, google_forms().plan(with_labels, wave="2025", labels={AGREE: "sa", NOT_SAY: IGNORE}))
+    with_labels.close()
+    assert main(["import", str(second), "--db", str(path), "--wave", "2026"]) == 0
+    assert "fit no option" not in capsys.readouterr().out
+    Database.__init__(db, path)  # reopened for the fixture's teardown
