@@ -88,6 +88,16 @@ def base_layout(title: str, *, height: int = 480, axes: tuple[str, ...] = ("",),
     return _merge(layout, extra)
 
 
+def _waves_legend(layout: dict, n_waves: int) -> dict:
+    """Return layout for a half-width chart with one legend entry per wave: two entries a row,
+    and the chart grown by each legend row past the second, so the legend never covers the title."""
+    grow = 26 * max(0, -(-n_waves // 2) - 2)
+    layout["legend"].update(entrywidth=0.5, entrywidthmode="fraction")
+    layout["margin"]["t"] += grow
+    layout["height"] += grow
+    return layout
+
+
 def respondents_by_place(df: pd.DataFrame, title: str = "Respondents by place and wave") -> go.Figure:
     """Return grouped bars of respondents per place, one colour per wave, counts on the bars.
 
@@ -126,6 +136,7 @@ def respondents_by_place(df: pd.DataFrame, title: str = "Respondents by place an
         bargap=0.25,
         yaxis={"title": _text("Respondents"), "range": [0, max(top, 1) * 1.18]},  # room for the labels
     )
+    layout = _waves_legend(layout, df["wave_name"].nunique())
     return _figure(data, layout)
 
 
@@ -162,6 +173,7 @@ def response_rate_by_place(df: pd.DataFrame, title: str = "Clinical Director res
         bargap=0.25,
         yaxis={"title": _text("Responded / invited"), "tickformat": ".0%", "range": [0, 1.15]},
     )
+    layout = _waves_legend(layout, df["wave_name"].nunique())
     return _figure(data, layout)
 
 

@@ -280,3 +280,26 @@ def test_every_builder_draws_a_figure_plotly_accepts(demo_db):
         fig = getattr(charts, name)(*(args[:-1] if kwargs else args), **kwargs)
         validated = go.Figure(fig.to_dict())  # raises on any property plotly does not know
         assert _plain(json.loads(validated.to_json())) == _plain(json.loads(fig.to_json())), name
+
+
+def test_the_wave_legend_grows_the_chart_instead_of_covering_the_title():
+    def waves(n):
+        return pd.DataFrame(
+            {
+                "wave_name": [f"Wave {i} Clinical Director survey" for i in range(n)],
+                "place": ["P"] * n,
+                "respondents": [3] * n,
+                "cd_respondents": [2] * n,
+                "cds_invited": [4] * n,
+                "cd_response_rate": [0.5] * n,
+            }
+        )
+
+    for builder in (charts.respondents_by_place, charts.response_rate_by_place):
+        two, five = builder(waves(2)), builder(waves(5))
+        # Two legend entries a row (half-width charts): five waves take three rows, one row more
+        # than the top margin holds, so the margin and the chart grow by one row.
+        assert five.layout.legend.entrywidth == 0.5 and five.layout.legend.entrywidthmode == "fraction"
+        assert five.layout.margin.t - two.layout.margin.t == 26
+        assert five.layout.height - two.layout.height == 26
+        assert builder(waves(4)).layout.margin.t == two.layout.margin.t
