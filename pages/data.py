@@ -83,7 +83,8 @@ def import_section() -> None:
     st.markdown(
         "Import survey responses (Microsoft Forms, SurveyMonkey or Google Forms exports, or the "
         "template below), a Mentimeter results export as a workshop poll, or the ICS/place/PCN list, "
-        "engagement events or PCN self-assessments. "
+        "engagement events, PCN self-assessments, or who was invited to a survey round "
+        "(`wave,pcn_code,role,invited`: the base of the response rate). "
         "Every row is checked before anything is written; an import is written whole or not at all, "
         "and can be undone."
     )
@@ -102,7 +103,7 @@ def import_section() -> None:
     )
     upload = ui.read_upload(uploaded)
     if upload is not None:
-        st.markdown(f"**{upload.file_name}**: recognised as a {upload.description} ({upload.kind}).")
+        st.markdown(f"**{upload.file_name}** is recognised as: {upload.description} ({upload.kind}).")
         wave = None
         default_role = "cd"
         mapping = None
@@ -176,7 +177,7 @@ def import_section() -> None:
                     db, wave=wave, mapping=mapping, default_role=default_role, place=place, labels=labels
                 )
             st.session_state["_plan"] = (signature, plan)
-            unmatched = st.session_state["_unmatched"][upload.sha256]
+            unmatched = st.session_state.setdefault("_unmatched", {}).setdefault(upload.sha256, {})
             if set(plan.unmatched) - set(unmatched):
                 unmatched.update(plan.unmatched)
                 st.rerun()  # to offer the newly found answers for matching above the report

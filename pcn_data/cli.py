@@ -15,6 +15,7 @@ from pcn_data.db import Database
 from pcn_data.errors import PcnDataError
 from pcn_data.filters import Filters
 from pcn_data.findings import headline_findings
+from pcn_data.importing.plan import KINDS as IMPORT_KINDS
 from pcn_data.queries import count_rows, list_waves, respondents_by_place
 
 
@@ -222,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", help="the file to import")
     p.add_argument("--db", type=Path, default=db_path(), help="database file (default: %(default)s)")
-    p.add_argument("--kind", choices=["survey", "reference", "engagement", "self-assessment", "poll"])
+    p.add_argument("--kind", choices=IMPORT_KINDS)
     p.add_argument("--wave", help="the survey round's code, e.g. 2025 (created if new)")
     p.add_argument("--place", help="poll imports: the place code of the workshop")
     p.add_argument("--dry-run", action="store_true", help="validate and report only; write nothing")

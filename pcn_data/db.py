@@ -16,9 +16,10 @@ import pandas as pd
 
 from pcn_data.errors import DatabaseError, DatabaseLockedError, PcnDataError
 
-SCHEMA_VERSION = "4"
-# Versions this one can upgrade in place: the upgrade only adds tables (schema.sql is idempotent).
-_UPGRADABLE = {"1", "2", "3"}
+SCHEMA_VERSION = "5"
+# Versions this one can upgrade in place: the upgrade only adds tables (schema.sql is idempotent)
+# and one nullable column.
+_UPGRADABLE = {"1", "2", "3", "4"}
 
 _LOCK_PID = re.compile(r"\(PID (\d+)\)")
 
@@ -78,6 +79,8 @@ class Database:
         if version in _UPGRADABLE:
             with self.transaction(bump_version=False) as cur:
                 cur.execute(_schema_sql())
+                # Version 5 gave invitations the batch that wrote them (so an import can be undone).
+                cur.execute("ALTER TABLE invitation ADD COLUMN IF NOT EXISTS batch_id INTEGER")
                 cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
             return
         if version != SCHEMA_VERSION:

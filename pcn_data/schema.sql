@@ -16,7 +16,7 @@ CREATE TABLE IF NOT EXISTS meta (
 CREATE SEQUENCE IF NOT EXISTS import_batch_seq START 1;
 CREATE TABLE IF NOT EXISTS import_batch (
     batch_id      INTEGER PRIMARY KEY DEFAULT nextval('import_batch_seq'),
-    kind          VARCHAR NOT NULL,           -- demo | survey | reference | engagement | self-assessment | poll
+    kind          VARCHAR NOT NULL,           -- demo | survey | reference | engagement | self-assessment | poll | invitations
     source_name   VARCHAR NOT NULL,           -- file name or generator description
     sha256        VARCHAR,                    -- of the source file; NULL for generated data
     rows_read     INTEGER NOT NULL DEFAULT 0,
@@ -109,6 +109,7 @@ CREATE TABLE IF NOT EXISTS invitation (
     pcn_code  VARCHAR NOT NULL REFERENCES pcn (pcn_code),
     role_code VARCHAR NOT NULL REFERENCES role (role_code),
     invited   INTEGER NOT NULL CHECK (invited >= 0),
+    batch_id  INTEGER,                      -- the import that wrote it (version 5 on)
     PRIMARY KEY (wave_id, pcn_code, role_code)
 );
 

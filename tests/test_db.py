@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from pcn_data.db import Database, get_database
+from pcn_data.db import SCHEMA_VERSION, Database, get_database
 from pcn_data.errors import DatabaseError, DatabaseLockedError, PcnDataError
 from tests.conftest import ROOT
 
@@ -126,7 +126,7 @@ def test_a_file_of_another_schema_version_is_refused(tmp_path):
         Database(tmp_path / "v.duckdb")
 
 
-@pytest.mark.parametrize("old", ["1", "2", "3"])
+@pytest.mark.parametrize("old", ["1", "2", "3", "4"])
 def test_an_older_file_is_upgraded_in_place_keeping_its_data(tmp_path, old):
     path = tmp_path / "old.duckdb"
     db = Database(path)
@@ -140,11 +140,13 @@ def test_an_older_file_is_upgraded_in_place_keeping_its_data(tmp_path, old):
         }
         for table in [t for v, tables in lacked.items() if v >= old for t in tables]:
             cur.execute(f"DROP TABLE {table}")
+        cur.execute("ALTER TABLE invitation DROP COLUMN batch_id")  # added by version 5
         cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [old])
     db.close()
     db = Database(path)
-    assert db.meta()["schema_version"] == "4"
+    assert db.meta()["schema_version"] == SCHEMA_VERSION
     assert db.scalar("SELECT name FROM ics WHERE ics_code = 'X'") == "Kept ICS"
     for table in ("poll_presenter", "import_mapping", "import_change", "import_label_mapping"):
         assert db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]) == 1
+    assert "batch_id" in set(db.query("DESCRIBE invitation")["column_name"])
     db.close()

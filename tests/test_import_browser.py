@@ -26,7 +26,7 @@ def test_upload_confirm_mapping_import_and_see_the_respondents_on_the_overview(d
         page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
             str(FIXTURES / "msforms.xlsx")
         )
-        page.wait_for_selector("text=recognised as a Microsoft Forms export", timeout=30000)
+        page.wait_for_selector("text=recognised as: Microsoft Forms export", timeout=30000)
         wave = page.get_by_role("textbox", name="Survey wave (code)")
         wave.fill("2025")
         wave.press("Enter")

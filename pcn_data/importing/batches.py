@@ -23,6 +23,7 @@ FORMATS = {
     "reference": ("reference", "ICS, place and PCN list"),
     "engagement": ("engagement", "engagement events"),
     "self-assessment": ("self-assessment", "PCN self-assessments"),
+    "invitations": ("invitations", "invitation counts per PCN, the base of the response rate"),
     "mentimeter": ("poll", "Mentimeter results export"),
 }
 
@@ -48,6 +49,8 @@ def detect(book: Workbook) -> tuple[str, Sheet]:
         return "engagement", sheet
     if {"pcn_code", "domain", "stage"} <= set(head):
         return "self-assessment", sheet
+    if {"wave", "pcn_code", "invited"} <= set(head):
+        return "invitations", sheet
     if head[:1] == ["respondent id"] and ("response" in second or "open-ended response" in second):
         return "surveymonkey", sheet
     if head[:3] == ["id", "start time", "completion time"]:
@@ -126,6 +129,8 @@ class Upload:
             records.stage_engagement(db, plan, self.sheet)
         elif self.kind == "self-assessment":
             records.stage_self_assessment(db, plan, self.sheet)
+        elif self.kind == "invitations":
+            records.stage_invitations(db, plan, self.sheet)
         return plan
 
 
@@ -141,6 +146,7 @@ _INSERTS = {
     "answer": ["respondent_id", "question_code", "option_code", "value_text"],
     "self_assessment": ["pcn_code", "domain_code", "wave_id", "stage_code", "assessed_on", "batch_id"],
     "comment_code": ["respondent_id", "question_code", "theme_code", "coded_by"],
+    "invitation": ["wave_id", "pcn_code", "role_code", "invited", "batch_id"],
 }
 
 
@@ -302,6 +308,13 @@ def _write_self_assessment(cur, plan: Plan, batch: int, valid_only: bool) -> dic
     return {"assessments": len(rows)}
 
 
+def _write_invitations(cur, plan: Plan, batch: int, valid_only: bool) -> dict:
+    """Insert invitation counts."""
+    rows = plan.records_for("invitation", valid_only=valid_only)
+    _insert(cur, "invitation", rows, {"batch_id": batch})
+    return {"invitations": len(rows)}
+
+
 def _write_poll(cur, plan: Plan, batch: int, valid_only: bool) -> dict:
     """Write the poll wave, its session, questions, options and votes."""
     w = plan.wave
@@ -350,6 +363,7 @@ _WRITERS = {
     "reference": _write_reference,
     "engagement": _write_engagement,
     "self-assessment": _write_self_assessment,
+    "invitations": _write_invitations,
 }
 assert set(_WRITERS) <= set(KINDS)
 
@@ -471,6 +485,7 @@ def _undo_data(cur, batch_id: int) -> dict:
         "engagement_event_pcn": "DELETE FROM engagement_event_pcn WHERE event_id IN "
         "(SELECT event_id FROM engagement_event WHERE batch_id = ?) RETURNING 1",
         "self_assessment": "DELETE FROM self_assessment WHERE batch_id = ? RETURNING 1",
+        "invitation": "DELETE FROM invitation WHERE batch_id = ? RETURNING 1",
         "poll_vote": f"DELETE FROM poll_vote WHERE poll_question_id IN ({_POLL_QUESTIONS}) RETURNING 1",
         "poll_option": f"DELETE FROM poll_option WHERE poll_question_id IN ({_POLL_QUESTIONS}) RETURNING 1",
     }

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-KINDS = ("survey", "reference", "engagement", "self-assessment", "poll")
+KINDS = ("survey", "reference", "engagement", "self-assessment", "poll", "invitations")
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,13 @@ LAYOUTS = {
     ],
     "engagement": ["place_code", "kind", "title", "starts_on", "ends_on", "attendees", "pcn_codes"],
     "self-assessment": ["pcn_code", "wave", "domain", "stage", "assessed_on"],
+    "invitations": ["wave", "pcn_code", "role", "invited"],
 }
 REQUIRED = {
     "reference": ["ics_code", "ics_name", "place_code", "place_name", "pcn_code", "pcn_name"],
     "engagement": ["place_code", "kind", "title", "starts_on"],
     "self-assessment": ["pcn_code", "wave", "domain", "stage"],
+    "invitations": ["wave", "pcn_code", "invited"],
 }
 EVENT_KINDS = ("workshop", "one_to_one", "roundtable", "survey_window")
 
@@ -221,3 +223,67 @@ def stage_self_assessment(db: Database, plan: Plan, sheet: Sheet) -> None:
             }
         )
     plan.records = {"self_assessment": rows}
+
+
+def stage_invitations(db: Database, plan: Plan, sheet: Sheet) -> None:
+    """Fill plan with how many were invited to a survey wave, per PCN and role (the base of the
+    response rate; a blank role means Clinical Directors)."""
+    pcns = db.query("SELECT pcn_code, name FROM pcn")
+    pcn_by = {normalise(c): c for c in pcns["pcn_code"]} | {
+        normalise(nm): c for c, nm in pcns.itertuples(index=False)
+    }
+    waves = db.query("SELECT wave_code, wave_id, kind, ics_code FROM wave")
+    wave_by = {c: (i, k, ics) for c, i, k, ics in waves.itertuples(index=False)}
+    pcn_ics = dict(
+        db.query("SELECT pc.pcn_code, pl.ics_code FROM pcn pc JOIN place pl USING (place_code)").itertuples(
+            index=False
+        )
+    )
+    roles = {normalise(c): c for c, _ in bank.ROLES} | {normalise(lbl): c for c, lbl in bank.ROLES}
+    existing = dict(
+        ((w, p, r), b)
+        for w, p, r, b in db.query(
+            "SELECT wave_id, pcn_code, role_code, batch_id FROM invitation"
+        ).itertuples(index=False)
+    )
+    seen: dict[tuple, int] = {}
+    rows = []
+    for n, get in _rows(plan, sheet, "invitations"):
+        pcn = pcn_by.get(normalise(get("pcn_code")))
+        if get("pcn_code") and pcn is None:
+            plan.add(n, "pcn_code", f"unknown PCN “{get('pcn_code')}”: not in the reference data")
+        wave_id = None
+        if get("wave"):
+            if get("wave") not in wave_by:
+                plan.add(n, "wave", f"unknown wave “{get('wave')}”: import the survey's responses first")
+            elif wave_by[get("wave")][1] != "survey":
+                plan.add(n, "wave", f"wave “{get('wave')}” is a workshop poll: invitations belong to surveys")
+            else:
+                wave_id, _, ics = wave_by[get("wave")]
+                if pcn is not None and pcn_ics[pcn] != ics:
+                    plan.add(
+                        n, "pcn_code", f"PCN {pcn} is in ICS {pcn_ics[pcn]}, but wave {get('wave')} in {ics}"
+                    )
+        role = roles.get(normalise(get("role"))) if get("role") else "cd"
+        if role is None:
+            plan.add(
+                n, "role", f"unknown role “{get('role')}”: expected {', '.join(lbl for _, lbl in bank.ROLES)}"
+            )
+        invited = _whole(plan, n, "invited", get("invited"))
+        key = (wave_id, pcn, role)
+        if None not in key:
+            if key in seen:
+                plan.add(
+                    n,
+                    None,
+                    f"{pcn} {role} invitations for wave {get('wave')} are given twice (row {seen[key]})",
+                )
+            elif key in existing:
+                plan.add(
+                    n,
+                    None,
+                    f"{pcn} already has {role} invitations for wave {get('wave')}: undo that import first",
+                )
+            seen.setdefault(key, n)
+        rows.append({"_row": n, "wave_id": wave_id, "pcn_code": pcn, "role_code": role, "invited": invited})
+    plan.records = {"invitation": rows}

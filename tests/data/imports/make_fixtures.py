@@ -374,6 +374,22 @@ def write_self_assessment() -> None:
     )
 
 
+def write_invitations() -> None:
+    # Who was asked to answer the 2025 round: a PCN by name, a role by label, a blank role (a CD).
+    write_csv(
+        "invitations.csv",
+        [
+            ["wave", "pcn_code", "role", "invited"],
+            ["2025", "U15230", "Clinical Director", "2"],
+            ["2025", "U02122", "", "1"],
+            ["2025", "Pebble PCN", "cd", "1"],
+            ["2025", "U18601", "Clinical Director", "1"],
+            ["2025", "U18601", "PCN manager", "1"],
+        ],
+        crlf=False,
+    )
+
+
 # --------------------------------------------------------------------------- tool exports
 
 
@@ -675,6 +691,7 @@ def main() -> None:
     write_reference()
     write_engagement()
     write_self_assessment()
+    write_invitations()
     write_msforms()
     write_surveymonkey()
     write_googleforms()
