@@ -242,6 +242,7 @@ def import_section() -> None:
                     st.error(str(exc))
                 else:
                     st.session_state["_import_result"] = result
+                    st.session_state.pop("import_undo_batch", None)  # offer the newest batch to undo
                     st.rerun()
     result = st.session_state.pop("_import_result", None)
     if result:

@@ -32,7 +32,10 @@ def small_database(
         for i, (place, options) in enumerate(answers.items()):
             cur.execute("INSERT INTO place VALUES (?, 'ICSX', ?, ?)", [place, f"Place {place}", i])
             cur.execute("INSERT INTO pcn VALUES (?, ?, ?, 4, 40000)", [f"U{i:05d}", place, f"PCN {place}"])
-            cur.execute("INSERT INTO invitation VALUES (1, ?, ?, ?)", [f"U{i:05d}", role, len(options)])
+            cur.execute(
+                "INSERT INTO invitation (wave_id, pcn_code, role_code, invited) VALUES (1, ?, ?, ?)",
+                [f"U{i:05d}", role, len(options)],
+            )
             for j, option in enumerate(options):
                 rid = f"{place}-{j}"
                 cur.execute("INSERT INTO respondent VALUES (?, 1, ?, ?, '1to3', 1)", [rid, f"U{i:05d}", role])

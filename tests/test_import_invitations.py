@@ -119,6 +119,9 @@ def test_the_data_page_checks_and_imports_a_file_that_needs_no_mapping(own_copy,
     at.run()
     at.switch_page("pages/data.py").run()
     assert not at.exception
+    assert at.selectbox(key="import_undo_batch").value == own_copy.scalar(
+        "SELECT max(batch_id) FROM import_batch"
+    )
     assert at.button(key="import_check").label == "Check the file"
     at.button(key="import_check").click().run()
     assert not at.exception
@@ -127,3 +130,6 @@ def test_the_data_page_checks_and_imports_a_file_that_needs_no_mapping(own_copy,
     assert not at.exception
     assert any("Imported batch" in s.value for s in at.success)
     assert own_copy.scalar("SELECT sum(invited) FROM invitation WHERE batch_id IS NOT NULL") == 6
+    # The batch offered for undoing is the one just imported, not the one offered before.
+    newest = own_copy.scalar("SELECT max(batch_id) FROM import_batch")
+    assert at.selectbox(key="import_undo_batch").value == newest
