@@ -664,7 +664,7 @@ def slide_pack(f: Filters, *, key: str, measure: str = compare.DEFAULT_MEASURE) 
         st.caption("Choose a survey wave and an ICS in the sidebar to build a slide pack.")
         return
     db = database()
-    wanted = (str(db.path), db.data_version(), f, measure, dt.date.today().isoformat(), min_group())
+    wanted = (str(db.path), data_version(), f, measure, dt.date.today().isoformat(), min_group())
     slot = _pack_slot(*wanted)
     if st.button(
         "Build slide pack",

@@ -167,7 +167,7 @@ def import_section() -> None:
         # A plan is checked once, on request, and kept until the file, wave, mappings or data change.
         signature = (
             upload.sha256, wave, repr(mapping), repr(sorted(labels.items())), default_role, place,
-            db.data_version(),
+            ui.data_version(),
         )  # fmt: skip
         ready = upload.kind not in ("survey", "poll") or bool(wave)
         label = "Confirm the mapping and check the file" if upload.needs_mapping else "Check the file"

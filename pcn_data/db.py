@@ -50,8 +50,9 @@ class Database:
         self.path = Path(path)
         self.read_only = read_only
         self._write_lock = threading.RLock()
-        # Transactions committed through this connection: a caller that keeps the data version
-        # for a while (ui, for one script run) reads it again when this has moved.
+        # Commits through this connection that raised the data version: a caller that keeps the
+        # version for a while (ui, for one script run) reads it again when this has moved. Votes
+        # and other writes that keep the version do not count, so they cost no re-read.
         self.commits = 0
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +128,7 @@ class Database:
                             "WHERE key = 'data_version'"
                         )
                     cur.execute("COMMIT")
-                    self.commits += 1
+                    self.commits += bump_version
                 except BaseException:
                     cur.execute("ROLLBACK")
                     raise
