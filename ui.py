@@ -280,25 +280,19 @@ def run(pages) -> None:
     st.session_state.pop(_RUN, None)
     database()
     access = who()
+    # A page the role may not open is not in the navigation at all: a link to it lands on the
+    # default page. (Local mode offers every page, the benchmark's empty one included.)
+    offered = {
+        group: kept
+        for group, listed in pages.items()
+        if (kept := [p for p in listed if (access and access.local) or acl.may_open(access, _stem(p))])
+    }
     if access is None:
-        # Not signed in (or no role): the sign-in page, and the poll join page that needs no login.
-        join = [p for group in pages.values() for p in group if p.url_path == "join"]
+        # Not signed in (or no role): the sign-in page, and what a participant may open (joining a poll).
         sign_in = st.Page(sign_in_page, title="Sign in", icon=":material/login:", default=True)
-        page = st.navigation([sign_in, *join])
+        page = st.navigation([sign_in, *(p for listed in offered.values() for p in listed)])
     else:
-        # A page the role may not open is not in the navigation at all: a link to it lands on the
-        # default page. (Local mode offers every page, the benchmark's empty one included.)
-        page = st.navigation(
-            {
-                group: allowed
-                for group, listed in pages.items()
-                if (
-                    allowed := [
-                        p for p in listed if access.local or acl.may_open(access, p.url_path or "overview")
-                    ]
-                )
-            }
-        )
+        page = st.navigation(offered)
     if page.url_path in BARE_PAGES or access is None:
         bare_page()
     else:
@@ -384,7 +378,8 @@ def comparison_table(comparison: pd.DataFrame, *, key: str) -> None:
 def polls_beside_survey(question_codes: tuple[str, ...], f: Filters, *, key: str) -> None:
     """Draw, when a workshop in the chosen places asked any of these questions, each such poll
     beside the latest survey, in an expander whose tables are made only while it is open."""
-    sessions = query("sessions_asking", question_codes, f)
+    # Keyed only on what the query reads: a change of wave or role reuses it.
+    sessions = query("sessions_asking", question_codes, f.without("wave", "pcns", "roles"))
     if sessions.empty:
         return
     box = st.expander(

@@ -59,7 +59,6 @@ class Access:
 
 
 LOCAL = Access("facilitator", local=True)
-PARTICIPANT = Access("participant")
 
 
 def roles_file() -> Path:

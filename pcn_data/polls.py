@@ -195,7 +195,7 @@ def list_sessions(db: Database) -> pd.DataFrame:
 def sessions_asking(db: Database, question_codes: tuple[str, ...], f: Filters) -> pd.DataFrame:
     """Return the poll sessions held in the chosen places (or ICS) that asked any of these bank
     questions, newest first: session_id, title, place, held_on."""
-    cond, params = where(f.without("wave", "pcns", "roles"), {"ics": "w.ics_code", "places": "w.place_code"})
+    cond, params = where(f, {"ics": "w.ics_code", "places": "w.place_code"})  # wave, PCNs, roles ignored
     return db.query(
         f"""
         SELECT s.session_id, s.title, p.name AS place, w.opened_on AS held_on

@@ -4,7 +4,6 @@ Playwright in Debian's Chromium: shared by the browser tests and the screenshot 
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from pcn_data.charts import chromium_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,11 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-
-
-def chromium_path() -> str | None:
-    """Return the path of Debian's Chromium, or None when it is not installed."""
-    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def free_port() -> int:

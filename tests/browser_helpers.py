@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from scripts.live_server import chromium_path
+from pcn_data.charts import chromium_path
 
 
 def require_chromium() -> None:
