@@ -375,6 +375,20 @@ def test_reading_limits_and_encodings(monkeypatch):
     assert parse_date("31/02/2021") is None
 
 
+def test_a_csv_row_that_stops_short_reads_as_blank_cells(db):
+    # Spreadsheet programs end a CSV row at its last filled cell; a worksheet's rows are all as wide.
+    assert read_file(b"a,b,c\n1\n2,3\n", "short.csv").first.rows == [
+        ["a", "b", "c"],
+        ["1", "", ""],
+        ["2", "3", ""],
+    ]
+    lines = (FIXTURES / "self_assessment.csv").read_text().splitlines()
+    lines[1] = lines[1].rsplit(",", 1)[0]  # the first assessment without its date, or the comma before it
+    apply(db, upload("template.csv").plan(db, wave="2025"))  # the wave the assessments belong to
+    result = apply(db, Upload("\n".join(lines).encode(), "short_sa.csv").plan(db))
+    assert result["assessments"] == 6
+
+
 def test_two_uploads_of_one_file_at_once_land_once(db):
     plans = [upload("template.csv").plan(db, wave="2025") for _ in range(4)]
     results, errors = [], []

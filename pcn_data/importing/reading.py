@@ -106,6 +106,13 @@ def _decode(data: bytes, file_name: str) -> tuple[str, str]:
         ) from None
 
 
+def _rectangular(rows: list[list[str]]) -> list[list[str]]:
+    """Return the rows padded with blank cells to the widest: every reader of a sheet may index
+    any column (a CSV row, unlike a worksheet's, stops at its last non-empty cell)."""
+    width = max((len(r) for r in rows), default=0)
+    return [r + [""] * (width - len(r)) for r in rows]
+
+
 def _read_csv(data: bytes, file_name: str) -> Workbook:
     """Return the one sheet of a CSV file, every cell kept as text (leading zeros intact)."""
     text, encoding = _decode(data, file_name)
@@ -126,7 +133,7 @@ def _read_csv(data: bytes, file_name: str) -> Workbook:
             f"truncated or its quotes unbalanced; export it again."
         ) from None
     notes = [] if encoding.startswith("utf") else ["Read as Windows-1252 (the file was not UTF-8)."]
-    return Workbook(file_name, [Sheet("CSV", rows)], encoding=encoding, notes=notes)
+    return Workbook(file_name, [Sheet("CSV", _rectangular(rows))], encoding=encoding, notes=notes)
 
 
 def _cell_text(value) -> str:
@@ -163,8 +170,7 @@ def _read_xlsx(data: bytes, file_name: str) -> Workbook:
     try:
         for ws in book.worksheets:
             rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-            width = max((len(r) for r in rows), default=0)
-            sheets.append(Sheet(ws.title, [r + [""] * (width - len(r)) for r in rows]))
+            sheets.append(Sheet(ws.title, _rectangular(rows)))
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError) as exc:
         raise ImportFileError(
             f"{file_name} could not be read to the end ({type(exc).__name__}): the workbook may be "

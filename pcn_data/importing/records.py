@@ -52,7 +52,7 @@ def _rows(plan: Plan, sheet: Sheet, kind: str):
         plan.rows[n] = r
 
         def get(c: str, r=r) -> str:
-            return r[idx[c]].strip() if c in idx and idx[c] < len(r) else ""
+            return r[idx[c]].strip() if c in idx else ""
 
         blank = [c for c in REQUIRED[kind] if not get(c)]
         for c in blank:

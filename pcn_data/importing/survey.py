@@ -55,15 +55,11 @@ def wide_source(sheet: Sheet, source_format: str) -> WideSource:
     if source_format != "surveymonkey":
         header = rows[0]
         data = {i + 2: r for i, r in enumerate(rows[1:]) if any(c.strip() for c in r)}
-        width = len(header)
-        data = {n: (r + [""] * width)[:width] if len(r) < width else r for n, r in data.items()}
         return WideSource(source_format, list(header), list(header), data, dict(data))
     # SurveyMonkey: row 1 holds the question above its first column, row 2 "Response" or an option.
-    top, sub = rows[0], rows[1] if len(rows) > 1 else []
-    width = max(len(top), len(sub))
-    top, sub = top + [""] * (width - len(top)), sub + [""] * (width - len(sub))
+    top, sub = rows[0], rows[1] if len(rows) > 1 else [""] * len(rows[0])
     groups: list[tuple[str, list[int], bool]] = []  # header, column indexes, is an option group
-    for i in range(width):
+    for i in range(len(top)):
         if top[i].strip() or not groups:
             option_like = sub[i].strip() not in ("", "Response", "Open-Ended Response")
             groups.append((top[i], [i], option_like))
@@ -76,7 +72,6 @@ def wide_source(sheet: Sheet, source_format: str) -> WideSource:
         headers.append(name if not other or len(cols) > 1 else f"{name} (other)")
     data, raw = {}, {}
     for n, r in enumerate(rows[2:], start=3):
-        r = r + [""] * (width - len(r))
         if not any(c.strip() for c in r):
             continue
         values = []
@@ -339,14 +334,12 @@ def stage_template(db: Database, plan: Plan, sheet: Sheet, wave_code: str) -> No
         plan.add(None, None, f"the template needs the columns {', '.join(missing)}")
         return
     idx = {c: header.index(c) for c in TEMPLATE_COLUMNS if c in header}
-    width = len(header)
     people: dict[str, dict] = {}
     answers, pcns, dates = [], [], []
     seen: dict[tuple[str, str, str], int] = {}
     for n, r in enumerate(sheet.rows[1:], start=2):
         if not any(c.strip() for c in r):
             continue
-        r = (r + [""] * width)[:width] if len(r) < width else r
         plan.rows[n] = r
 
         def get(c: str, r=r) -> str:
