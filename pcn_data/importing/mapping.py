@@ -182,6 +182,12 @@ def answer_options(db: Database, question_code: str) -> dict[str, str]:
     return dict(zip(df["option_code"], df["label"], strict=True))
 
 
+def by_code_or_label(pairs) -> dict[str, str]:
+    """Return normalised code or label -> code for (code, label) pairs; a label wins a clash."""
+    pairs = list(pairs)
+    return {normalise(c): c for c, _ in pairs} | {normalise(label): c for c, label in pairs}
+
+
 def match_label(value: str, labels: dict[str, str], *, cutoff: float = 90.0) -> tuple[str | None, str]:
     """Return (option code, how) for an answer label; labels maps normalised label or code -> code."""
     key = normalise(value)

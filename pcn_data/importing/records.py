@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pcn_data import bank
 from pcn_data.db import Database
-from pcn_data.importing.mapping import normalise
+from pcn_data.importing.mapping import by_code_or_label, normalise
 from pcn_data.importing.plan import Plan
 from pcn_data.importing.reading import Sheet, parse_date
 
@@ -58,6 +58,11 @@ def _rows(plan: Plan, sheet: Sheet, kind: str):
         for c in blank:
             plan.add(n, c, f"required value missing: {c} is blank")
         yield n, get
+
+
+def _pcns_by_code_or_name(db: Database) -> dict[str, str]:
+    """Return normalised PCN code or name -> PCN code."""
+    return by_code_or_label(db.query("SELECT pcn_code, name FROM pcn").itertuples(index=False))
 
 
 def _whole(plan: Plan, n: int, column: str, value: str, *, minimum: int = 0) -> int | None:
@@ -128,10 +133,7 @@ def stage_reference(db: Database, plan: Plan, sheet: Sheet) -> None:
 
 def stage_engagement(db: Database, plan: Plan, sheet: Sheet) -> None:
     """Fill plan with engagement events and the PCNs represented at each."""
-    places = db.query("SELECT place_code, name FROM place")
-    place_by = {normalise(c): c for c in places["place_code"]} | {
-        normalise(nm): c for c, nm in places.itertuples(index=False)
-    }
+    place_by = by_code_or_label(db.query("SELECT place_code, name FROM place").itertuples(index=False))
     pcn_place = dict(db.query("SELECT pcn_code, place_code FROM pcn").itertuples(index=False))
     events, links = [], []
     for n, get in _rows(plan, sheet, "engagement"):
@@ -172,17 +174,10 @@ def stage_engagement(db: Database, plan: Plan, sheet: Sheet) -> None:
 
 def stage_self_assessment(db: Database, plan: Plan, sheet: Sheet) -> None:
     """Fill plan with PCN x domain x wave stages."""
-    pcns = db.query("SELECT pcn_code, name FROM pcn")
-    pcn_by = {normalise(c): c for c in pcns["pcn_code"]} | {
-        normalise(nm): c for c, nm in pcns.itertuples(index=False)
-    }
+    pcn_by = _pcns_by_code_or_name(db)
     waves = dict(db.query("SELECT wave_code, wave_id FROM wave").itertuples(index=False))
-    domains = {normalise(c): c for c, _ in bank.SA_DOMAINS} | {
-        normalise(lbl): c for c, lbl in bank.SA_DOMAINS
-    }
-    stages = {normalise(c): c for c, _, _ in bank.SA_STAGES} | {
-        normalise(lbl): c for c, lbl, _ in bank.SA_STAGES
-    }
+    domains = by_code_or_label(bank.SA_DOMAINS)
+    stages = by_code_or_label((c, lbl) for c, lbl, _ in bank.SA_STAGES)
     existing = {
         tuple(r)
         for r in db.query("SELECT pcn_code, domain_code, wave_id FROM self_assessment").itertuples(
@@ -228,10 +223,7 @@ def stage_self_assessment(db: Database, plan: Plan, sheet: Sheet) -> None:
 def stage_invitations(db: Database, plan: Plan, sheet: Sheet) -> None:
     """Fill plan with how many were invited to a survey wave, per PCN and role (the base of the
     response rate; a blank role means Clinical Directors)."""
-    pcns = db.query("SELECT pcn_code, name FROM pcn")
-    pcn_by = {normalise(c): c for c in pcns["pcn_code"]} | {
-        normalise(nm): c for c, nm in pcns.itertuples(index=False)
-    }
+    pcn_by = _pcns_by_code_or_name(db)
     waves = db.query("SELECT wave_code, wave_id, kind, ics_code FROM wave")
     wave_by = {c: (i, k, ics) for c, i, k, ics in waves.itertuples(index=False)}
     pcn_ics = dict(
@@ -239,12 +231,9 @@ def stage_invitations(db: Database, plan: Plan, sheet: Sheet) -> None:
             index=False
         )
     )
-    roles = {normalise(c): c for c, _ in bank.ROLES} | {normalise(lbl): c for c, lbl in bank.ROLES}
-    existing = dict(
-        ((w, p, r), b)
-        for w, p, r, b in db.query(
-            "SELECT wave_id, pcn_code, role_code, batch_id FROM invitation"
-        ).itertuples(index=False)
+    roles = by_code_or_label(bank.ROLES)
+    existing = set(
+        db.query("SELECT wave_id, pcn_code, role_code FROM invitation").itertuples(index=False, name=None)
     )
     seen: dict[tuple, int] = {}
     rows = []

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pcn_data import bank
 from pcn_data.db import Database
-from pcn_data.importing.mapping import FIELDS, IGNORE, match_label, normalise, saved_labels
+from pcn_data.importing.mapping import FIELDS, IGNORE, by_code_or_label, match_label, normalise, saved_labels
 from pcn_data.importing.plan import Plan
 from pcn_data.importing.reading import Sheet, parse_date
 
@@ -98,10 +98,8 @@ class Lookups:
             self.pcn_by_key[normalise(code)] = code
             self.pcn_by_key.setdefault(normalise(name), code)
             self.pcn_by_key.setdefault(normalise(name).removesuffix(" pcn"), code)
-        self.roles = {normalise(c): c for c, _ in bank.ROLES} | {normalise(lbl): c for c, lbl in bank.ROLES}
-        self.years = {normalise(c): c for c, _ in bank.YEARS_BANDS} | {
-            normalise(lbl): c for c, lbl in bank.YEARS_BANDS
-        }
+        self.roles = by_code_or_label(bank.ROLES)
+        self.years = by_code_or_label(bank.YEARS_BANDS)
         q = db.query("SELECT question_code, kind, short_label FROM question")
         self.kind = dict(zip(q["question_code"], q["kind"], strict=True))
         self.short = dict(zip(q["question_code"], q["short_label"], strict=True))
