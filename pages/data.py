@@ -49,11 +49,16 @@ st.dataframe(
 NOT_MATCHED = "(leave as a problem)"
 
 
+def unmatched_answers(upload) -> dict[tuple[str, str], int]:
+    """Return (question code, label) -> cells for the answers this file's checks so far found on no
+    option; kept across checks, so a choice stays on screen once the next check has used it."""
+    return st.session_state.setdefault("_unmatched", {}).setdefault(upload.sha256, {})
+
+
 def answer_label_choices(upload) -> dict[tuple[str, str], str]:
     """Draw a choice for every answer a check found on no option of its question; return the
     (question code, label) -> option code (or IGNORE) chosen so far."""
-    # Kept per file across checks, so a choice stays on screen once the next check has used it.
-    unmatched = st.session_state.setdefault("_unmatched", {}).setdefault(upload.sha256, {})
+    unmatched = unmatched_answers(upload)
     if not unmatched:
         return {}
     st.markdown(
@@ -108,7 +113,7 @@ def import_section() -> None:
         default_role = "cd"
         mapping = None
         place = None
-        if upload.kind in ("survey", "poll"):
+        if upload.needs_wave:
             left, right = st.columns(2)
             wave = left.text_input(
                 "Survey wave (code)" if upload.kind == "survey" else "Workshop session (a new wave code)",
@@ -163,22 +168,23 @@ def import_section() -> None:
             )
             by_label = {v: k for k, v in labels.items()}
             mapping = dict(zip(edited["column"], edited["imports as"].map(by_label), strict=True))
-        labels = answer_label_choices(upload) if upload.needs_mapping else {}
+        # Answers are matched by hand only in the tools' exports (the template holds codes).
+        answers = answer_label_choices(upload) if upload.needs_mapping else {}
         # A plan is checked once, on request, and kept until the file, wave, mappings or data change.
         signature = (
-            upload.sha256, wave, repr(mapping), repr(sorted(labels.items())), default_role, place,
+            upload.sha256, wave, repr(mapping), repr(sorted(answers.items())), default_role, place,
             ui.data_version(),
         )  # fmt: skip
-        ready = upload.kind not in ("survey", "poll") or bool(wave)
+        ready = not upload.needs_wave or bool(wave)
         label = "Confirm the mapping and check the file" if upload.needs_mapping else "Check the file"
         if st.button(label, key="import_check", type="primary", disabled=not ready):
             with st.spinner(f"Checking every row of {upload.file_name}…"):
                 plan = upload.plan(
-                    db, wave=wave, mapping=mapping, default_role=default_role, place=place, labels=labels
+                    db, wave=wave, mapping=mapping, default_role=default_role, place=place, labels=answers
                 )
             st.session_state["_plan"] = (signature, plan)
-            unmatched = st.session_state.setdefault("_unmatched", {}).setdefault(upload.sha256, {})
-            if set(plan.unmatched) - set(unmatched):
+            unmatched = unmatched_answers(upload)
+            if upload.needs_mapping and set(plan.unmatched) - set(unmatched):
                 unmatched.update(plan.unmatched)
                 st.rerun()  # to offer the newly found answers for matching above the report
         stored = st.session_state.get("_plan")

@@ -116,15 +116,18 @@ def cmd_import(args: argparse.Namespace) -> int:
                 f"{path.name} looks like a {upload.description} ({upload.kind}), not {args.kind}: "
                 f"check the file, or leave out --kind."
             )
-        if upload.kind in ("survey", "poll") and not args.wave:
+        if upload.needs_wave and not args.wave:
             raise UsageError(
                 f"A {upload.kind} import needs --wave, the code of the survey round or workshop session "
                 f"(e.g. --wave 2025)."
             )
         print(f"File: {path.name} ({upload.description})")
-        for p in upload.proposals(db):
+        proposals = upload.proposals(db)
+        for p in proposals:
             print(f"  column “{p.header}” -> {p.target} ({p.how})")
-        plan = upload.plan(db, wave=args.wave, place=args.place)
+        # The proposals as printed are the mapping (the plan would otherwise propose them again).
+        mapping = {p.header: p.target for p in proposals} if upload.needs_mapping else None
+        plan = upload.plan(db, wave=args.wave, place=args.place, mapping=mapping)
         print(plan.summary())
         for note in plan.notes:
             print(f"  note: {note}")

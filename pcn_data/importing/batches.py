@@ -85,6 +85,11 @@ class Upload:
         return FORMATS[self.source_format][1]
 
     @property
+    def needs_wave(self) -> bool:
+        """Return True for files whose rows go to a wave the user names (survey rounds, polls)."""
+        return self.kind in ("survey", "poll")
+
+    @property
     def needs_mapping(self) -> bool:
         """Return True for exports whose columns are matched to the bank by wording."""
         return self.source is not None
@@ -176,7 +181,7 @@ def apply(db: Database, plan: Plan, *, valid_only: bool = False, imported_by: st
             f"{plan.file_name} has {len(plan.problems)} problems in {len(plan.bad_rows)} rows, so nothing "
             f"was imported; the first: {plan.problems[0]}. Fix the file, or import the valid rows only."
         )
-    good = len(set(plan.rows) - plan.bad_rows)
+    good = plan.good_rows
     if good == 0:
         raise ValidationFailed(f"{plan.file_name} has no valid rows to import.")
     with db.transaction() as cur:

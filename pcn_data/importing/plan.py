@@ -102,7 +102,7 @@ class Plan:
             cells = (cells + [""] * width)[:width] if width else cells
             out.append([row, "; ".join(by_row[row]), *cells])
         header = _unique(["row", "problems", *self.header])
-        return pd.DataFrame(out, columns=header if out else header)
+        return pd.DataFrame(out, columns=header)
 
     def summary(self) -> str:
         """Return one line: rows read, good and rejected, problems."""
