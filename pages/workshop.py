@@ -20,7 +20,8 @@ places = ui.query("list_places", ui.filters().ics)
 place_names = dict(zip(places["place_code"], places["name"], strict=True))
 bank = ui.query("question_wordings")
 
-with st.expander("New poll session", expanded=polls.list_sessions(db).empty):
+sessions = polls.list_sessions(db)
+with st.expander("New poll session", expanded=sessions.empty):
     with st.form("workshop_new", border=False):
         title = st.text_input("Title", key="workshop_title", placeholder="Morecambe Bay CD workshop")
         c1, c2 = st.columns(2)
@@ -54,8 +55,8 @@ with st.expander("New poll session", expanded=polls.list_sessions(db).empty):
             else:
                 st.session_state["workshop_session"] = made["session_id"]
                 st.success(f"Session created: join code {made['join_code']}.")
+                sessions = polls.list_sessions(db)  # with the new one
 
-sessions = polls.list_sessions(db)
 if sessions.empty:
     st.info("Create a session to start.")
     st.stop()
@@ -158,11 +159,21 @@ def question_list() -> None:
 question_list()
 
 st.subheader("After the workshop")
-results = polls.session_results(db, session_id)
 stem = f"poll_{session['join_code']}_{session['held_on']:%Y%m%d}"
 d1, d2, d3 = st.columns([1, 1, 2])
-d1.download_button("Results (CSV)", csv_bytes(results), f"{stem}.csv", key="workshop_csv")
-d2.download_button("Results (XLSX)", xlsx_bytes(results, "poll results"), f"{stem}.xlsx", key="workshop_xlsx")
+# Written when clicked (with the votes as they are then), not on every run of the page.
+d1.download_button(
+    "Results (CSV)",
+    lambda: csv_bytes(polls.session_results(db, session_id)),
+    f"{stem}.csv",
+    key="workshop_csv",
+)
+d2.download_button(
+    "Results (XLSX)",
+    lambda: xlsx_bytes(polls.session_results(db, session_id), "poll results"),
+    f"{stem}.xlsx",
+    key="workshop_xlsx",
+)
 d3.button(
     "Close the session",
     key="workshop_close",

@@ -241,9 +241,15 @@ def options(db: Database, poll_question_id: int) -> pd.DataFrame:
 
 
 def open_question(db: Database, session_id: int) -> dict | None:
-    """Return the question participants may answer now, or None."""
-    df = questions(db, session_id)
-    df = df[df["state"] == "open"]
+    """Return the question participants may answer now, or None (without its answer count: every
+    phone asks this every 2 s, and counting the votes then would be work for nobody)."""
+    df = db.query(
+        """
+        SELECT poll_question_id, position, question_code, wording, kind, state, results_visible
+        FROM poll_question WHERE session_id = ? AND state = 'open' ORDER BY position LIMIT 1
+        """,
+        [session_id],
+    )
     return None if df.empty else df.iloc[0].to_dict()
 
 
