@@ -314,8 +314,8 @@ def figure(builder: str, *args, **kwargs):
 
 
 def draw(call: views.ChartCall):
-    """Return the (cached) figure of a chart call shared with the slide pack."""
-    return figure(call.builder, *call.args, **call.kwargs)
+    """Return the figure of a chart call shared with the slide pack."""
+    return call.figure()
 
 
 def min_group() -> int:
