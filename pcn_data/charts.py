@@ -64,12 +64,21 @@ def _text(title: str | None) -> dict:
     return {} if title is None else {"text": title}
 
 
-def base_layout(title: str, *, height: int = 480, axes: tuple[str, ...] = ("",), **extra) -> dict:
+def base_layout(
+    title: str,
+    *,
+    height: int = 480,
+    axes: tuple[str, ...] = ("",),
+    legend_two_a_row: int | None = None,
+    **extra,
+) -> dict:
     """Return the dashboard's common layout: large type, white ground, legend on top, updated by
     extra (nested dicts merged). axes: the suffixes of the x/y axes to style ("", "2", …).
 
     Long titles (question wordings) are wrapped: plotly does not wrap them, and a 1280-pixel
-    screen would cut them off.
+    screen would cut them off. legend_two_a_row: the number of legend entries of a half-width
+    chart, set two a row; each row past the second grows the chart, so that the legend, which
+    plotly stacks upwards, never covers the title.
     """
     lines = textwrap.wrap(title, 60) or [""]
     layout = {
@@ -85,16 +94,12 @@ def base_layout(title: str, *, height: int = 480, axes: tuple[str, ...] = ("",),
     for axis in axes:
         layout[f"yaxis{axis}"] = {"gridcolor": "#D8DDE0", "zerolinecolor": "#AEB7BD", "automargin": True}
         layout[f"xaxis{axis}"] = {"automargin": True}
-    return _merge(layout, extra)
-
-
-def _waves_legend(layout: dict, n_waves: int) -> dict:
-    """Return layout for a half-width chart with one legend entry per wave: two entries a row,
-    and the chart grown by each legend row past the second, so the legend never covers the title."""
-    grow = 26 * max(0, -(-n_waves // 2) - 2)
-    layout["legend"].update(entrywidth=0.5, entrywidthmode="fraction")
-    layout["margin"]["t"] += grow
-    layout["height"] += grow
+    layout = _merge(layout, extra)
+    if legend_two_a_row is not None:
+        grow = 26 * max(0, -(-legend_two_a_row // 2) - 2)
+        layout["legend"].update(entrywidth=0.5, entrywidthmode="fraction")
+        layout["margin"]["t"] += grow
+        layout["height"] += grow
     return layout
 
 
@@ -135,8 +140,8 @@ def respondents_by_place(df: pd.DataFrame, title: str = "Respondents by place an
         barmode="group",
         bargap=0.25,
         yaxis={"title": _text("Respondents"), "range": [0, max(top, 1) * 1.18]},  # room for the labels
+        legend_two_a_row=df["wave_name"].nunique(),
     )
-    layout = _waves_legend(layout, df["wave_name"].nunique())
     return _figure(data, layout)
 
 
@@ -172,8 +177,8 @@ def response_rate_by_place(df: pd.DataFrame, title: str = "Clinical Director res
         barmode="group",
         bargap=0.25,
         yaxis={"title": _text("Responded / invited"), "tickformat": ".0%", "range": [0, 1.15]},
+        legend_two_a_row=df["wave_name"].nunique(),
     )
-    layout = _waves_legend(layout, df["wave_name"].nunique())
     return _figure(data, layout)
 
 
