@@ -285,8 +285,10 @@ def to_pdf(pack: Pack) -> bytes:
             width = box.w - 2 * inset
             paras = [(p, p.text if unicode else p.text.translate(_PLAIN)) for p in box.paras]
 
-            total = sum(_text_height(pdf, family, p, t, width) + p.space_after * pt for p, t in paras)
-            y = box.y + (max((box.h - total) / 2, inset) if box.middle else inset)
+            y = box.y + inset
+            if box.middle:  # centred: measure the text first (a trial layout of every paragraph)
+                total = sum(_text_height(pdf, family, p, t, width) + p.space_after * pt for p, t in paras)
+                y = box.y + max((box.h - total) / 2, inset)
             for p, text in paras:
                 pdf.set_font(family, "B" if p.bold else "", p.size)
                 pdf.set_text_color(*_rgb(p.colour))
