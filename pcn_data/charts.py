@@ -103,46 +103,52 @@ def base_layout(
     return layout
 
 
+def _bars_by_wave(df: pd.DataFrame, title: str, yaxis: dict, per_wave) -> go.Figure:
+    """Return grouped bars per place, one colour per wave; per_wave(rows) gives a wave's y, text,
+    customdata and hovertemplate."""
+    data = [
+        {
+            "type": "bar",
+            "name": wave,
+            "x": rows["place"].tolist(),
+            "textposition": "outside",
+            "marker": {"color": CATEGORICAL[i % len(CATEGORICAL)]},
+            **per_wave(rows),
+        }
+        for i, (wave, rows) in enumerate(df.groupby("wave_name", sort=False))
+    ]
+    layout = base_layout(
+        title, barmode="group", bargap=0.25, yaxis=yaxis, legend_two_a_row=df["wave_name"].nunique()
+    )
+    return _figure(data, layout)
+
+
 def respondents_by_place(df: pd.DataFrame, title: str = "Respondents by place and wave") -> go.Figure:
     """Return grouped bars of respondents per place, one colour per wave, counts on the bars.
 
     df: one row per wave x place with wave_name, place, respondents, cd_respondents,
     cds_invited, cd_response_rate (as from queries.respondents_by_place).
     """
-    data = []
-    for i, (wave, rows) in enumerate(df.groupby("wave_name", sort=False)):
+
+    def per_wave(rows: pd.DataFrame) -> dict:
         rate = [_pct(r) for r in rows["cd_response_rate"]]
-        data.append(
-            {
-                "type": "bar",
-                "name": wave,
-                "x": rows["place"].tolist(),
-                "y": rows["respondents"].tolist(),
-                "text": rows["respondents"].tolist(),
-                "textposition": "outside",
-                "marker": {"color": CATEGORICAL[i % len(CATEGORICAL)]},
-                "customdata": [
-                    list(c)
-                    for c in zip(
-                        rows["cd_respondents"].tolist(), rows["cds_invited"].tolist(), rate, strict=True
-                    )
-                ],
-                "hovertemplate": (
-                    "<b>%{x}</b><br>%{fullData.name}<br>Respondents: %{y}<br>"
-                    "Clinical Directors: %{customdata[0]} of %{customdata[1]} invited "
-                    "(%{customdata[2]})<extra></extra>"
-                ),
-            }
-        )
+        invited = zip(rows["cd_respondents"].tolist(), rows["cds_invited"].tolist(), rate, strict=True)
+        return {
+            "y": rows["respondents"].tolist(),
+            "text": rows["respondents"].tolist(),
+            "customdata": [list(c) for c in invited],
+            "hovertemplate": (
+                "<b>%{x}</b><br>%{fullData.name}<br>Respondents: %{y}<br>"
+                "Clinical Directors: %{customdata[0]} of %{customdata[1]} invited "
+                "(%{customdata[2]})<extra></extra>"
+            ),
+        }
+
     top = float(df["respondents"].max()) if len(df) else 0.0
-    layout = base_layout(
-        title,
-        barmode="group",
-        bargap=0.25,
-        yaxis={"title": _text("Respondents"), "range": [0, max(top, 1) * 1.18]},  # room for the labels
-        legend_two_a_row=df["wave_name"].nunique(),
+    # The range leaves room for the counts above the bars.
+    return _bars_by_wave(
+        df, title, {"title": _text("Respondents"), "range": [0, max(top, 1) * 1.18]}, per_wave
     )
-    return _figure(data, layout)
 
 
 def response_rate_by_place(df: pd.DataFrame, title: str = "Clinical Director response rate") -> go.Figure:
@@ -150,36 +156,22 @@ def response_rate_by_place(df: pd.DataFrame, title: str = "Clinical Director res
 
     df: as for respondents_by_place. Places with nobody invited have no bar.
     """
-    data = []
-    for i, (wave, rows) in enumerate(df.groupby("wave_name", sort=False)):
+
+    def per_wave(rows: pd.DataFrame) -> dict:
         rate = rows["cd_response_rate"]
-        data.append(
-            {
-                "type": "bar",
-                "name": wave,
-                "x": rows["place"].tolist(),
-                "y": _floats(rate),
-                "text": ["" if pd.isna(r) else f"{r:.0%}" for r in rate],
-                "textposition": "outside",
-                "marker": {"color": CATEGORICAL[i % len(CATEGORICAL)]},
-                "customdata": [
-                    list(c)
-                    for c in zip(rows["cd_respondents"].tolist(), rows["cds_invited"].tolist(), strict=True)
-                ],
-                "hovertemplate": (
-                    "<b>%{x}</b><br>%{fullData.name}<br>%{customdata[0]} of %{customdata[1]} "
-                    "Clinical Directors responded (%{y:.0%})<extra></extra>"
-                ),
-            }
-        )
-    layout = base_layout(
-        title,
-        barmode="group",
-        bargap=0.25,
-        yaxis={"title": _text("Responded / invited"), "tickformat": ".0%", "range": [0, 1.15]},
-        legend_two_a_row=df["wave_name"].nunique(),
-    )
-    return _figure(data, layout)
+        invited = zip(rows["cd_respondents"].tolist(), rows["cds_invited"].tolist(), strict=True)
+        return {
+            "y": _floats(rate),
+            "text": ["" if pd.isna(r) else f"{r:.0%}" for r in rate],
+            "customdata": [list(c) for c in invited],
+            "hovertemplate": (
+                "<b>%{x}</b><br>%{fullData.name}<br>%{customdata[0]} of %{customdata[1]} "
+                "Clinical Directors responded (%{y:.0%})<extra></extra>"
+            ),
+        }
+
+    yaxis = {"title": _text("Responded / invited"), "tickformat": ".0%", "range": [0, 1.15]}
+    return _bars_by_wave(df, title, yaxis, per_wave)
 
 
 # Diverging palette (orange for negative, blue for positive; safe for the common colour-vision
