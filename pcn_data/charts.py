@@ -743,6 +743,27 @@ def _hidden(row: dict | None) -> bool:
     return row is None or _missing(row["suppressed"]) or bool(row["suppressed"])
 
 
+def _share_bars(
+    grp: str, rows: list[dict | None], items: list, *, thickness: float = 1.5
+) -> tuple[list, dict]:
+    """Return a group's shares per item (rows: its record per item, None where it has none) and
+    the parts of a horizontal bar trace of them that the share charts have in common: the items,
+    the 95% intervals as error bars and the hover text."""
+    share = [None if r is None else r["share"] for r in rows]
+    low = [None if r is None else r["low"] for r in rows]
+    high = [None if r is None else r["high"] for r in rows]
+    return share, {
+        "y": items,
+        "orientation": "h",
+        "error_x": _error_x(share, low, high, thickness=thickness),
+        "customdata": [
+            f"{grp}: {_pct(v)} (95% CI {_pct(lo)} to {_pct(hi)})"
+            for v, lo, hi in zip(share, low, high, strict=True)
+        ],
+        "hovertemplate": "%{y}<br>%{customdata}<extra></extra>",
+    }
+
+
 def grouped_shares(
     df: pd.DataFrame,
     title: str,
@@ -763,25 +784,16 @@ def grouped_shares(
     for i, grp in enumerate(dict.fromkeys(r[group_col] for r in records)):
         rows = [cells.get((grp, item)) for item in items]
         hidden_rows = [_hidden(r) for r in rows]
-        share = [None if r is None else r["share"] for r in rows]
-        low = [None if r is None else r["low"] for r in rows]
-        high = [None if r is None else r["high"] for r in rows]
+        share, bars = _share_bars(grp, rows, items)
         traces.append(
             {
                 "type": "bar",
-                "y": items,
                 "x": _floats([None if h else v for v, h in zip(share, hidden_rows, strict=True)]),
-                "orientation": "h",
                 "name": f"{grp} (not shown: fewer than {min_group})"
                 if all(hidden_rows)
                 else f"{grp} (n = {int(rows[0]['base'])})",
                 "marker": {"color": CATEGORICAL[i % len(CATEGORICAL)]},
-                "error_x": _error_x(share, low, high),
-                "customdata": [
-                    f"{grp}: {_pct(v)} (95% CI {_pct(lo)} to {_pct(hi)})"
-                    for v, lo, hi in zip(share, low, high, strict=True)
-                ],
-                "hovertemplate": "%{y}<br>%{customdata}<extra></extra>",
+                **bars,
             }
         )
     layout = base_layout(
@@ -875,26 +887,17 @@ def small_multiples(
         part = [cells_by.get((grp, item)) for item in items]
         hidden = all(_hidden(r) for r in part)
         colour = TEXT if any(r is not None and r["is_total"] for r in part) else NHS_BLUE
-        share = [None if r is None else r["share"] for r in part]
-        low = [None if r is None else r["low"] for r in part]
-        high = [None if r is None else r["high"] for r in part]
+        share, bars = _share_bars(grp, part, items, thickness=1.2)
         traces.append(
             {
                 "type": "bar",
                 # Explicit gaps: a bar trace with no x at all is drawn with x = 0, 1, 2, … (false bars).
                 "x": [None] * len(items) if hidden else _floats(share),
-                "y": items,
-                "orientation": "h",
                 "marker": {"color": colour},
                 "showlegend": False,
                 "xaxis": f"x{axis}",
                 "yaxis": f"y{axis}",
-                "error_x": _error_x(share, low, high, thickness=1.2),
-                "customdata": [
-                    f"{grp}: {_pct(v)} (95% CI {_pct(lo)} to {_pct(hi)})"
-                    for v, lo, hi in zip(share, low, high, strict=True)
-                ],
-                "hovertemplate": "%{y}<br>%{customdata}<extra></extra>",
+                **bars,
             }
         )
         if hidden:
