@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from pcn_data.importing.reading import parse_date
+
 KINDS = ("survey", "reference", "engagement", "self-assessment", "poll", "invitations")
 
 
@@ -51,6 +53,15 @@ class Plan:
     def add(self, row: int | None, column: str | None, message: str) -> None:
         """Record a problem."""
         self.problems.append(Problem(row, column, message))
+
+    def date(self, row: int, column: str, value: str):
+        """Return a cell's date, or None after recording a problem (a blank cell gives None)."""
+        if not value:
+            return None
+        when = parse_date(value)
+        if when is None:
+            self.add(row, column, f"date not parseable: “{value}” (use dd/mm/yyyy)")
+        return when
 
     @property
     def bad_rows(self) -> set[int]:

@@ -7,7 +7,7 @@ from pcn_data import bank
 from pcn_data.db import Database
 from pcn_data.importing.mapping import by_code_or_label, normalise
 from pcn_data.importing.plan import Plan
-from pcn_data.importing.reading import Sheet, parse_date
+from pcn_data.importing.reading import Sheet
 
 LAYOUTS = {
     "reference": [
@@ -80,16 +80,6 @@ def _whole(plan: Plan, n: int, column: str, value: str, *, minimum: int = 0) -> 
     return number
 
 
-def _date(plan: Plan, n: int, column: str, value: str):
-    """Return a parsed date, or None after recording a problem (blank gives None)."""
-    if not value:
-        return None
-    when = parse_date(value)
-    if when is None:
-        plan.add(n, column, f"date not parseable: “{value}” (use dd/mm/yyyy)")
-    return when
-
-
 def stage_reference(db: Database, plan: Plan, sheet: Sheet) -> None:
     """Fill plan with the ICSs, places and PCNs of a reference list."""
     place_ics = dict(db.query("SELECT place_code, ics_code FROM place").itertuples(index=False))
@@ -144,8 +134,8 @@ def stage_engagement(db: Database, plan: Plan, sheet: Sheet) -> None:
         if get("kind") and kind not in EVENT_KINDS:
             plan.add(n, "kind", f"unknown kind “{get('kind')}”: expected one of {', '.join(EVENT_KINDS)}")
         starts, ends = (
-            _date(plan, n, "starts_on", get("starts_on")),
-            _date(plan, n, "ends_on", get("ends_on")),
+            plan.date(n, "starts_on", get("starts_on")),
+            plan.date(n, "ends_on", get("ends_on")),
         )
         if starts and ends and ends < starts:
             plan.add(n, "ends_on", f"ends on {ends:%d/%m/%Y}, before it starts ({starts:%d/%m/%Y})")
@@ -197,7 +187,7 @@ def stage_self_assessment(db: Database, plan: Plan, sheet: Sheet) -> None:
         ):
             if get(column) and found is None:
                 plan.add(n, column, f"unknown {column.replace('_code', '')} “{get(column)}”")
-        assessed = _date(plan, n, "assessed_on", get("assessed_on"))
+        assessed = plan.date(n, "assessed_on", get("assessed_on"))
         key = (pcn, domain, wave)
         if None not in key:
             if key in seen:

@@ -13,7 +13,7 @@ from pcn_data import bank
 from pcn_data.db import Database
 from pcn_data.importing.mapping import FIELDS, IGNORE, by_code_or_label, match_label, normalise, saved_labels
 from pcn_data.importing.plan import Plan
-from pcn_data.importing.reading import Sheet, parse_date
+from pcn_data.importing.reading import Sheet
 
 TEMPLATE_COLUMNS = [
     "respondent_id",
@@ -261,14 +261,8 @@ def stage_wide(
             years = lk.years.get(normalise(cell("years")))
             if years is None:
                 plan.add(n, header("years"), f"unknown years-in-role band “{cell('years')}”")
-        if cell("submitted"):
-            when = parse_date(cell("submitted"))
-            if when is None:
-                plan.add(
-                    n, header("submitted"), f"date not parseable: “{cell('submitted')}” (use dd/mm/yyyy)"
-                )
-            else:
-                dates.append(when)
+        if cell("submitted") and (when := plan.date(n, header("submitted"), cell("submitted"))):
+            dates.append(when)
         # A tool's own respondent id when there is one, else the whole row: an exact duplicate
         # row (a double submission) then gets the same id and is caught below.
         raw_id = cell("respondent_id") or json.dumps(values)
@@ -370,12 +364,8 @@ def stage_template(db: Database, plan: Plan, sheet: Sheet, wave_code: str) -> No
                 f"unknown years-in-role band “{get('years_in_role')}”: "
                 f"expected one of {', '.join(c for c, _ in bank.YEARS_BANDS)}",
             )
-        if get("submitted_on"):
-            when = parse_date(get("submitted_on"))
-            if when is None:
-                plan.add(n, "submitted_on", f"date not parseable: “{get('submitted_on')}” (use dd/mm/yyyy)")
-            else:
-                dates.append(when)
+        if when := plan.date(n, "submitted_on", get("submitted_on")):
+            dates.append(when)
         person = {"pcn_code": pcn, "role_code": role, "years_band": years}
         if rid not in people:
             people[rid] = {"_row": n, "respondent_id": rid, **person}
