@@ -8,6 +8,7 @@ import streamlit as st
 import ui
 from pcn_data import polls
 from pcn_data.config import min_reveal_votes
+from pcn_data.errors import PcnDataError
 from pcn_data.exports import csv_bytes, xlsx_bytes
 
 ui.ensure_navigation_mode()
@@ -50,7 +51,7 @@ with st.expander("New poll session", expanded=sessions.empty):
                     held_on=held_on,
                     questions=[polls.bank_question(db, c) for c in chosen],
                 )
-            except polls.PollError as exc:
+            except PcnDataError as exc:  # a refused role too, as on every page that writes
                 st.error(str(exc))
             else:
                 st.session_state["workshop_session"] = made["session_id"]
@@ -97,7 +98,7 @@ with st.expander("Add a question written on the day"):
                 polls.add_question(
                     db, session_id, polls.QuestionSpec(wording, kind, tuple(options_text.splitlines()))
                 )
-            except polls.PollError as exc:
+            except PcnDataError as exc:  # a refused role too, as on every page that writes
                 st.error(str(exc))
             else:
                 st.success("Question added.")
