@@ -45,6 +45,7 @@ ALL = "all"
 CACHEABLE = {
     "headline_findings": findings.headline_findings,
     "respondents_by_place": queries.respondents_by_place,
+    "respondent_totals": queries.respondent_totals,
     "list_waves": queries.list_waves,
     "list_ics": queries.list_ics,
     "list_places": queries.list_places,
@@ -66,7 +67,6 @@ CACHEABLE = {
     "self_assessment": compare.self_assessment,
     "engagement_by_pcn": compare.engagement_by_pcn,
     "pcn_events": compare.pcn_events,
-    "pcn_survey": compare.pcn_survey,
     "list_pcns": queries.list_pcns,
     "comments": voices.comments,
     "sub_themes": voices.sub_themes,

@@ -1,5 +1,6 @@
 """Engagement: what the programme did in each place, who took part, and where the evidence is thin."""
 
+import pandas as pd
 import streamlit as st
 
 import ui
@@ -17,8 +18,13 @@ strength = ui.query("evidence_strength", f.without("places"))
 if not strength.empty:
     thin = strength.iloc[0]
     st.warning(
-        f"Thinnest evidence in the ICS: **{thin['place']}**, {int(thin['respondents'])} survey respondents "
-        "in this wave "
+        f"Thinnest evidence in the ICS: **{thin['place']}**, "
+        + (
+            f"fewer than {ui.min_group()} survey respondents (or hidden beside a place that has)"
+            if pd.isna(thin["respondents"])
+            else f"{int(thin['respondents'])} survey respondents"
+        )
+        + " in this wave "
         f"and {thin['pcn_reach']:.0%} of its PCNs ({int(thin['pcns_engaged'])} of "
         f"{int(thin['pcns_in_place'])}) at a workshop, one-to-one or roundtable.",
         icon=":material/info:",

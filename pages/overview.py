@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 import ui
@@ -39,8 +40,14 @@ resp = ui.query("respondents_by_place", f.without("wave", "places", "pcns"))  # 
 if resp.empty:
     st.info("No survey waves in this database yet.")
 else:
-    totals = resp.groupby("wave_name", sort=False)["respondents"].sum()
-    st.markdown("**Respondents:** " + " · ".join(f"{wave}: **{int(n):,}**" for wave, n in totals.items()))
+    totals = ui.query("respondent_totals", f.without("wave", "places", "pcns"))
+    st.markdown(
+        "**Respondents:** "
+        + " · ".join(
+            f"{wave}: **{'hidden' if pd.isna(n) else f'{int(n):,}'}**"
+            for wave, n in zip(totals["wave_name"], totals["respondents"], strict=True)
+        )
+    )
     if resp["place_code"].nunique() <= 12:
         left, right = st.columns(2)
         left.plotly_chart(

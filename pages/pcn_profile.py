@@ -54,38 +54,10 @@ else:
     st.dataframe(events, hide_index=True, key="profile_events")
 
 st.header("Survey results")
-survey = ui.query("pcn_survey", code, f)
-if survey.empty or bool(survey["suppressed"].all()):
-    st.info(
-        f"Survey results are not shown for {name} in this wave. A PCN usually has one Clinical Director, "
-        f"so a PCN's answers are shown only where it has {k} or more respondents, and only where showing it "
-        "would not let a smaller PCN's answers be worked out by subtraction from its place.",
-        icon=":material/lock:",
-    )
-else:
-    wording = ui.query("question_wordings")
-    for question, rows in survey.groupby("question_code", sort=False):
-        if bool(rows["suppressed"].all()):
-            # Some questions are asked of fewer people (the CD role items of Clinical Directors only).
-            st.markdown(
-                f"**“{wording[question]}”** · not shown: fewer than {k} answered it, or hidden to "
-                "protect a smaller PCN"
-            )
-            continue
-        st.markdown(f"**“{wording[question]}”** · n = {int(rows['n'].iloc[0])}")
-        st.dataframe(
-            rows[["label", "count", "share", "low", "high"]].assign(
-                share=(rows["share"] * 100).round(0),
-                low=(rows["low"] * 100).round(0),
-                high=(rows["high"] * 100).round(0),
-            ),
-            hide_index=True,
-            key=f"profile_survey_{question}",
-            column_config={
-                "label": "Answer",
-                "count": "Count",
-                "share": "% (of those rating)",
-                "low": "95% CI low",
-                "high": "95% CI high",
-            },
-        )
+st.info(
+    f"Survey results are not published for a single PCN. A PCN's respondents are its Clinical "
+    f"Director and a few colleagues, named people, so its answers would be theirs. See {name}'s place "
+    "on the results pages, where every group shown has enough respondents that no one's answers can "
+    "be worked out, whatever else is shown.",
+    icon=":material/lock:",
+)

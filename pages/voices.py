@@ -28,6 +28,14 @@ st.caption(
     f"Comments appear only at place level or above, only from places with {k} or more respondents "
     "in the wave, with names, emails, phone numbers, practice and PCN names removed."
 )
+ignored = data.attrs.get("role_ignored", [])
+if ignored:
+    st.info(
+        f"The role filter does not apply to the comments of {', '.join(ignored)}: there, the other roles "
+        f"together are fewer than {k}, so a list by role would single them out. Their comments are shown "
+        "for every role.",
+        icon=":material/lock:",
+    )
 if unique.empty:
     st.info(
         f"No comments to show for these filters. A place's comments appear once it has {k} or more "

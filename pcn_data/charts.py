@@ -132,10 +132,10 @@ def respondents_by_place(df: pd.DataFrame, title: str = "Respondents by place an
 
     def per_wave(rows: pd.DataFrame) -> dict:
         rate = [_pct(r) for r in rows["cd_response_rate"]]
-        invited = zip(rows["cd_respondents"].tolist(), rows["cds_invited"].tolist(), rate, strict=True)
+        invited = zip(_counts(rows["cd_respondents"]), rows["cds_invited"].tolist(), rate, strict=True)
         return {
-            "y": rows["respondents"].tolist(),
-            "text": rows["respondents"].tolist(),
+            "y": _floats(rows["respondents"]),
+            "text": _counts(rows["respondents"]),
             "customdata": [list(c) for c in invited],
             "hovertemplate": (
                 "<b>%{x}</b><br>%{fullData.name}<br>Respondents: %{y}<br>"
@@ -144,7 +144,8 @@ def respondents_by_place(df: pd.DataFrame, title: str = "Respondents by place an
             ),
         }
 
-    top = float(df["respondents"].max()) if len(df) else 0.0
+    top = float(df["respondents"].astype(float).max()) if len(df) else 0.0
+    top = 0.0 if np.isnan(top) else top
     # The range leaves room for the counts above the bars.
     return _bars_by_wave(
         df, title, {"title": _text("Respondents"), "range": [0, max(top, 1) * 1.18]}, per_wave
@@ -154,12 +155,12 @@ def respondents_by_place(df: pd.DataFrame, title: str = "Respondents by place an
 def response_rate_by_place(df: pd.DataFrame, title: str = "Clinical Director response rate") -> go.Figure:
     """Return grouped bars of the CD response rate (responded / invited) per place and wave.
 
-    df: as for respondents_by_place. Places with nobody invited have no bar.
+    df: as for respondents_by_place. Places with nobody invited, or whose count is hidden, have no bar.
     """
 
     def per_wave(rows: pd.DataFrame) -> dict:
-        rate = rows["cd_response_rate"]
-        invited = zip(rows["cd_respondents"].tolist(), rows["cds_invited"].tolist(), strict=True)
+        rate = rows["cd_response_rate"].astype(float)
+        invited = zip(_counts(rows["cd_respondents"]), rows["cds_invited"].tolist(), strict=True)
         return {
             "y": _floats(rate),
             "text": ["" if pd.isna(r) else f"{r:.0%}" for r in rate],
@@ -201,6 +202,11 @@ def _error_x(est, low, high, *, color: str | None = None, thickness: float = 1.5
 def _wrap(text: str, width: int = 30) -> str:
     """Return text broken into lines of about width characters for an axis label."""
     return "<br>".join(textwrap.wrap(str(text), width))
+
+
+def _counts(values) -> list:
+    """Return counts as ints, with "hidden" where the protected table hides one."""
+    return ["hidden" if _missing(v) else int(v) for v in values]
 
 
 def _pct(x) -> str:

@@ -1,4 +1,4 @@
-"""Command line: `python -m pcn_data demo|summary|import|pack ...`."""
+"""Command line: `python -m pcn_data demo|summary|import|pack|audit ...`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from pcn_data import demo
+import pandas as pd
+
+from pcn_data import audit, demo, protect
 from pcn_data.compare import DEFAULT_MEASURE, MEASURES
 from pcn_data.config import db_path, min_group_size
 from pcn_data.db import Database
@@ -16,6 +18,7 @@ from pcn_data.errors import PcnDataError
 from pcn_data.filters import Filters
 from pcn_data.findings import headline_findings
 from pcn_data.importing.plan import KINDS as IMPORT_KINDS
+from pcn_data.protect import ALL
 from pcn_data.queries import count_rows, list_waves, respondents_by_place
 
 
@@ -50,6 +53,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _national(db: Database, wave: str, role: str) -> int | None:
+    """Return the respondents of a wave in a role (ALL: every role) over every ICS, or None
+    where the protected respondents table hides it."""
+    cells = protect.current(db).cells
+    hit = cells[
+        (cells["ics_code"] == protect.ALL_ICS)
+        & (cells["wave_code"] == wave)
+        & (cells["question_code"] == protect.RESPONDENTS)
+        & (cells["place_code"] == ALL)
+        & (cells["role_code"] == role)
+        & (cells["band"] == ALL)
+    ]
+    return None if hit.empty or bool(hit["suppressed"].iloc[0]) else int(hit["n"].iloc[0])
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Audit the database's protected tables; exit 1 if any hidden cell can be worked out."""
+    db = Database(args.db, read_only=True)
+    ics = args.ics.split(",") if args.ics else None
+    report = audit.run(db, ics_codes=ics, views=not args.no_views)
+    print(report.summary())
+    if args.verbose:
+        print("\n".join(f"  pinned {p}" for p in report.answer_pins))
+    return 0 if report.ok else 1
+
+
 def summary(db: Database) -> dict:
     """Return the headline figures of a database as a JSON-ready dict."""
     counts = count_rows(db)
@@ -60,10 +89,14 @@ def summary(db: Database) -> dict:
     for code in waves["wave_code"]:
         rows = by_place[by_place["wave_code"] == code]
         respondents[code] = {
-            "total": int(rows["respondents"].sum()),
-            "clinical_directors": int(rows["cd_respondents"].sum()),
+            "total": _national(db, code, ALL),
+            "clinical_directors": _national(db, code, "cd"),
             "cds_invited": int(rows["cds_invited"].sum()),
-            "by_place": {p: int(n) for p, n in zip(rows["place"], rows["respondents"], strict=True)},
+            # A place whose count the protected table hides shows null.
+            "by_place": {
+                p: None if pd.isna(n) else int(n)
+                for p, n in zip(rows["place"], rows["respondents"], strict=True)
+            },
         }
         findings[code] = [
             {**f.as_dict(), "formatted": f.formatted(), "interval_text": f.interval()}
@@ -254,6 +287,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=_pack_file, required=True, help="file to write: FILE.pptx or FILE.pdf")
     p.add_argument("--quiet", action="store_true", help="print no progress")
     p.set_defaults(func=cmd_pack)
+
+    p = sub.add_parser(
+        "audit",
+        help="try to work out hidden cells from everything the app publishes",
+        description="Enumerate every view the app publishes, then bound every hidden cell of the "
+        "protected tables by linear programming. Exit 0 when nothing hidden can be worked out, 1 "
+        "otherwise.",
+    )
+    p.add_argument("--db", type=Path, default=db_path(), help="database file (default: %(default)s)")
+    p.add_argument("--ics", help="audit only these ICS codes (comma-separated)")
+    p.add_argument("--no-views", action="store_true", help="bound the tables only; do not call every view")
+    p.add_argument("--verbose", action="store_true", help="list every answer count pinned exactly")
+    p.set_defaults(func=cmd_audit)
     return parser
 
 

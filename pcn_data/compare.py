@@ -3,7 +3,7 @@ and the non-confidential evidence per PCN (self-assessment, engagement)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -11,7 +11,7 @@ import pandas as pd
 from pcn_data import bank
 from pcn_data.db import Database
 from pcn_data.filters import Filters, where
-from pcn_data.queries import add_shares, net_scores, option_counts, place_and_total_counts
+from pcn_data.queries import add_shares, net_scores, place_and_total_counts
 from pcn_data.results import change, wave_pair
 from pcn_data.stats import wilson
 
@@ -133,6 +133,8 @@ def measure_change(db: Database, measure: Measure, f: Filters, total_label: str 
         return pd.DataFrame(), {}
     pair, both = found
     rows = measure_by_place(db, measure, both, total_label)
+    if rows.empty:  # the question was not asked of the chosen role
+        return pd.DataFrame(), {"waves": pair, "roles": both.roles}
     out = change(
         rows[rows["wave_code"].isin(pair)], ["grp", "grp_label", "is_total"], "value", "low", "high", *pair
     )
@@ -282,16 +284,3 @@ def peer_ranges(sa: pd.DataFrame, pcn_code: str, wave: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-PROFILE_QUESTIONS = ["role_clear_self", "rel_ics", "vision_pcn"]
-
-
-def pcn_survey(db: Database, pcn_code: str, f: Filters) -> pd.DataFrame:
-    """Return the PCN's survey results for a few headline questions, suppressed among the PCNs
-    of its place (so a PCN under K, or one that would reveal another, shows nothing)."""
-    place = db.scalar("SELECT place_code FROM pcn WHERE pcn_code = ?", [pcn_code])
-    # All roles: a role's view of one PCN could be subtracted from the PCN's whole.
-    scope = replace(f, places=(place,), pcns=(pcn_code,), roles=())
-    counts = option_counts(db, PROFILE_QUESTIONS, scope, by="pcn")
-    return add_shares(counts) if not counts.empty else counts

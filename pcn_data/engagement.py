@@ -87,4 +87,6 @@ def evidence_strength(db: Database, f: Filters) -> pd.DataFrame:
     if f.places:
         out = out[out["place_code"].isin(f.places)]
     out["pcn_reach"] = out["pcns_engaged"] / out["pcns_in_place"]
-    return out.sort_values(["respondents", "pcn_reach"]).reset_index(drop=True)
+    # A place whose respondents the protected table hides has fewer than K, or is hidden beside
+    # one that has: the thinnest evidence, first.
+    return out.sort_values(["respondents", "pcn_reach"], na_position="first").reset_index(drop=True)

@@ -1,6 +1,6 @@
 """Every read of the database: one function per query, bound parameters, DataFrames back.
 
-Survey aggregates leave this module only through `stats.suppress`.
+Survey aggregates come only from the protected tables (`protect`): this module asks for cells.
 """
 
 from __future__ import annotations
@@ -10,43 +10,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from pcn_data import protect
 from pcn_data.db import Database
-from pcn_data.filters import RESPONDENT_FROM, Filters, where
-from pcn_data.stats import net_agreement, suppress, wilson
+from pcn_data.filters import Filters, where
+from pcn_data.stats import net_agreement, wilson
 
-# Breakdown dimensions a caller may choose: (group column, label column, parent column, the
-# filter the breakdown replaces). Whitelisted here because they are written into SQL.
-BREAKDOWNS: dict[str | None, tuple[str, str, str, str | None]] = {
-    None: ("'all'", "'All respondents'", "'all'", None),
-    "ics": ("pl.ics_code", "ic.name", "'all'", "ics"),
-    "place": ("pl.place_code", "pl.name", "pl.ics_code", "places"),
-    "pcn": ("pc.pcn_code", "pc.name", "pc.place_code", "pcns"),
-    "role": ("r.role_code", "ro.label", "'all'", "roles"),
-    "years": (
-        "r.years_band",
-        "CASE r.years_band WHEN 'lt1' THEN 'Less than 1 year' WHEN '1to3' THEN '1 to 3 years' "
-        "ELSE 'More than 3 years' END",
-        "'all'",
-        None,
-    ),
-    # Roles within each place: siblings whose total is the place.
-    "place_role": (
-        "pl.place_code || '|' || r.role_code",
-        "pl.name || ' · ' || ro.label",
-        "pl.place_code",
-        None,
-    ),
-    # Whether this is the respondent's first clinical leadership role (their own answer).
-    "first_leadership": (
-        "coalesce((SELECT x.option_code FROM answer x WHERE x.respondent_id = r.respondent_id "
-        "AND x.question_code = 'ctx_first_leadership'), 'not_answered')",
-        "coalesce((SELECT CASE x.option_code WHEN 'yes' THEN 'First leadership role' "
-        "ELSE 'Has led before' END FROM answer x WHERE x.respondent_id = r.respondent_id "
-        "AND x.question_code = 'ctx_first_leadership'), 'Not answered')",
-        "'all'",
-        None,
-    ),
-}
+# Breakdowns a caller may choose, each a set of cells of the protected tables: (the cell
+# coordinate that varies, the label of a group). A place's figures by band are not offered.
+BREAKDOWNS = ("place", "role", "years", "ics")
 
 
 def list_ics(db: Database) -> pd.DataFrame:
@@ -129,135 +100,146 @@ def count_rows(db: Database) -> dict[str, int]:
     return {t: int(n) for t, n in zip(df["t"], df["n"], strict=True)}
 
 
-def respondents_by_place(db: Database, f: Filters) -> pd.DataFrame:
-    """Return respondents and Clinical Director response rate per wave x place.
+def _choice(values: tuple[str, ...]) -> str | None:
+    """Return the one code chosen, ALL for none, or None for several (no cell holds a union)."""
+    if not values:
+        return protect.ALL
+    return values[0] if len(values) == 1 else None
 
-    Grain: survey wave x place. Counts of who responded are engagement data, not answers,
-    so they are not suppressed; the role filter applies to `respondents`.
+
+def _cells(db: Database, questions: list[str], f: Filters, by: str | None) -> pd.DataFrame:
+    """Return the protected cells behind one view: question x wave x group, with n (missing where
+    hidden) and suppressed. Grain: question x wave x group.
+
+    Every group is one cell of a protected table, read as the table publishes it; a selection no
+    cell holds (several places or roles together, a PCN) is returned hidden. Without an ICS, a
+    total is the sum of each ICS's cell, shown only where every one of them is shown.
     """
-    cond, params = where(f.without("places", "pcns"), {"wave": "w.wave_code", "ics": "pl.ics_code"})
-    role_cond, role_params = where(Filters(roles=f.roles), {"roles": "r.role_code"})
-    df = db.query(
-        f"""
-        WITH inv AS (
-            SELECT i.wave_id, pc.place_code, sum(i.invited) AS cds_invited
-            FROM invitation i JOIN pcn pc ON pc.pcn_code = i.pcn_code
-            WHERE i.role_code = 'cd' GROUP BY ALL
-        ), resp AS (
-            SELECT r.wave_id, pc.place_code,
-                   count(*) FILTER (WHERE {role_cond}) AS respondents,
-                   count(*) FILTER (WHERE r.role_code = 'cd') AS cd_respondents
-            FROM respondent r JOIN pcn pc ON pc.pcn_code = r.pcn_code
-            GROUP BY ALL
-        )
-        SELECT w.wave_code, w.name AS wave_name, pl.place_code, pl.name AS place,
-               coalesce(resp.respondents, 0) AS respondents,
-               coalesce(resp.cd_respondents, 0) AS cd_respondents,
-               coalesce(inv.cds_invited, 0) AS cds_invited
-        FROM wave w CROSS JOIN place pl
-        LEFT JOIN inv ON inv.wave_id = w.wave_id AND inv.place_code = pl.place_code
-        LEFT JOIN resp ON resp.wave_id = w.wave_id AND resp.place_code = pl.place_code
-        WHERE w.kind = 'survey' AND {cond}
-        ORDER BY w.opened_on, w.wave_code, pl.sort_order, pl.name
-        """,
-        [*role_params, *params],
-    )
-    df["cd_response_rate"] = (df["cd_respondents"] / df["cds_invited"]).where(df["cds_invited"] > 0)
-    return df
+    place = _choice(f.places)
+    role = _choice(f.roles)
+    cells = protect.current(db).cells
+    keep = cells["question_code"].isin(questions)
+    if f.wave is not None:
+        keep &= cells["wave_code"] == f.wave
+    if f.ics is not None:
+        keep &= cells["ics_code"] == f.ics
+    cells = cells[keep]
+    # The coordinates the view fixes (a union of places or roles is read as ALL, then hidden).
+    fixed = {"place_code": place or protect.ALL, "role_code": role or protect.ALL, "band": protect.ALL}
+    varying = {"place": "place_code", "role": "role_code", "years": "band", "ics": None}.get(by)
+    if by == "years":
+        fixed["place_code"] = protect.ALL  # the band breakdown is of the whole ICS only
+    for col, value in fixed.items():
+        if col == varying:
+            cells = cells[cells[col] != protect.ALL]
+        else:
+            cells = cells[cells[col] == value]
+    national = cells["ics_code"] == protect.ALL_ICS
+    # Without an ICS, a figure of the whole country is the national cell; a place's is its ICS's.
+    wants_national = f.ics is None and fixed["place_code"] == protect.ALL and by not in ("place", "ics")
+    requested = cells[national if wants_national else ~national].assign(parent="all")
+    if varying is None:
+        requested = requested.assign(grp="all" if by is None else requested["ics_code"])
+    else:
+        requested = requested.assign(grp=requested[varying])
+        if by == "place":
+            requested["parent"] = requested["ics_code"]
+    out = protect.record(requested)
+    unsupported = place is None or role is None or bool(f.pcns) or (by == "years" and bool(f.places))
+    if unsupported:
+        out = out.assign(n=pd.NA, suppressed=True)
+    return out
 
 
 def option_counts(
-    db: Database,
-    questions: str | Sequence[str],
-    f: Filters,
-    by: str | None = None,
-    also: set[tuple[str, str, str]] | None = None,
+    db: Database, questions: str | Sequence[str], f: Filters, by: str | None = None
 ) -> pd.DataFrame:
-    """Return suppressed counts per question x wave x group x option.
+    """Return the protected counts per question x wave x group x option.
 
-    Grain: question x wave x group (the `by` breakdown) x option; `n` is the respondents in the
-    group who answered the question, `count` those who chose the option. Groups are suppressed
-    among their siblings (places of an ICS, PCNs of a place, roles), computed over all
-    siblings before the filter on the breakdown's own dimension is applied, so that a view of
-    one group can never be subtracted from a view of the others. `also` holds (question,
-    wave, group) keys to suppress for reasons found in another breakdown.
+    Grain: question x wave x group (the `by` breakdown: place, role, years band, ICS, or one
+    group for the selection) x option; `n` is the respondents in the group who answered the
+    question, `count` those who chose the option. Both are missing where the protected table
+    hides the group. A breakdown's own filter (a chosen place, say) cuts its groups after
+    they are read, so a view of one group is the same cell as in the view of all of them.
     """
-    if by not in BREAKDOWNS:
+    if by is not None and by not in BREAKDOWNS:
         raise ValueError(f"Unknown breakdown {by!r}")
     questions = [questions] if isinstance(questions, str) else list(questions)
-    group_col, label_col, parent_col, own_filter = BREAKDOWNS[by]
-    scope = f.without(own_filter) if own_filter else f
-    if by == "pcn":
-        scope = scope.without("pcns")
-    cond, params = where(scope)
-    marks = ", ".join("?" for _ in questions)
-    df = db.query(
-        f"""
-        WITH base AS (
-            SELECT a.question_code, w.wave_code, {parent_col} AS parent, {group_col} AS grp,
-                   {label_col} AS grp_label, a.respondent_id, a.option_code
-            FROM answer a JOIN {RESPONDENT_FROM} ON r.respondent_id = a.respondent_id
-            WHERE a.question_code IN ({marks}) AND a.option_code IS NOT NULL AND {cond}
-        ), groups AS (
-            SELECT question_code, wave_code, parent, grp, any_value(grp_label) AS grp_label,
-                   count(DISTINCT respondent_id) AS n
-            FROM base GROUP BY ALL
-        ), chosen AS (
-            SELECT question_code, wave_code, grp, option_code, count(DISTINCT respondent_id) AS count
-            FROM base GROUP BY ALL
-        )
-        SELECT g.question_code, g.wave_code, g.parent, g.grp, g.grp_label, o.option_code, o.label,
-               o.sort_order, o.polarity, o.is_exclusive, g.n, coalesce(c.count, 0) AS count
-        FROM groups g
-        JOIN option o ON o.question_code = g.question_code
-        LEFT JOIN chosen c ON c.question_code = g.question_code AND c.wave_code = g.wave_code
-                          AND c.grp = g.grp AND c.option_code = o.option_code
-        ORDER BY g.question_code, g.wave_code, g.parent, g.grp, o.sort_order
-        """,
-        [*questions, *params],
+    own = {"place": "places", "role": "roles"}.get(by)
+    scope = f.without(own) if own else f
+    groups = _cells(db, questions, scope, by)
+    if own and getattr(f, own):
+        groups = groups[groups["grp"].isin(getattr(f, own))]
+    return _with_options(db, groups, by)
+
+
+def _with_options(db: Database, groups: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """Return one row per group x option of the question, with the published count (missing
+    for a hidden group) and each group's label."""
+    columns = [
+        "question_code",
+        "wave_code",
+        "parent",
+        "grp",
+        "grp_label",
+        "option_code",
+        "label",
+        "sort_order",
+        "polarity",
+        "is_exclusive",
+        "n",
+        "count",
+        "suppressed",
+    ]
+    if groups.empty:
+        return pd.DataFrame(columns=columns)
+    options = _options(db)
+    rows = groups.merge(options, on="question_code", how="inner")
+    counts = protect.counts_of(db, groups)
+    keys = ["wave_code", "ics_code", "question_code", "place_code", "role_code", "band", "option_code"]
+    rows = rows.merge(counts[[*keys, "count"]], on=keys, how="left")
+    rows["count"] = rows["count"].astype("Float64").fillna(0).mask(rows["suppressed"].astype(bool))
+    rows["n"] = rows["n"].astype("Float64").mask(rows["suppressed"].astype(bool))
+    rows["grp_label"] = rows["grp"].map(_group_labels(db, by)).fillna(rows["grp"])
+    rows["suppressed"] = rows["suppressed"].astype(bool)
+    rows = rows.sort_values(["question_code", "wave_code", "parent", "grp", "sort_order"], kind="stable")
+    return rows[columns].reset_index(drop=True)
+
+
+def _options(db: Database) -> pd.DataFrame:
+    """Return every option with its label, order, polarity and whether it excludes the others."""
+    return db.query(
+        "SELECT question_code, option_code, label, sort_order, polarity, is_exclusive FROM option"
     )
-    keys = ["question_code", "wave_code", "parent", "grp"]
-    forced = None
-    if also:
-        forced = pd.Series(
-            [k in also for k in zip(df["question_code"], df["wave_code"], df["grp"], strict=True)],
-            index=df.index,
-            dtype=bool,
-        )
-    out = suppress(df, group_cols=keys, partition_by=keys[:3], also=forced)
-    if own_filter:
-        chosen = getattr(f, own_filter)
-        if chosen:
-            chosen = (chosen,) if isinstance(chosen, str) else chosen
-            out = out[out["grp"].isin(chosen)]
-    if by == "pcn" and f.pcns:
-        out = out[out["grp"].isin(f.pcns)]
-    return out.reset_index(drop=True)
+
+
+def _group_labels(db: Database, by: str | None) -> dict[str, str]:
+    """Return the display label of each group code of a breakdown."""
+    if by is None:
+        return {"all": "All respondents"}
+    if by == "years":
+        return dict(protect.BAND_LABELS)
+    if by == "place":
+        df = db.query("SELECT place_code AS code, name FROM place")
+    elif by == "role":
+        df = db.query("SELECT role_code AS code, label AS name FROM role")
+    else:
+        df = db.query("SELECT ics_code AS code, name FROM ics")
+    return dict(zip(df["code"], df["name"], strict=True))
 
 
 def place_and_total_counts(
     db: Database, questions: str | Sequence[str], f: Filters, total_label: str = "ICS total"
 ) -> pd.DataFrame:
-    """Return suppressed counts for each place in scope plus a total row (grp 'total').
+    """Return protected counts for each place in scope plus a total row (grp 'total').
 
     Grain: question x wave x group x option, groups being the chosen places (all places of the
-    ICS when none is chosen) and the total over all of them. With a role chosen, a place's
-    row is also hidden where that role is hidden among the roles of the place, and the total
-    where the role is hidden among all roles: otherwise "all roles" minus "this role" would
-    reveal the others.
+    ICS when none is chosen) and the total over all of them, for the chosen role: each a cell of
+    the same protected table, so no view can be subtracted from another to reveal a hidden one.
     """
     scope = f.without("pcns")
-    place_blocked: set[tuple[str, str, str]] = set()
-    total_blocked: set[tuple[str, str, str]] = set()
-    if f.roles:
-        within = option_counts(db, questions, scope.without("roles", "places"), by="place_role")
-        hit = within[within["suppressed"] & within["grp"].str.split("|").str[1].isin(f.roles)]
-        place_blocked = set(zip(hit["question_code"], hit["wave_code"], hit["parent"], strict=True))
-        roles = option_counts(db, questions, scope.without("roles", "places"), by="role")
-        hit = roles[roles["suppressed"] & roles["grp"].isin(f.roles)]
-        total_blocked = {(q, w, "all") for q, w in zip(hit["question_code"], hit["wave_code"], strict=True)}
-    places = option_counts(db, questions, scope, by="place", also=place_blocked)
-    total = option_counts(db, questions, scope.without("places"), by=None, also=total_blocked)
+    places = option_counts(db, questions, scope, by="place")
+    total = option_counts(db, questions, scope.without("places"), by=None)
     places["is_total"] = False
     total = total.assign(grp="total", grp_label=total_label, is_total=True)
     return pd.concat([places, total], ignore_index=True)
@@ -265,9 +247,9 @@ def place_and_total_counts(
 
 def cut_by_place(fn):
     """Mark a query built on place_and_total_counts: its answer for chosen places is its answer for
-    every place in scope cut to those places and the total (cut_to_places), because places are
-    suppressed among all their siblings before the choice applies. A cache can then serve every
-    change of place from one answer (ui.query does)."""
+    every place in scope cut to those places and the total (cut_to_places), because every place is
+    a cell of the protected table whatever is chosen. A cache can then serve every change of
+    place from one answer (ui.query does)."""
     fn.cut_by_place = True
     return fn
 
@@ -280,62 +262,84 @@ def cut_to_places(df: pd.DataFrame, places: tuple[str, ...]) -> pd.DataFrame:
 
 
 def selection_counts(db: Database, questions: str | Sequence[str], f: Filters) -> pd.DataFrame:
-    """Return suppressed counts per question x wave x option for the filtered selection as one group.
-
-    The selection is shown only where every view it could be subtracted from is safe: each
-    chosen place among its ICS's places, each chosen role among the roles, each chosen PCN
-    among its place's PCNs. Questions are counted together but protected each on its own.
-    """
+    """Return protected counts per question x wave x option for the filtered selection as one
+    group: the cell of the chosen place and role (hidden where the table hides it, or where the
+    selection is no cell: several places or roles, or a PCN)."""
     questions = [questions] if isinstance(questions, str) else list(questions)
-    checks = []
-    if f.places:
-        checks.append(option_counts(db, questions, f.without("pcns"), by="place"))
-    if f.pcns:
-        checks.append(option_counts(db, questions, f, by="pcn"))
-    if f.roles:
-        checks.append(option_counts(db, questions, f, by="role"))
-    if not checks:
-        return option_counts(db, questions, f.without("places", "pcns", "roles"), by=None)
-    blocked = set()
-    for table in checks:
-        hidden = table[table["suppressed"]]
-        blocked |= set(zip(hidden["question_code"], hidden["wave_code"], strict=True))
-    # The selection is the intersection of the chosen dimensions: recount it as one group.
-    cond, params = where(f)
-    marks = ", ".join("?" for _ in questions)
-    raw = db.query(
+    return option_counts(db, questions, f, by=None).assign(grp="selection", grp_label="Selection")
+
+
+def respondents_by_place(db: Database, f: Filters) -> pd.DataFrame:
+    """Return respondents and Clinical Director response rate per wave x place.
+
+    Grain: survey wave x place. Both counts are cells of the protected respondents table (the
+    size of a group is as confidential as its answers): `respondents` for the chosen role,
+    `cd_respondents` for Clinical Directors, each missing where hidden, and so the rate.
+    """
+    cond, params = where(f.without("places", "pcns", "roles"), {"wave": "w.wave_code", "ics": "pl.ics_code"})
+    grid = db.query(
         f"""
-        WITH base AS (
-            SELECT a.question_code, w.wave_code, a.respondent_id, a.option_code
-            FROM answer a JOIN {RESPONDENT_FROM} ON r.respondent_id = a.respondent_id
-            WHERE a.question_code IN ({marks}) AND a.option_code IS NOT NULL AND {cond}
-        ), groups AS (
-            SELECT question_code, wave_code, count(DISTINCT respondent_id) AS n FROM base GROUP BY ALL
+        WITH inv AS (
+            SELECT i.wave_id, pc.place_code, sum(i.invited) AS cds_invited
+            FROM invitation i JOIN pcn pc ON pc.pcn_code = i.pcn_code
+            WHERE i.role_code = 'cd' GROUP BY ALL
         )
-        SELECT g.question_code, g.wave_code, 'all' AS parent, 'selection' AS grp, 'Selection' AS grp_label,
-               o.option_code, o.label, o.sort_order, o.polarity, o.is_exclusive, g.n,
-               count(DISTINCT b.respondent_id) AS count
-        FROM groups g JOIN option o ON o.question_code = g.question_code
-        LEFT JOIN base b ON b.question_code = g.question_code AND b.wave_code = g.wave_code
-                        AND b.option_code = o.option_code
-        GROUP BY ALL ORDER BY g.question_code, g.wave_code, o.sort_order
+        SELECT w.wave_code, w.name AS wave_name, pl.place_code, pl.name AS place, pl.ics_code,
+               coalesce(inv.cds_invited, 0) AS cds_invited
+        FROM wave w CROSS JOIN place pl
+        LEFT JOIN inv ON inv.wave_id = w.wave_id AND inv.place_code = pl.place_code
+        WHERE w.kind = 'survey' AND {cond}
+        ORDER BY w.opened_on, w.wave_code, pl.sort_order, pl.name
         """,
-        [*questions, *params],
+        params,
     )
-    keys = pd.Series(
-        list(zip(raw["question_code"], raw["wave_code"], strict=True)), index=raw.index, dtype=object
+
+    def sizes(role: str) -> pd.DataFrame:
+        """Return the protected respondents per wave x place for one role (or ALL)."""
+        wanted = grid[["wave_code", "ics_code", "place_code"]].assign(
+            question_code=protect.RESPONDENTS, role_code=role, band=protect.ALL
+        )
+        got = protect.lookup(db, wanted)
+        return got[["wave_code", "place_code", "n"]]
+
+    role = _choice(f.roles)
+    chosen = sizes(role or protect.ALL).rename(columns={"n": "respondents"})
+    if role is None:
+        chosen["respondents"] = pd.NA
+    cds = sizes("cd").rename(columns={"n": "cd_respondents"})
+    df = grid.merge(chosen, on=["wave_code", "place_code"], how="left").merge(
+        cds, on=["wave_code", "place_code"], how="left"
     )
-    result = suppress(
-        raw,
-        group_cols=["question_code", "wave_code", "parent", "grp"],
-        partition_by=["question_code", "wave_code"],
-        also=keys.isin(blocked),
+    # A wave x place with no table has no one in it: nobody answered there (known from the rest).
+    for col in ("respondents", "cd_respondents"):
+        df[col] = df[col].astype("Float64")
+    df["cd_response_rate"] = (df["cd_respondents"] / df["cds_invited"]).where(df["cds_invited"] > 0)
+    return df.drop(columns=["ics_code"])
+
+
+def respondent_totals(db: Database, f: Filters) -> pd.DataFrame:
+    """Return the respondents per survey wave for the chosen role over the ICS (or every ICS):
+    a cell of the protected respondents table, missing where hidden. Grain: wave."""
+    role = _choice(f.roles)
+    cells = protect.current(db).cells
+    ics = f.ics if f.ics is not None else protect.ALL_ICS
+    hit = cells[
+        (cells["question_code"] == protect.RESPONDENTS)
+        & (cells["ics_code"] == ics)
+        & (cells["place_code"] == protect.ALL)
+        & (cells["role_code"] == (role or protect.ALL))
+        & (cells["band"] == protect.ALL)
+    ]
+    if f.wave is not None:
+        hit = hit[hit["wave_code"] == f.wave]
+    hit = protect.record(hit)
+    waves = list_waves(db)[["wave_code", "name"]].rename(columns={"name": "wave_name"})
+    out = waves.merge(hit[["wave_code", "n"]], on="wave_code", how="inner").rename(
+        columns={"n": "respondents"}
     )
-    keep = np.ones(len(result), dtype=bool)  # suppress keeps the rows in their order
-    for table in checks:
-        # Waves where a chosen group has no respondents at all stay absent.
-        keep &= keys.isin(set(zip(table["question_code"], table["wave_code"], strict=True))).to_numpy()
-    return result[keep].reset_index(drop=True)
+    if role is None:
+        out["respondents"] = pd.NA
+    return out
 
 
 def add_shares(counts: pd.DataFrame) -> pd.DataFrame:

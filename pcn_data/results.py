@@ -1,7 +1,7 @@
 """The aggregates behind the results pages: role clarity and vision, relationships across the
-ICS, development needs, and the change between waves. Every function starts from suppressed
-counts (`queries.option_counts` / `place_and_total_counts`), so nothing here sees a group
-under K."""
+ICS, development needs, and the change between waves. Every function starts from the protected
+tables' cells (`queries.option_counts` / `place_and_total_counts`), so nothing here sees a
+group the tables hide."""
 
 from __future__ import annotations
 
@@ -145,19 +145,19 @@ def agreement_gap(db: Database, f: Filters, total_label: str = "ICS total") -> p
 
 
 def net_by_context(db: Database, question: str, f: Filters) -> pd.DataFrame:
-    """Return net agreement with one statement by years in role and by first leadership role.
+    """Return net agreement with one statement by years in role, for the whole ICS (a place's
+    figures by band are not published: its groups would be of one or two people).
 
-    Grain: breakdown x wave x group; groups under K are suppressed among their siblings.
+    Grain: wave x years band; empty when a place is chosen.
     """
-    frames = []
-    for by, title in (("years", "Years in role"), ("first_leadership", "First clinical leadership role")):
-        counts = option_counts(db, question, f, by=by)
-        if counts.empty:
-            continue
-        nets = net_scores(counts)
-        nets["breakdown"] = title
-        frames.append(nets[nets["grp"] != "not_answered"])
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if f.places:
+        return pd.DataFrame()
+    counts = option_counts(db, question, f, by="years")
+    if counts.empty:
+        return pd.DataFrame()
+    nets = net_scores(counts)
+    nets["breakdown"] = "Years in role"
+    return nets
 
 
 @cut_by_place

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -28,6 +28,7 @@ from pcn_data.queries import (
     list_places,
     list_waves,
     question_wordings,
+    respondent_totals,
     respondents_by_place,
 )
 from pcn_data.tracker import progress as tracker_progress
@@ -230,19 +231,30 @@ def _respondents(c: _Context) -> PlannedChart:
     now = resp[resp["wave_code"] == c.f.wave]
     if c.is_place:
         now = now[now["place_code"] == c.subject_code]
-    r, cds, invited = (int(now[col].sum()) for col in ("respondents", "cd_respondents", "cds_invited"))
+        r, cds = (now[col].iloc[0] if len(now) else pd.NA for col in ("respondents", "cd_respondents"))
+    else:
+        total = respondent_totals(c.db, c.f)
+        r = total["respondents"].iloc[0] if len(total) else pd.NA
+        cds = (
+            respondent_totals(c.db, replace(c.f, roles=("cd",)))["respondents"].iloc[0]
+            if len(total)
+            else pd.NA
+        )
+    # A count the protected table hides is never stated: the pack says it is not shown.
+    r = 0 if pd.isna(r) else int(r)
+    cds = None if pd.isna(cds) else int(cds)
+    invited = int(now["cds_invited"].sum())
     wave = c.names.get(c.f.wave, c.f.wave)
     roles = ", ".join(c.names.get(x, x) for x in c.f.roles) if c.f.roles else "all roles"
-    if c.is_place and r < c.k:
-        # The count itself is not hidden on the Overview, but the pack never states the n of a
-        # group whose answers it hides.
+    if r < c.k:
+        # Hidden by the protected table (under K, or beside a place that is).
         takeaway = (
             f"{wave}: fewer than {c.k} respondents in {c.subject}, so its survey results are not shown."
         )
         base = f"Fewer than {c.k} respondents ({c.subject})"
     else:
         takeaway = f"{wave}: {r} respondents in {c.subject} ({roles})"
-        if invited:
+        if invited and cds is not None:
             takeaway += f"; {cds} of {invited} Clinical Directors invited responded ({pct(cds / invited)})"
         takeaway += "."
         base = f"n = {r} respondents ({c.subject}, {roles})"

@@ -1,5 +1,5 @@
-"""Free-text comments: shown at place level or above, only from places with K or more
-respondents in the wave, always redacted; theme codes suggested by readable rules and
+"""Free-text comments: shown at place level or above, only for cells the protected respondents
+table publishes, always redacted; theme codes suggested by readable rules and
 correctable by a facilitator."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from pcn_data import protect
 from pcn_data.config import min_group_size
 from pcn_data.db import Database
 from pcn_data.errors import PcnDataError
@@ -93,55 +94,80 @@ def suggest_codes(text: str) -> list[str]:
     return [theme for theme, pattern in _RULE_PATTERNS.items() if pattern.search(lower)]
 
 
-def _places_at_k(db: Database, f: Filters) -> set[str]:
-    """Return the places with K or more respondents (in the chosen roles) in the chosen wave."""
-    cond, params = where(f.without("places", "pcns"))
-    df = db.query(
-        f"SELECT pl.place_code, count(*) AS n FROM {RESPONDENT_FROM} WHERE {cond} GROUP BY ALL", params
+def _comment_cells(db: Database, f: Filters) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Return the (wave, place, role) cells whose comments may be listed, and the places whose
+    comments are listed for every role although one role is chosen.
+
+    Comments follow the protected respondents table: a place's comments are listed only where its
+    cell is published; under a role, only where the place x role cell is published and the rest
+    of the place (the other roles together) is empty or holds K or more, or else the list could
+    be subtracted from the place's to single out the others. Where that fails, the role filter
+    does not apply to the place's comments.
+    """
+    role = f.roles[0] if len(f.roles) == 1 else protect.ALL
+    cond, params = where(f.without("places", "pcns", "roles"), {"wave": "w.wave_code", "ics": "pl.ics_code"})
+    grid = db.query(
+        f"""
+        SELECT w.wave_code, pl.ics_code, pl.place_code, pl.name
+        FROM wave w CROSS JOIN place pl WHERE w.kind = 'survey' AND {cond}
+        """,
+        params,
     )
-    return set(df.loc[df["n"] >= min_group_size(), "place_code"])
+    if f.places:
+        grid = grid[grid["place_code"].isin(f.places)]
+    wanted = grid.assign(question_code=protect.RESPONDENTS, band=protect.ALL)
+    whole = protect.lookup(db, wanted.assign(role_code=protect.ALL))
+    whole = whole[~whole["suppressed"]]
+    if role == protect.ALL:
+        return [(w, p, protect.ALL) for w, p in zip(whole["wave_code"], whole["place_code"], strict=True)], []
+    own = protect.lookup(db, wanted.assign(role_code=role))[["wave_code", "place_code", "n", "suppressed"]]
+    both = whole.merge(own, on=["wave_code", "place_code"], how="left", suffixes=("", "_role"))
+    rest = both["n"] - both["n_role"].fillna(0)
+    k = min_group_size()
+    applies = ~both["suppressed_role"].fillna(True).astype(bool) & ((rest == 0) | (rest >= k)).fillna(False)
+    cells = [
+        (w, p, role if ok else protect.ALL)
+        for w, p, ok in zip(both["wave_code"], both["place_code"], applies, strict=True)
+    ]
+    ignored = sorted(set(both.loc[~applies, "name"]))
+    return cells, ignored
 
 
 def comments(db: Database, f: Filters, themes: Iterable[str] = (), search: str = "") -> pd.DataFrame:
     """Return the redacted comments for the filters, one row per comment x sub-theme code.
 
-    Only comments from places with K or more respondents in the wave are returned, and never
-    anything that identifies the respondent or PCN: each comment carries an opaque key instead.
-    `search` matches the redacted text, so a search cannot find what redaction removed.
+    Only comments of published cells of the protected respondents table (see _comment_cells),
+    and never anything that identifies the respondent or PCN: each comment carries an opaque
+    key instead. attrs["role_ignored"] names the places listed for every role. `search` matches
+    the redacted text, so a search cannot find what redaction removed.
     """
-    allowed = _places_at_k(db, f)
-    if f.places:
-        allowed &= set(f.places)
-    if not allowed:
-        return pd.DataFrame(
-            columns=[
-                "comment_key",
-                "place",
-                "wave_code",
-                "question",
-                "theme",
-                "sub_theme",
-                "theme_code",
-                "text",
-            ]
-        )
-    cond, params = where(f.without("places", "pcns"))
-    marks = ", ".join("?" for _ in allowed)
+    cells, ignored = _comment_cells(db, f)
+    columns = ["comment_key", "place", "wave_code", "question", "theme", "sub_theme", "theme_code", "text"]
+    if not cells:
+        out = pd.DataFrame(columns=columns)
+        out.attrs["role_ignored"] = ignored
+        return out
+    cond, params = where(f.without("places", "pcns", "roles"))
+    # Each cell: wave, place and role (ALL for every role), matched as a triple.
+    marks = ", ".join("(?, ?, ?)" for _ in cells)
     df = db.query(
         f"""
+        WITH allowed(wave_code, place_code, role_code) AS (VALUES {marks})
         SELECT md5(a.respondent_id || '|' || a.question_code) AS comment_key, pl.name AS place,
                w.wave_code, q.short_label AS question, coalesce(parent.label, 'Not yet coded') AS theme,
                coalesce(t.label, 'Not yet coded') AS sub_theme, c.theme_code, a.value_text AS text
         FROM answer a
         JOIN {RESPONDENT_FROM} ON r.respondent_id = a.respondent_id
+        JOIN allowed al ON al.wave_code = w.wave_code AND al.place_code = pl.place_code
+                       AND (al.role_code = ? OR al.role_code = r.role_code)
         JOIN question q ON q.question_code = a.question_code
         LEFT JOIN comment_code c ON c.respondent_id = a.respondent_id AND c.question_code = a.question_code
         LEFT JOIN theme t ON t.theme_code = c.theme_code
         LEFT JOIN theme parent ON parent.theme_code = t.parent_code
-        WHERE a.value_text IS NOT NULL AND q.kind = 'text' AND {cond} AND pl.place_code IN ({marks})
+        WHERE a.value_text IS NOT NULL AND q.kind = 'text' AND {cond}
         ORDER BY parent.sort_order, t.sort_order, pl.name, comment_key
         """,
-        [*params, *allowed],
+        [*(v for cell in cells for v in cell), protect.ALL, *params],
     )
     known = db.query("SELECT name FROM pcn")["name"].tolist()
     known += [n.removesuffix(" PCN") for n in known if n.endswith(" PCN")]
@@ -151,7 +177,9 @@ def comments(db: Database, f: Filters, themes: Iterable[str] = (), search: str =
         df = df[df["theme_code"].isin(themes)]
     if search.strip():
         df = df[df["text"].str.contains(search.strip(), case=False, regex=False)]
-    return df.reset_index(drop=True)
+    out = df.reset_index(drop=True)
+    out.attrs["role_ignored"] = ignored
+    return out
 
 
 _INSERT_CODE = (

@@ -1,5 +1,6 @@
 """Chart builders are pure DataFrame -> Figure functions: check the numbers they draw."""
 
+import numpy as np
 import pandas as pd
 
 from pcn_data import charts
@@ -15,8 +16,9 @@ def test_respondents_chart_draws_one_bar_per_place_per_wave_with_the_counts(demo
     for trace in fig.data:
         rows = df[df["wave_name"] == trace.name]
         assert list(trace.x) == list(rows["place"])
-        assert list(trace.y) == list(rows["respondents"])
-        assert list(trace.text) == list(rows["respondents"])
+        shown = [None if pd.isna(n) else float(n) for n in rows["respondents"]]
+        assert [None if np.isnan(y) else y for y in trace.y] == shown
+        assert list(trace.text) == ["hidden" if n is None else int(n) for n in shown]
 
 
 def test_chart_type_is_large_enough_for_a_projector_and_colours_differ():
@@ -56,11 +58,12 @@ def test_a_missing_response_rate_is_a_dash_not_nan():
 def test_response_rate_chart_draws_responded_over_invited(demo_db):
     df = respondents_by_place(demo_db, Filters())
     fig = charts.response_rate_by_place(df)
+    assert df["cd_respondents"].isna().any()  # some places' CDs are hidden by the protected table
     for trace in fig.data:
         rows = df[df["wave_name"] == trace.name]
-        expected = (rows["cd_respondents"] / rows["cds_invited"]).tolist()
-        assert list(trace.y) == expected
-        assert list(trace.text) == [f"{r:.0%}" for r in expected]
+        expected = (rows["cd_respondents"].astype(float) / rows["cds_invited"]).tolist()
+        assert [None if np.isnan(y) else y for y in trace.y] == [None if np.isnan(e) else e for e in expected]
+        assert list(trace.text) == ["" if np.isnan(r) else f"{r:.0%}" for r in expected]
 
 
 def _likert_rows(groups):

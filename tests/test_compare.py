@@ -6,9 +6,9 @@ import math
 import pandas as pd
 import pytest
 
-from pcn_data.compare import MEASURES, engagement_by_pcn, label_against_total, measure_by_place, pcn_survey
+from pcn_data.compare import MEASURES, engagement_by_pcn, label_against_total, measure_by_place
 from pcn_data.filters import Filters
-from tests.fixtures import small_database, small_place_database
+from tests.fixtures import small_database
 from tests.results_helpers import assert_no_recovery, open_tables
 
 K = 5
@@ -84,44 +84,16 @@ def test_complementary_suppression_across_places_on_a_small_fixture(tmp_path):
     db.close()
 
 
-def test_a_pcn_shows_survey_results_only_with_k_respondents_and_no_recovery(tmp_path):
-    # One place: PCNs of 1, 6, 7 and 9 respondents. X1 is under K; X6 is hidden too, since the
-    # place total minus X7 and X9 would otherwise give X1's answer.
-    db = small_place_database(
-        tmp_path / "p.duckdb", {"X1": ["poor"], "X6": ["good"] * 6, "X7": ["poor"] * 7, "X9": ["fair"] * 9}
-    )
-    f = Filters(wave="2023")
-    shown = {pcn: not pcn_survey(db, pcn, f)["suppressed"].all() for pcn in ("X1", "X6", "X7", "X9")}
-    assert shown == {"X1": False, "X6": False, "X7": True, "X9": True}
-    x1 = pcn_survey(db, "X1", f)
-    assert x1[["n", "count", "share"]].isna().all().all()
-    db.close()
-
-
-def test_no_pcn_in_the_demo_reveals_a_group_under_k(demo_db):
-    pcns = demo_db.query("SELECT pcn_code, place_code FROM pcn")
-    for wave in ("2021", "2023"):
-        sizes = {}
-        for pcn, place in pcns.itertuples(index=False):
-            s = pcn_survey(demo_db, pcn, Filters(wave=wave))
-            if s.empty:
-                continue
-            q = s[s["question_code"] == "rel_ics"]
-            sizes.setdefault(place, {})[pcn] = None if q["suppressed"].all() else float(q["n"].iloc[0])
-            if not q["suppressed"].all():
-                assert q["n"].iloc[0] >= K
-        totals = demo_db.query(
-            """
-            SELECT p.place_code, count(DISTINCT a.respondent_id) AS n FROM answer a
-            JOIN respondent r USING (respondent_id) JOIN wave w USING (wave_id) JOIN pcn p USING (pcn_code)
-            WHERE a.question_code = 'rel_ics' AND w.wave_code = ? GROUP BY ALL""",
-            [wave],
-        )
-        for place, n in totals.itertuples(index=False):
-            if n < K:  # the place itself is hidden, and so is every PCN in it
-                assert all(v is None for v in sizes.get(place, {}).values())
-            else:
-                assert_no_recovery(sizes.get(place, {}), float(n))
+def test_the_pcn_profile_publishes_no_survey_numbers(app):
+    # A PCN's respondents are its CD and a few colleagues: no protected table publishes a PCN.
+    at = app
+    at.run()
+    at.switch_page("pages/pcn_profile.py")
+    at.query_params.update({"wave": "2023", "place": "MB"})
+    at.run()
+    assert not at.exception
+    assert not [d for d in at.dataframe if "survey" in (d.proto.id or "")]
+    assert any("not published for a single PCN" in i.value for i in at.info)
 
 
 def test_engagement_counts_match_an_independent_count(demo_db):
@@ -160,7 +132,7 @@ def test_pcn_profile_explains_why_results_are_hidden(app, demo_db):
     app.switch_page("pages/pcn_profile.py").run()
     assert not app.exception
     assert app.selectbox(key="pcn").value == small["pcn_code"].iloc[0]
-    assert any("Survey results are not shown" in i.value for i in app.info)
+    assert any("not published for a single PCN" in i.value for i in app.info)
     assert not [d for d in app.dataframe if "% (of those rating)" in d.value.columns]
 
 

@@ -81,6 +81,15 @@ def test_relationship_shares_exclude_dont_know_and_report_it_separately(demo_db)
 def test_needs_by_role_protects_small_roles(demo_db):
     df = needs_by_role(demo_db, Filters(wave="2023", ics="QE1", places=("WL",)))
     by_role = df.groupby("grp")["suppressed"].first()
-    # West Lancashire 2023: every role is under 5 or its complement.
-    assert by_role.all()
-    assert df["count"].isna().all()
+    sizes = demo_db.query("""
+        SELECT r.role_code, count(DISTINCT a.respondent_id) AS n FROM answer a
+        JOIN respondent r USING (respondent_id) JOIN wave w USING (wave_id) JOIN pcn p USING (pcn_code)
+        WHERE a.question_code = 'dev_needs' AND w.wave_code = '2023' AND p.place_code = 'WL'
+        GROUP BY ALL""").set_index("role_code")["n"]
+    # West Lancashire 2023: its CDs and managers are under 5 and hidden, with every number.
+    assert set(sizes[sizes < 5].index) == {"cd", "manager"}
+    assert by_role["cd"] and by_role["manager"]
+    assert df.loc[df["suppressed"], "count"].isna().all()
+    # A role shown has 5 or more, with its true count.
+    for role in by_role[~by_role].index:
+        assert df.loc[df["grp"] == role, "n"].iloc[0] == sizes[role] >= 5
