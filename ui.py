@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+import plain
 from pcn_data import (
     access as acl,
 )
@@ -189,7 +190,7 @@ def url_select(
     if key not in st.session_state:
         requested = st.query_params.get(key)
         if requested is not None and requested not in options:
-            st.toast(f"Ignored {key}={requested!r} in the link: it is not one of the choices.")
+            st.toast(f"Ignored {key}=“{plain.md(requested)}” in the link: it is not one of the choices.")
         st.session_state[key] = requested if requested in options else default
     elif st.session_state[key] not in options:
         st.session_state[key] = default

@@ -5,6 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
+import plain
 import ui
 from pcn_data import polls
 from pcn_data.config import min_reveal_votes
@@ -119,7 +120,7 @@ def question_list() -> None:
         with st.container(border=True):
             c1, c2, c3, c4, c5 = st.columns([5, 1.2, 1.3, 1.3, 1.3], vertical_alignment="center")
             mark = " · on screen" if q.position == on_screen else ""
-            c1.markdown(f"**{q.position}. {q.wording}**  \n{polls.KINDS[q.kind]} · {q.state}{mark}")
+            c1.markdown(f"**{q.position}. {plain.md(q.wording)}**  \n{polls.KINDS[q.kind]} · {q.state}{mark}")
             c2.metric("Answers", q.answers, label_visibility="collapsed")
             is_open = q.state == "open"
             c3.button(
@@ -148,7 +149,8 @@ def question_list() -> None:
                 with st.expander(f"Moderate {len(answers)} answers"):
                     for i, a in enumerate(answers.itertuples(index=False)):
                         m1, m2 = st.columns([6, 1], vertical_alignment="center")
-                        m1.markdown(("~~" + a.value_text + "~~ (hidden)") if a.hidden else a.value_text)
+                        text = plain.md(a.value_text)
+                        m1.markdown(f"~~{text}~~ (hidden)" if a.hidden else text)
                         m2.button(
                             "Show" if a.hidden else "Hide",
                             key=f"workshop_mod_{qid}_{i}",
