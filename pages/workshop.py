@@ -164,7 +164,12 @@ question_list()
 st.subheader("After the workshop")
 stem = f"poll_{session['join_code']}_{session['held_on']:%Y%m%d}"
 d1, d2, d3 = st.columns([1, 1, 2])
-# Written when clicked (with the votes as they are then), not on every run of the page.
+# Written when clicked (with the votes as they are then), not on every run of the page. An export
+# holds only the questions revealed to the room, with open text redacted and hidden answers left out.
+st.caption(
+    "The results files hold the questions whose results were revealed, with open-text answers "
+    "redacted and the answers you hid left out."
+)
 d1.download_button(
     "Results (CSV)",
     lambda: csv_bytes(polls.session_results(db, session_id)),
