@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import ipaddress
 import sys
 import threading
 from collections.abc import Callable
@@ -282,11 +283,12 @@ def run(pages) -> None:
     database()
     access = who()
     # A page the role may not open is not in the navigation at all: a link to it lands on the
-    # default page. (Local mode offers every page, the benchmark's empty one included.)
+    # default page. (Local mode offers this computer every page, the benchmark's empty one included.)
+    everything = access is not None and access.local and access.role == "facilitator"
     offered = {
         group: kept
         for group, listed in pages.items()
-        if (kept := [p for p in listed if (access and access.local) or acl.may_open(access, _stem(p))])
+        if (kept := [p for p in listed if everything or acl.may_open(access, _stem(p))])
     }
     if access is None:
         # Not signed in (or no role): the sign-in page, and what a participant may open (joining a poll).
@@ -294,8 +296,10 @@ def run(pages) -> None:
         page = st.navigation([sign_in, *(p for listed in offered.values() for p in listed)])
     else:
         page = st.navigation(offered)
-    if page.url_path in BARE_PAGES or access is None:
+    if page.url_path in BARE_PAGES or access is None or access.role == "participant":
         bare_page()
+        if access is not None and access.local:
+            local_notice(access)
     else:
         account_panel(access)
         st.session_state["_filters"] = sidebar_filters(default_place=access.place)
@@ -546,11 +550,35 @@ def _role_map(path: str, modified: float) -> dict[str, acl.Access]:
     return acl.load_role_map(Path(path))
 
 
+# Headers a reverse proxy adds: a request that came through one is not from this computer, even
+# though its connection is (the proxy's).
+_PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+
+
+def on_this_computer() -> bool:
+    """Return True when the browser runs on the machine the dashboard runs on: a loopback
+    connection (Streamlit reports no address for 127.0.0.1 and ::1, nor when no browser is
+    connected, as under AppTest, whose stand-in runtime answers with a mock) that did not come
+    through a proxy."""
+    ip = st.context.ip_address
+    if isinstance(ip, str):
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        mapped = getattr(address, "ipv4_mapped", None)
+        if not (address.is_loopback or (mapped is not None and mapped.is_loopback)):
+            return False
+    headers = st.context.headers
+    return not any(headers.get(h) for h in _PROXY_HEADERS)
+
+
 def who() -> acl.Access | None:
-    """Return who is using the app: everyone is a facilitator in local mode; signed in, the role
-    map decides; None when not signed in or not in the role map."""
+    """Return who is using the app. In local mode (no sign-in configured) this computer is the
+    facilitator and every other device a participant, who may only join a poll; signed in, the
+    role map decides; None when not signed in or not in the role map."""
     if not auth_configured():
-        return acl.LOCAL
+        return acl.LOCAL if on_this_computer() else acl.LOCAL_VISITOR
     if not st.user.is_logged_in:
         return None
     path = acl.roles_file()
@@ -579,12 +607,28 @@ def require_page(page: str) -> None:
         st.stop()
 
 
+def local_notice(access: acl.Access) -> None:
+    """Say, small, on the join and presenter pages, that the app runs in local mode."""
+    if access.role == "facilitator":
+        text = (
+            "Local mode: no sign-in is configured. Only this computer has the facilitator's controls; "
+            "every other device can only join the poll."
+        )
+    else:
+        text = (
+            "Local mode: this dashboard runs on the facilitator's computer without sign-in. "
+            "From this device you can join the poll; nothing else is open to it."
+        )
+    st.caption(text)
+
+
 def account_panel(access: acl.Access) -> None:
     """Show in the sidebar who is signed in, or that the app runs in local mode."""
     if access.local:
         st.sidebar.warning(
-            "**Local mode**: no sign-in is configured, so everyone is a facilitator. "
-            "Configure sign-in before real survey data goes on a shared server.",
+            "**Local mode**: no sign-in is configured. This computer is the facilitator; other devices "
+            "on the network can only join a poll. Configure sign-in before real survey data goes on a "
+            "shared server.",
             icon=":material/lock_open:",
         )
         return

@@ -50,7 +50,7 @@ class Access:
     role: str
     email: str | None = None
     place: str | None = None
-    local: bool = False  # no sign-in configured: everyone is a facilitator
+    local: bool = False  # no sign-in configured: this computer is the facilitator, others participants
 
     @property
     def label(self) -> str:
@@ -59,6 +59,8 @@ class Access:
 
 
 LOCAL = Access("facilitator", local=True)
+# Local mode, for any other device: a phone on the workshop's network may only join the poll.
+LOCAL_VISITOR = Access("participant", local=True)
 
 
 def roles_file() -> Path:

@@ -212,3 +212,49 @@ def test_with_no_sign_in_configured_the_app_says_it_is_in_local_mode(app):
     app.run()
     assert not app.exception
     assert any("Local mode" in w.value for w in app.sidebar.warning)
+
+
+@pytest.fixture
+def visitor(monkeypatch):
+    """Return a function making the browser's connection come from an address (and headers)."""
+    from streamlit.runtime.context import ContextProxy, StreamlitHeaders
+
+    def connect(ip: str | None, headers: dict[str, str] | None = None) -> None:
+        monkeypatch.setattr(ContextProxy, "ip_address", property(lambda self: ip))
+        monkeypatch.setattr(
+            ContextProxy, "headers", property(lambda self: StreamlitHeaders(list((headers or {}).items())))
+        )
+
+    return connect
+
+
+@pytest.mark.parametrize(
+    ("ip", "headers"),
+    [
+        ("192.168.1.20", None),  # a phone on the workshop's wifi
+        ("fe80::1", None),
+        (None, {"X-Forwarded-For": "203.0.113.9"}),  # through a proxy on this machine
+    ],
+)
+def test_in_local_mode_another_device_is_a_participant_and_can_open_only_join(app, visitor, ip, headers):
+    visitor(ip, headers)
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Join a poll"  # the only page, so the one it lands on
+    assert not [s for s in app.selectbox if s.key == "wave"]
+    for page in ("pages/data.py", "pages/workshop.py", "pages/present.py", "pages/overview.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            app.switch_page(page)
+    assert any("Local mode" in c.value for c in app.caption)
+    assert not acl.can(None, "run_polls")
+
+
+def test_in_local_mode_this_computer_is_the_facilitator_and_bare_pages_say_local_mode(app, visitor):
+    visitor(None)  # Streamlit reports no address for 127.0.0.1 and ::1
+    app.run()
+    app.switch_page("pages/data.py").run()
+    assert not app.exception and app.get("file_uploader")
+    for page in ("pages/present.py", "pages/join.py"):
+        app.switch_page(page).run()
+        assert not app.exception
+        assert any("Local mode" in c.value for c in app.caption), page
