@@ -587,7 +587,7 @@ def who() -> acl.Access | None:
     except PcnDataError as exc:
         st.error(str(exc))
         st.stop()
-    return acl.access_for(st.user.get("email"), role_map)
+    return acl.access_from_claims(st.user.to_dict(), role_map)
 
 
 def can(action: str) -> bool:
