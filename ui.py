@@ -42,6 +42,15 @@ from pcn_data.filters import Filters
 from pcn_data.importing import batches
 
 ALL = "all"
+# The tab's icon, drawn here: a :material/…: or emoji icon is fetched from Google's servers by
+# every visitor's browser, which the production Content-Security-Policy rightly refuses.
+FAVICON = (
+    '<svg viewBox="0 0 24 24"><circle cx="12" cy="12" r="11" fill="#005EB8"/>'
+    '<g fill="#FFFFFF"><circle cx="12" cy="12" r="3"/><circle cx="12" cy="5" r="2"/>'
+    '<circle cx="18" cy="16" r="2"/><circle cx="6" cy="16" r="2"/></g>'
+    '<g stroke="#FFFFFF" stroke-width="1.5"><line x1="12" y1="12" x2="12" y2="5"/>'
+    '<line x1="12" y1="12" x2="18" y2="16"/><line x1="12" y1="12" x2="6" y2="16"/></g></svg>'
+)
 
 # Queries a page may run through `query`; cached per database file and data version.
 CACHEABLE = {
