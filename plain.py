@@ -19,6 +19,11 @@ _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # escaping every one of them leaves no link, image, emphasis, heading, list, code, HTML tag,
 # autolink, or Streamlit directive (:red[...], :material/...:, $maths$) for markdown to find.
 _MD_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+# Streamlit's markdown also turns bare web addresses and emails into links (GitHub's "autolink
+# literals"), after escapes are resolved: an invisible word joiner (U+2060) where such a link
+# would start keeps "http://…", "www.…" and "name@host" as plain text.
+_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
 
 
 def clean(text: object) -> str:
@@ -33,4 +38,4 @@ def html(text: object) -> str:
 
 def md(text: object) -> str:
     """Return text escaped for a markdown sink (st.markdown, captions, alerts, toasts, labels)."""
-    return _MD_PUNCTUATION.sub(r"\\\1", clean(text))
+    return _MD_PUNCTUATION.sub(r"\\\1", _AUTOLINK.sub(_JOINER, clean(text)))

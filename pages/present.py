@@ -36,8 +36,8 @@ st.html(
 )
 qr = polls.join_qr_svg(f"{ui.app_base_url()}/join?code={session['join_code']}")
 st.html(
-    f"<div class='present-join'>Join at <b>{ui.app_base_url()}/join</b> with code "
-    f"<b>{session['join_code']}</b></div>"
+    f"<div class='present-join'>Join at <b>{plain.html(ui.app_base_url())}/join</b> with code "
+    f"<b>{plain.html(session['join_code'])}</b></div>"
 )
 
 

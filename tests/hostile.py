@@ -53,8 +53,9 @@ def html_text(body: str) -> str:
 
 
 def markdown_text(body: str) -> str:
-    """Return markdown source with its backslash escapes resolved, as CommonMark shows them."""
-    return _ESCAPED.sub(r"\1", body)
+    """Return markdown source with its backslash escapes resolved, as CommonMark shows them, and
+    without the invisible word joiners (U+2060) that keep addresses from becoming links."""
+    return _ESCAPED.sub(r"\1", body).replace("\u2060", "")
 
 
 def bodies(at) -> list[tuple[str, str]]:
