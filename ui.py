@@ -141,7 +141,7 @@ def database() -> Database:
             _build_demo(path)
         return _open(str(path.resolve()))
     except PcnDataError as exc:
-        st.error(str(exc))
+        st.error(plain.md(str(exc)))
         st.stop()
 
 
@@ -349,7 +349,7 @@ def chart(
     expander. The table (a frame, or what makes it) is made and sent only while its expander is
     open: on a page of seven charts the tables nobody opened were 40% of every run."""
     st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
-    st.caption(caption)
+    st.caption(plain.md(caption))  # captions name places, waves and questions: imported text
     box = st.expander("Table behind this chart", key=f"{key}_open", on_change="rerun")
     if not box.open:
         return
@@ -415,8 +415,8 @@ def polls_beside_survey(question_codes: tuple[str, ...], f: Filters, *, key: str
             if not comparison.empty:
                 comparison = comparison[comparison["question_code"].isin(question_codes)]
             st.markdown(
-                f"**{s.title}** · {s.place} · {s.held_on:%d %B %Y} · survey wave "
-                f"{comparison.attrs.get('wave', '–')}"
+                f"**{plain.md(s.title)}** · {plain.md(s.place)} · {s.held_on:%d %B %Y} · survey wave "
+                f"{plain.md(comparison.attrs.get('wave', '–'))}"
             )
             if comparison.empty:
                 st.caption("No answers to these questions yet.")
@@ -451,7 +451,7 @@ def change_section(
     change: pd.DataFrame, meta: dict, *, key: str, title: str, label_col: str, file_name: str
 ) -> None:
     """Draw the 'change since the previous wave' chart: one dot per row with its 95% interval."""
-    st.caption(compare_note(meta))
+    st.caption(plain.md(compare_note(meta)))
     if change.empty:
         return
     d = change.assign(suppressed=False)
@@ -494,7 +494,7 @@ def read_upload(uploaded) -> batches.Upload | None:
         with st.spinner(f"Reading {uploaded.name}…"):
             upload = batches.Upload(uploaded.getvalue(), uploaded.name)
     except PcnDataError as exc:
-        st.error(str(exc))
+        st.error(plain.md(str(exc)))  # a message may quote the file
         return None
     st.session_state["_upload"] = (key, upload)
     return upload
@@ -594,7 +594,7 @@ def who() -> acl.Access | None:
     try:
         role_map = _role_map(str(path), path.stat().st_mtime if path.exists() else 0.0)
     except PcnDataError as exc:
-        st.error(str(exc))
+        st.error(plain.md(str(exc)))
         st.stop()
     return acl.access_from_claims(st.user.to_dict(), role_map)
 
@@ -641,8 +641,8 @@ def account_panel(access: acl.Access) -> None:
             icon=":material/lock_open:",
         )
         return
-    place = f" · {names().get(access.place, access.place)}" if access.place else ""
-    st.sidebar.caption(f"Signed in as {access.email} ({access.label}{place})")
+    place = f" · {plain.md(names().get(access.place, access.place))}" if access.place else ""
+    st.sidebar.caption(f"Signed in as {plain.md(access.email)} ({access.label}{place})")
     if st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:"):
         st.logout()
 
@@ -652,7 +652,7 @@ def sign_in_page() -> None:
     st.title("PCN Futures Dashboard")
     if st.user.is_logged_in:
         st.error(
-            f"You are signed in as {st.user.get('email')}, but this account has no role here. "
+            f"You are signed in as {plain.md(st.user.get('email'))}, but this account has no role here. "
             "Ask a facilitator to add you to the role map."
         )
         st.button("Sign out", key="sign_out_norole", on_click=st.logout)
@@ -700,7 +700,7 @@ def _build_pack(slot: dict, db_path: str, f: Filters, measure: str, day: str) ->
                     }
         except PcnDataError as exc:
             status.update(label="The slide pack could not be built", state="error")
-            st.error(str(exc))
+            st.error(plain.md(str(exc)))
             return
         bar.progress(1.0, text="Done")
         status.update(label="Slide pack ready", state="complete", expanded=False)

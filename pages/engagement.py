@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import plain
 import ui
 
 ui.ensure_navigation_mode()
@@ -10,15 +11,15 @@ f = ui.filters()
 ui.require_one_ics(f)
 scope = ui.describe(f)
 st.title("Engagement")
-st.markdown(f"#### {scope}")
+st.markdown(f"#### {plain.md(scope)}")
 
 # Thinnest among every place of the ICS, whichever place is chosen: one place alone is always "thinnest".
 strength = ui.query("evidence_strength", f.without("places"))
 if not strength.empty:
     thin = strength.iloc[0]
     st.warning(
-        f"Thinnest evidence in the ICS: **{thin['place']}**, {int(thin['respondents'])} survey respondents "
-        "in this wave "
+        f"Thinnest evidence in the ICS: **{plain.md(thin['place'])}**, {int(thin['respondents'])} survey "
+        "respondents in this wave "
         f"and {thin['pcn_reach']:.0%} of its PCNs ({int(thin['pcns_engaged'])} of "
         f"{int(thin['pcns_in_place'])}) at a workshop, one-to-one or roundtable.",
         icon=":material/info:",

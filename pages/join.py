@@ -72,7 +72,7 @@ def current_question() -> None:
         try:
             polls.cast_vote(db, qid, token, answer)
         except polls.PollError as exc:
-            st.error(str(exc))
+            st.error(plain.md(str(exc)))
         else:
             mine = polls.my_answer(db, qid, token)
     if mine:

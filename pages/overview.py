@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+import plain
 import ui
 from pcn_data.config import min_group_size
 
@@ -13,13 +14,13 @@ PAGES_DIR = Path(__file__).parent
 
 f = ui.filters()
 st.title("PCN Futures: overview")
-st.markdown(f"#### {ui.describe(f)}")
+st.markdown(f"#### {plain.md(ui.describe(f))}")
 ui.slide_pack(f, key="overview_pack")
 
 st.subheader("Headline findings")
 for col, finding in zip(st.columns(4), ui.query("headline_findings", f), strict=True):
     with col, st.container(border=True, height="stretch"):
-        st.metric(finding.title, finding.formatted(), help=f"Question: “{finding.question}”")
+        st.metric(finding.title, finding.formatted(), help=f"Question: “{plain.md(finding.question)}”")
         if finding.suppressed:
             st.markdown(
                 f"**Not shown**: fewer than {min_group_size()} respondents in this group, "
@@ -27,9 +28,9 @@ for col, finding in zip(st.columns(4), ui.query("headline_findings", f), strict=
             )
         else:
             if finding.detail:
-                st.markdown(f"**{finding.detail}**")
-            st.markdown(f"{finding.measure}  \nn = {finding.n} · {finding.interval()}")
-        st.caption(f"“{finding.question}”")
+                st.markdown(f"**{plain.md(finding.detail)}**")
+            st.markdown(f"{plain.md(finding.measure)}  \nn = {finding.n} · {plain.md(finding.interval())}")
+        st.caption(f"“{plain.md(finding.question)}”")
         page = PAGES_DIR / f"{finding.page}.py"
         if page.exists():
             st.page_link(str(page), label="See the evidence", icon=":material/arrow_forward:")
@@ -40,7 +41,9 @@ if resp.empty:
     st.info("No survey waves in this database yet.")
 else:
     totals = resp.groupby("wave_name", sort=False)["respondents"].sum()
-    st.markdown("**Respondents:** " + " · ".join(f"{wave}: **{int(n):,}**" for wave, n in totals.items()))
+    st.markdown(
+        "**Respondents:** " + " · ".join(f"{plain.md(wave)}: **{int(n):,}**" for wave, n in totals.items())
+    )
     if resp["place_code"].nunique() <= 12:
         left, right = st.columns(2)
         left.plotly_chart(

@@ -3,6 +3,7 @@ only where the PCN has enough respondents to show them safely."""
 
 import streamlit as st
 
+import plain
 import ui
 from pcn_data import compare
 
@@ -26,16 +27,16 @@ code = ui.url_select(
     help="PCNs of the place chosen in the sidebar.",
 )
 name = options[code]
-st.markdown(f"#### {name} · {names.get(f.wave, f.wave)}")
+st.markdown(f"#### {plain.md(name)} · {plain.md(names.get(f.wave, f.wave))}")
 
 sa = ui.query("self_assessment", f.without("places"))
 waves = list(dict.fromkeys(sa["wave_code"]))
 if waves:
     shown = f.wave if f.wave in waves else waves[-1]
     ranges = compare.peer_ranges(sa, code, shown)
-    st.header(f"Self-assessment, {shown}")
+    st.header(f"Self-assessment, {plain.md(shown)}")
     if ranges.empty:
-        st.info(f"{name} has no self-assessment for this wave.")
+        st.info(f"{plain.md(name)} has no self-assessment for this wave.")
     else:
         ui.chart(
             ui.figure("peer_ranges", ranges, f"{name} against its peers", name),
@@ -49,7 +50,7 @@ if waves:
 st.header("Engagement")
 events = ui.query("pcn_events", code)
 if events.empty:
-    st.info(f"No workshops, one-to-ones or roundtables recorded for {name}.")
+    st.info(f"No workshops, one-to-ones or roundtables recorded for {plain.md(name)}.")
 else:
     st.dataframe(events, hide_index=True, key="profile_events")
 
@@ -57,9 +58,9 @@ st.header("Survey results")
 survey = ui.query("pcn_survey", code, f)
 if survey.empty or bool(survey["suppressed"].all()):
     st.info(
-        f"Survey results are not shown for {name} in this wave. A PCN usually has one Clinical Director, "
-        f"so a PCN's answers are shown only where it has {k} or more respondents, and only where showing it "
-        "would not let a smaller PCN's answers be worked out by subtraction from its place.",
+        f"Survey results are not shown for {plain.md(name)} in this wave. A PCN usually has one Clinical "
+        f"Director, so a PCN's answers are shown only where it has {k} or more respondents, and only "
+        "where showing it would not let a smaller PCN's answers be worked out by subtraction from its place.",
         icon=":material/lock:",
     )
 else:
@@ -68,11 +69,11 @@ else:
         if bool(rows["suppressed"].all()):
             # Some questions are asked of fewer people (the CD role items of Clinical Directors only).
             st.markdown(
-                f"**“{wording[question]}”** · not shown: fewer than {k} answered it, or hidden to "
+                f"**“{plain.md(wording[question])}”** · not shown: fewer than {k} answered it, or hidden to "
                 "protect a smaller PCN"
             )
             continue
-        st.markdown(f"**“{wording[question]}”** · n = {int(rows['n'].iloc[0])}")
+        st.markdown(f"**“{plain.md(wording[question])}”** · n = {int(rows['n'].iloc[0])}")
         st.dataframe(
             rows[["label", "count", "share", "low", "high"]].assign(
                 share=(rows["share"] * 100).round(0),

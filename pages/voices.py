@@ -14,7 +14,7 @@ f = ui.filters()
 ui.require_one_ics(f)
 k = ui.min_group()
 st.title("Voices")
-st.markdown(f"#### {ui.describe(f)}")
+st.markdown(f"#### {plain.md(ui.describe(f))}")
 
 subs = ui.query("sub_themes")
 labels = dict(zip(subs["theme_code"], subs["label"], strict=True))
@@ -96,7 +96,7 @@ if ui.can("code_comments"):
             ui.require("code_comments")  # checked again here, not only by hiding the section
             voices.set_codes(db, key, new)
         except PcnDataError as exc:
-            st.error(str(exc))
+            st.error(plain.md(str(exc)))
         else:
             st.toast("Theme codes saved.")
             st.rerun()

@@ -53,7 +53,7 @@ with st.expander("New poll session", expanded=sessions.empty):
                     questions=[polls.bank_question(db, c) for c in chosen],
                 )
             except PcnDataError as exc:  # a refused role too, as on every page that writes
-                st.error(str(exc))
+                st.error(plain.md(str(exc)))
             else:
                 st.session_state["workshop_session"] = made["session_id"]
                 st.success(f"Session created: join code {made['join_code']}.")
@@ -100,7 +100,7 @@ with st.expander("Add a question written on the day"):
                     db, session_id, polls.QuestionSpec(wording, kind, tuple(options_text.splitlines()))
                 )
             except PcnDataError as exc:  # a refused role too, as on every page that writes
-                st.error(str(exc))
+                st.error(plain.md(str(exc)))
             else:
                 st.success("Question added.")
 
@@ -195,7 +195,8 @@ if comparison.empty:
     )
 else:
     st.markdown(
-        f"**The room beside the survey** ({place_names.get(comparison.attrs['place'], '')}, survey wave "
-        f"{comparison.attrs['wave']}). Either side with fewer than {ui.min_group()} answers is not shown."
+        f"**The room beside the survey** ({plain.md(place_names.get(comparison.attrs['place'], ''))}, "
+        f"survey wave {plain.md(comparison.attrs['wave'])}). Either side with fewer than {ui.min_group()} "
+        "answers is not shown."
     )
     ui.comparison_table(comparison, key="workshop_comparison")

@@ -14,6 +14,7 @@ from pcn_data import polls
 from pcn_data.db import close_database, get_database
 from pcn_data.errors import ConfigError
 from tests.conftest import ROOT
+from tests.hostile import markdown_text
 
 ROLE_MAP = """
 [users."fac@nhs.net"]
@@ -142,7 +143,7 @@ def test_a_facilitator_reaches_import_polls_and_the_tracker(signed_in):
     at = signed_in("fac@nhs.net")
     at.run()
     assert not at.exception
-    assert any("fac@nhs.net (Facilitator)" in c.value for c in at.sidebar.caption)
+    assert any("fac@nhs.net (Facilitator)" in markdown_text(c.value) for c in at.sidebar.caption)
     at.switch_page("pages/data.py").run()
     assert at.get("file_uploader")
     at.switch_page("pages/workshop.py").run()

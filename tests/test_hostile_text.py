@@ -117,3 +117,58 @@ def test_an_unknown_value_in_the_link_is_echoed_as_text(hostile_app, page, param
         at.switch_page(page).run()
     assert_text_is_text(at, [" ".join(TEXTS)])
     assert any(f"Ignored {param}=" in t.value for t in at.toast)
+
+
+def hostile_imports(db) -> None:
+    """Give everything an import can name a hostile name: the ICS, places, PCNs, waves, question
+    wordings and labels, answer options, themes, domains, engagement events, recommendations and
+    the import history (each made unique with its number)."""
+    columns = {
+        "ics": ["name"], "place": ["name"], "pcn": ["name"], "wave": ["name"], "role": ["label"],
+        "question": ["wording", "short_label"], "option": ["label"], "theme": ["label"],
+        "sa_domain": ["label"], "engagement_event": ["title"],
+        "recommendation": ["text", "lead", "tools"], "import_batch": ["source_name", "imported_by"],
+    }  # fmt: skip
+    with db.transaction() as cur:
+        for table, cols in columns.items():
+            for col in cols:
+                cur.execute(
+                    f"UPDATE {table} SET {col} = list_extract(?, 1 + (hash({col}) % ?)::INT) || ' #' "
+                    f"|| (hash({col}) % 1000)::VARCHAR",
+                    [TEXTS, len(TEXTS)],
+                )
+
+
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_shows_hostile_imported_names_as_text(hostile_app, page):
+    at, db = hostile_app
+    hostile_imports(db)
+    hostile_session(db)
+    at.query_params["place"] = "MB"
+    at.run()
+    # The overview names the chosen place, as it was imported.
+    assert_text_is_text(at, [db.scalar("SELECT name FROM place WHERE place_code = 'MB'")])
+    at.switch_page(page).run()
+    assert_text_is_text(at)
+
+
+def test_the_data_page_shows_a_hostile_file_name_answers_and_pcn_as_text(hostile_app):
+    at, _ = hostile_app
+    rows = (
+        (ROOT / "tests" / "data" / "imports" / "googleforms.csv").read_text(encoding="utf-8-sig").splitlines()
+    )
+    # An answer that is no option, and a PCN that does not exist, both hostile.
+    rows[1] = (
+        rows[1].replace(",Somewhat clear,", f",{TEXTS[4]} {TEXTS[1]},").replace("Meadowbank PCN", TEXTS[0])
+    )
+    name = f"{TEXTS[5]} {TEXTS[9]}.csv"
+    at.run()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader(key="import_file").upload(name, "\n".join(rows).encode(), "text/csv").run()
+    assert_text_is_text(at, [name])
+    at.text_input(key="import_wave").input("2025").run()
+    at.button(key="import_check").click().run()
+    assert_text_is_text(at, [name, f"{TEXTS[4]} {TEXTS[1]}"])
