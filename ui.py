@@ -321,15 +321,40 @@ def filters() -> Filters:
     return st.session_state.get("_filters", Filters())
 
 
+def _chart_text(value):
+    """Return a chart builder's argument with its text escaped for plotly, which draws <a href>,
+    <b>, <span style> and their like in titles, labels and hover text: every string, and every
+    text cell of a frame (names, wordings and labels come from imports). Entities show as the
+    characters they stand for, so "Fylde & Wyre" still reads so."""
+    if isinstance(value, str):
+        return plain.html(value).replace("&#x27;", "'").replace("&quot;", '"')
+    if isinstance(value, pd.DataFrame):
+        out = value.copy()
+        for col in out.columns:
+            if isinstance(out[col].dtype, pd.CategoricalDtype):
+                out[col] = out[col].cat.rename_categories(_chart_text)
+            elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+                out[col] = out[col].map(lambda v: _chart_text(v) if isinstance(v, str) else v)
+        return out
+    if type(value) in (list, tuple):  # not a named tuple: those are passed as they are
+        return type(value)(_chart_text(v) for v in value)
+    if isinstance(value, dict):
+        return {_chart_text(k): _chart_text(v) for k, v in value.items()}
+    return value
+
+
 def figure(builder: str, *args, **kwargs):
-    """Return charts.<builder>(*args, **kwargs): a few milliseconds, less than caching it would
-    cost (hashing the frames for the key, and unpickling a figure revalidates it)."""
+    """Return charts.<builder>(*args, **kwargs) with their text escaped (see _chart_text): a few
+    milliseconds, less than caching it would cost (hashing the frames for the key, and unpickling a
+    figure revalidates it)."""
+    args = tuple(_chart_text(a) for a in args)
+    kwargs = {k: _chart_text(v) for k, v in kwargs.items()}
     return getattr(charts, builder)(*args, **kwargs)
 
 
 def draw(call: views.ChartCall):
-    """Return the figure of a chart call shared with the slide pack."""
-    return call.figure()
+    """Return the figure of a chart call shared with the slide pack, its text escaped."""
+    return figure(call.builder, *call.args, **call.kwargs)
 
 
 def min_group() -> int:

@@ -5,7 +5,7 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data import charts, polls
+from pcn_data import polls
 from pcn_data.voices import redact
 
 ui.ensure_navigation_mode()
@@ -70,7 +70,7 @@ def live() -> None:
     else:
         res = polls.results(db, qid)
         st.plotly_chart(
-            charts.poll_bars(res, "", kind=q["kind"]),
+            ui.figure("poll_bars", res, "", kind=q["kind"]),
             key=f"present_chart_{qid}",
             theme=None,
             config={"displaylogo": False, "staticPlot": True},

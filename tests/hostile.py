@@ -4,6 +4,7 @@ overrides taking effect."""
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -15,6 +16,7 @@ HOSTILE: list[tuple[str, tuple[str, ...]]] = [
     ("<img src=http://evil.example/pixel.png>", ("<img src=",)),
     ("<script>alert('boo')</script>", ("<script>",)),
     ("<b onmouseover=alert(1)>hover me</b>", ("<b onmouseover",)),
+    ("<a href=https://evil.example/x>Fylde Coast</a>", ("<a href",)),
     ("[Sign in](https://evil.example/login)", ("[Sign in]", "](https://evil")),
     ("![pixel](http://evil.example/p.png)", ("![pixel]", "](http://evil")),
     ("[click me](javascript:alert(1))", ("](javascript:",)),
@@ -72,6 +74,27 @@ def bodies(at) -> list[tuple[str, str]]:
             if label:
                 out.append((f"{kind} label", label))
     return out
+
+
+def _strings(value):
+    """Yield every string inside parsed JSON."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def assert_charts_hold_no_markup(at) -> None:
+    """Assert that no chart carries a hostile tag: plotly draws <a href>, <b>, <span style> and
+    friends in its titles, labels and hover text."""
+    for el in at.get("plotly_chart"):
+        for s in _strings(json.loads(el.proto.spec)):
+            for fragment in FORBIDDEN_HTML:
+                assert fragment not in s, f"{fragment!r} reached a chart: {s[:200]!r}"
 
 
 def shown(at) -> str:

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from pcn_data import polls
 from pcn_data.db import close_database, get_database
 from tests.conftest import ROOT
-from tests.hostile import TEXTS, assert_text_is_text
+from tests.hostile import TEXTS, assert_charts_hold_no_markup, assert_text_is_text
 
 
 @pytest.fixture
@@ -153,6 +153,7 @@ def test_every_page_shows_hostile_imported_names_as_text(hostile_app, page):
     assert_text_is_text(at, [db.scalar("SELECT name FROM place WHERE place_code = 'MB'")])
     at.switch_page(page).run()
     assert_text_is_text(at)
+    assert_charts_hold_no_markup(at)
 
 
 def test_the_data_page_shows_a_hostile_file_name_answers_and_pcn_as_text(hostile_app):
