@@ -343,6 +343,11 @@ def _chart_text(value):
     return value
 
 
+def plain_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Return df with its text cells escaped for st.table, which renders every cell as markdown."""
+    return df.map(lambda v: plain.md(v) if isinstance(v, str) else v)
+
+
 def figure(builder: str, *args, **kwargs):
     """Return charts.<builder>(*args, **kwargs) with their text escaped (see _chart_text): a few
     milliseconds, less than caching it would cost (hashing the frames for the key, and unpickling a

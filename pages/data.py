@@ -214,7 +214,11 @@ def import_section() -> None:
                 report = plan.report()
                 if len(report) <= 50:
                     # A table wraps the long messages; a data grid would cut them off.
-                    st.table(report.rename(columns={"row": "Row", "column": "Column", "problem": "Problem"}))
+                    st.table(
+                        ui.plain_table(report).rename(
+                            columns={"row": "Row", "column": "Column", "problem": "Problem"}
+                        )
+                    )
                 else:
                     st.dataframe(
                         report,

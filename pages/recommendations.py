@@ -138,7 +138,7 @@ if hist.empty:
 else:
     latest = hist.head(10).assign(changed_at=hist["changed_at"].dt.strftime("%d/%m/%Y %H:%M"))
     st.table(
-        latest.drop(columns=["place"])
+        ui.plain_table(latest.drop(columns=["place"]))
         .rename(
             columns={
                 "changed_at": "When",

@@ -67,6 +67,9 @@ def bodies(at) -> list[tuple[str, str]]:
     for kind in (*MARKDOWN_KINDS, *HTML_KINDS):
         for el in at.get(kind):
             out.append((kind, el.proto.body))
+    for el in at.get("table"):  # st.table renders its cells as markdown
+        for cell in el.value.astype(str).to_numpy().ravel():
+            out.append(("table cell", cell))
     for kind in ("expander", "selectbox", "multiselect", "radio", "checkbox", "text_input", "button",
                  "text_area", "toggle", "metric", "tab"):  # fmt: skip
         for el in at.get(kind):
