@@ -97,13 +97,15 @@ def hostile_server(demo_path, tmp_path):
 
 
 def watch(page, url):
-    """Return the list that collects every request to another origin and every CSP complaint."""
+    """Return the list that collects every request to another origin, every CSP complaint and
+    every uncaught script error."""
     seen = []
     page.on(
         "request",
         lambda r: None if r.url.startswith(url) or r.url.startswith("data:") else seen.append(r.url),
     )
     page.on("console", lambda m: seen.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda e: seen.append(f"page error: {e}"))
     return seen
 
 
