@@ -19,11 +19,12 @@ _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # escaping every one of them leaves no link, image, emphasis, heading, list, code, HTML tag,
 # autolink, or Streamlit directive (:red[...], :material/...:, $maths$) for markdown to find.
 _MD_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
-# Streamlit's markdown also turns bare web addresses and emails into links (GitHub's "autolink
-# literals"), after escapes are resolved: an invisible word joiner (U+2060) where such a link
-# would start keeps "http://…", "www.…" and "name@host" as plain text.
+# Streamlit's markdown also turns bare web addresses into links (GitHub's "autolink literals"),
+# after escapes are resolved: an invisible word joiner (U+2060) where such a link would start
+# keeps "http://…" and "www.…" as plain text. (An email still becomes a mailto: link to the
+# address it shows; the signed-in person's own address is shown that way.)
 _JOINER = "\u2060"
-_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)", re.IGNORECASE)
 
 
 def clean(text: object) -> str:
