@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 
 ui.ensure_navigation_mode()
-st.set_page_config(page_title="PCN Futures Dashboard", page_icon=":material/hub:", layout="wide")
+st.set_page_config(page_title="PCN Futures Dashboard", page_icon=ui.FAVICON, layout="wide")
 
 ui.run(
     {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import ipaddress
 import sys
 import threading
 from collections.abc import Callable
@@ -14,6 +15,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+import plain
 from pcn_data import (
     access as acl,
 )
@@ -40,6 +42,15 @@ from pcn_data.filters import Filters
 from pcn_data.importing import batches
 
 ALL = "all"
+# The tab's icon, drawn here: a :material/…: or emoji icon is fetched from Google's servers by
+# every visitor's browser, which the production Content-Security-Policy rightly refuses.
+FAVICON = (
+    '<svg viewBox="0 0 24 24"><circle cx="12" cy="12" r="11" fill="#005EB8"/>'
+    '<g fill="#FFFFFF"><circle cx="12" cy="12" r="3"/><circle cx="12" cy="5" r="2"/>'
+    '<circle cx="18" cy="16" r="2"/><circle cx="6" cy="16" r="2"/></g>'
+    '<g stroke="#FFFFFF" stroke-width="1.5"><line x1="12" y1="12" x2="12" y2="5"/>'
+    '<line x1="12" y1="12" x2="18" y2="16"/><line x1="12" y1="12" x2="6" y2="16"/></g></svg>'
+)
 
 # Queries a page may run through `query`; cached per database file and data version.
 CACHEABLE = {
@@ -130,7 +141,7 @@ def database() -> Database:
             _build_demo(path)
         return _open(str(path.resolve()))
     except PcnDataError as exc:
-        st.error(str(exc))
+        st.error(plain.md(str(exc)))
         st.stop()
 
 
@@ -189,7 +200,7 @@ def url_select(
     if key not in st.session_state:
         requested = st.query_params.get(key)
         if requested is not None and requested not in options:
-            st.toast(f"Ignored {key}={requested!r} in the link: it is not one of the choices.")
+            st.toast(f"Ignored {key}=“{plain.md(requested)}” in the link: it is not one of the choices.")
         st.session_state[key] = requested if requested in options else default
     elif st.session_state[key] not in options:
         st.session_state[key] = default
@@ -281,11 +292,12 @@ def run(pages) -> None:
     database()
     access = who()
     # A page the role may not open is not in the navigation at all: a link to it lands on the
-    # default page. (Local mode offers every page, the benchmark's empty one included.)
+    # default page. (Local mode offers this computer every page, the benchmark's empty one included.)
+    everything = access is not None and access.local and access.role == "facilitator"
     offered = {
         group: kept
         for group, listed in pages.items()
-        if (kept := [p for p in listed if (access and access.local) or acl.may_open(access, _stem(p))])
+        if (kept := [p for p in listed if everything or acl.may_open(access, _stem(p))])
     }
     if access is None:
         # Not signed in (or no role): the sign-in page, and what a participant may open (joining a poll).
@@ -293,8 +305,10 @@ def run(pages) -> None:
         page = st.navigation([sign_in, *(p for listed in offered.values() for p in listed)])
     else:
         page = st.navigation(offered)
-    if page.url_path in BARE_PAGES or access is None:
+    if page.url_path in BARE_PAGES or access is None or access.role == "participant":
         bare_page()
+        if access is not None and access.local:
+            local_notice(access)
     else:
         account_panel(access)
         st.session_state["_filters"] = sidebar_filters(default_place=access.place)
@@ -307,15 +321,45 @@ def filters() -> Filters:
     return st.session_state.get("_filters", Filters())
 
 
+def _chart_text(value):
+    """Return a chart builder's argument with its text escaped for plotly, which draws <a href>,
+    <b>, <span style> and their like in titles, labels and hover text: every string, and every
+    text cell of a frame (names, wordings and labels come from imports). Entities show as the
+    characters they stand for, so "Fylde & Wyre" still reads so."""
+    if isinstance(value, str):
+        return plain.html(value).replace("&#x27;", "'").replace("&quot;", '"')
+    if isinstance(value, pd.DataFrame):
+        out = value.copy()
+        for col in out.columns:
+            if isinstance(out[col].dtype, pd.CategoricalDtype):
+                out[col] = out[col].cat.rename_categories(_chart_text)
+            elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+                out[col] = out[col].map(lambda v: _chart_text(v) if isinstance(v, str) else v)
+        return out
+    if type(value) in (list, tuple):  # not a named tuple: those are passed as they are
+        return type(value)(_chart_text(v) for v in value)
+    if isinstance(value, dict):
+        return {_chart_text(k): _chart_text(v) for k, v in value.items()}
+    return value
+
+
+def plain_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Return df with its text cells escaped for st.table, which renders every cell as markdown."""
+    return df.map(lambda v: plain.md(v) if isinstance(v, str) else v)
+
+
 def figure(builder: str, *args, **kwargs):
-    """Return charts.<builder>(*args, **kwargs): a few milliseconds, less than caching it would
-    cost (hashing the frames for the key, and unpickling a figure revalidates it)."""
+    """Return charts.<builder>(*args, **kwargs) with their text escaped (see _chart_text): a few
+    milliseconds, less than caching it would cost (hashing the frames for the key, and unpickling a
+    figure revalidates it)."""
+    args = tuple(_chart_text(a) for a in args)
+    kwargs = {k: _chart_text(v) for k, v in kwargs.items()}
     return getattr(charts, builder)(*args, **kwargs)
 
 
 def draw(call: views.ChartCall):
-    """Return the figure of a chart call shared with the slide pack."""
-    return call.figure()
+    """Return the figure of a chart call shared with the slide pack, its text escaped."""
+    return figure(call.builder, *call.args, **call.kwargs)
 
 
 def min_group() -> int:
@@ -335,7 +379,7 @@ def chart(
     expander. The table (a frame, or what makes it) is made and sent only while its expander is
     open: on a page of seven charts the tables nobody opened were 40% of every run."""
     st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
-    st.caption(caption)
+    st.caption(plain.md(caption))  # captions name places, waves and questions: imported text
     box = st.expander("Table behind this chart", key=f"{key}_open", on_change="rerun")
     if not box.open:
         return
@@ -401,8 +445,8 @@ def polls_beside_survey(question_codes: tuple[str, ...], f: Filters, *, key: str
             if not comparison.empty:
                 comparison = comparison[comparison["question_code"].isin(question_codes)]
             st.markdown(
-                f"**{s.title}** · {s.place} · {s.held_on:%d %B %Y} · survey wave "
-                f"{comparison.attrs.get('wave', '–')}"
+                f"**{plain.md(s.title)}** · {plain.md(s.place)} · {s.held_on:%d %B %Y} · survey wave "
+                f"{plain.md(comparison.attrs.get('wave', '–'))}"
             )
             if comparison.empty:
                 st.caption("No answers to these questions yet.")
@@ -437,7 +481,7 @@ def change_section(
     change: pd.DataFrame, meta: dict, *, key: str, title: str, label_col: str, file_name: str
 ) -> None:
     """Draw the 'change since the previous wave' chart: one dot per row with its 95% interval."""
-    st.caption(compare_note(meta))
+    st.caption(plain.md(compare_note(meta)))
     if change.empty:
         return
     d = change.assign(suppressed=False)
@@ -480,7 +524,7 @@ def read_upload(uploaded) -> batches.Upload | None:
         with st.spinner(f"Reading {uploaded.name}…"):
             upload = batches.Upload(uploaded.getvalue(), uploaded.name)
     except PcnDataError as exc:
-        st.error(str(exc))
+        st.error(plain.md(str(exc)))  # a message may quote the file
         return None
     st.session_state["_upload"] = (key, upload)
     return upload
@@ -545,20 +589,44 @@ def _role_map(path: str, modified: float) -> dict[str, acl.Access]:
     return acl.load_role_map(Path(path))
 
 
+# Headers a reverse proxy adds: a request that came through one is not from this computer, even
+# though its connection is (the proxy's).
+_PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+
+
+def on_this_computer() -> bool:
+    """Return True when the browser runs on the machine the dashboard runs on: a loopback
+    connection (Streamlit reports no address for 127.0.0.1 and ::1, nor when no browser is
+    connected, as under AppTest, whose stand-in runtime answers with a mock) that did not come
+    through a proxy."""
+    ip = st.context.ip_address
+    if isinstance(ip, str):
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        mapped = getattr(address, "ipv4_mapped", None)
+        if not (address.is_loopback or (mapped is not None and mapped.is_loopback)):
+            return False
+    headers = st.context.headers
+    return not any(headers.get(h) for h in _PROXY_HEADERS)
+
+
 def who() -> acl.Access | None:
-    """Return who is using the app: everyone is a facilitator in local mode; signed in, the role
-    map decides; None when not signed in or not in the role map."""
+    """Return who is using the app. In local mode (no sign-in configured) this computer is the
+    facilitator and every other device a participant, who may only join a poll; signed in, the
+    role map decides; None when not signed in or not in the role map."""
     if not auth_configured():
-        return acl.LOCAL
+        return acl.LOCAL if on_this_computer() else acl.LOCAL_VISITOR
     if not st.user.is_logged_in:
         return None
     path = acl.roles_file()
     try:
         role_map = _role_map(str(path), path.stat().st_mtime if path.exists() else 0.0)
     except PcnDataError as exc:
-        st.error(str(exc))
+        st.error(plain.md(str(exc)))
         st.stop()
-    return acl.access_for(st.user.get("email"), role_map)
+    return acl.access_from_claims(st.user.to_dict(), role_map)
 
 
 def can(action: str) -> bool:
@@ -578,17 +646,33 @@ def require_page(page: str) -> None:
         st.stop()
 
 
+def local_notice(access: acl.Access) -> None:
+    """Say, small, on the join and presenter pages, that the app runs in local mode."""
+    if access.role == "facilitator":
+        text = (
+            "Local mode: no sign-in is configured. Only this computer has the facilitator's controls; "
+            "every other device can only join the poll."
+        )
+    else:
+        text = (
+            "Local mode: this dashboard runs on the facilitator's computer without sign-in. "
+            "From this device you can join the poll; nothing else is open to it."
+        )
+    st.caption(text)
+
+
 def account_panel(access: acl.Access) -> None:
     """Show in the sidebar who is signed in, or that the app runs in local mode."""
     if access.local:
         st.sidebar.warning(
-            "**Local mode**: no sign-in is configured, so everyone is a facilitator. "
-            "Configure sign-in before real survey data goes on a shared server.",
+            "**Local mode**: no sign-in is configured. This computer is the facilitator; other devices "
+            "on the network can only join a poll. Configure sign-in before real survey data goes on a "
+            "shared server.",
             icon=":material/lock_open:",
         )
         return
-    place = f" · {names().get(access.place, access.place)}" if access.place else ""
-    st.sidebar.caption(f"Signed in as {access.email} ({access.label}{place})")
+    place = f" · {plain.md(names().get(access.place, access.place))}" if access.place else ""
+    st.sidebar.caption(f"Signed in as {plain.md(access.email)} ({access.label}{place})")
     if st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:"):
         st.logout()
 
@@ -598,7 +682,7 @@ def sign_in_page() -> None:
     st.title("PCN Futures Dashboard")
     if st.user.is_logged_in:
         st.error(
-            f"You are signed in as {st.user.get('email')}, but this account has no role here. "
+            f"You are signed in as {plain.md(st.user.get('email'))}, but this account has no role here. "
             "Ask a facilitator to add you to the role map."
         )
         st.button("Sign out", key="sign_out_norole", on_click=st.logout)
@@ -646,7 +730,7 @@ def _build_pack(slot: dict, db_path: str, f: Filters, measure: str, day: str) ->
                     }
         except PcnDataError as exc:
             status.update(label="The slide pack could not be built", state="error")
-            st.error(str(exc))
+            st.error(plain.md(str(exc)))
             return
         bar.progress(1.0, text="Done")
         status.update(label="Slide pack ready", state="complete", expanded=False)

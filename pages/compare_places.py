@@ -3,6 +3,7 @@ Places are listed in a fixed order and labelled, never ranked."""
 
 import streamlit as st
 
+import plain
 import ui
 from pcn_data import compare, views
 
@@ -13,7 +14,7 @@ ui.require_one_ics(f)
 k = ui.min_group()
 total = ui.total_label(f)
 st.title("Compare places")
-st.markdown(f"#### {ui.describe(f)}")
+st.markdown(f"#### {plain.md(ui.describe(f))}")
 
 measures = {code: m.label for code, m in compare.MEASURES.items()}
 code = ui.url_select("Measure", measures, "measure", default=compare.DEFAULT_MEASURE, container=st)

@@ -6,6 +6,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+import plain
 import ui
 from pcn_data import bank
 from pcn_data.config import min_group_size
@@ -27,7 +28,8 @@ c1, c2, c3 = st.columns(3)
 c1.metric("Dataset", "Demo" if meta.get("dataset") == "demo" else "Real data")
 c2.metric("Schema version", meta.get("schema_version", SCHEMA_VERSION))
 c3.metric("Data version", meta.get("data_version", "0"), help="Changes on every write; caches follow it.")
-st.markdown(f"File: `{db.path}`")
+if ui.can("import"):  # where the server keeps its file is for the facilitators who run it
+    st.markdown(f"File: `{db.path}`")
 LABELS = {
     "ics": "ICSs",
     "places": "Places",
@@ -72,7 +74,8 @@ def answer_label_choices(upload) -> dict[tuple[str, str], str]:
         options = {NOT_MATCHED: NOT_MATCHED, IGNORE: "(no answer)", **answer_options(db, qc)}
         digest = hashlib.sha256(f"{qc}|{raw}".encode()).hexdigest()[:10]
         pick = columns[i % 2].selectbox(
-            f"“{raw}” ({cells} {'answer' if cells == 1 else 'answers'}) to: {wordings.get(qc, qc)}",
+            f"“{plain.md(raw)}” ({cells} {'answer' if cells == 1 else 'answers'}) to: "
+            f"{plain.md(wordings.get(qc, qc))}",
             options=list(options),
             format_func=options.get,
             key=f"import_label_{upload.sha256[:12]}_{digest}",
@@ -108,7 +111,10 @@ def import_section() -> None:
     )
     upload = ui.read_upload(uploaded)
     if upload is not None:
-        st.markdown(f"**{upload.file_name}** is recognised as: {upload.description} ({upload.kind}).")
+        st.markdown(
+            f"**{plain.md(upload.file_name)}** is recognised as: {plain.md(upload.description)} "
+            f"({upload.kind})."
+        )
         wave = None
         default_role = "cd"
         mapping = None
@@ -197,7 +203,7 @@ def import_section() -> None:
             c2.metric("Good rows", plan.good_rows)
             c3.metric("Rows with problems", len(plan.bad_rows))
             for note in plan.notes:
-                st.caption(note)
+                st.caption(plain.md(note))  # notes quote the file
             previous = already_imported(db, plan.sha256)
             if previous is not None:
                 st.info(
@@ -208,7 +214,11 @@ def import_section() -> None:
                 report = plan.report()
                 if len(report) <= 50:
                     # A table wraps the long messages; a data grid would cut them off.
-                    st.table(report.rename(columns={"row": "Row", "column": "Column", "problem": "Problem"}))
+                    st.table(
+                        ui.plain_table(report).rename(
+                            columns={"row": "Row", "column": "Column", "problem": "Problem"}
+                        )
+                    )
                 else:
                     st.dataframe(
                         report,
@@ -245,7 +255,7 @@ def import_section() -> None:
                     with st.spinner("Importing…"):
                         result = apply(db, plan, valid_only=do_valid, imported_by=who or None)
                 except PcnDataError as exc:
-                    st.error(str(exc))
+                    st.error(plain.md(str(exc)))
                 else:
                     st.session_state["_import_result"] = result
                     st.session_state.pop("import_undo_batch", None)  # offer the newest batch to undo
@@ -291,7 +301,7 @@ def import_section() -> None:
                 ui.require("undo_import")
                 removed = undo(db, int(choice))
             except PcnDataError as exc:
-                st.error(str(exc))
+                st.error(plain.md(str(exc)))
             else:
                 done = ", ".join(f"{v} {k}" for k, v in removed.items() if v)
                 st.success(f"Batch {choice} undone: {done}")

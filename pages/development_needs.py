@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import plain
 import ui
 from pcn_data import results, views
 
@@ -14,7 +15,7 @@ scope = ui.describe(f)
 total = ui.total_label(f)
 wording = ui.query("question_wordings")[results.NEEDS]
 st.title("Development needs")
-st.markdown(f"#### {scope}")
+st.markdown(f"#### {plain.md(scope)}")
 compare = st.toggle("Compare with the previous wave", key="needs_compare")
 
 needs = ui.query("needs", f, total)
@@ -25,10 +26,10 @@ selection = f.places[0] if f.places else "total"
 chosen = needs[needs["grp"] == selection]
 name = chosen["grp_label"].iloc[0] if not chosen.empty else total
 
-st.header(f"What would help: {name}")
+st.header(f"What would help: {plain.md(name)}")
 if chosen.empty or bool(chosen["suppressed"].all()):
     st.warning(
-        f"Not shown: fewer than {k} respondents in {name}, or hidden to protect a smaller group.",
+        f"Not shown: fewer than {k} respondents in {plain.md(name)}, or hidden to protect a smaller group.",
         icon=":material/visibility_off:",
     )
 else:
@@ -40,7 +41,7 @@ else:
     )
     st.markdown(
         f"{int(have['count'])} of {int(have['base'])} respondents · 95% CI {have['low']:.0%} to "
-        f"{have['high']:.0%} · {have['vs_ics'] or 'the total'}"
+        f"{have['high']:.0%} · {plain.md(have['vs_ics'] or 'the total')}"
     )
     ui.chart(
         ui.draw(views.needs_ranked(chosen, wording)),

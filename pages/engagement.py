@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+import plain
 import ui
 
 ui.ensure_navigation_mode()
@@ -11,14 +12,14 @@ f = ui.filters()
 ui.require_one_ics(f)
 scope = ui.describe(f)
 st.title("Engagement")
-st.markdown(f"#### {scope}")
+st.markdown(f"#### {plain.md(scope)}")
 
 # Thinnest among every place of the ICS, whichever place is chosen: one place alone is always "thinnest".
 strength = ui.query("evidence_strength", f.without("places"))
 if not strength.empty:
     thin = strength.iloc[0]
     st.warning(
-        f"Thinnest evidence in the ICS: **{thin['place']}**, "
+        f"Thinnest evidence in the ICS: **{plain.md(thin['place'])}**, "
         + (
             f"fewer than {ui.min_group()} survey respondents (or hidden beside a place that has)"
             if pd.isna(thin["respondents"])

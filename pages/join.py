@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import plain
 import ui
 from pcn_data import polls
 
@@ -21,10 +22,12 @@ if not code:
         st.stop()
 session = polls.session_by_code(db, code)
 if session is None:
-    st.error(f"There is no poll with the code {code.strip().upper()}: check the code on the screen.")
+    st.error(
+        f"There is no poll with the code {plain.md(code.strip().upper())}: check the code on the screen."
+    )
     st.stop()
 st.query_params["code"] = session["join_code"]
-st.markdown(f"### {session['title']}")
+st.markdown(f"### {plain.md(session['title'])}")
 
 
 @st.fragment(run_every=2)
@@ -35,7 +38,7 @@ def current_question() -> None:
         st.info("Waiting for the facilitator to open a question…", icon=":material/hourglass_top:")
         return
     qid = int(q["poll_question_id"])
-    st.markdown(f"## {q['wording']}")
+    st.markdown(f"## {plain.md(q['wording'])}")
     opts = polls.options(db, qid)
     labels = dict(zip(opts["option_code"], opts["label"], strict=True))
     mine = polls.my_answer(db, qid, token)
@@ -44,19 +47,21 @@ def current_question() -> None:
         answer = st.radio(
             "Your answer",
             options=list(labels),
-            format_func=labels.get,
+            format_func=lambda c: plain.md(labels[c]),
             index=list(labels).index(mine[0]) if mine else None,
             key=f"join_{qid}",
         )
     elif kind == "multi":
         st.markdown("Choose all that apply.")
-        answer = [c for c in labels if st.checkbox(labels[c], value=c in mine, key=f"join_{qid}_{c}")]
+        answer = [
+            c for c in labels if st.checkbox(plain.md(labels[c]), value=c in mine, key=f"join_{qid}_{c}")
+        ]
     elif kind == "ranking":
         answer = st.multiselect(
             "Tap the options in order, most important first",
             options=list(labels),
             default=mine or None,
-            format_func=labels.get,
+            format_func=labels.get,  # shown as plain text (radio and checkbox labels are markdown)
             key=f"join_{qid}",
         )
     else:
@@ -67,12 +72,12 @@ def current_question() -> None:
         try:
             polls.cast_vote(db, qid, token, answer)
         except polls.PollError as exc:
-            st.error(str(exc))
+            st.error(plain.md(str(exc)))
         else:
             mine = polls.my_answer(db, qid, token)
     if mine:
         shown = mine[0] if kind == "text" else ", ".join(labels.get(c, c) for c in mine)
-        st.success(f"Answer recorded: {shown}. You can change it until the question closes.")
+        st.success(f"Answer recorded: {plain.md(shown)}. You can change it until the question closes.")
 
 
 current_question()

@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+import plain
 import ui
 from pcn_data.config import min_group_size
 
@@ -14,13 +15,13 @@ PAGES_DIR = Path(__file__).parent
 
 f = ui.filters()
 st.title("PCN Futures: overview")
-st.markdown(f"#### {ui.describe(f)}")
+st.markdown(f"#### {plain.md(ui.describe(f))}")
 ui.slide_pack(f, key="overview_pack")
 
 st.subheader("Headline findings")
 for col, finding in zip(st.columns(4), ui.query("headline_findings", f), strict=True):
     with col, st.container(border=True, height="stretch"):
-        st.metric(finding.title, finding.formatted(), help=f"Question: “{finding.question}”")
+        st.metric(finding.title, finding.formatted(), help=f"Question: “{plain.md(finding.question)}”")
         if finding.suppressed:
             st.markdown(
                 f"**Not shown**: fewer than {min_group_size()} respondents in this group, "
@@ -28,9 +29,9 @@ for col, finding in zip(st.columns(4), ui.query("headline_findings", f), strict=
             )
         else:
             if finding.detail:
-                st.markdown(f"**{finding.detail}**")
-            st.markdown(f"{finding.measure}  \nn = {finding.n} · {finding.interval()}")
-        st.caption(f"“{finding.question}”")
+                st.markdown(f"**{plain.md(finding.detail)}**")
+            st.markdown(f"{plain.md(finding.measure)}  \nn = {finding.n} · {plain.md(finding.interval())}")
+        st.caption(f"“{plain.md(finding.question)}”")
         page = PAGES_DIR / f"{finding.page}.py"
         if page.exists():
             st.page_link(str(page), label="See the evidence", icon=":material/arrow_forward:")
@@ -44,7 +45,7 @@ else:
     st.markdown(
         "**Respondents:** "
         + " · ".join(
-            f"{wave}: **{'hidden' if pd.isna(n) else f'{int(n):,}'}**"
+            f"{plain.md(wave)}: **{'hidden' if pd.isna(n) else f'{int(n):,}'}**"
             for wave, n in zip(totals["wave_name"], totals["respondents"], strict=True)
         )
     )

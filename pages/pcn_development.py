@@ -3,6 +3,7 @@ per PCN. All of it is non-confidential: PCNs fill in the matrix openly."""
 
 import streamlit as st
 
+import plain
 import ui
 from pcn_data import compare, exports
 
@@ -12,7 +13,7 @@ f = ui.filters()
 ui.require_one_ics(f)
 scope = ui.describe(f)
 st.title("PCN development")
-st.markdown(f"#### {scope}")
+st.markdown(f"#### {plain.md(scope)}")
 
 sa = ui.query("self_assessment", f)
 if sa.empty:
@@ -23,7 +24,7 @@ names = ui.names()
 shown = f.wave if f.wave in waves else waves[-1]
 latest = sa[sa["wave_code"] == shown]
 
-st.header(f"Self-assessment, {shown}")
+st.header(f"Self-assessment, {plain.md(shown)}")
 ui.chart(
     ui.figure("stage_heatmap", latest, "PCN Maturity Matrix: stage by domain"),
     key="pcn_stages",
@@ -37,7 +38,7 @@ if len(waves) > 1:
     moves = compare.movement(sa[sa["wave_code"].isin([waves[0], shown])]) if shown != waves[0] else None
     if moves is not None and not moves.empty:
         first, last = moves.attrs["waves"]
-        st.header(f"Movement from {first} to {last}")
+        st.header(f"Movement from {plain.md(first)} to {plain.md(last)}")
         summary = compare.movement_summary(moves)
         st.dataframe(
             summary.rename(columns={"domain": "Domain"}), hide_index=True, key="pcn_movement_summary"

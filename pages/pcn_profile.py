@@ -3,6 +3,7 @@ only where the PCN has enough respondents to show them safely."""
 
 import streamlit as st
 
+import plain
 import ui
 from pcn_data import compare
 
@@ -26,16 +27,16 @@ code = ui.url_select(
     help="PCNs of the place chosen in the sidebar.",
 )
 name = options[code]
-st.markdown(f"#### {name} · {names.get(f.wave, f.wave)}")
+st.markdown(f"#### {plain.md(name)} · {plain.md(names.get(f.wave, f.wave))}")
 
 sa = ui.query("self_assessment", f.without("places"))
 waves = list(dict.fromkeys(sa["wave_code"]))
 if waves:
     shown = f.wave if f.wave in waves else waves[-1]
     ranges = compare.peer_ranges(sa, code, shown)
-    st.header(f"Self-assessment, {shown}")
+    st.header(f"Self-assessment, {plain.md(shown)}")
     if ranges.empty:
-        st.info(f"{name} has no self-assessment for this wave.")
+        st.info(f"{plain.md(name)} has no self-assessment for this wave.")
     else:
         ui.chart(
             ui.figure("peer_ranges", ranges, f"{name} against its peers", name),
@@ -49,15 +50,15 @@ if waves:
 st.header("Engagement")
 events = ui.query("pcn_events", code)
 if events.empty:
-    st.info(f"No workshops, one-to-ones or roundtables recorded for {name}.")
+    st.info(f"No workshops, one-to-ones or roundtables recorded for {plain.md(name)}.")
 else:
     st.dataframe(events, hide_index=True, key="profile_events")
 
 st.header("Survey results")
 st.info(
     f"Survey results are not published for a single PCN. A PCN's respondents are its Clinical "
-    f"Director and a few colleagues, named people, so its answers would be theirs. See {name}'s place "
-    "on the results pages, where every group shown has enough respondents that no one's answers can "
-    "be worked out, whatever else is shown.",
+    f"Director and a few colleagues, named people, so its answers would be theirs. See "
+    f"{plain.md(name)}'s place on the results pages, where every group shown has enough respondents "
+    "that no one's answers can be worked out, whatever else is shown.",
     icon=":material/lock:",
 )

@@ -3,8 +3,9 @@ the chart once revealed; it refreshes itself every second."""
 
 import streamlit as st
 
+import plain
 import ui
-from pcn_data import charts, polls
+from pcn_data import polls
 from pcn_data.voices import redact
 
 ui.ensure_navigation_mode()
@@ -23,18 +24,20 @@ st.query_params["session"] = str(session_id)
 
 st.html(
     """<style>
-    .present-q {font-size: 3rem; font-weight: 700; line-height: 1.15; margin: 0.2rem 0 1rem;}
+    .present-q {font-size: 3rem; font-weight: 700; line-height: 1.15; margin: 0.2rem 0 1rem;
+                overflow-wrap: anywhere;}
     .present-count {font-size: 9rem; font-weight: 700; line-height: 1; color: #005EB8;}
     .present-sub {font-size: 2rem; color: #4C6272;}
     .present-join {font-size: 1.6rem;}
     .present-text {font-size: 2.1rem; border-left: 8px solid #005EB8; padding: 0.4rem 1rem;
-                   margin: 0.6rem 0; background: #F0F4F5;}
+                   margin: 0.6rem 0; background: #F0F4F5; overflow-wrap: anywhere;
+                   white-space: pre-wrap;}
     </style>"""
 )
 qr = polls.join_qr_svg(f"{ui.app_base_url()}/join?code={session['join_code']}")
 st.html(
-    f"<div class='present-join'>Join at <b>{ui.app_base_url()}/join</b> with code "
-    f"<b>{session['join_code']}</b></div>"
+    f"<div class='present-join'>Join at <b>{plain.html(ui.app_base_url())}/join</b> with code "
+    f"<b>{plain.html(session['join_code'])}</b></div>"
 )
 
 
@@ -48,7 +51,7 @@ def live() -> None:
     position = polls.presenter_position(db, session_id)
     q = qs[qs["position"] == position].iloc[0]
     qid = int(q["poll_question_id"])
-    st.html(f"<div class='present-q'>{q['wording']}</div>")
+    st.html(f"<div class='present-q'>{plain.html(q['wording'])}</div>")
     n = int(q["answers"])
     if not q["results_visible"]:
         state = "Answering now" if q["state"] == "open" else "Not open for answers"
@@ -63,16 +66,18 @@ def live() -> None:
         answers = polls.text_answers(db, qid)
         st.html(f"<div class='present-sub'>{len(answers)} shown of {n} answers</div>")
         for text in answers["value_text"]:
-            st.html(f"<div class='present-text'>{redact(text)}</div>")
+            st.html(f"<div class='present-text'>{plain.html(redact(text))}</div>")
     else:
         res = polls.results(db, qid)
         st.plotly_chart(
-            charts.poll_bars(res, "", kind=q["kind"]),
+            ui.figure("poll_bars", res, "", kind=q["kind"]),
             key=f"present_chart_{qid}",
             theme=None,
             config={"displaylogo": False, "staticPlot": True},
         )
-        totals = " · ".join(f"{label}: {int(v)}" for label, v in zip(res["label"], res["votes"], strict=True))
+        totals = " · ".join(
+            f"{plain.html(label)}: {int(v)}" for label, v in zip(res["label"], res["votes"], strict=True)
+        )
         st.html(f"<div class='present-sub' data-testid='present-totals'>{n} answers. {totals}</div>")
     controls(q, len(qs))
 

@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+import plain
 import ui
 from pcn_data import exports, tracker
 from pcn_data.errors import PcnDataError
@@ -45,10 +46,10 @@ place = ui.url_select(
     container=st,
 )
 recs = ui.query("recommendations", place)
-st.header(f"Status in {place_names[place]}")
+st.header(f"Status in {plain.md(place_names[place])}")
 counts = recs["status"].value_counts()
 st.markdown(
-    f"**{place_names[place]}:** "
+    f"**{plain.md(place_names[place])}:** "
     + " · ".join(f"{int(counts.get(status, 0))} {status.lower()}" for status in tracker.STATUSES),
     help="Of the report's 15 recommendations",
 )
@@ -120,7 +121,7 @@ else:
                     note=note,
                 )
             except PcnDataError as exc:
-                st.error(str(exc))
+                st.error(plain.md(str(exc)))
             else:
                 st.session_state["tracker_last_who"] = who
                 st.session_state["tracker_flash"] = (
@@ -130,14 +131,14 @@ else:
 if flash := st.session_state.pop("tracker_flash", None):
     st.success(flash, icon=":material/check:")
 
-st.header(f"History in {place_names[place]}")
+st.header(f"History in {plain.md(place_names[place])}")
 hist = ui.query("history", place)
 if hist.empty:
     st.info("No changes recorded yet.")
 else:
     latest = hist.head(10).assign(changed_at=hist["changed_at"].dt.strftime("%d/%m/%Y %H:%M"))
     st.table(
-        latest.drop(columns=["place"])
+        ui.plain_table(latest.drop(columns=["place"]))
         .rename(
             columns={
                 "changed_at": "When",

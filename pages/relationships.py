@@ -3,6 +3,7 @@ partner, by place, with the ICS itself (the report's headline) highlighted."""
 
 import streamlit as st
 
+import plain
 import ui
 from pcn_data import results, views
 
@@ -14,7 +15,7 @@ k = ui.min_group()
 scope = ui.describe(f)
 total = ui.total_label(f)
 st.title("Relationships across the ICS")
-st.markdown(f"#### {scope}")
+st.markdown(f"#### {plain.md(scope)}")
 compare = st.toggle("Compare with the previous wave", key="relationships_compare")
 
 matrix = ui.query("relationship_matrix", f, total)
@@ -38,7 +39,7 @@ selection = f.places[0] if f.places else "total"
 detail = ui.query("likert", results.PARTNER_ITEMS, f, total)
 chosen = detail[detail["grp"] == selection]
 name = chosen["grp_label"].iloc[0] if not chosen.empty else total
-st.header(f"Every partner: {name}")
+st.header(f"Every partner: {plain.md(name)}")
 if not chosen.empty:
     ui.chart(
         ui.figure(

@@ -5,6 +5,7 @@ from functools import partial
 
 import streamlit as st
 
+import plain
 import ui
 from pcn_data import results, views
 
@@ -16,7 +17,7 @@ k = ui.min_group()
 wording = ui.query("question_wordings")
 scope = ui.describe(f)
 st.title("Role clarity and vision")
-st.markdown(f"#### {scope}")
+st.markdown(f"#### {plain.md(scope)}")
 compare = st.toggle("Compare with the previous wave", key="role_compare")
 
 

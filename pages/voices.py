@@ -3,6 +3,7 @@ from places with K or more respondents, always redacted."""
 
 import streamlit as st
 
+import plain
 import ui
 from pcn_data import voices
 from pcn_data.errors import PcnDataError
@@ -13,7 +14,7 @@ f = ui.filters()
 ui.require_one_ics(f)
 k = ui.min_group()
 st.title("Voices")
-st.markdown(f"#### {ui.describe(f)}")
+st.markdown(f"#### {plain.md(ui.describe(f))}")
 
 subs = ui.query("sub_themes")
 labels = dict(zip(subs["theme_code"], subs["label"], strict=True))
@@ -48,13 +49,15 @@ if st.toggle("Quote wall: one large quote at a time, for presenting", key="voice
     wall = unique.drop_duplicates("text").reset_index(drop=True)  # the same words said twice show once
     i = st.session_state.get("voices_wall_i", 0) % len(wall)
     quote = wall.iloc[i]
-    st.markdown(
-        f"<div style='font-size:2.6rem;line-height:1.35;margin:2rem 0;padding:2rem;border-left:12px solid "
-        f"#005EB8;background:#F0F4F5'>“{quote['text']}”</div>",
-        unsafe_allow_html=True,
+    # The words are escaped: a comment is shown as what was written, never as markup.
+    st.html(
+        "<div style='font-size:2.6rem;line-height:1.35;margin:2rem 0;padding:2rem;border-left:12px solid "
+        "#005EB8;background:#F0F4F5;overflow-wrap:anywhere;white-space:pre-wrap'>"
+        f"“{plain.html(quote['text'])}”</div>"
     )
     st.markdown(
-        f"**{quote['sub_theme']}** · {quote['place']} · {quote['question']} · {i + 1} of {len(unique)}"
+        f"**{plain.md(quote['sub_theme'])}** · {plain.md(quote['place'])} · {plain.md(quote['question'])} · "
+        f"{i + 1} of {len(unique)}"
     )
     back, forward = st.columns(2)
     if back.button("Previous", key="voices_prev", icon=":material/arrow_back:", width="stretch"):
@@ -71,12 +74,12 @@ counts = (
 st.caption(f"{len(unique)} comments · {len(counts)} sub-themes")
 comments_by = {key: part.to_dict("records") for key, part in data.groupby(["theme", "sub_theme"], sort=False)}
 for theme, rows in counts.groupby("theme", sort=False):
-    st.header(theme)
+    st.header(plain.md(theme))
     for sub_theme, n in zip(rows["sub_theme"], rows["comments"], strict=True):
-        with st.expander(f"{sub_theme} ({n})"):
+        with st.expander(f"{plain.md(sub_theme)} ({n})"):
             for c in comments_by[(theme, sub_theme)]:
-                st.markdown(f"> {c['text']}")
-                st.caption(f"{c['place']} · {c['wave_code']} · {c['question']}")
+                st.markdown("\n".join(f"> {plain.md(line)}" for line in c["text"].splitlines()))
+                st.caption(" · ".join(plain.md(c[col]) for col in ("place", "wave_code", "question")))
 
 if ui.can("code_comments"):
     st.header("Correct a comment's theme codes")
@@ -90,7 +93,9 @@ if ui.can("code_comments"):
     db = ui.database()
     current = voices.comment_codes(db, key)
     suggested = voices.suggest_codes(options[key])
-    st.caption("Rules suggest: " + (", ".join(labels[s] for s in suggested) if suggested else "nothing"))
+    st.caption(
+        "Rules suggest: " + (", ".join(plain.md(labels[s]) for s in suggested) if suggested else "nothing")
+    )
     new = st.multiselect(
         "Sub-themes", list(labels), default=current, format_func=labels.get, key=f"voices_codes_{key}"
     )
@@ -99,7 +104,7 @@ if ui.can("code_comments"):
             ui.require("code_comments")  # checked again here, not only by hiding the section
             voices.set_codes(db, key, new)
         except PcnDataError as exc:
-            st.error(str(exc))
+            st.error(plain.md(str(exc)))
         else:
             st.toast("Theme codes saved.")
             st.rerun()

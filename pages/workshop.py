@@ -5,6 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
+import plain
 import ui
 from pcn_data import polls
 from pcn_data.config import min_reveal_votes
@@ -52,7 +53,7 @@ with st.expander("New poll session", expanded=sessions.empty):
                     questions=[polls.bank_question(db, c) for c in chosen],
                 )
             except PcnDataError as exc:  # a refused role too, as on every page that writes
-                st.error(str(exc))
+                st.error(plain.md(str(exc)))
             else:
                 st.session_state["workshop_session"] = made["session_id"]
                 st.success(f"Session created: join code {made['join_code']}.")
@@ -99,7 +100,7 @@ with st.expander("Add a question written on the day"):
                     db, session_id, polls.QuestionSpec(wording, kind, tuple(options_text.splitlines()))
                 )
             except PcnDataError as exc:  # a refused role too, as on every page that writes
-                st.error(str(exc))
+                st.error(plain.md(str(exc)))
             else:
                 st.success("Question added.")
 
@@ -119,7 +120,7 @@ def question_list() -> None:
         with st.container(border=True):
             c1, c2, c3, c4, c5 = st.columns([5, 1.2, 1.3, 1.3, 1.3], vertical_alignment="center")
             mark = " · on screen" if q.position == on_screen else ""
-            c1.markdown(f"**{q.position}. {q.wording}**  \n{polls.KINDS[q.kind]} · {q.state}{mark}")
+            c1.markdown(f"**{q.position}. {plain.md(q.wording)}**  \n{polls.KINDS[q.kind]} · {q.state}{mark}")
             c2.metric("Answers", q.answers, label_visibility="collapsed")
             is_open = q.state == "open"
             c3.button(
@@ -148,7 +149,8 @@ def question_list() -> None:
                 with st.expander(f"Moderate {len(answers)} answers"):
                     for i, a in enumerate(answers.itertuples(index=False)):
                         m1, m2 = st.columns([6, 1], vertical_alignment="center")
-                        m1.markdown(("~~" + a.value_text + "~~ (hidden)") if a.hidden else a.value_text)
+                        text = plain.md(a.value_text)
+                        m1.markdown(f"~~{text}~~ (hidden)" if a.hidden else text)
                         m2.button(
                             "Show" if a.hidden else "Hide",
                             key=f"workshop_mod_{qid}_{i}",
@@ -162,7 +164,12 @@ question_list()
 st.subheader("After the workshop")
 stem = f"poll_{session['join_code']}_{session['held_on']:%Y%m%d}"
 d1, d2, d3 = st.columns([1, 1, 2])
-# Written when clicked (with the votes as they are then), not on every run of the page.
+# Written when clicked (with the votes as they are then), not on every run of the page. An export
+# holds only the questions revealed to the room, with open text redacted and hidden answers left out.
+st.caption(
+    "The results files hold the questions whose results were revealed, with open-text answers "
+    "redacted and the answers you hid left out."
+)
 d1.download_button(
     "Results (CSV)",
     lambda: csv_bytes(polls.session_results(db, session_id)),
@@ -188,7 +195,8 @@ if comparison.empty:
     )
 else:
     st.markdown(
-        f"**The room beside the survey** ({place_names.get(comparison.attrs['place'], '')}, survey wave "
-        f"{comparison.attrs['wave']}). Either side with fewer than {ui.min_group()} answers is not shown."
+        f"**The room beside the survey** ({plain.md(place_names.get(comparison.attrs['place'], ''))}, "
+        f"survey wave {plain.md(comparison.attrs['wave'])}). Either side with fewer than {ui.min_group()} "
+        "answers is not shown."
     )
     ui.comparison_table(comparison, key="workshop_comparison")

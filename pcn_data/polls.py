@@ -16,6 +16,7 @@ from pcn_data.errors import PcnDataError
 from pcn_data.filters import Filters, where
 from pcn_data.queries import add_shares, list_waves, option_counts
 from pcn_data.stats import suppress
+from pcn_data.voices import redact
 
 KINDS = {
     "agreement": "Agreement scale",
@@ -424,13 +425,24 @@ def moderate(db: Database, poll_question_id: int, token: str, hidden: bool) -> N
 
 def session_results(db: Database, session_id: int) -> pd.DataFrame:
     """Return a session's aggregated results for export: one row per question x option
-    (one row per shown answer for open text), never a row per participant."""
+    (one row per shown answer for open text), never a row per participant.
+
+    An export follows the room's rules: only questions whose results were revealed and that
+    reached the reveal minimum are in it; open text is redacted as on every page, and answers
+    the facilitator hid are left out."""
     rows = []
+    need = min_reveal_votes()
+    known = db.query("SELECT name FROM pcn")["name"].tolist()
+    known += [n.removesuffix(" PCN") for n in known if n.endswith(" PCN")]
     for q in questions(db, session_id).itertuples(index=False):
+        if not q.results_visible or q.answers < need:
+            continue
         base = {"position": q.position, "question": q.wording, "type": KINDS[q.kind], "answers": q.answers}
         if q.kind == "text":
             for text in text_answers(db, q.poll_question_id)["value_text"]:
-                rows.append({**base, "option": "", "votes": None, "share_pct": None, "text": text})
+                rows.append(
+                    {**base, "option": "", "votes": None, "share_pct": None, "text": redact(text, known)}
+                )
             continue
         for r in results(db, q.poll_question_id).itertuples(index=False):
             share = None if pd.isna(r.share) else round(100 * r.share, 1)

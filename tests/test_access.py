@@ -14,6 +14,7 @@ from pcn_data import polls
 from pcn_data.db import close_database, get_database
 from pcn_data.errors import ConfigError
 from tests.conftest import ROOT
+from tests.hostile import markdown_text
 
 ROLE_MAP = """
 [users."fac@nhs.net"]
@@ -142,7 +143,7 @@ def test_a_facilitator_reaches_import_polls_and_the_tracker(signed_in):
     at = signed_in("fac@nhs.net")
     at.run()
     assert not at.exception
-    assert any("fac@nhs.net (Facilitator)" in c.value for c in at.sidebar.caption)
+    assert any("fac@nhs.net (Facilitator)" in markdown_text(c.value) for c in at.sidebar.caption)
     at.switch_page("pages/data.py").run()
     assert at.get("file_uploader")
     at.switch_page("pages/workshop.py").run()
@@ -212,3 +213,117 @@ def test_with_no_sign_in_configured_the_app_says_it_is_in_local_mode(app):
     app.run()
     assert not app.exception
     assert any("Local mode" in w.value for w in app.sidebar.warning)
+
+
+@pytest.fixture
+def visitor(monkeypatch):
+    """Return a function making the browser's connection come from an address (and headers)."""
+    from streamlit.runtime.context import ContextProxy, StreamlitHeaders
+
+    def connect(ip: str | None, headers: dict[str, str] | None = None) -> None:
+        monkeypatch.setattr(ContextProxy, "ip_address", property(lambda self: ip))
+        monkeypatch.setattr(
+            ContextProxy, "headers", property(lambda self: StreamlitHeaders(list((headers or {}).items())))
+        )
+
+    return connect
+
+
+@pytest.mark.parametrize(
+    ("ip", "headers"),
+    [
+        ("192.168.1.20", None),  # a phone on the workshop's wifi
+        ("fe80::1", None),
+        (None, {"X-Forwarded-For": "203.0.113.9"}),  # through a proxy on this machine
+    ],
+)
+def test_in_local_mode_another_device_is_a_participant_and_can_open_only_join(app, visitor, ip, headers):
+    visitor(ip, headers)
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Join a poll"  # the only page, so the one it lands on
+    assert not [s for s in app.selectbox if s.key == "wave"]
+    for page in ("pages/data.py", "pages/workshop.py", "pages/present.py", "pages/overview.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            app.switch_page(page)
+    assert any("Local mode" in c.value for c in app.caption)
+    assert not acl.can(None, "run_polls")
+
+
+def test_in_local_mode_this_computer_is_the_facilitator_and_bare_pages_say_local_mode(app, visitor):
+    visitor(None)  # Streamlit reports no address for 127.0.0.1 and ::1
+    app.run()
+    app.switch_page("pages/data.py").run()
+    assert not app.exception and app.get("file_uploader")
+    for page in ("pages/present.py", "pages/join.py"):
+        app.switch_page(page).run()
+        assert not app.exception
+        assert any("Local mode" in c.value for c in app.caption), page
+
+
+CLAIM_MAP = """
+[users."0b5e3a1c-7d2f-4c59-9e1a-2f6d8c4b7a10"]  # an Entra object id (oid)
+role = "oversight"
+
+[users."sub-Ab3xYz"]  # a subject (sub), matched exactly
+role = "facilitator"
+
+[users."cd.mb@nhs.net"]  # an email: the fallback
+role = "clinical_director"
+place = "MB"
+"""
+
+
+@pytest.mark.parametrize(
+    ("claims", "expected"),
+    [
+        # The app-role claim wins over the role map, whatever the map says of this person.
+        ({"roles": ["Facilitator"], "email": "cd.mb@nhs.net"}, ("facilitator", None)),
+        ({"roles": ["oversight", "clinical_director"]}, ("oversight", None)),
+        ({"roles": ["clinical_director.FC"], "email": "x@nhs.net"}, ("clinical_director", "FC")),
+        # An app role this dashboard does not know: the role map decides.
+        ({"roles": ["Reader"], "email": "cd.mb@nhs.net"}, ("clinical_director", "MB")),
+        # No roles claim: the immutable oid (any case), then sub, then the email.
+        ({"oid": "0B5E3A1C-7D2F-4C59-9E1A-2F6D8C4B7A10", "email": "cd.mb@nhs.net"}, ("oversight", None)),
+        ({"sub": "sub-Ab3xYz", "email": "nobody@nhs.net"}, ("facilitator", None)),
+        ({"sub": "SUB-AB3XYZ"}, None),  # a sub is matched exactly
+        (
+            {"oid": "ffffffff-0000-0000-0000-000000000000", "email": "CD.MB@nhs.net"},
+            ("clinical_director", "MB"),
+        ),
+        ({"email": "stranger@nhs.net"}, None),
+        ({}, None),
+    ],
+)
+def test_roles_come_from_the_app_role_claim_then_oid_or_sub_then_email(tmp_path, claims, expected):
+    path = tmp_path / "roles.toml"
+    path.write_text(CLAIM_MAP)
+    got = acl.access_from_claims(claims, acl.load_role_map(path))
+    assert (got and (got.role, got.place)) == expected
+
+
+def test_a_signed_in_app_role_reaches_its_pages(signed_in):
+    at = signed_in("someone.new@nhs.net")
+    at.user = {"is_logged_in": True, "email": "someone.new@nhs.net", "roles": ["facilitator"]}
+    at.run()
+    assert not at.exception
+    at.switch_page("pages/workshop.py").run()
+    assert not at.exception and at.title[0].value == "Live workshop"
+
+
+def test_the_database_path_and_import_history_are_for_facilitators_only(signed_in):
+    for email in ("oversight@nhs.net", "cd.mb@nhs.net"):
+        at = signed_in(email)
+        at.run()
+        at.switch_page("pages/data.py").run()
+        assert not at.exception
+        text = " ".join(m.value for m in at.markdown)
+        assert str(signed_in.db.path) not in text and "access.duckdb" not in text
+        assert not [d for d in at.dataframe if "source_name" in d.value.columns]  # who imported what
+        assert not [s for s in at.subheader if s.value == "Import history"]
+    at = signed_in("fac@nhs.net")
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert "access.duckdb" in " ".join(m.value for m in at.markdown)
+    assert [d for d in at.dataframe if "source_name" in d.value.columns]
+    assert [s for s in at.subheader if s.value == "Import history"]

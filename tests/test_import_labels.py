@@ -10,6 +10,7 @@ import pytest
 
 from pcn_data.importing.batches import Upload, ValidationFailed, apply
 from pcn_data.importing.mapping import IGNORE, saved_labels
+from tests.hostile import markdown_text
 from tests.test_import import EXPECTED_ANSWERS, FIXTURES, content, imported_answers
 
 AGREE = ("role_clear_self", "Agree strongly")
@@ -113,7 +114,8 @@ def test_the_data_page_offers_the_unmatched_answers_and_imports_with_the_choices
     at.button(key="import_check").click().run()
     assert not at.exception
     assert any("problems found" in e.value for e in at.error)
-    picks = {s.label: s for s in at.selectbox if s.key and s.key.startswith("import_label_")}
+    # Labels as they read (the file's words are escaped for markdown).
+    picks = {markdown_text(s.label): s for s in at.selectbox if s.key and s.key.startswith("import_label_")}
     assert sorted(picks) == [
         "“Agree strongly” (1 answer) to: I am clear about what is expected of me as a CD",
         "“Prefer not to say” (1 answer) to: How would you rate your PCN's relationship with the ICS?",

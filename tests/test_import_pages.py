@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from pcn_data.db import close_database, get_database
 from pcn_data.importing.batches import Upload, apply
 from tests.conftest import ROOT
+from tests.hostile import markdown_text
 
 FIXTURES = ROOT / "tests" / "data" / "imports"
 
@@ -25,7 +26,8 @@ def private(demo_path, tmp_path, monkeypatch):
 
 
 def respondents_line(at) -> str:
-    return next(m.value for m in at.markdown if m.value.startswith("**Respondents:**"))
+    """Return the overview's respondents line as it reads (imported wave names are escaped)."""
+    return markdown_text(next(m.value for m in at.markdown if m.value.startswith("**Respondents:**")))
 
 
 def test_an_import_shows_on_the_overview_without_a_restart(private):

@@ -172,8 +172,11 @@ def test_moderated_text_is_hidden_and_exports_hold_aggregates_only(db):
         polls.cast_vote(db, rel, f"secret-token-{i}", o)
     polls.cast_vote(db, text, "secret-token-0", "Keep")
     polls.cast_vote(db, text, "secret-token-1", "=rude remark")
+    polls.cast_vote(db, text, "secret-token-2", "Also keep")
     polls.moderate(db, text, "secret-token-1", True)
-    assert list(polls.text_answers(db, text)["value_text"]) == ["Keep"]
+    assert list(polls.text_answers(db, text)["value_text"]) == ["Keep", "Also keep"]
+    for qid in (rel, text):  # an export holds revealed questions only
+        polls.reveal(db, qid)
     table = polls.session_results(db, made["session_id"])
     poor = table[(table["position"] == 1) & (table["option"] == "Poor")].iloc[0]
     assert (poor["votes"], poor["share_pct"]) == (2, 66.7)
@@ -182,6 +185,43 @@ def test_moderated_text_is_hidden_and_exports_hold_aggregates_only(db):
         assert b"secret-token" not in blob
     book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(table)))
     assert book.active.max_row == len(table) + 1
+
+
+def test_the_session_export_holds_only_revealed_questions_with_redacted_text(db, monkeypatch):
+    monkeypatch.setenv("PCN_POLL_MIN_REVEAL", "3")
+    made, (rel, clear, needs, said, unsaid) = new_session(
+        db,
+        polls.bank_question(db, "rel_ics"),
+        polls.bank_question(db, "role_clear_self"),
+        polls.bank_question(db, "dev_needs"),
+        polls.QuestionSpec("What would help?", "text"),
+        polls.QuestionSpec("Anything else?", "text"),
+    )
+    for qid in (rel, clear, needs, said, unsaid):
+        db.query("UPDATE poll_question SET state = 'open' WHERE poll_question_id = ?", [qid])
+    for i, o in enumerate(["poor", "poor", "good"]):
+        polls.cast_vote(db, rel, f"t{i}", o)
+    for i, o in enumerate(["a", "sa"]):  # two answers: under the minimum, never revealed
+        polls.cast_vote(db, clear, f"t{i}", o)
+    for i in range(4):  # enough answers, but the facilitator never revealed it
+        polls.cast_vote(db, needs, f"t{i}", ["coaching"])
+    polls.cast_vote(db, said, "t0", "Email jane.doe+pcn@nhs.net or ring 07700 900123")
+    polls.cast_vote(db, said, "t1", "Dr Smith said it best")
+    polls.cast_vote(db, said, "t2", "Hidden by the facilitator")
+    polls.cast_vote(db, said, "t3", "More protected time")
+    polls.moderate(db, said, "t2", True)
+    for i in range(3):
+        polls.cast_vote(db, unsaid, f"t{i}", f"Not revealed {i}")
+    polls.reveal(db, rel)
+    polls.reveal(db, said)
+    table = polls.session_results(db, made["session_id"])
+    assert set(table["question"]) == {polls.bank_question(db, "rel_ics").wording, "What would help?"}
+    texts = [t for t in table["text"] if t]
+    assert "More protected time" in texts and len(texts) == 3
+    blob = csv_bytes(table) + xlsx_bytes(table)
+    for secret in (b"jane.doe", b"07700 900123", b"Smith", b"Hidden by", b"Not revealed", b"Coaching"):
+        assert secret not in blob
+    assert any("[email]" in t and "[phone]" in t for t in texts)
 
 
 def test_votes_do_not_invalidate_the_dashboards_caches(db):

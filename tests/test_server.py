@@ -71,3 +71,44 @@ def test_health_check_fails_when_the_database_cannot_be_read(production, tmp_pat
     url = production(tmp_path / "not-a-file.duckdb")
     status, body = get(f"{url}/healthz")
     assert status == 503 and '"status":"error"' in body
+
+
+def headers(url: str) -> dict[str, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return {k.lower(): v for k, v in r.headers.items()}
+    except urllib.error.HTTPError as exc:
+        return {k.lower(): v for k, v in exc.headers.items()}
+
+
+def directives(csp: str) -> dict[str, set[str]]:
+    """Return a Content-Security-Policy as directive -> its sources."""
+    out = {}
+    for part in csp.split(";"):
+        if part.strip():
+            name, *sources = part.split()
+            out[name] = set(sources)
+    return out
+
+
+def test_every_response_carries_the_security_headers(production, demo_path, tmp_path):
+    db = tmp_path / "prod.duckdb"
+    shutil.copy(demo_path, db)
+    url = production(db)
+    for path in ("/", "/join?code=ABC", "/healthz", "/_stcore/health", "/_stcore/metrics"):
+        got = headers(url + path)
+        assert got.get("x-content-type-options") == "nosniff", path
+        assert got.get("referrer-policy") == "no-referrer", path  # join links carry a participant token
+        assert got.get("x-frame-options") == "DENY", path
+        assert "camera=()" in got.get("permissions-policy", ""), path
+        csp = directives(got.get("content-security-policy", ""))
+        assert csp.get("default-src") == {"'self'"}, path
+        assert csp.get("frame-ancestors") == {"'none'"} and csp.get("object-src") == {"'none'"}, path
+        # No outside scripts, styles or images: only this origin (and inline styles, data: and
+        # blob: images, which Streamlit and plotly draw with).
+        assert "'unsafe-inline'" not in csp["script-src"] and "'unsafe-eval'" not in csp["script-src"]
+        for directive in ("script-src", "style-src", "img-src", "connect-src", "font-src"):
+            assert not {s for s in csp[directive] if s.startswith(("http", "*", "https:", "http:"))}, (
+                directive
+            )
+        assert csp["img-src"] <= {"'self'", "data:", "blob:"}
