@@ -66,7 +66,6 @@ CACHEABLE = {
     "question_wordings": queries.question_wordings,
     "likert": results.likert,
     "agreement_gap": results.agreement_gap,
-    "net_by_context": results.net_by_context,
     "relationship_matrix": results.relationship_matrix,
     "needs": results.needs,
     "needs_by_role": results.needs_by_role,

@@ -59,30 +59,12 @@ vision = ui.query("likert", results.VISION_ITEMS, f, ui.total_label(f))
 statement_charts(vision, results.VISION_ITEMS, "vision", "net clarity (% clear minus % unclear)")
 
 st.header("By experience")
-context = ui.query("net_by_context", "role_clear_self", f)
-if context.empty:
-    st.info("No answers for these filters.")
-else:
-    context = context.assign(row=context["breakdown"] + ": " + context["grp_label"].astype(str))
-    ui.chart(
-        ui.figure(
-            "interval_dots",
-            context,
-            f"Net agreement: “{wording['role_clear_self']}”",
-            est="net",
-            low="low",
-            high="high",
-            label_col="row",
-            axis_title="Net agreement (points)",
-            signed=True,
-            zero_line=True,
-            min_group=k,
-        ),
-        key="role_context",
-        caption=f"{scope} · groups under {k} respondents are not shown",
-        table=context[["breakdown", "grp_label", "n", "net", "low", "high", "suppressed"]],
-        file_name=f"role_by_experience_{f.wave}.csv",
-    )
+st.info(
+    "Role clarity by years in role is not published. A place's Clinical Directors split by years in "
+    "role are groups of one or two, and even the ICS's split, read beside the place rows, can show "
+    "which of them answered what. The audit (python -m pcn_data audit) found such a case.",
+    icon=":material/lock:",
+)
 
 if compare:
     st.header("Change since the previous wave")

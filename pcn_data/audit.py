@@ -69,7 +69,6 @@ def _views(db: Database, f: Filters) -> list[tuple[str, Callable[[], object]]]:
     out: list[tuple[str, Callable[[], object]]] = [
         ("role clarity", lambda: results.likert(db, results.ROLE_ITEMS + results.VISION_ITEMS, f)),
         ("role gap", lambda: results.agreement_gap(db, f)),
-        ("by experience", lambda: results.net_by_context(db, "role_clear_self", f)),
         ("relationships", lambda: results.relationship_matrix(db, f)),
         ("needs", lambda: results.needs(db, f)),
         ("needs by role", lambda: results.needs_by_role(db, f)),
@@ -147,7 +146,8 @@ def audit_tables(prot: protect.Protected, report: Report, k: int, ics_codes: lis
 def check_table(table: protect.Table, published: np.ndarray, k: int, report: Report) -> None:
     """Bound one table's hidden cells given its published ones; add what fails to report."""
     n_all, _ = table.with_margins()
-    n = n_all.reshape(-1)
+    same = ~protect.distinct(table.shape)
+    n = np.where(same, 0, n_all.reshape(-1))  # a cell that is another's group is counted once
     offered = protect.offered(table.shape)
     report.tables += 1
     report.cells += len(n)

@@ -1,8 +1,9 @@
 """The protected tables: every survey number a user can see comes from here.
 
 For each survey wave, question and ICS there is one table at the finest grain the product
-publishes, place x role x years-in-role band, with every margin (place, role, band, their pairs
-and the ICS total): a "cell" is a (place, role, band) triple in which any coordinate may be ALL.
+publishes, place x role, with every margin (place, role and the ICS total): a "cell" is a
+(place, role, band) triple in which any coordinate may be ALL. The band (years in role) is kept
+as a dimension of one category: no view breaks a table down by it (see BANDS).
 One suppression pattern per wave, ICS and audience (the questions answered by the same people in
 every cell share it) is solved jointly over all those linked cells:
 
@@ -39,14 +40,12 @@ ALL = "*"
 ALL_ICS = "**"
 # The respondents of a cell (whoever answered anything): a table with a size and no answers.
 RESPONDENTS = "__respondents__"
-BANDS = ("lt1", "1to3", "3plus", "unknown")
-BAND_LABELS = {
-    "lt1": "Less than 1 year",
-    "1to3": "1 to 3 years",
-    "3plus": "More than 3 years",
-    "unknown": "Years in role not given",
-}
+# The third dimension of a table. Years in role is not published at any grain: crossed with the
+# place rows through the answers it pins down small groups (a fixture whose answers follow the
+# band exactly let the audit derive a place's CDs of each band), so the band is one category.
+BANDS = ("all",)
 _EPS = 1e-6
+_KEYS = ["wave_code", "ics_code", "question_code", "place_code", "role_code", "band"]
 
 
 @dataclass
@@ -240,7 +239,7 @@ class Attacker:
         """Return every hidden cell with respondents whose size is derived exactly or, for a group
         under k, to fewer than k values; and every answer count above 0 of a hidden group under
         k that is derived exactly ("exactly one of them chose this")."""
-        hidden = np.flatnonzero(~self.published & (self.n_cells >= 1))
+        hidden = np.flatnonzero(~self.published & (self.n_cells >= 1) & distinct(self.table.shape))
         if hidden.size == 0:
             return []
         points = self.vertices()
@@ -265,6 +264,13 @@ class Attacker:
         return found
 
 
+def distinct(shape: tuple[int, int, int]) -> np.ndarray:
+    """Return, per cell, False where it is the same group as another: along a dimension of one
+    category (the band), the category's cell and its ALL cell hold the same people."""
+    cells = itertools.product(*(range(s + 1) for s in shape))
+    return np.array([all(size != 1 or c[d] == size for d, size in enumerate(shape)) for c in cells])
+
+
 def exposures(table: Table, published: np.ndarray, k: int, sizes_only: bool = False) -> list[Exposure]:
     """Return the hidden cells of table that what is published bounds too tightly (see Attacker);
     with sizes_only, their sizes alone (a much smaller programme)."""
@@ -272,12 +278,11 @@ def exposures(table: Table, published: np.ndarray, k: int, sizes_only: bool = Fa
 
 
 def offered(shape: tuple[int, int, int]) -> np.ndarray:
-    """Return, per cell, whether any view offers it: a place's figures by years-in-role band are
-    never offered (a place's CDs split three ways are groups of one or two), so only the ICS is
-    broken down by band."""
-    p, _, b = shape
-    cells = itertools.product(range(p + 1), range(shape[1] + 1), range(b + 1))
-    return np.array([ip == p or ib == b for ip, _, ib in cells])
+    """Return, per cell, whether any view offers it: the place x role table and its margins,
+    never a breakdown by band (see BANDS)."""
+    p, r, b = shape
+    cells = itertools.product(range(p + 1), range(r + 1), range(b + 1))
+    return np.array([ib == b for _, _, ib in cells])
 
 
 # --- the suppression: one pattern per wave x ICS x audience -------------------------------------
@@ -293,8 +298,6 @@ def _templates(cell: tuple[int, int, int], shape: tuple[int, int, int]) -> Itera
     - a place row (place x role, band ALL): a rectangle over two places and the role with
       another role or ALL (places are paired among themselves, so the ICS's role totals, which
       the band breakdown shares, never move);
-    - the ICS's band breakdown (ALL places, role x band): a rectangle over two bands and the
-      role with another role or ALL;
     - an ICS role total (ALL, role, ALL), shared by both: a cross over the role and another
       role (or ALL), one place and one band, moving each of the three together.
     """
@@ -313,13 +316,6 @@ def _templates(cell: tuple[int, int, int], shape: tuple[int, int, int]) -> Itera
             for r2 in role_pairs:
                 s2 = sign(r2, r_all) if ir < r_all else 1
                 yield {cell: 1, (p2, ir, b_all): -1, (ip, r2, b_all): s2, (p2, r2, b_all): -s2}
-    elif ip == p_all and ib < b_all:
-        for b2 in range(b_all):
-            if b2 == ib:
-                continue
-            for r2 in role_pairs:
-                s2 = sign(r2, r_all) if ir < r_all else 1
-                yield {cell: 1, (p_all, ir, b2): -1, (p_all, r2, ib): s2, (p_all, r2, b2): -s2}
     elif ip == p_all and ib == b_all and ir < r_all:
         for r2 in role_pairs:
             s2 = sign(r2, r_all)
@@ -351,7 +347,8 @@ def solve_pattern(tables: list[Table], k: int) -> np.ndarray:
     cells = first.cells()
     index = {c: i for i, c in enumerate(cells)}
     n = n_all.reshape(-1)
-    hidden = (n < k) | ~offered(shape)
+    shown_anywhere = offered(shape)
+    hidden = (n < k) | ~shown_anywhere
     total = index[shape]
     if n[total] < k:
         return np.zeros(len(cells), dtype=bool)
@@ -361,8 +358,8 @@ def solve_pattern(tables: list[Table], k: int) -> np.ndarray:
     cost = (n + 1.0) * (4.0**stars)
     for ci in sorted(np.flatnonzero((n >= 1) & (n < k)), key=lambda i: (-n[i], i)):
         cell = cells[ci]
-        if cell[0] < shape[0] and cell[2] < shape[2]:
-            continue  # the interior is never offered
+        if not shown_anywhere[ci]:
+            continue  # never offered: hidden from the start, and protected as the margins are
         best, best_cost = None, np.inf
         for cube in _templates(cell, shape):
             ids = {index[c]: s for c, s in cube.items()}
@@ -395,7 +392,7 @@ def _frames(db: Database) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.
         JOIN place pl ON pl.place_code = pc.place_code
         WHERE a.option_code IS NOT NULL
     """
-    keys = "w.wave_code, pl.ics_code, pl.place_code, r.role_code, coalesce(r.years_band, 'unknown') AS band"
+    keys = "w.wave_code, pl.ics_code, pl.place_code, r.role_code, 'all' AS band"
     sizes = db.query(
         f"SELECT {keys}, a.question_code, count(DISTINCT a.respondent_id) AS n {base} GROUP BY ALL"
     )
@@ -427,6 +424,29 @@ class Protected:
     k: int
     tables: dict[tuple[str, str, str], Table] = field(default_factory=dict, repr=False)
     patterns: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict, repr=False)
+    options: pd.DataFrame | None = field(default=None, repr=False)  # the question bank's options
+    labels: dict[str, str] = field(default_factory=dict, repr=False)  # place, role, ICS names
+
+    def __post_init__(self) -> None:
+        # Plain object columns and an index by table: views read a few tables of many, and a
+        # boolean mask over every cell (in Arrow strings) cost tens of ms a read.
+        by_table = ["question_code", "wave_code", "ics_code"]
+        self.cells = self.cells.astype({c: object for c in _KEYS})
+        self.indexed = self.cells.set_index(by_table, drop=False).sort_index()
+        self.counts = self.counts.astype({c: object for c in [*_KEYS, "option_code"]})
+        self.indexed_counts = self.counts.set_index(by_table, drop=False).sort_index()
+
+    def table_cells(self, questions: list[str], wave: str | None, ics: str | None) -> pd.DataFrame:
+        """Return the cells of the tables of these questions (of one wave and ICS, or all)."""
+        idx = pd.IndexSlice[
+            [q for q in questions if q in self.indexed.index.levels[0]],
+            wave if wave is not None else slice(None),
+            ics if ics is not None else slice(None),
+        ]
+        try:
+            return self.indexed.loc[idx, :].reset_index(drop=True)
+        except KeyError:
+            return self.cells.iloc[0:0]
 
 
 def tables(db: Database) -> list[Table]:
@@ -564,12 +584,18 @@ def protect(db: Database, k: int | None = None) -> Protected:
     cells["n"] = cells["n"].astype("Float64")
     counts = pd.DataFrame(count_rows, columns=[*cols, "option_code", "count"])
     cells, counts = _with_national(cells, counts)
+    names = db.query(
+        "SELECT place_code AS code, name FROM place UNION ALL SELECT role_code, label FROM role "
+        "UNION ALL SELECT ics_code, name FROM ics"
+    )
     return Protected(
         cells,
         counts,
         k,
         {(t.wave, t.ics, t.question): t for t in all_tables},
         patterns,
+        db.query("SELECT question_code, option_code, label, sort_order, polarity, is_exclusive FROM option"),
+        dict(zip(names["code"], names["name"], strict=True)),
     )
 
 
@@ -603,9 +629,6 @@ def recording() -> Iterator[list[pd.DataFrame]]:
         _recorders.remove(seen)
 
 
-_KEYS = ["wave_code", "ics_code", "question_code", "place_code", "role_code", "band"]
-
-
 def record(cells: pd.DataFrame) -> pd.DataFrame:
     """Return cells read from current(db).cells, noting them for any audit recording."""
     for seen in _recorders:
@@ -622,4 +645,14 @@ def lookup(db: Database, cells: pd.DataFrame) -> pd.DataFrame:
 
 def counts_of(db: Database, cells: pd.DataFrame) -> pd.DataFrame:
     """Return the published answer counts of the given cells: one row per cell x option."""
-    return cells[_KEYS].drop_duplicates().merge(current(db).counts, on=_KEYS, how="inner")
+    prot = current(db)
+    wanted = cells[_KEYS].drop_duplicates()
+    tables = list(
+        dict.fromkeys(zip(wanted["question_code"], wanted["wave_code"], wanted["ics_code"], strict=True))
+    )
+    index = prot.indexed_counts.index
+    some = [t for t in tables if t in index]
+    if not some:
+        return prot.counts.iloc[0:0]
+    part = prot.indexed_counts.loc[some].reset_index(drop=True)
+    return wanted.merge(part, on=_KEYS, how="inner")

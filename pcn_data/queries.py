@@ -15,9 +15,9 @@ from pcn_data.db import Database
 from pcn_data.filters import Filters, where
 from pcn_data.stats import net_agreement, wilson
 
-# Breakdowns a caller may choose, each a set of cells of the protected tables: (the cell
-# coordinate that varies, the label of a group). A place's figures by band are not offered.
-BREAKDOWNS = ("place", "role", "years", "ics")
+# Breakdowns a caller may choose, each a set of cells of the protected tables. Years in role is
+# not one: see protect.BANDS.
+BREAKDOWNS = ("place", "role", "ics")
 
 
 def list_ics(db: Database) -> pd.DataFrame:
@@ -117,18 +117,10 @@ def _cells(db: Database, questions: list[str], f: Filters, by: str | None) -> pd
     """
     place = _choice(f.places)
     role = _choice(f.roles)
-    cells = protect.current(db).cells
-    keep = cells["question_code"].isin(questions)
-    if f.wave is not None:
-        keep &= cells["wave_code"] == f.wave
-    if f.ics is not None:
-        keep &= cells["ics_code"] == f.ics
-    cells = cells[keep]
+    cells = protect.current(db).table_cells(questions, f.wave, f.ics)
     # The coordinates the view fixes (a union of places or roles is read as ALL, then hidden).
     fixed = {"place_code": place or protect.ALL, "role_code": role or protect.ALL, "band": protect.ALL}
-    varying = {"place": "place_code", "role": "role_code", "years": "band", "ics": None}.get(by)
-    if by == "years":
-        fixed["place_code"] = protect.ALL  # the band breakdown is of the whole ICS only
+    varying = {"place": "place_code", "role": "role_code", "ics": None}.get(by)
     for col, value in fixed.items():
         if col == varying:
             cells = cells[cells[col] != protect.ALL]
@@ -145,7 +137,7 @@ def _cells(db: Database, questions: list[str], f: Filters, by: str | None) -> pd
         if by == "place":
             requested["parent"] = requested["ics_code"]
     out = protect.record(requested)
-    unsupported = place is None or role is None or bool(f.pcns) or (by == "years" and bool(f.places))
+    unsupported = place is None or role is None or bool(f.pcns)
     if unsupported:
         out = out.assign(n=pd.NA, suppressed=True)
     return out
@@ -156,7 +148,7 @@ def option_counts(
 ) -> pd.DataFrame:
     """Return the protected counts per question x wave x group x option.
 
-    Grain: question x wave x group (the `by` breakdown: place, role, years band, ICS, or one
+    Grain: question x wave x group (the `by` breakdown: place, role, ICS, or one
     group for the selection) x option; `n` is the respondents in the group who answered the
     question, `count` those who chose the option. Both are missing where the protected table
     hides the group. A breakdown's own filter (a chosen place, say) cuts its groups after
@@ -193,39 +185,18 @@ def _with_options(db: Database, groups: pd.DataFrame, by: str | None) -> pd.Data
     ]
     if groups.empty:
         return pd.DataFrame(columns=columns)
-    options = _options(db)
-    rows = groups.merge(options, on="question_code", how="inner")
+    prot = protect.current(db)
+    rows = groups.merge(prot.options, on="question_code", how="inner")
     counts = protect.counts_of(db, groups)
     keys = ["wave_code", "ics_code", "question_code", "place_code", "role_code", "band", "option_code"]
     rows = rows.merge(counts[[*keys, "count"]], on=keys, how="left")
     rows["count"] = rows["count"].astype("Float64").fillna(0).mask(rows["suppressed"].astype(bool))
     rows["n"] = rows["n"].astype("Float64").mask(rows["suppressed"].astype(bool))
-    rows["grp_label"] = rows["grp"].map(_group_labels(db, by)).fillna(rows["grp"])
+    labels = {"all": "All respondents"} if by is None else prot.labels
+    rows["grp_label"] = rows["grp"].map(labels).fillna(rows["grp"])
     rows["suppressed"] = rows["suppressed"].astype(bool)
     rows = rows.sort_values(["question_code", "wave_code", "parent", "grp", "sort_order"], kind="stable")
     return rows[columns].reset_index(drop=True)
-
-
-def _options(db: Database) -> pd.DataFrame:
-    """Return every option with its label, order, polarity and whether it excludes the others."""
-    return db.query(
-        "SELECT question_code, option_code, label, sort_order, polarity, is_exclusive FROM option"
-    )
-
-
-def _group_labels(db: Database, by: str | None) -> dict[str, str]:
-    """Return the display label of each group code of a breakdown."""
-    if by is None:
-        return {"all": "All respondents"}
-    if by == "years":
-        return dict(protect.BAND_LABELS)
-    if by == "place":
-        df = db.query("SELECT place_code AS code, name FROM place")
-    elif by == "role":
-        df = db.query("SELECT role_code AS code, label AS name FROM role")
-    else:
-        df = db.query("SELECT ics_code AS code, name FROM ics")
-    return dict(zip(df["code"], df["name"], strict=True))
 
 
 def place_and_total_counts(

@@ -144,22 +144,6 @@ def agreement_gap(db: Database, f: Filters, total_label: str = "ICS total") -> p
     return wide.drop(columns=["suppressed_self", "suppressed_partners"])
 
 
-def net_by_context(db: Database, question: str, f: Filters) -> pd.DataFrame:
-    """Return net agreement with one statement by years in role, for the whole ICS (a place's
-    figures by band are not published: its groups would be of one or two people).
-
-    Grain: wave x years band; empty when a place is chosen.
-    """
-    if f.places:
-        return pd.DataFrame()
-    counts = option_counts(db, question, f, by="years")
-    if counts.empty:
-        return pd.DataFrame()
-    nets = net_scores(counts)
-    nets["breakdown"] = "Years in role"
-    return nets
-
-
 @cut_by_place
 def relationship_matrix(db: Database, f: Filters, total_label: str = "ICS total") -> pd.DataFrame:
     """Return, per partner x group, the share rating the relationship Good or Excellent (of those

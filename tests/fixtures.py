@@ -71,3 +71,29 @@ def small_place_database(
                     [rid, question, option],
                 )
     return db
+
+
+def people_database(
+    path: Path, people: list[tuple[str, str, str, str]], *, question: str = "rel_ics"
+) -> Database:
+    """Return a new database with one ICS of places P1..P5 (one PCN each) and one 2023 wave;
+    people are (place, role, years band, option) rows, one respondent each, answering `question`."""
+    db = Database(path)
+    with db.transaction() as cur:
+        bank.install(cur)
+        cur.execute("INSERT INTO ics VALUES ('ICSX', 'Fixture ICS')")
+        cur.execute(
+            "INSERT INTO wave (wave_id, wave_code, name, kind, ics_code, opened_on) "
+            "VALUES (1, '2023', 'Fixture wave', 'survey', 'ICSX', DATE '2023-05-01')"
+        )
+        for i in range(1, 6):
+            cur.execute("INSERT INTO place VALUES (?, 'ICSX', ?, ?)", [f"P{i}", f"Place {i}", i])
+            cur.execute("INSERT INTO pcn VALUES (?, ?, ?, 4, 40000)", [f"U{i:05d}", f"P{i}", f"PCN {i}"])
+        for j, (place, role, band, option) in enumerate(people):
+            pcn = f"U{int(place[1:]):05d}"
+            cur.execute("INSERT INTO respondent VALUES (?, 1, ?, ?, ?, 1)", [f"R{j}", pcn, role, band])
+            cur.execute(
+                "INSERT INTO answer (respondent_id, question_code, option_code) VALUES (?, ?, ?)",
+                [f"R{j}", question, option],
+            )
+    return db
