@@ -43,3 +43,45 @@ def test_the_rule_itself_catches_a_violation(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("import streamlit as st\nfrom plotly import graph_objects\n")
     assert {"streamlit", "plotly"} <= set(imported_modules(bad))
+
+
+# Survey answers are aggregated in one place: the protected tables. Other modules may read the
+# answer table only for what is not an aggregate of answers, each named here with why.
+ANSWER_READERS = {
+    "protect.py": "the protected tables: every survey aggregate",
+    "voices.py": "comment text, listed only for cells protect publishes",
+    "queries.py": "the row count of the whole table (count_rows), not per group",
+}
+READS_ANSWERS = re.compile(r"\b(FROM|JOIN)\s+answer\b", re.IGNORECASE)
+
+
+def reads_answers(path) -> bool:
+    """Return True when a module's SQL reads the answer table."""
+    return bool(READS_ANSWERS.search(path.read_text()))
+
+
+@pytest.mark.parametrize("path", DATA_MODULES, ids=lambda p: p.name)
+def test_only_the_protected_tables_aggregate_survey_answers(path):
+    if "importing" in path.parts or path.name == "demo.py":
+        return  # writers of answers, not readers for display
+    if reads_answers(path):
+        assert path.name in ANSWER_READERS, f"{path.name} reads answers outside the protected tables"
+    if path.name == "queries.py":
+        # Its one read of the answer table is the total row count.
+        assert len(READS_ANSWERS.findall(path.read_text())) == 1
+        assert "count(*) FROM answer UNION ALL" in path.read_text()
+
+
+@pytest.mark.parametrize("path", [*DATA_MODULES, *UI_FILES], ids=lambda p: p.name)
+def test_survey_counts_are_never_suppressed_one_view_at_a_time(path):
+    # stats.suppress protects one view on its own: it is kept for the live poll's room votes
+    # (not survey answers) and is never applied to survey counts.
+    text = path.read_text()
+    if path.name not in ("stats.py", "polls.py"):
+        assert not re.search(r"\bsuppress\(", text), f"{path.name} suppresses a view on its own"
+
+
+def test_the_answer_rule_catches_a_violation(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text('SQL = "SELECT option_code, count(*) FROM answer GROUP BY ALL"\n')
+    assert reads_answers(bad)

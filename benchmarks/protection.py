@@ -1,0 +1,76 @@
+"""What protection costs: cells hidden by the protected tables against suppression one view at a
+time, the time to build the tables, and the audit's time. Prints one line per figure.
+
+    python benchmarks/protection.py DB [--audit-ics CODE,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import pandas as pd
+
+from pcn_data import audit, protect
+from pcn_data.config import min_group_size
+from pcn_data.db import Database
+from pcn_data.stats import suppress
+
+
+def per_view(table: protect.Table, k: int) -> np.ndarray:
+    """Return the cells one-view-at-a-time suppression published: each role view's place rows
+    suppressed among their siblings, its total on its own (the product before the tables)."""
+    cells = table.cells()
+    n = table.with_margins()[0].reshape(-1)
+    p_all, r_all, b_all = table.shape
+    published = np.zeros(len(cells), dtype=bool)
+    for r in range(r_all + 1):
+        rows = [i for i, c in enumerate(cells) if c[1] == r and c[2] == b_all and c[0] < p_all]
+        got = suppress(
+            pd.DataFrame({"cell": rows, "n": n[rows], "parent": 0, "count": 0}),
+            group_cols=["parent", "cell"],
+            partition_by=["parent"],
+            k=k,
+        )
+        for cell, hid in zip(got["cell"], got["suppressed"], strict=True):
+            published[cell] = not hid
+        published[cells.index((p_all, r, b_all))] = n[cells.index((p_all, r, b_all))] >= k
+    return published
+
+
+def main() -> None:
+    """Print the figures for one database file."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("db")
+    parser.add_argument("--audit-ics", help="audit these ICSs' tables (all views are not called)")
+    args = parser.parse_args()
+    db = Database(args.db, read_only=True)
+    k = min_group_size()
+    start = time.perf_counter()
+    prot = protect.protect(db)
+    print(f"build: {time.perf_counter() - start:.1f} s for {len(prot.tables)} tables")
+    offered = old_hidden = new_hidden = 0
+    for key, table in prot.tables.items():
+        shown = protect.offered(table.shape) & protect.distinct(table.shape)
+        offered += int(shown.sum())
+        old_hidden += int((~per_view(table, k) & shown).sum())
+        new_hidden += int((~prot.patterns[key] & shown).sum())
+    print(f"cells a view can show: {offered}")
+    print(f"hidden one view at a time: {old_hidden} ({old_hidden / offered:.1%})")
+    print(f"hidden by the protected tables: {new_hidden} ({new_hidden / offered:.1%})")
+    print(f"hidden now that were shown before: {new_hidden - old_hidden}")
+    if args.audit_ics:
+        ics = args.audit_ics.split(",")
+        report = audit.Report()
+        start = time.perf_counter()
+        audit.audit_tables(prot, report, k, ics)
+        seconds = time.perf_counter() - start
+        print(
+            f"audit of {report.tables} tables ({','.join(ics)}): {seconds:.1f} s, {len(report.failures)} failures"
+        )
+        print(f"per table: {seconds / max(report.tables, 1) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
