@@ -58,6 +58,7 @@ PRACTICE_WORDS = (
     ("family", "practice"),
     ("medical", "group"),
 )
+_PRACTICE_FIRST = frozenset(words[0] for words in PRACTICE_WORDS)
 
 # Words that are never a personal name nor part of one, whatever their case.
 FUNCTION_WORDS = frozenset(
@@ -282,6 +283,8 @@ def _pcns_and_practices(t: _Text, lists: _Lists) -> None:
             if first < i:
                 t.cut(first, i, PCN_LABEL)
             continue
+        if t.folded[i] not in _PRACTICE_FIRST:
+            continue
         for words in PRACTICE_WORDS:
             last = i + len(words) - 1
             if last < n and tuple(t.folded[i : last + 1]) == words and all(t.gap(k) for k in range(i, last)):
@@ -382,8 +385,12 @@ def _untitled_names(t: _Text, lists: _Lists) -> None:
         i = last + 1
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _digits(text: str) -> int:
-    return sum(c.isdigit() for c in text)
+    """Return how many digits text has."""
+    return len(_DIGIT.findall(text))
 
 
 def _phones(text: str) -> str:
