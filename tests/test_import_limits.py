@@ -156,6 +156,42 @@ def dense_bomb(tmp: Path) -> Path:
     )
 
 
+def shared_strings(tmp: Path) -> Path:
+    """A 6 MB workbook whose shared strings table holds a million short strings (28 MB of XML,
+    parsed whole by openpyxl: over 300 MB in Python)."""
+    path = tmp / "strings.xlsx"
+    types = _CONTENT_TYPES.replace(
+        "</Types>",
+        '<Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    rels = _WORKBOOK_RELS.replace(
+        "</Relationships>",
+        '<Relationship Id="rId2" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+        'Target="sharedStrings.xml"/></Relationships>',
+    )
+    n = 1_000_000
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("[Content_Types].xml", types)
+        z.writestr("_rels/.rels", _RELS)
+        z.writestr("xl/workbook.xml", _WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", rels)
+        sheet = '<row r="3"><c r="A3" t="s"><v>0</v></c></row>'
+        z.writestr(
+            "xl/worksheets/sheet1.xml",
+            _SHEET_OPEN.format(doctype="", ref="A1:B3") + _header_rows() + sheet + _SHEET_CLOSE,
+        )
+        with z.open("xl/sharedStrings.xml", "w") as f:
+            f.write(
+                b'<?xml version="1.0" encoding="UTF-8"?><sst '
+                b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            )
+            f.write("".join(f"<si><t>s{i:08x}{i * 7919 % 100003:05d}</t></si>" for i in range(n)).encode())
+            f.write(b"</sst>")
+    return path
+
+
 def xxe(tmp: Path) -> Path:
     """A workbook whose sheet declares an external entity that reads a file of the server."""
     doctype = '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
@@ -191,6 +227,7 @@ HOSTILE = {
     "wide_csv": Hostile(wide_csv, "2,000,001 columns"),
     "zip_bomb": Hostile(zip_bomb, "uncompressed"),
     "dense_bomb": Hostile(dense_bomb, "to 1"),
+    "shared_strings": Hostile(shared_strings, "xl/sharedStrings.xml"),
     "xxe": Hostile(xxe, "entit"),
     "billion_laughs": Hostile(billion_laughs, "entit"),
 }

@@ -34,6 +34,9 @@ MAX_CELLS = 400_000  # rows x columns of the table once padded
 MAX_UNCOMPRESSED_MB = 100  # all the parts of a workbook, uncompressed
 MAX_COMPRESSION_RATIO = 100  # a part's uncompressed size / compressed size (Excel writes ~10)
 MAX_ZIP_ENTRIES = 1_000
+# Every part but a worksheet (which is streamed) is parsed whole: shared strings, styles. A
+# million short shared strings (28 MB of XML) take 190 MB in Python.
+MAX_PART_MB = 8
 _RATIO_FLOOR = 1024 * 1024  # parts smaller than this may be compressed any amount
 
 
@@ -317,6 +320,13 @@ def _check_workbook(data: bytes, file_name: str) -> None:
         for info in infos:
             if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
                 continue
+            if not info.filename.startswith("xl/worksheets/") and info.file_size > MAX_PART_MB * 1024 * 1024:
+                raise too_big(
+                    file_name,
+                    f"has a part ({info.filename}) of {info.file_size / 1024 / 1024:,.0f} MB uncompressed",
+                    f"{MAX_PART_MB} MB uncompressed for a part other than a worksheet",
+                    "split it into smaller files, or export it as CSV",
+                )
             with archive.open(info) as part:
                 head = part.read(_HEAD_BYTES)
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
