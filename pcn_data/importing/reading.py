@@ -148,7 +148,7 @@ def guarded(file_name: str):
 def _decode(data: bytes, file_name: str) -> tuple[str, str]:
     """Return the text of a CSV file and the encoding that read it."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        return data.decode("utf-8-sig", errors="strict"), "utf-8-sig"  # no copy of the bytes
     if data.startswith(_UTF16_BOMS):
         return data.decode("utf-16"), "utf-16"
     if b"\x00" in data:
@@ -206,18 +206,36 @@ class _Counter:
 _QUOTED = re.compile(r'"[^"]*"')
 
 
+def _newline(text: str) -> str:
+    """Return what ends a line of the text: LF (and CRLF), or CR alone in an old Mac file."""
+    return "\n" if "\n" in text or "\r" not in text else "\r"
+
+
+def _lines(text: str):
+    """Yield the lines of text with their line ends, as csv.reader reads a file opened with
+    newline=""."""
+    newline = _newline(text)
+    start = 0
+    while start < len(text):
+        end = text.find(newline, start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
 def _check_csv_shape(text: str, delimiter: str, file_name: str) -> None:
     """Refuse a CSV whose lines or columns are past the limits, before any row is parsed (a
     parsed row of 2 million columns would alone take hundreds of megabytes). Lines are scanned
     in place, without copying the text."""
-    lines = text.count("\n") + 1
+    newline = _newline(text)
+    lines = text.count(newline) + 1
     if lines > MAX_ROWS + 1:
         raise too_big(file_name, f"has {lines:,} lines", f"{MAX_ROWS:,} rows")
     if text.count(delimiter) < MAX_COLUMNS:
         return
     start, number = 0, 1
     while start < len(text):
-        end = text.find("\n", start)
+        end = text.find(newline, start)
         end = len(text) if end < 0 else end
         if text.count(delimiter, start, end) >= MAX_COLUMNS:
             # Delimiters inside quotes do not count.
@@ -239,7 +257,8 @@ def _read_csv(data: bytes, file_name: str) -> Workbook:
     except csv.Error:
         delimiter = ","
     _check_csv_shape(text, delimiter, file_name)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    # Lines are sliced from the text one at a time: a StringIO would hold a copy four times its size.
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
     counter = _Counter(file_name)
     try:
