@@ -103,7 +103,7 @@ NHS_WORDS = frozenset(
     patients patient population residents people communities public report review
     bill policy guidance standard standards framework maturity matrix royal general family
     branch member members dispensing rural urban neighbouring small large busy big single whole
-    main university college school
+    main university college school hospice hospices ward wards unit units wing clinic
     """.split()
 )
 # The places of the ICS and the country: kept as words, but a practice or a PCN may be named
@@ -339,7 +339,13 @@ def _titled_names(t: _Text, lists: _Lists) -> None:
         if t.taken[i] or t.folded[i] not in TITLES:
             continue
         if t.folded[i] in _WORD_TITLES and not t.words[i][0].isupper():
-            continue  # "the doctor", "we miss you"
+            # "the doctor said", "we miss London": in lower case, a name from the lists must follow.
+            nxt = i + 1
+            if nxt >= n or not t.gap(i) or t.taken[nxt]:
+                continue
+            folded = _bare(t.folded[nxt])
+            if not _listed(folded, lists) or folded in lists.common:
+                continue
         last = i
         while last + 1 < n and last - i < 4 and t.gap(last, _DOT_SPACE):
             if _name_word(t, last + 1, lists, True):

@@ -57,6 +57,8 @@ CASES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("Rev Ian Paisley-Jones blessed it", ("Ian", "Paisley-Jones"), ("blessed it",)),
     ("I met Lord Smith and Dr van der Berg", ("Smith", "Berg"), ("I met",)),
     ("Ludwig van Beethoven wrote it", ("Ludwig", "Beethoven"), ("wrote it",)),
+    ("thanks to nurse jones for the clinic", ("jones",), ("thanks to", "for the clinic")),
+    ("Ask for Siobhan at reception", ("Siobhan",), ("Ask for", "at reception")),
     # Phone numbers, UK and international
     ("Ring 01772 555 0123 for detail", ("01772 555 0123", "555 0123"), ("Ring", "for detail")),
     ("mobile 07700 900123", ("07700 900123", "900123"), ("mobile",)),
@@ -126,6 +128,25 @@ CASES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("Network of networks at place level, says the ICS.", (), ("Network of networks at place level",)),
     ("I hope the funding lasts.", (), ("I hope the funding lasts.",)),
     ("The Fuller report talks about neighbourhood teams.", (), ("report talks about neighbourhood teams",)),
+    ("Sister Ward 4 and the Florence Nightingale Hospice", (), ("Sister Ward 4", "Hospice")),
+    ("The doctor said we miss London.", (), ("The doctor said we miss London.",)),
+    ("The Christie Hospital and Kendal Castle", (), ("The Christie Hospital and Kendal Castle",)),
+]
+
+# Known limits, kept in the table so that the recall and precision it reports are honest: each
+# is expected to fail, and the test says so when one starts to pass.
+KNOWN_LIMITS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+    # A surname alone, or before the given name, is not found; nor a lower-case surname that is
+    # not in the lists; nor an email written out in words.
+    ("Whitfield never replied to us.", ("Whitfield",), ("never replied to us",)),
+    ("Patel, Priya chairs it.", ("Patel", "Priya"), ("chairs it",)),
+    ("sarah whitfield never replied", ("sarah", "whitfield"), ("never replied",)),
+    ("Email: sarah at nhs dot net", ("sarah at nhs dot net",), ("Email",)),
+    # A capitalised word that is also a given name is redacted at the start of a sentence, and
+    # so is a shop named after its founder.
+    ("Mark the date in your diary.", (), ("Mark the date in your diary.",)),
+    ("Grace period is over.", (), ("Grace period is over.",)),
+    ("John Lewis partnership model for PCNs", (), ("John Lewis partnership model",)),
 ]
 
 
@@ -145,11 +166,21 @@ def leaked(identifier: str, out: str) -> bool:
     return any(p.casefold() in words for p in parts)
 
 
-@pytest.mark.parametrize(("text", "gone", "kept"), CASES, ids=[c[0][:40] for c in CASES])
-def test_redaction_table(text, gone, kept):
+def _check(text, gone, kept):
     out = voices.redact(text, KNOWN)  # through the name the pages and exports import
     assert [g for g in gone if leaked(g, out)] == [], out
     assert [k for k in kept if k not in out] == [], out
+
+
+@pytest.mark.parametrize(("text", "gone", "kept"), CASES, ids=[c[0][:40] for c in CASES])
+def test_redaction_table(text, gone, kept):
+    _check(text, gone, kept)
+
+
+@pytest.mark.xfail(strict=True, reason="a known limit of the redaction")
+@pytest.mark.parametrize(("text", "gone", "kept"), KNOWN_LIMITS, ids=[c[0][:40] for c in KNOWN_LIMITS])
+def test_known_limits_of_the_redaction(text, gone, kept):
+    _check(text, gone, kept)
 
 
 def test_the_table_is_big_enough_and_has_both_kinds():
@@ -163,7 +194,7 @@ def scores(fn=redact) -> tuple[float, float, int, int]:
     must-survive phrase that was damaged counts as one redaction that hit nothing."""
     found = missed = damaged = 0
     identifiers = survivors = 0
-    for text, gone, kept in CASES:
+    for text, gone, kept in CASES + KNOWN_LIMITS:
         out = fn(text, KNOWN)
         for g in gone:
             identifiers += 1
@@ -179,7 +210,7 @@ def scores(fn=redact) -> tuple[float, float, int, int]:
 
 def test_recall_and_precision_on_the_table():
     recall, precision, _, _ = scores()
-    assert recall == 1.0 and precision == 1.0
+    assert recall >= 0.93 and precision >= 0.95, (recall, precision)
 
 
 def test_redaction_keeps_up_with_a_national_file():
@@ -216,5 +247,8 @@ def test_the_voices_page_data_is_redacted_in_any_case(scratch):
 
 if __name__ == "__main__":
     r, p, n_id, n_keep = scores()
-    print(f"{len(CASES)} cases: {n_id} identifiers, {n_keep} must-survive phrases")
+    print(
+        f"{len(CASES) + len(KNOWN_LIMITS)} cases ({len(KNOWN_LIMITS)} known limits): {n_id} identifiers, "
+        f"{n_keep} must-survive phrases"
+    )
     print(f"recall {r:.3f}  precision {p:.3f}")
