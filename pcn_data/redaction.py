@@ -418,6 +418,14 @@ def _phones(text: str) -> str:
     return LONG_NUMBER.sub(long_number, text)
 
 
+def known_names(db) -> list[str]:
+    """Return the names `redact` needs from a database: every PCN's name, with and without a
+    closing "PCN". (The schema holds each PCN's number of practices, not their names: practice
+    names are found by their Surgery / Medical Centre / Practice words.)"""
+    names = db.query("SELECT name FROM pcn WHERE name IS NOT NULL")["name"].tolist()
+    return names + [n[:-4] for n in names if n.upper().endswith(" PCN")]
+
+
 def redact(text: str, known_names: Iterable[str] = ()) -> str:
     """Return text with emails, phone numbers, personal names, practice names and PCN names
     (the known ones, in any case, and any 'Something PCN') replaced by a bracketed label."""

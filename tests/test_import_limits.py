@@ -453,3 +453,16 @@ def test_a_library_failure_while_checking_is_one_sentence_on_the_data_page(own_c
     ]
     assert own_copy.scalar("SELECT count(*) FROM import_batch") == before
     assert any("column 17" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+
+
+def test_a_library_failure_on_the_command_line_is_one_sentence_and_logged(tmp_path):
+    # The database's folder cannot be made (a library's OSError, not the app's own error).
+    result = run_import(ROOT / "tests" / "data" / "imports" / "googleforms.csv", Path("/proc/no/such.duckdb"))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        "error: the import command failed unexpectedly (FileNotFoundError) and wrote nothing: the cause "
+        "is in the log line above."
+    ], result.stderr
+    assert "log: ERROR pcn_data.cli: import failed: FileNotFoundError" in result.stderr

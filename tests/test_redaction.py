@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pcn_data import voices  # noqa: E402
 from pcn_data.filters import Filters  # noqa: E402
-from pcn_data.redaction import TITLES, redact  # noqa: E402
+from pcn_data.redaction import TITLES, known_names, redact  # noqa: E402
 
 # The PCN names a database would pass (Voices passes every PCN's name, with and without "PCN").
 KNOWN = ["Riverside PCN", "Riverside", "Cedar Vale PCN", "Cedar Vale", "Kestrel Moor PCN", "Kestrel Moor"]
@@ -243,6 +243,16 @@ def test_the_voices_page_data_is_redacted_in_any_case(scratch):
     for leak in ("jones", "Sarah", "Whitfield", pcn.upper(), "900123"):
         assert leak not in shown
     assert "[name] and [name] told [PCN] to ring [phone]" in shown
+
+
+def test_every_pcn_name_the_database_holds_is_redacted_in_any_case(demo_db):
+    names = demo_db.query("SELECT name FROM pcn")["name"].tolist()
+    known = known_names(demo_db)
+    for name in names:
+        bare = name.removesuffix(" PCN")
+        for text in (f"We meet {name} monthly", f"we meet {bare.lower()} monthly", f"WE MEET {bare.upper()}"):
+            out = redact(text, known)
+            assert bare.casefold() not in out.casefold() and "[PCN]" in out, out
 
 
 if __name__ == "__main__":
