@@ -135,8 +135,8 @@ def read_file(data: bytes, file_name: str) -> Workbook:
 
 @contextlib.contextmanager
 def guarded(file_name: str):
-    """Turn any exception but the app's own, a library's or MemoryError, into one sentence about
-    the file (ImportFileError), and log its cause for the operator."""
+    """Turn any exception that is not the app's own (a library's, a MemoryError) into one
+    sentence about the file (ImportFileError), and log its cause for the operator."""
     try:
         yield
     except PcnDataError:
@@ -358,7 +358,6 @@ def _check_workbook(data: bytes, file_name: str) -> None:
                 first_col, first_row, last_col, last_row = (g.decode() for g in match.groups(b""))
                 columns = _column_number(last_col or first_col)
                 rows = int(last_row or first_row or 0)
-                where = f"declared in {info.filename} ({match.group(0).decode()[-40:]})"
                 if columns > MAX_COLUMNS:
                     raise too_big(
                         file_name, f"has a worksheet {columns:,} columns wide", f"{MAX_COLUMNS:,} columns"
@@ -371,7 +370,6 @@ def _check_workbook(data: bytes, file_name: str) -> None:
                         f"has a worksheet of {rows:,} rows by {columns:,} columns",
                         f"{MAX_CELLS:,} cells",
                     )
-                logger.debug("%s: %s", file_name, where)
 
 
 def _trimmed(values: Iterable) -> list[str]:
@@ -411,8 +409,8 @@ def _read_xlsx(data: bytes, file_name: str) -> Workbook:
         ) from None
     sheets = []
     try:
+        counter = _Counter(file_name)  # the limits hold for the whole workbook, not each sheet
         for ws in book.worksheets:
-            counter = _Counter(file_name)
             rows = []
             for values in ws.iter_rows(values_only=True):
                 row = _trimmed(values)
