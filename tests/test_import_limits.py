@@ -10,6 +10,7 @@ Run this file as a script to print the peak memory (VmHWM) of the command line f
 from __future__ import annotations
 
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -384,6 +385,12 @@ def test_the_biggest_file_within_the_limits_is_checked_within_300_mb(build, db_c
     assert result.peak_mb < PEAK_MB, f"{result.peak_mb:.0f} MB"
 
 
+def shown_errors(at) -> list[str]:
+    """Return the error messages as a person reads them (markdown's backslash escapes removed:
+    text from a file is escaped before it is shown)."""
+    return [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]
+
+
 class _Uploaded:
     """What st.file_uploader returns for one file (AppTest cannot upload one)."""
 
@@ -410,7 +417,7 @@ def test_a_hostile_file_is_refused_in_one_sentence_on_the_data_page(name, own_co
     at.run()
     at.switch_page("pages/data.py").run()
     assert not at.exception, at.exception
-    errors = [e.value for e in at.error]
+    errors = shown_errors(at)
     assert len(errors) == 1 and file.name in errors[0] and HOSTILE[name].says in errors[0], errors
     assert own_copy.scalar("SELECT count(*) FROM import_batch") == before
 
@@ -456,7 +463,7 @@ def test_a_library_failure_while_checking_is_one_sentence_on_the_data_page(own_c
     at.text_input(key="import_wave").input("2025").run()
     at.button(key="import_check").click().run()
     assert not at.exception, at.exception
-    errors = [e.value for e in at.error]
+    errors = shown_errors(at)
     assert errors == [
         "googleforms.csv could not be imported because the importer failed (KeyError): nothing was "
         "written, and the details are in the server's log."
