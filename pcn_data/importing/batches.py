@@ -15,7 +15,6 @@ from pcn_data.importing import poll, records, survey
 from pcn_data.importing.mapping import FIELDS, IGNORE, Proposal, normalise, propose, save_labels, save_mapping
 from pcn_data.importing.plan import KINDS, Plan, sha256
 from pcn_data.importing.reading import Sheet, Workbook, guarded, read_file
-from pcn_data.voices import suggest_codes
 
 FORMATS = {
     "template": ("survey", "PCN Futures long-format template"),
@@ -246,6 +245,9 @@ def _write_survey(cur, plan: Plan, batch: int, valid_only: bool) -> dict:
     wave_id = cur.execute("SELECT wave_id FROM wave WHERE wave_code = ?", [wave_code]).fetchall()[0][0]
     _insert(cur, "respondent", respondents, {"wave_id": wave_id, "batch_id": batch})
     _insert(cur, "answer", answers, {})
+    # Imported here: reading and checking a file need nothing of the comment pages.
+    from pcn_data.voices import suggest_codes
+
     codes = [
         {"respondent_id": a["respondent_id"], "question_code": a["question_code"], "theme_code": code}
         for a in answers
