@@ -483,3 +483,14 @@ def test_a_library_failure_on_the_command_line_is_one_sentence_and_logged(tmp_pa
         "is in the log line above."
     ], result.stderr
     assert "log: ERROR pcn_data.cli: import failed: FileNotFoundError" in result.stderr
+
+
+def test_the_row_and_cell_limits_grow_with_the_upload_limit(monkeypatch):
+    # A national survey is larger than a region's: raising PCN_MAX_UPLOAD_MB lets it in.
+    from pcn_data.importing.reading import ImportLimitError, read_file
+
+    data = ("a,b\n" + "1,2\n" * 60_000).encode()
+    with pytest.raises(ImportLimitError, match="over the limit of 50,000 rows"):
+        read_file(data, "many.csv")
+    monkeypatch.setenv("PCN_MAX_UPLOAD_MB", "40")
+    assert len(read_file(data, "many.csv").first.rows) == 60_001

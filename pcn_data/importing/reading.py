@@ -27,7 +27,8 @@ DEFAULT_MAX_MB = 20
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 # Limits of one import. A real survey export is a few thousand rows by a few hundred columns;
-# these keep a file within PCN_MAX_UPLOAD_MB under 300 MB of memory from reading to plan.
+# these keep a file within PCN_MAX_UPLOAD_MB under 300 MB of memory from reading to plan. The row
+# and cell limits are for the default 20 MB and grow with PCN_MAX_UPLOAD_MB (and so does memory).
 MAX_COLUMNS = 1_000
 MAX_ROWS = 50_000
 MAX_CELLS = 400_000  # rows x columns of the table once padded
@@ -107,6 +108,21 @@ def max_upload_bytes() -> int:
     return int(megabytes * 1024 * 1024)
 
 
+def _scaled(limit: int) -> int:
+    """Return a row or cell limit scaled with PCN_MAX_UPLOAD_MB (never below the default)."""
+    return max(limit, int(limit * max_upload_bytes() / (DEFAULT_MAX_MB * 1024 * 1024)))
+
+
+def max_rows() -> int:
+    """Return the most rows one import may have."""
+    return _scaled(MAX_ROWS)
+
+
+def max_cells() -> int:
+    """Return the most cells (rows x columns, once padded) one import may have."""
+    return _scaled(MAX_CELLS)
+
+
 def max_upload_mb() -> int:
     """Return the size limit of an import in whole megabytes (for the upload widget)."""
     return max(1, -(-max_upload_bytes() // (1024 * 1024)))
@@ -174,11 +190,11 @@ def _rectangular(rows: list[list[str]], file_name: str) -> list[list[str]]:
     any column (a CSV row, unlike a worksheet's, stops at its last non-empty cell). The padded
     size is checked first."""
     width = max((len(r) for r in rows), default=0)
-    if width * len(rows) > MAX_CELLS:
+    if width * len(rows) > max_cells():
         raise too_big(
             file_name,
             f"is {len(rows):,} rows by {width:,} columns ({width * len(rows):,} cells)",
-            f"{MAX_CELLS:,} cells",
+            f"{max_cells():,} cells",
             "split it, or remove columns the dashboard does not use",
         )
     return [r + [""] * (width - len(r)) for r in rows]
@@ -191,16 +207,21 @@ class _Counter:
         self.file_name = file_name
         self.rows = 0
         self.cells = 0
+        self.max_rows, self.max_cells = max_rows(), max_cells()
 
     def add(self, row: list[str], where: str = "") -> None:
         self.rows += 1
         self.cells += len(row)
         if len(row) > MAX_COLUMNS:
             raise too_big(self.file_name, f"has {len(row):,} columns{where}", f"{MAX_COLUMNS:,} columns")
-        if self.rows > MAX_ROWS:
-            raise too_big(self.file_name, f"has more than {MAX_ROWS:,} rows{where}", f"{MAX_ROWS:,} rows")
-        if self.cells > MAX_CELLS:
-            raise too_big(self.file_name, f"has more than {MAX_CELLS:,} cells{where}", f"{MAX_CELLS:,} cells")
+        if self.rows > self.max_rows:
+            raise too_big(
+                self.file_name, f"has more than {self.max_rows:,} rows{where}", f"{self.max_rows:,} rows"
+            )
+        if self.cells > self.max_cells:
+            raise too_big(
+                self.file_name, f"has more than {self.max_cells:,} cells{where}", f"{self.max_cells:,} cells"
+            )
 
 
 _QUOTED = re.compile(r'"[^"]*"')
@@ -229,8 +250,8 @@ def _check_csv_shape(text: str, delimiter: str, file_name: str) -> None:
     in place, without copying the text."""
     newline = _newline(text)
     lines = text.count(newline) + 1
-    if lines > MAX_ROWS + 1:
-        raise too_big(file_name, f"has {lines:,} lines", f"{MAX_ROWS:,} rows")
+    if lines > max_rows() + 1:
+        raise too_big(file_name, f"has {lines:,} lines", f"{max_rows():,} rows")
     if text.count(delimiter) < MAX_COLUMNS:
         return
     start, number = 0, 1
@@ -362,13 +383,13 @@ def _check_workbook(data: bytes, file_name: str) -> None:
                     raise too_big(
                         file_name, f"has a worksheet {columns:,} columns wide", f"{MAX_COLUMNS:,} columns"
                     )
-                if rows > MAX_ROWS:
-                    raise too_big(file_name, f"has a worksheet of {rows:,} rows", f"{MAX_ROWS:,} rows")
-                if rows * columns > MAX_CELLS:
+                if rows > max_rows():
+                    raise too_big(file_name, f"has a worksheet of {rows:,} rows", f"{max_rows():,} rows")
+                if rows * columns > max_cells():
                     raise too_big(
                         file_name,
                         f"has a worksheet of {rows:,} rows by {columns:,} columns",
-                        f"{MAX_CELLS:,} cells",
+                        f"{max_cells():,} cells",
                     )
 
 
