@@ -137,7 +137,11 @@ def import_section() -> None:
                 key="import_place",
             )
         if upload.needs_mapping:
-            proposals = upload.proposals(db)
+            try:
+                proposals = upload.proposals(db)
+            except PcnDataError as exc:  # one sentence, whatever failed (the cause is logged)
+                st.error(str(exc))
+                return
             labels = target_labels(db)
             has_role = any(p.target == "role" for p in proposals)
             if upload.kind == "survey" and not has_role:
@@ -184,15 +188,20 @@ def import_section() -> None:
         ready = not upload.needs_wave or bool(wave)
         label = "Confirm the mapping and check the file" if upload.needs_mapping else "Check the file"
         if st.button(label, key="import_check", type="primary", disabled=not ready):
-            with st.spinner(f"Checking every row of {upload.file_name}…"):
-                plan = upload.plan(
-                    db, wave=wave, mapping=mapping, default_role=default_role, place=place, labels=answers
-                )
-            st.session_state["_plan"] = (signature, plan)
-            unmatched = unmatched_answers(upload)
-            if upload.needs_mapping and set(plan.unmatched) - set(unmatched):
-                unmatched.update(plan.unmatched)
-                st.rerun()  # to offer the newly found answers for matching above the report
+            try:
+                with st.spinner(f"Checking every row of {upload.file_name}…"):
+                    plan = upload.plan(
+                        db, wave=wave, mapping=mapping, default_role=default_role, place=place, labels=answers
+                    )
+            except PcnDataError as exc:  # one sentence, whatever failed (the cause is logged)
+                st.session_state.pop("_plan", None)
+                st.error(str(exc))
+            else:
+                st.session_state["_plan"] = (signature, plan)
+                unmatched = unmatched_answers(upload)
+                if upload.needs_mapping and set(plan.unmatched) - set(unmatched):
+                    unmatched.update(plan.unmatched)
+                    st.rerun()  # to offer the newly found answers for matching above the report
         stored = st.session_state.get("_plan")
         plan = stored[1] if stored and stored[0] == signature else None
         if not ready:

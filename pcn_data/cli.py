@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -141,9 +143,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"There is no file at {path}.")
+    # The file is read and bounded before the database is opened: a file past a limit is refused
+    # without touching the database.
+    upload = batches.Upload(path.read_bytes(), path.name)
     db = Database(args.db)
     try:
-        upload = batches.Upload(path.read_bytes(), path.name)
         if args.kind and args.kind != upload.kind:
             raise UsageError(
                 f"{path.name} looks like a {upload.description} ({upload.kind}), not {args.kind}: "
@@ -303,9 +307,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _LogFormatter(logging.Formatter):
+    """One line a record for the operator: the cause without its traceback, unless
+    PCN_LOG_LEVEL=DEBUG asks for everything."""
+
+    def __init__(self, fmt: str, tracebacks: bool) -> None:
+        super().__init__(fmt)
+        self.tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and not self.tracebacks:
+            record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
+        return super().format(record)
+
+
+def _configure_logging() -> None:
+    """Send the data layer's log to stderr (level from $PCN_LOG_LEVEL, default WARNING)."""
+    logger = logging.getLogger("pcn_data")
+    if any(getattr(h, "_pcn_cli", False) for h in logger.handlers):
+        return
+    level = os.environ.get("PCN_LOG_LEVEL", "WARNING").strip().upper() or "WARNING"
+    handler = logging.StreamHandler(sys.stderr)
+    handler._pcn_cli = True
+    handler.setFormatter(_LogFormatter("log: %(levelname)s %(name)s: %(message)s", level == "DEBUG"))
+    logger.addHandler(handler)
+    logger.setLevel(level if level in logging.getLevelNamesMapping() else "WARNING")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 failed, 2 usage)."""
     args = build_parser().parse_args(argv)
+    _configure_logging()
     try:
         return args.func(args)
     except UsageError as exc:
@@ -313,4 +345,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except PcnDataError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # not the app's own: one sentence here, the cause in the log
+        logging.getLogger(__name__).error(
+            "%s failed: %s: %s", args.command, type(exc).__name__, exc, exc_info=exc
+        )
+        print(
+            f"error: the {args.command} command failed unexpectedly ({type(exc).__name__}) and wrote "
+            f"nothing: the cause is in the log line above.",
+            file=sys.stderr,
+        )
         return 1

@@ -60,3 +60,13 @@ def min_reveal_votes() -> int:
     if n < FLOOR_MIN_REVEAL:
         raise ConfigError(f"PCN_POLL_MIN_REVEAL is {n}, but it may never be below {FLOOR_MIN_REVEAL}.")
     return n
+
+
+def duckdb_config() -> dict[str, int]:
+    """Return DuckDB's settings from the environment: $PCN_DUCKDB_THREADS caps its threads (unset:
+    one per core). Each thread reserves address space, so a process run under an address-space
+    limit (ulimit -v, RLIMIT_AS) of about 1 GB needs PCN_DUCKDB_THREADS=1."""
+    threads = _env_int("PCN_DUCKDB_THREADS", 0)
+    if threads < 0:
+        raise ConfigError(f"PCN_DUCKDB_THREADS must be 1 or more, not {threads}.")
+    return {"threads": threads} if threads else {}

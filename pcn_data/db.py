@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from pcn_data.config import duckdb_config
 from pcn_data.errors import DatabaseError, DatabaseLockedError, PcnDataError
 
 SCHEMA_VERSION = "5"
@@ -59,7 +60,7 @@ class Database:
         elif not self.path.exists():
             raise PcnDataError(f"There is no database file at {self.path}.")
         try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
+            self._con = duckdb.connect(str(self.path), read_only=read_only, config=duckdb_config())
         except duckdb.Error as exc:
             raise _wrap(exc, self.path) from None
         if not read_only:

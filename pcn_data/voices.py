@@ -4,7 +4,6 @@ correctable by a facilitator."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 
@@ -15,50 +14,9 @@ from pcn_data.config import min_group_size
 from pcn_data.db import Database
 from pcn_data.errors import PcnDataError
 from pcn_data.filters import RESPONDENT_FROM, Filters, where
+from pcn_data.redaction import redact
 
-EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-# UK numbers: 01772 555 0123, 07700 900123, (01524) 123456, +44 7700 900123, 0800 123 4567.
-PHONE = re.compile(r"(?:\+44\s?\(?0?\)?\s?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}\b")
-TITLED_NAME = re.compile(
-    r"\b(?:Dr|Doctor|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Sister|Nurse)\.?\s+"
-    r"(?:[A-Z][a-z'’-]+)(?:\s+[A-Z][a-z'’-]+)?"
-)
-PRACTICE = re.compile(
-    r"\b(?:[A-Z][\w'’-]*\s+){1,3}(?:Surgery|Medical Centre|Medical Center|Health Centre|"
-    r"Medical Practice|Practice|Group Practice)\b"
-)
-PCN_NAME = re.compile(r"\b(?:[A-Z][\w'’-]*\s+){1,3}PCN\b")
-
-
-@functools.lru_cache(maxsize=256)
-def _names_pattern(names: tuple[str, ...]) -> re.Pattern | None:
-    """Return one compiled pattern matching any of the names as whole words, longest first."""
-    if not names:
-        return None
-    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
-
-
-@functools.lru_cache(maxsize=8)
-def _folded(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """Return the distinct names with their case-folded forms."""
-    return tuple((n, n.casefold()) for n in sorted({n for n in names if n}))
-
-
-def redact(text: str, known_names: Iterable[str] = ()) -> str:
-    """Return text with emails, phone numbers, titled personal names, practice names and PCN
-    names (the known ones, and any 'Something PCN') replaced by a bracketed label."""
-    out = EMAIL.sub("[email]", text)
-    out = PHONE.sub("[phone]", out)
-    # Only the names the text contains go into the pattern: a national file has 1,250 PCN names,
-    # and one pattern of them all took 0.4 s to compile and a millisecond a comment to run.
-    folded = out.casefold()
-    pattern = _names_pattern(tuple(n for n, f in _folded(tuple(known_names)) if f in folded))
-    if pattern is not None:
-        out = pattern.sub("[PCN]", out)
-    out = PCN_NAME.sub("[PCN]", out)
-    out = PRACTICE.sub("[practice]", out)
-    return TITLED_NAME.sub("[name]", out)
+# `redact` lives in pcn_data.redaction; pages and exports still import it from here.
 
 
 # Suggested codes: a comment gets every sub-theme whose words it contains. Kept as plain data

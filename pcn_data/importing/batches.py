@@ -14,8 +14,7 @@ from pcn_data.errors import PcnDataError
 from pcn_data.importing import poll, records, survey
 from pcn_data.importing.mapping import FIELDS, IGNORE, Proposal, normalise, propose, save_labels, save_mapping
 from pcn_data.importing.plan import KINDS, Plan, sha256
-from pcn_data.importing.reading import Sheet, Workbook, read_file
-from pcn_data.voices import suggest_codes
+from pcn_data.importing.reading import Sheet, Workbook, guarded, read_file
 
 FORMATS = {
     "template": ("survey", "PCN Futures long-format template"),
@@ -61,9 +60,14 @@ def detect(book: Workbook) -> tuple[str, Sheet]:
 
 
 class Upload:
-    """A file read and recognised, ready to be mapped and validated."""
+    """A file read and recognised, ready to be mapped and validated. Any failure while reading,
+    mapping or validating it is a PcnDataError of one sentence (the cause is logged)."""
 
     def __init__(self, data: bytes, file_name: str) -> None:
+        with guarded(file_name):
+            self._read(data, file_name)
+
+    def _read(self, data: bytes, file_name: str) -> None:
         self.file_name = file_name
         self.sha256 = sha256(data)
         self.book = read_file(data, file_name)
@@ -96,9 +100,15 @@ class Upload:
 
     def proposals(self, db: Database) -> list[Proposal]:
         """Return the proposed target of each column of a wide export."""
-        return propose(db, self.source_format, self.source.headers) if self.source else []
+        with guarded(self.file_name):
+            return propose(db, self.source_format, self.source.headers) if self.source else []
 
-    def plan(
+    def plan(self, db: Database, **options) -> Plan:
+        """Return the validated plan of this file (nothing is written); options as for _plan."""
+        with guarded(self.file_name):
+            return self._plan(db, **options)
+
+    def _plan(
         self,
         db: Database,
         *,
@@ -170,7 +180,13 @@ def _insert(cur, table: str, rows: list[dict], extra: dict) -> None:
 
 
 def apply(db: Database, plan: Plan, *, valid_only: bool = False, imported_by: str | None = None) -> dict:
-    """Write a plan in one transaction; return what was written. Nothing is written on failure."""
+    """Write a plan in one transaction; return what was written. Nothing is written on failure,
+    and any failure is a PcnDataError of one sentence (the cause is logged)."""
+    with guarded(plan.file_name):
+        return _apply(db, plan, valid_only=valid_only, imported_by=imported_by)
+
+
+def _apply(db: Database, plan: Plan, *, valid_only: bool, imported_by: str | None) -> dict:
     previous = already_imported(db, plan.sha256)
     if previous is not None:
         return {"batch_id": previous, "status": "already imported", "rows_written": 0}
@@ -229,6 +245,9 @@ def _write_survey(cur, plan: Plan, batch: int, valid_only: bool) -> dict:
     wave_id = cur.execute("SELECT wave_id FROM wave WHERE wave_code = ?", [wave_code]).fetchall()[0][0]
     _insert(cur, "respondent", respondents, {"wave_id": wave_id, "batch_id": batch})
     _insert(cur, "answer", answers, {})
+    # Imported here: reading and checking a file need nothing of the comment pages.
+    from pcn_data.voices import suggest_codes
+
     codes = [
         {"respondent_id": a["respondent_id"], "question_code": a["question_code"], "theme_code": code}
         for a in answers
