@@ -66,9 +66,8 @@ def main() -> None:
         start = time.perf_counter()
         audit.audit_tables(prot, report, k, ics)
         seconds = time.perf_counter() - start
-        print(
-            f"audit of {report.tables} tables ({','.join(ics)}): {seconds:.1f} s, {len(report.failures)} failures"
-        )
+        failures = len(report.failures)
+        print(f"audit of {report.tables} tables ({','.join(ics)}): {seconds:.1f} s, {failures} failures")
         print(f"per table: {seconds / max(report.tables, 1) * 1000:.0f} ms")
 
 

@@ -29,8 +29,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
-from scipy.sparse import csr_matrix
 
 from pcn_data.config import min_group_size
 from pcn_data.db import Database
@@ -180,6 +178,8 @@ class Attacker:
                 if table.exclusive is not None and o != table.exclusive:
                     row[xs[table.exclusive]] = 1.0  # the exclusive option and any other: not both
                 ub_rows.append(row)
+        from scipy.sparse import csr_matrix
+
         self.owner = np.array(owner, dtype=int)
         self.n_published_rows = len(rows)
         eq = rows + eq_struct
@@ -190,6 +190,8 @@ class Attacker:
 
     def _solve(self, objective: np.ndarray):
         """Return linprog's result for minimising objective over what the attacker knows."""
+        from scipy.optimize import linprog  # only the audit needs it: the import path stays light
+
         return linprog(
             objective,
             A_ub=self.a_ub,

@@ -3,10 +3,12 @@ the Data page lists and undoes batches."""
 
 import shutil
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from pcn_data.db import close_database, get_database
+from pcn_data.filters import Filters
 from pcn_data.importing.batches import Upload, apply
 from tests.conftest import ROOT
 from tests.hostile import markdown_text
@@ -39,7 +41,17 @@ def test_an_import_shows_on_the_overview_without_a_restart(private):
     apply(db, plan)
     at.run()
     assert not at.exception
-    assert "2025 survey (imported): **6**" in respondents_line(at)
+    # Its 6 respondents are one cell of the protected respondents table: the line shows what the
+    # table publishes (the count, or "hidden" where a group inside would otherwise be exposed).
+    from pcn_data import protect
+    from pcn_data.queries import respondent_totals
+
+    total = respondent_totals(db, Filters(ics="QE1"))
+    row = total[total["wave_code"] == "2025"].iloc[0]
+    shown = "hidden" if pd.isna(row["respondents"]) else f"{int(row['respondents'])}"
+    assert f"2025 survey (imported): **{shown}**" in respondents_line(at)
+    true_n = protect.current(db).tables[("2025", "QE1", protect.RESPONDENTS)].n.sum()
+    assert true_n == 6 and shown in ("6", "hidden")
     # The sidebar offers the new wave too.
     assert "2025 survey (imported)" in at.selectbox(key="wave").options
 
