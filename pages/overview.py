@@ -84,5 +84,6 @@ else:
         )
     st.caption(
         "Response rate: Clinical Directors who responded / Clinical Directors invited. "
-        "Counts of who responded are not suppressed: they show engagement, not answers."
+        f"The size of a group is as confidential as its answers: a count under {min_group_size()}, or one "
+        'that would give such a count away by subtraction, reads "hidden" and has no bar.'
     )

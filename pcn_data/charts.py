@@ -227,7 +227,7 @@ def _signed(x) -> str:
 def _side_note(min_group: int, extra: str = "") -> str:
     """Return the placeholder written beside a hidden row, on two lines: in one, it ran past the
     right edge of a chart narrower than a wide screen (a slide, a laptop)."""
-    return f"Not shown: fewer than {min_group}<br>respondents{extra}"
+    return f"Not shown: protects<br>a group under {min_group}{extra}"
 
 
 def _row_order(rows: list[dict], sort_col: str | None, label_col: str, total_first: bool = True) -> list[str]:
@@ -353,7 +353,7 @@ def diverging_bars(
                 "orientation": "h",
                 "name": f"Fewer than {min_group} respondents: not shown",
                 "marker": {"color": PLACEHOLDER, "pattern": {"shape": "/", "fgcolor": "#D0D6D9"}},
-                "text": [f"Not shown: fewer than {min_group} respondents"] * len(hidden),
+                "text": [f"Not shown: protects a group under {min_group}"] * len(hidden),
                 "textposition": "inside",
                 "insidetextanchor": "middle",
                 "textfont": {"color": PLACEHOLDER_TEXT, "size": 16},
@@ -608,7 +608,7 @@ def share_heatmap(
                 zr.append(None)
                 pr.append(0)
                 tr.append("not shown")
-                hr.append(f"{r} · {c}: not shown (fewer than {min_group} respondents)")
+                hr.append(f"{r} · {c}: not shown (protects a group under {min_group})")
             else:
                 zr.append(float(cell["share"]))
                 pr.append(None)
@@ -909,7 +909,7 @@ def small_multiples(
         if hidden:
             annotations.append(
                 {
-                    "text": f"Not shown:<br>fewer than {min_group} respondents",
+                    "text": f"Not shown:<br>protects a group under {min_group}",
                     "x": 0.5,
                     "y": 0.5,
                     "xref": f"x{axis} domain",

@@ -222,7 +222,7 @@ def _base_line(c: _Context, subject_n, total_n=None) -> str:
 
 
 def _respondents(c: _Context) -> PlannedChart:
-    """Return the 'who responded' slide (engagement counts: not answers, so not suppressed)."""
+    """Return the 'who responded' slide (counts from the protected respondents table)."""
     resp = respondents_by_place(c.db, c.f.without("wave"))
     about = "Respondents by place and survey wave, and how many Clinical Directors responded"
     heading = "Who responded"
@@ -265,7 +265,8 @@ def _respondents(c: _Context) -> PlannedChart:
         base=base,
         takeaway=takeaway,
         alt=f"Bar chart of respondents by place, one bar per survey wave. {takeaway}",
-        notes="Counts of who responded are engagement, not answers: they are not suppressed. "
+        notes="Counts of who responded are cells of the protected respondents table: a hidden one is "
+        "not stated. "
         "The chart shows every wave; the words on this slide are for the chosen wave.",
         about_label="What it shows",
     )
@@ -536,7 +537,7 @@ def _closing(c: _Context) -> Slide:
             "than the ICS only where the intervals do not overlap; places and PCNs are never ranked.",
             "Shares of rating scales leave out Don't know; development needs are shares of respondents, "
             "not of selections.",
-            "Counts of who responded are engagement, not answers, and are shown as they are.",
+            "Counts of who responded are protected as answers are: a group under K reads as hidden.",
             "No free-text comments and no respondent-level answers are in this pack.",
             "The charts are those of the dashboard's pages, drawn from the same queries.",
         ),
