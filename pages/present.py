@@ -66,7 +66,7 @@ def live() -> None:
         answers = polls.text_answers(db, qid)
         st.html(f"<div class='present-sub'>{len(answers)} shown of {n} answers</div>")
         for text in answers["value_text"]:
-            st.html(f"<div class='present-text'>{plain.html(redact(text))}</div>")
+            st.html(f"<div class='present-text'>{plain.html(redact(text, ui.query('known_names')))}</div>")
     else:
         res = polls.results(db, qid)
         st.plotly_chart(

@@ -173,3 +173,26 @@ def test_the_data_page_shows_a_hostile_file_name_answers_and_pcn_as_text(hostile
     at.text_input(key="import_wave").input("2025").run()
     at.button(key="import_check").click().run()
     assert_text_is_text(at, [name, f"{TEXTS[4]} {TEXTS[1]}"])
+
+
+def test_the_presenter_redacts_the_pcn_names_the_database_holds(hostile_app):
+    at, db = hostile_app
+    pcn = db.scalar("SELECT name FROM pcn ORDER BY name LIMIT 1")  # e.g. "Ashworth PCN"
+    bare = pcn.removesuffix(" PCN").lower()  # written in lower case, without "PCN"
+    made = polls.create_session(
+        db,
+        title="Names",
+        place_code="MB",
+        held_on=dt.date(2026, 11, 24),
+        questions=[polls.QuestionSpec("What went well?", "text")],
+    )
+    qid = int(polls.questions(db, made["session_id"])["poll_question_id"].iloc[0])
+    polls.set_state(db, qid, "open")
+    for i in range(3):
+        polls.cast_vote(db, qid, f"p-{i}", f"working with {bare} on the rota, answer {i}")
+    polls.reveal(db, qid)
+    at.run()
+    at.switch_page("pages/present.py").run()
+    assert not at.exception
+    shown = " ".join(h.proto.body for h in at.get("html"))
+    assert "answer 0" in shown and bare not in shown.lower()

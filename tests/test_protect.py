@@ -236,3 +236,24 @@ def test_the_audit_command_exits_0_on_the_demo(demo_path, tmp_path):
     assert "failures: 0" in result.stdout
     views = int(result.stdout.split("views enumerated: ")[1].split(" ")[0])
     assert views > 1000
+
+
+def test_the_audit_passes_on_the_national_file_for_two_icss(tmp_path):
+    # The national file: 42 ICSs, 5 waves, tens of thousands of respondents. Its views are the
+    # demo's at scale (enumerated on the demo above); here every table of two ICSs is bounded.
+    from pcn_data.demo import build_demo_file
+
+    path = tmp_path / "national.duckdb"
+    build_demo_file(path, scale="national")
+    result = subprocess.run(
+        [sys.executable, "-m", "pcn_data", "audit", "--db", str(path), "--ics", "ICS01,ICS02", "--no-views"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    tables = int(result.stdout.split("tables checked: ")[1].split(";")[0])
+    assert tables >= 2 * 5 * 20  # two ICSs, five waves, every question
+    hidden = int(result.stdout.split("hidden groups under K with respondents: ")[1].split("\n")[0])
+    assert hidden > 0  # the national file has small groups: the audit had something to attack
