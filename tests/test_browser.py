@@ -159,6 +159,13 @@ def test_editing_a_recommendation_shows_in_history_and_summary(demo_path, tmp_pa
         done_before = done_in_west_lancashire(page)
         choose(page, "Recommendation", "3. Engage CDs in wider system leadership")
         wait_for_app(page)
+        # The new recommendation's Status box replaces the old one once its run has drawn it: until
+        # then both can be on the page (the click's run may not have begun when wait_for_app looks).
+        page.wait_for_function(
+            """() => document.querySelectorAll('input[role="combobox"][aria-label="Status"]').length === 1""",
+            timeout=30000,
+        )
+        wait_for_app(page)
         status_box = page.get_by_role("combobox", name="Status")
         new = "Not applicable" if status_box.input_value() == "Done" else "Done"
         choose(page, "Status", new)
