@@ -339,7 +339,7 @@ def solve_pattern(tables: list[Table], k: int) -> np.ndarray:
     The hypercube method (as in GHMITER, the statistical offices' tool for linked tables):
     every cell under k is hidden, and each one with respondents is given the cheapest
     hypercube of hidden cells (see _templates) across which it can move by k - 1 or more
-    without changing anything published. Cells no view offers (a place by band, the
+    without changing anything published, its respondents keeping their answers. Cells no view offers (a place by band, the
     interior) are hidden from the start and never need a cube of their own. An ICS whose
     total is under k, or a cell no cube can protect, hides the whole table.
     """
@@ -354,6 +354,23 @@ def solve_pattern(tables: list[Table], k: int) -> np.ndarray:
     total = index[shape]
     if n[total] < k:
         return np.zeros(len(cells), dtype=bool)
+    # A respondent moved along a cube keeps their answer, so a cube moves a single-choice table's
+    # option only as far as its corners hold it: the room is the sum over options of the least
+    # any corner holds (per table; the group's room is its tightest table's).
+    single = [t for t in tables if t.options and not t.multi]
+    blocks = [t.with_margins()[1].reshape(len(cells), -1) for t in single]
+    answers = np.hstack(blocks) if blocks else None
+    starts = np.cumsum([0] + [b.shape[1] for b in blocks[:-1]]) if blocks else None
+
+    def room(ids: list[int]) -> float:
+        """Return how far a cube can move its cells of one sign (down for +, up for -)."""
+        if not ids:
+            return np.inf
+        by_size = float(n[ids].min())
+        if answers is None:
+            return by_size
+        return min(by_size, float(np.add.reduceat(answers[ids].min(axis=0), starts).min()))
+
     stars = np.array([sum(c[d] == shape[d] for d in range(3)) for c in cells])
     # Hiding a margin costs more than hiding its parts: the ICS total and place rows are what
     # people read first.
@@ -365,9 +382,8 @@ def solve_pattern(tables: list[Table], k: int) -> np.ndarray:
         best, best_cost = None, np.inf
         for cube in _templates(cell, shape):
             ids = {index[c]: s for c, s in cube.items()}
-            down = min(n[i] for i, s in ids.items() if s > 0)
-            minus = [n[i] for i, s in ids.items() if s < 0]
-            up = min(minus) if minus else np.inf
+            down = room([i for i, s in ids.items() if s > 0])
+            up = room([i for i, s in ids.items() if s < 0])
             if down + up + 1 < k:
                 continue
             extra = sum(cost[i] for i in ids if not hidden[i])
