@@ -339,8 +339,9 @@ def solve_pattern(tables: list[Table], k: int) -> np.ndarray:
     The hypercube method (as in GHMITER, the statistical offices' tool for linked tables):
     every cell under k is hidden, and each one with respondents is given the cheapest
     hypercube of hidden cells (see _templates) across which it can move by k - 1 or more
-    without changing anything published, its respondents keeping their answers. Cells no view offers (a place by band, the
-    interior) are hidden from the start and never need a cube of their own. An ICS whose
+    without changing anything published, its respondents keeping their answers. Cells no
+    view offers (a place by band, the interior) are hidden from the start and never need a
+    cube of their own. An ICS whose
     total is under k, or a cell no cube can protect, hides the whole table.
     """
     first = tables[0]
