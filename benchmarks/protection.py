@@ -9,34 +9,9 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
-import pandas as pd
-
 from pcn_data import audit, protect
 from pcn_data.config import min_group_size
 from pcn_data.db import Database
-from pcn_data.stats import suppress
-
-
-def per_view(table: protect.Table, k: int) -> np.ndarray:
-    """Return the cells one-view-at-a-time suppression published: each role view's place rows
-    suppressed among their siblings, its total on its own (the product before the tables)."""
-    cells = table.cells()
-    n = table.with_margins()[0].reshape(-1)
-    p_all, r_all, b_all = table.shape
-    published = np.zeros(len(cells), dtype=bool)
-    for r in range(r_all + 1):
-        rows = [i for i, c in enumerate(cells) if c[1] == r and c[2] == b_all and c[0] < p_all]
-        got = suppress(
-            pd.DataFrame({"cell": rows, "n": n[rows], "parent": 0, "count": 0}),
-            group_cols=["parent", "cell"],
-            partition_by=["parent"],
-            k=k,
-        )
-        for cell, hid in zip(got["cell"], got["suppressed"], strict=True):
-            published[cell] = not hid
-        published[cells.index((p_all, r, b_all))] = n[cells.index((p_all, r, b_all))] >= k
-    return published
 
 
 def main() -> None:
@@ -54,7 +29,7 @@ def main() -> None:
     for key, table in prot.tables.items():
         shown = protect.offered(table.shape) & protect.distinct(table.shape)
         offered += int(shown.sum())
-        old_hidden += int((~per_view(table, k) & shown).sum())
+        old_hidden += int((~audit.per_view_pattern(table, k) & shown).sum())
         new_hidden += int((~prot.patterns[key] & shown).sum())
     print(f"cells a view can show: {offered}")
     print(f"hidden one view at a time: {old_hidden} ({old_hidden / offered:.1%})")

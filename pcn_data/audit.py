@@ -168,6 +168,31 @@ def check_table(table: protect.Table, published: np.ndarray, k: int, report: Rep
             report.answer_pins.append(f"{where}: {exp.what} = {exp.true:g} exactly")
 
 
+def per_view_pattern(table: protect.Table, k: int) -> np.ndarray:
+    """Return the cells one-view-at-a-time suppression would publish: each role view's place rows
+    suppressed among their siblings, its total on its own (the product before the protected
+    tables), for the audit to be shown failing and for benchmarks/protection.py's comparison."""
+    from pcn_data.stats import suppress
+
+    cells = table.cells()
+    n = table.with_margins()[0].reshape(-1)
+    p_all, r_all, b_all = table.shape
+    published = np.zeros(len(cells), dtype=bool)
+    for r in range(r_all + 1):
+        rows = [i for i, c in enumerate(cells) if c[1] == r and c[2] == b_all and c[0] < p_all]
+        got = suppress(
+            pd.DataFrame({"cell": rows, "n": n[rows], "parent": 0, "count": 0}),
+            group_cols=["parent", "cell"],
+            partition_by=["parent"],
+            k=k,
+        )
+        for cell, hid in zip(got["cell"], got["suppressed"], strict=True):
+            published[cell] = not hid
+        total = cells.index((p_all, r, b_all))
+        published[total] = n[total] >= k
+    return published
+
+
 def run(db: Database, ics_codes: list[str] | None = None, views: bool = True) -> Report:
     """Return the audit of the database: every view enumerated, every table bounded."""
     start = time.perf_counter()

@@ -8,6 +8,17 @@ from pcn_data import bank
 from pcn_data.db import Database
 
 
+def _ics_and_wave(cur, wave: str, opened_on: str) -> None:
+    """Install the question bank, the fixture ICS and its one survey wave."""
+    bank.install(cur)
+    cur.execute("INSERT INTO ics VALUES ('ICSX', 'Fixture ICS')")
+    cur.execute(
+        "INSERT INTO wave (wave_id, wave_code, name, kind, ics_code, opened_on) "
+        "VALUES (1, ?, 'Fixture wave', 'survey', 'ICSX', CAST(? AS DATE))",
+        [wave, opened_on],
+    )
+
+
 def small_database(
     path: Path,
     answers: dict[str, list[str]],
@@ -22,13 +33,7 @@ def small_database(
     """
     db = Database(path)
     with db.transaction() as cur:
-        bank.install(cur)
-        cur.execute("INSERT INTO ics VALUES ('ICSX', 'Fixture ICS')")
-        cur.execute(
-            "INSERT INTO wave (wave_id, wave_code, name, kind, ics_code, opened_on) "
-            "VALUES (1, ?, 'Fixture wave', 'survey', 'ICSX', DATE '2021-05-01')",
-            [wave],
-        )
+        _ics_and_wave(cur, wave, "2021-05-01")
         for i, (place, options) in enumerate(answers.items()):
             cur.execute("INSERT INTO place VALUES (?, 'ICSX', ?, ?)", [place, f"Place {place}", i])
             cur.execute("INSERT INTO pcn VALUES (?, ?, ?, 4, 40000)", [f"U{i:05d}", place, f"PCN {place}"])
@@ -53,14 +58,8 @@ def small_place_database(
     answers maps PCN code -> one option per respondent (all Clinical Directors)."""
     db = Database(path)
     with db.transaction() as cur:
-        bank.install(cur)
-        cur.execute("INSERT INTO ics VALUES ('ICSX', 'Fixture ICS')")
+        _ics_and_wave(cur, wave, "2023-05-01")
         cur.execute("INSERT INTO place VALUES ('P', 'ICSX', 'Place P', 0)")
-        cur.execute(
-            "INSERT INTO wave (wave_id, wave_code, name, kind, ics_code, opened_on) "
-            "VALUES (1, ?, 'Fixture wave', 'survey', 'ICSX', DATE '2023-05-01')",
-            [wave],
-        )
         for pcn, options in answers.items():
             cur.execute("INSERT INTO pcn VALUES (?, 'P', ?, 4, 40000)", [pcn, f"PCN {pcn}"])
             for j, option in enumerate(options):
@@ -80,12 +79,7 @@ def people_database(
     people are (place, role, years band, option) rows, one respondent each, answering `question`."""
     db = Database(path)
     with db.transaction() as cur:
-        bank.install(cur)
-        cur.execute("INSERT INTO ics VALUES ('ICSX', 'Fixture ICS')")
-        cur.execute(
-            "INSERT INTO wave (wave_id, wave_code, name, kind, ics_code, opened_on) "
-            "VALUES (1, '2023', 'Fixture wave', 'survey', 'ICSX', DATE '2023-05-01')"
-        )
+        _ics_and_wave(cur, "2023", "2023-05-01")
         for i in range(1, 6):
             cur.execute("INSERT INTO place VALUES (?, 'ICSX', ?, ?)", [f"P{i}", f"Place {i}", i])
             cur.execute("INSERT INTO pcn VALUES (?, ?, ?, 4, 40000)", [f"U{i:05d}", f"P{i}", f"PCN {i}"])

@@ -15,7 +15,6 @@ import pytest
 from pcn_data import audit, protect
 from pcn_data.filters import Filters
 from pcn_data.queries import option_counts
-from pcn_data.stats import suppress
 from tests.conftest import ROOT
 from tests.fixtures import people_database
 from tests.results_helpers import open_tables
@@ -145,30 +144,11 @@ def test_one_place_one_role_cell_is_the_same_in_every_view(demo_db):
     assert f.wave == "2023"
 
 
-def per_view_pattern(table: protect.Table, k: int) -> np.ndarray:
-    """Return the cells published by suppressing each role view on its own (place rows among
-    their siblings, then the total), as the product did before the protected tables."""
-    cells = table.cells()
-    n_all, _ = table.with_margins()
-    n = n_all.reshape(-1)
-    p_all, r_all, b_all = table.shape
-    published = np.zeros(len(cells), dtype=bool)
-    for r in range(r_all + 1):
-        rows = [i for i, c in enumerate(cells) if c[1] == r and c[2] == b_all and c[0] < p_all]
-        df = pd.DataFrame({"cell": rows, "n": n[rows], "parent": 0, "count": 0})
-        got = suppress(df, group_cols=["parent", "cell"], partition_by=["parent"], k=k)
-        for cell, hid in zip(got["cell"], got["suppressed"], strict=True):
-            published[cell] = not hid
-        total = cells.index((p_all, r, b_all))
-        published[total] = n[total] >= k
-    return published
-
-
 def test_the_audit_fails_per_view_suppression_and_passes_the_protected_tables(demo_db):
     prot = protect.current(demo_db)
     table = prot.tables[("2023", "QE1", "vision_pcn")]
     old = audit.Report()
-    audit.check_table(table, per_view_pattern(table, K), K, old)
+    audit.check_table(table, audit.per_view_pattern(table, K), K, old)
     assert not old.ok
     assert any("WL/cd/*" in f or "FC/cd/*" in f for f in old.failures), old.failures[:5]
     new = audit.Report()
