@@ -1,5 +1,6 @@
 """A real browser imports a survey export on the Data page and sees it on the Overview."""
 
+import re
 import shutil
 
 import pytest
@@ -49,7 +50,9 @@ def test_upload_confirm_mapping_import_and_see_the_respondents_on_the_overview(d
         page.wait_for_selector("text=Respondents:", timeout=30000)
         wait_for_app(page)
         body = page.inner_text("body")
-        assert "2025 survey (imported): 6" in body
+        # The 6 respondents, or "hidden" where the protected table hides the ICS total to protect a
+        # group inside it (test_import_pages checks which, against the table itself).
+        assert re.search(r"2025 survey \(imported\): (6|hidden)\b", body), body[:500]
 
 
 def test_the_template_is_written_when_its_download_is_clicked(demo_path, tmp_path):
