@@ -86,32 +86,43 @@ def _views(db: Database, f: Filters) -> list[tuple[str, Callable[[], object]]]:
     return out
 
 
-def _filters(db: Database, ics_codes: list[str] | None) -> list[Filters]:
-    """Return every filter choice the sidebar offers (restricted to some ICSs if given)."""
-    waves = queries.list_waves(db)
+def _filters(
+    db: Database, ics_codes: list[str] | None, waves: list[str] | None = None, places: list[str] | None = None
+) -> list[Filters]:
+    """Return every filter choice the sidebar offers (restricted to some ICSs, waves or places
+    if given: a test's slice of the same enumeration)."""
+    waves_df = queries.list_waves(db)
     ics_list = list(queries.list_ics(db)["ics_code"])
     chosen = ics_list if ics_codes is None else [i for i in ics_list if i in ics_codes]
     out = []
-    for wave, roles in zip(waves["wave_code"], waves["roles"], strict=True):
+    for wave, roles in zip(waves_df["wave_code"], waves_df["roles"], strict=True):
+        if waves is not None and wave not in waves:
+            continue
         role_choices = [()] + [(r,) for r in (roles if roles is not None else [])]
         scopes = [(ics, tuple(queries.list_places(db, ics)["place_code"])) for ics in chosen]
         if len(ics_list) > 1 and ics_codes is None:
             scopes.append((None, ()))  # all ICSs: the national totals (places are not listed)
-        for ics, places in scopes:
-            for place in [(), *((p,) for p in places)]:
+        for ics, in_ics in scopes:
+            for place in [(), *((p,) for p in in_ics if places is None or p in places)]:
                 for role in role_choices:
                     out.append(Filters(wave=wave, ics=ics, places=place, roles=role))
     return out
 
 
-def enumerate_views(db: Database, report: Report, ics_codes: list[str] | None = None) -> None:
+def enumerate_views(
+    db: Database,
+    report: Report,
+    ics_codes: list[str] | None = None,
+    waves: list[str] | None = None,
+    places: list[str] | None = None,
+) -> None:
     """Call every view for every filter choice; record a failure for any cell a view shows
     that the protected tables do not publish as shown."""
     prot = protect.current(db)
     keys = ["wave_code", "ics_code", "question_code", "place_code", "role_code", "band"]
     truth = prot.cells.set_index(keys)
     with protect.recording() as seen:
-        for f in _filters(db, ics_codes):
+        for f in _filters(db, ics_codes, waves, places):
             for _, call in _views(db, f):
                 call()
                 report.views += 1
