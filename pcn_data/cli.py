@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pcn_data import audit, demo, protect
+from pcn_data import demo
 from pcn_data.compare import DEFAULT_MEASURE, MEASURES
 from pcn_data.config import db_path, min_group_size
 from pcn_data.db import Database
@@ -20,7 +20,6 @@ from pcn_data.errors import PcnDataError
 from pcn_data.filters import Filters
 from pcn_data.findings import headline_findings
 from pcn_data.importing.plan import KINDS as IMPORT_KINDS
-from pcn_data.protect import ALL
 from pcn_data.queries import count_rows, list_waves, respondents_by_place
 
 
@@ -58,20 +57,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _national(db: Database, wave: str, role: str) -> int | None:
     """Return the respondents of a wave in a role (ALL: every role) over every ICS, or None
     where the protected respondents table hides it."""
+    from pcn_data import protect  # the import command's memory bound: load only when summarising
+
     cells = protect.current(db).cells
     hit = cells[
         (cells["ics_code"] == protect.ALL_ICS)
         & (cells["wave_code"] == wave)
         & (cells["question_code"] == protect.RESPONDENTS)
-        & (cells["place_code"] == ALL)
+        & (cells["place_code"] == protect.ALL)
         & (cells["role_code"] == role)
-        & (cells["band"] == ALL)
+        & (cells["band"] == protect.ALL)
     ]
     return None if hit.empty or bool(hit["suppressed"].iloc[0]) else int(hit["n"].iloc[0])
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     """Audit the database's protected tables; exit 1 if any hidden cell can be worked out."""
+    from pcn_data import audit  # it loads every view's module: only for this command
+
     db = Database(args.db, read_only=True)
     ics = args.ics.split(",") if args.ics else None
     report = audit.run(db, ics_codes=ics, views=not args.no_views)
@@ -91,7 +94,7 @@ def summary(db: Database) -> dict:
     for code in waves["wave_code"]:
         rows = by_place[by_place["wave_code"] == code]
         respondents[code] = {
-            "total": _national(db, code, ALL),
+            "total": _national(db, code, "*"),
             "clinical_directors": _national(db, code, "cd"),
             "cds_invited": int(rows["cds_invited"].sum()),
             # A place whose count the protected table hides shows null.
