@@ -20,7 +20,7 @@ from pcn_data.errors import PcnDataError
 from pcn_data.filters import Filters
 from pcn_data.findings import headline_findings
 from pcn_data.importing.plan import KINDS as IMPORT_KINDS
-from pcn_data.queries import count_rows, list_waves, respondents_by_place
+from pcn_data.queries import count_rows, list_waves, respondent_totals, respondents_by_place
 
 
 def _progress(fraction: float, message: str) -> None:
@@ -54,21 +54,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _national(db: Database, wave: str, role: str) -> int | None:
-    """Return the respondents of a wave in a role (ALL: every role) over every ICS, or None
-    where the protected respondents table hides it."""
-    from pcn_data import protect  # the import command's memory bound: load only when summarising
-
-    cells = protect.current(db).cells
-    hit = cells[
-        (cells["ics_code"] == protect.ALL_ICS)
-        & (cells["wave_code"] == wave)
-        & (cells["question_code"] == protect.RESPONDENTS)
-        & (cells["place_code"] == protect.ALL)
-        & (cells["role_code"] == role)
-        & (cells["band"] == protect.ALL)
-    ]
-    return None if hit.empty or bool(hit["suppressed"].iloc[0]) else int(hit["n"].iloc[0])
+def _national(db: Database, wave: str, roles: tuple[str, ...]) -> int | None:
+    """Return the respondents of a wave (in the roles) over every ICS, or None where the protected
+    respondents table hides it."""
+    got = respondent_totals(db, Filters(wave=wave, roles=roles))["respondents"]
+    return None if got.empty or pd.isna(got.iloc[0]) else int(got.iloc[0])
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -94,8 +84,8 @@ def summary(db: Database) -> dict:
     for code in waves["wave_code"]:
         rows = by_place[by_place["wave_code"] == code]
         respondents[code] = {
-            "total": _national(db, code, "*"),
-            "clinical_directors": _national(db, code, "cd"),
+            "total": _national(db, code, ()),
+            "clinical_directors": _national(db, code, ("cd",)),
             "cds_invited": int(rows["cds_invited"].sum()),
             # A place whose count the protected table hides shows null.
             "by_place": {

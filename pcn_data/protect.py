@@ -9,12 +9,11 @@ every cell share it) is solved jointly over all those linked cells:
 
 - primary: every cell with fewer than K respondents (empty ones too, so that the placeholder
   reads the same whatever the true n);
-- secondary: an optimal cell suppression, a mixed-integer programme solved by HiGHS
-  (scipy.optimize.milp) over the table's linear relations (each line of the cube sums to its
-  margin), refined by the attacker's own linear programmes: every hidden cell is bounded by
-  linear programming over everything published (the audit, below), and where a bound is too
-  tight the published cells that made it so (the programme's binding constraints) are cut,
-  one of them more to be hidden, and the programme solved again (Fischetti and Salazar's cuts).
+- secondary: the hypercube method (solve_pattern): each hidden group gets a cube of hidden
+  cells across which it can move by K - 1 or more, its respondents keeping their answers.
+
+The Attacker below bounds every hidden cell by linear programming over everything published;
+the audit (pcn_data/audit.py) runs it on every table.
 
 A hidden cell's numbers are not stored: no view can show them by mistake.
 """
@@ -125,39 +124,36 @@ class Exposure:
     low: float
     high: float
     true: float
-    binding: list[int] = field(default_factory=list)  # published cells the bound rests on
 
 
 class Attacker:
     """The linear programme of everything published about one table: variables are the interior
     cells' sizes and answer counts, constraints the published cells and how answers add up."""
 
-    def __init__(self, table: Table, published: np.ndarray, sizes_only: bool = False) -> None:
+    def __init__(self, table: Table, published: np.ndarray) -> None:
         self.table = table
         self.published = published
         p, r, b = table.shape
         self.ni = p * r * b
-        self.no = 0 if sizes_only else len(table.options)
+        self.no = len(table.options)
         self.nvars = self.ni * (1 + self.no)
         m = _members(table.shape)
         self.m = m
         n_all, x_all = table.with_margins()
         self.n_cells = n_all.reshape(-1)
         self.x_cells = x_all.reshape(len(self.n_cells), -1)[:, : self.no]
-        rows, rhs, owner = [], [], []
+        rows, rhs = [], []
         pub = np.flatnonzero(published)
         for c in pub:
             row = np.zeros(self.nvars)
             row[: self.ni] = m[c]
             rows.append(row)
             rhs.append(self.n_cells[c])
-            owner.append(c)
             for o in range(self.no):
                 row = np.zeros(self.nvars)
                 row[self.ni * (1 + o) : self.ni * (2 + o)] = m[c]
                 rows.append(row)
                 rhs.append(self.x_cells[c, o])
-                owner.append(c)
         ub_rows, eq_struct = [], []
         for i in range(self.ni if self.no else 0):
             xs = [self.ni * (1 + o) + i for o in range(self.no)]
@@ -180,8 +176,6 @@ class Attacker:
                 ub_rows.append(row)
         from scipy.sparse import csr_matrix
 
-        self.owner = np.array(owner, dtype=int)
-        self.n_published_rows = len(rows)
         eq = rows + eq_struct
         self.a_eq = csr_matrix(np.array(eq)) if eq else None
         self.b_eq = np.array(rhs + [0.0] * len(eq_struct)) if eq else None
@@ -209,10 +203,9 @@ class Attacker:
         vec[start : start + self.ni] = self.m[cell]
         return vec
 
-    def bounds(self, cell: int, what: int) -> tuple[float, float, list[int]]:
-        """Return (low, high, published cells binding either bound) of one quantity."""
+    def bounds(self, cell: int, what: int) -> tuple[float, float]:
+        """Return (low, high) of one quantity."""
         vec = self._functional(cell, what)
-        binding: set[int] = set()
         lo_hi = []
         for sign in (1.0, -1.0):
             res = self._solve(sign * vec)
@@ -222,9 +215,7 @@ class Attacker:
             if res.status != 0:
                 raise RuntimeError(f"attacker LP failed: {res.message}")
             lo_hi.append(sign * res.fun)
-            duals = res.eqlin.marginals[: self.n_published_rows] if self.a_eq is not None else []
-            binding |= {int(self.owner[i]) for i in np.flatnonzero(np.abs(duals) > _EPS)}
-        return lo_hi[0], lo_hi[1], sorted(binding)
+        return lo_hi[0], lo_hi[1]
 
     def vertices(self, seed: int = 0) -> list[np.ndarray]:
         """Return a few feasible points that push every variable up, or every one down, with
@@ -258,11 +249,11 @@ class Attacker:
                 seen = [true, *(float(vec @ pt) for pt in points)]
                 if np.floor(max(seen) + _EPS) - np.ceil(min(seen) - _EPS) + 1 >= need:
                     continue
-                lo, hi, binding = self.bounds(c, what)
+                lo, hi = self.bounds(c, what)
                 span = (np.floor(hi + _EPS) - np.ceil(lo - _EPS) + 1) if np.isfinite(hi) else np.inf
                 if span < need:
                     label = "size" if what < 0 else self.table.options[what]
-                    found.append(Exposure(tuple(self.table.cells()[c]), label, lo, hi, float(true), binding))
+                    found.append(Exposure(tuple(self.table.cells()[c]), label, lo, hi, float(true)))
         return found
 
 
@@ -273,10 +264,9 @@ def distinct(shape: tuple[int, int, int]) -> np.ndarray:
     return np.array([all(size != 1 or c[d] == size for d, size in enumerate(shape)) for c in cells])
 
 
-def exposures(table: Table, published: np.ndarray, k: int, sizes_only: bool = False) -> list[Exposure]:
-    """Return the hidden cells of table that what is published bounds too tightly (see Attacker);
-    with sizes_only, their sizes alone (a much smaller programme)."""
-    return Attacker(table, published, sizes_only).exposures(k)
+def exposures(table: Table, published: np.ndarray, k: int) -> list[Exposure]:
+    """Return the hidden cells of table that what is published bounds too tightly (see Attacker)."""
+    return Attacker(table, published).exposures(k)
 
 
 def offered(shape: tuple[int, int, int]) -> np.ndarray:
