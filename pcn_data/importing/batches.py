@@ -170,7 +170,8 @@ def _insert(cur, table: str, rows: list[dict], extra: dict) -> None:
     if not rows:
         return
     cols = _INSERTS[table]
-    df = pd.DataFrame([{**r, **extra} for r in rows])[cols]
+    # Column by column: a dict per row would copy every record once more.
+    df = pd.DataFrame({c: [extra[c]] * len(rows) if c in extra else [r[c] for r in rows] for c in cols})
     cur.register("incoming", df)
     try:
         # Table and column names come from _INSERTS above, never from the file.

