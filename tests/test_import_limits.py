@@ -434,7 +434,8 @@ if __name__ == "__main__":
         legit = [("biggest_survey", biggest_survey), ("longest_survey", longest_survey)]
         for name, build in [*((n, h.build) for n, h in HOSTILE.items()), *legit]:
             file = build(tmp)
-            r = run_import(file, db, address_space=BIG_ADDRESS_SPACE if name.endswith("survey") else ADDRESS_SPACE)
+            space = BIG_ADDRESS_SPACE if name.endswith("survey") else ADDRESS_SPACE
+            r = run_import(file, db, address_space=space)
             last = (r.stderr.strip().splitlines() or [""])[-1]
             print(
                 f"{name:15} {file.stat().st_size / 1024:9.0f} KB  exit {r.returncode}  "
