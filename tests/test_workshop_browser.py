@@ -78,7 +78,7 @@ def test_a_whole_workshop_with_five_phones_and_a_restart(demo_path, tmp_path):
             page.wait_for_selector(f"text=Answer recorded: {option}", timeout=30000)
         phones[0].screenshot(path=str(ARTIFACTS / "workshop_phone.png"))
         projector.wait_for_function(
-            "() => document.querySelector('.present-count')?.innerText === '5'", timeout=10000
+            "() => document.querySelector('.present-count')?.innerText === '5'", timeout=30000
         )
 
         # A participant changes their answer: the count stays, the answer moves.
@@ -95,10 +95,13 @@ def test_a_whole_workshop_with_five_phones_and_a_restart(demo_path, tmp_path):
             phone.locator('[data-testid="stRadio"] label').filter(has_text=re.compile(f"^{option}$")).click()
             start = time.perf_counter()
             phone.get_by_role("button", name="Send my answer").click()
+            # Timed, not bounded here (benchmarks/ measures it): a CI machine running the rest of
+            # the suite beside this browser has taken over 10 s.
             projector.wait_for_function(
-                f"() => document.querySelector('.present-count')?.innerText === '{6 + i}'", timeout=10000
+                f"() => document.querySelector('.present-count')?.innerText === '{6 + i}'", timeout=60000
             )
             latencies.append(time.perf_counter() - start)
+            phone.wait_for_selector(f"text=Answer recorded: {option}", timeout=30000)
         print(f"\nvote to projector: median {statistics.median(latencies):.2f} s, max {max(latencies):.2f} s")
         (ARTIFACTS / "vote_latency.txt").write_text(" ".join(f"{s:.3f}" for s in latencies) + "\n")
 
