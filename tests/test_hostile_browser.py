@@ -137,8 +137,17 @@ def test_voices_shows_hostile_comments_as_text_in_a_browser(hostile_server):
         outside = watch(page, url)
         page.goto(f"{url}/voices?wave=2023&place=MB")
         wait_for_app(page)
+        # The title is drawn before the comments: on a loaded machine the check above can pass
+        # while the script is still writing them.
+        page.wait_for_selector('[data-testid="stExpander"] summary', timeout=60000)
+        wait_for_app(page)
         for summary in page.locator('[data-testid="stExpander"] summary').all():
             summary.click()
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('[data-testid="stMain"] blockquote')]
+                     .some(q => q.innerText.includes('Qz0'))""",
+            timeout=30000,
+        )
         wait_for_app(page)
         # A person does not see the word joiners (U+2060) that keep addresses from becoming links.
         quotes = " ".join(page.locator('[data-testid="stMain"] blockquote').all_inner_texts())
