@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -213,15 +212,18 @@ def test_recall_and_precision_on_the_table():
     assert recall >= 0.93 and precision >= 0.95, (recall, precision)
 
 
-def test_redaction_keeps_up_with_a_national_file():
-    texts = [t for t, _, _ in CASES] * 20
-    known = [f"Place{i} Vale PCN" for i in range(1250)] + KNOWN
-    redact(texts[0], known)
-    start = time.perf_counter()
-    for t in texts:
-        redact(t, known)
-    ms = (time.perf_counter() - start) * 1000 / len(texts)
-    assert ms < 2.0, f"{ms:.2f} ms per comment"
+def test_redaction_with_a_national_list_of_names_still_finds_each():
+    # A national file holds about 1,250 PCN names; its speed is measured in
+    # benchmarks/redaction.py, not bounded here.
+    def place(i: int) -> str:
+        return "".join("abcdefghijklmnopqrstuvwxyz"[int(d)] for d in f"{i:04d}").title()
+
+    known = [f"{place(i)} Vale Partnership" for i in range(1250)] + KNOWN
+    for i in (0, 617, 1249):
+        said = f"We met {place(i).lower()} vale partnership on Tuesday."
+        assert redact(said, known) == "We met [PCN] on Tuesday."
+    untouched = "We met the vale partnership on Tuesday."
+    assert redact(untouched, known) == untouched
 
 
 def test_the_voices_page_data_is_redacted_in_any_case(scratch):
