@@ -16,11 +16,25 @@ ROOT = Path(__file__).resolve().parent.parent
 behave_like_a_running_server()
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Run the real-browser tests first: they are the longest, and started last they would leave
+    one worker running alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
+
+
 @pytest.fixture(scope="session")
 def demo_path(tmp_path_factory) -> Path:
     """Return the path of a demo database built once for the whole test session."""
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     build_demo_file(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def national_path(tmp_path_factory) -> Path:
+    """Return the path of a national-scale demo file (42 ICSs), built once for the session."""
+    path = tmp_path_factory.mktemp("national") / "national.duckdb"
+    build_demo_file(path, scale="national")
     return path
 
 

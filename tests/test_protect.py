@@ -227,13 +227,10 @@ def test_every_view_of_the_demo_reads_only_published_cells(demo_db):
     assert report.views > 200 and report.cells_read > 100
 
 
-def test_the_audit_passes_on_the_national_file_for_two_icss(tmp_path):
+def test_the_audit_passes_on_the_national_file_for_two_icss(national_path):
     # The national file: 42 ICSs, 5 waves, tens of thousands of respondents. Its views are the
     # demo's at scale (enumerated on the demo above); here every table of two ICSs is bounded.
-    from pcn_data.demo import build_demo_file
-
-    path = tmp_path / "national.duckdb"
-    build_demo_file(path, scale="national")
+    path = national_path
     result = subprocess.run(
         [sys.executable, "-m", "pcn_data", "audit", "--db", str(path), "--ics", "ICS01,ICS02", "--no-views"],
         capture_output=True,
