@@ -128,6 +128,10 @@ def test_place_comparison_then_pcn_profile_through_the_url(demo_path, demo_db, t
 
         page.goto(f"{url}/pcn_profile?wave=2023&place=MB&pcn={code}")
         wait_for_app(page)
+        # The heading is drawn before the rest: on a loaded machine the check above can pass
+        # while the script is still writing the page.
+        page.wait_for_selector("text=Survey results are not published for a single PCN", timeout=60000)
+        wait_for_app(page)
         main = page.inner_text('[data-testid="stMain"]')
         name = demo_db.scalar("SELECT name FROM pcn WHERE pcn_code = ?", [code])
         assert page.get_by_role("combobox", name="PCN").input_value() == name
