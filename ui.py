@@ -403,11 +403,14 @@ def comparison_table(comparison: pd.DataFrame, *, key: str) -> None:
     shown = comparison.assign(**{c: comparison[c].astype(float) for c in numbers})
     shown["room_share"] = (shown["room_share"] * 100).round(0)
     shown["survey_share"] = (shown["survey_share"] * 100).round(0)
+    columns = ["question", "label", "room_votes", "room_n", "room_share", "survey_n", "survey_share"]
+    if shown["survey_n"].isna().all():  # no wave to compare with: empty columns would read "None"
+        columns = columns[:-2]
     st.dataframe(
         shown,
         hide_index=True,
         key=key,
-        column_order=["question", "label", "room_votes", "room_n", "room_share", "survey_n", "survey_share"],
+        column_order=columns,
         column_config={
             "question": st.column_config.TextColumn("Question", width="large"),
             "label": "Answer",
@@ -418,6 +421,14 @@ def comparison_table(comparison: pd.DataFrame, *, key: str) -> None:
             "survey_share": st.column_config.NumberColumn("Survey", format="%d%%"),
         },
     )
+
+
+def survey_wave_note(comparison: pd.DataFrame, place: str) -> str:
+    """Return which survey wave a room is compared with, in words (markdown, names escaped)."""
+    place = plain.md(place)
+    if comparison.attrs.get("wave") is None:
+        return f"no survey wave publishes answers from {place} to these questions"
+    return f"{plain.md(comparison.attrs['wave_name'])}, the latest with answers from {place}"
 
 
 def polls_beside_survey(question_codes: tuple[str, ...], f: Filters, *, key: str) -> None:
@@ -437,7 +448,8 @@ def polls_beside_survey(question_codes: tuple[str, ...], f: Filters, *, key: str
         return
     with box:
         st.caption(
-            "What the room answered at each workshop, beside the latest survey in the same place. "
+            "What the room answered at each workshop, beside the latest survey with answers from the "
+            "same place. "
             f"Either side with fewer than {min_group()} answers is not shown."
         )
         for s in sessions.itertuples(index=False):
@@ -445,10 +457,8 @@ def polls_beside_survey(question_codes: tuple[str, ...], f: Filters, *, key: str
             comparison = polls.survey_comparison(database(), int(s.session_id))
             if not comparison.empty:
                 comparison = comparison[comparison["question_code"].isin(question_codes)]
-            st.markdown(
-                f"**{plain.md(s.title)}** · {plain.md(s.place)} · {s.held_on:%d %B %Y} · survey wave "
-                f"{plain.md(comparison.attrs.get('wave', '–'))}"
-            )
+            note = "" if comparison.empty else f" · {survey_wave_note(comparison, s.place)}"
+            st.markdown(f"**{plain.md(s.title)}** · {plain.md(s.place)} · {s.held_on:%d %B %Y}{note}")
             if comparison.empty:
                 st.caption("No answers to these questions yet.")
             else:

@@ -455,7 +455,8 @@ def session_results(db: Database, session_id: int) -> pd.DataFrame:
 
 
 def survey_comparison(db: Database, session_id: int) -> pd.DataFrame:
-    """Return the room's answers beside the latest survey's for the same bank questions and place.
+    """Return the room's answers beside the latest survey wave that publishes answers to the same
+    bank questions from the same place; attrs name the place and the wave (None when none does).
 
     Grain: question x option. Both sides are counted alike (shares of substantive answers, as on
     the results pages) and pass through the one suppression step: a side with fewer than K
@@ -467,7 +468,7 @@ def survey_comparison(db: Database, session_id: int) -> pd.DataFrame:
     waves = list_waves(db)
     if meta.empty or waves.empty:
         return pd.DataFrame()
-    place, wave = meta["place_code"].iloc[0], waves["wave_code"].iloc[-1]
+    place = meta["place_code"].iloc[0]
     # Grain: bank question x option, counted over the room's participants (as option_counts does).
     room = db.query(
         """
@@ -487,10 +488,17 @@ def survey_comparison(db: Database, session_id: int) -> pd.DataFrame:
         return pd.DataFrame()
     keys = ["question_code", "wave_code", "parent", "grp"]
     room = add_shares(suppress(room, group_cols=keys, partition_by=keys[:3]))
-    survey = option_counts(
-        db, list(room["question_code"].unique()), Filters(wave=wave, places=(place,)), by="place"
-    )
-    survey = add_shares(survey)[["question_code", "option_code", "n", "share", "suppressed"]]
+    # The latest wave is not always the one to compare with: a round that reached no one in this
+    # place (or too few to publish) would show an empty survey side. The choice reads only
+    # published cells, so it tells no more than the results pages do.
+    wave, survey = None, pd.DataFrame(columns=["question_code", "option_code", "n", "share", "suppressed"])
+    for code in reversed(waves["wave_code"].tolist()):
+        counts = option_counts(
+            db, list(room["question_code"].unique()), Filters(wave=code, places=(place,)), by="place"
+        )
+        if counts["n"].notna().any():
+            wave, survey = code, add_shares(counts)[list(survey.columns)]
+            break
     out = room[["question_code", "wording", "option_code", "label", "count", "n", "share"]].rename(
         columns={"count": "room_votes", "n": "room_n", "share": "room_share"}
     )
@@ -499,5 +507,6 @@ def survey_comparison(db: Database, session_id: int) -> pd.DataFrame:
         on=["question_code", "option_code"],
         how="left",
     ).rename(columns={"wording": "question"})
-    out.attrs.update({"wave": wave, "place": place})
+    name = None if wave is None else waves.loc[waves["wave_code"] == wave, "name"].iloc[0]
+    out.attrs.update({"wave": wave, "wave_name": name, "place": place})
     return out
