@@ -90,7 +90,7 @@ CACHEABLE = {
     "evidence_strength": engagement.evidence_strength,
     "list_batches": batches.list_batches,
     "sessions_asking": polls.sessions_asking,
-    "is_demo": Database.is_demo,
+    "dataset": Database.dataset,
 }
 
 
@@ -267,12 +267,24 @@ def describe(f: Filters) -> str:
     return f.describe(names())
 
 
+DATASETS = {"empty": "Empty", "demo": "Demo", "imported": "Real data", "mixed": "Demo and imported"}
+
+
 def banner() -> None:
-    """Show the demo-data banner while the demo file is loaded."""
-    if query("is_demo"):
+    """Show the demo-data banner while the demo file is loaded, and a stronger one when real
+    responses were imported into it."""
+    dataset = query("dataset")
+    if dataset == "demo":
         st.warning(
             "**Demo data.** PCN names are invented and the answers are generated to follow the "
             "report's findings: these are not real survey results.",
+            icon=":material/science:",
+        )
+    elif dataset == "mixed":
+        st.warning(
+            "**Demo data mixed with imported responses.** This file holds the generated demo and real "
+            "imports together, so no figure here is either. Undo the imports on the Data page, or "
+            "start a clean file for real data (see the README).",
             icon=":material/science:",
         )
 

@@ -1,4 +1,4 @@
-"""Command line: `python -m pcn_data demo|summary|import|pack|audit ...`."""
+"""Command line: `python -m pcn_data demo|init|summary|import|pack|audit ...`."""
 
 from __future__ import annotations
 
@@ -51,6 +51,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
             indent=2,
         )
     )
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create a clean database file for real data: the schema and the question bank, no answers."""
+    from pcn_data import bank
+
+    if Path(args.db).exists():
+        raise PcnDataError(f"There is already a file at {args.db}: choose a new path for a clean file.")
+    db = Database(args.db)
+    try:
+        with db.transaction(bump_version=False) as cur:
+            bank.install(cur)
+    finally:
+        db.close()
+    print(json.dumps({"db": str(args.db), "dataset": "empty"}))
     return 0
 
 
@@ -239,6 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace the file if it exists")
     p.add_argument("--quiet", action="store_true", help="print no progress")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "init",
+        help="create a clean database file for real data",
+        description="Create a new database file with the schema and the question bank and no answers, "
+        "ready for imports (reference data first, then survey rounds). Refuses an existing file.",
+    )
+    p.add_argument("--db", type=Path, required=True, help="the new file")
+    p.set_defaults(func=cmd_init)
 
     p = sub.add_parser(
         "summary",

@@ -158,9 +158,13 @@ class Database:
         self.scalar("SELECT count(*) FROM wave")
         return {"status": "ok", "schema_version": self.meta().get("schema_version", "")}
 
+    def dataset(self) -> str:
+        """Return what the file holds: empty, demo, imported, or mixed (demo and imported)."""
+        return self.meta().get("dataset") or "empty"
+
     def is_demo(self) -> bool:
-        """Return True while the file holds generated demo data."""
-        return self.meta().get("dataset") == "demo"
+        """Return True while the file holds generated demo data (alone, or mixed with imports)."""
+        return self.dataset() in ("demo", "mixed")
 
     def close(self) -> None:
         """Close the connection."""

@@ -217,7 +217,11 @@ def _apply(db: Database, plan: Plan, *, valid_only: bool, imported_by: str | Non
             save_mapping(cur, plan.source_format, plan.mapping, imported_by)
         if plan.labels:
             save_labels(cur, plan.source_format, plan.labels, imported_by)
-        cur.execute("UPDATE meta SET value = 'imported' WHERE key = 'dataset' AND value = 'empty'")
+        # Real responses in the demo file make it neither: every page says "mixed" (see db.dataset).
+        cur.execute(
+            "UPDATE meta SET value = CASE value WHEN 'empty' THEN 'imported' WHEN 'demo' THEN 'mixed' "
+            "ELSE value END WHERE key = 'dataset'"
+        )
     return {
         "batch_id": batch,
         "status": "imported",
@@ -457,6 +461,11 @@ def undo(db: Database, batch_id: int) -> dict:
                 )
                 removed[f"{entity} restored"] = removed.get(f"{entity} restored", 0) + 1
             cur.execute("UPDATE import_batch SET status = 'undone' WHERE batch_id = ?", [batch_id])
+            # Undoing the last import into the demo file leaves the demo alone again.
+            cur.execute(
+                "UPDATE meta SET value = 'demo' WHERE key = 'dataset' AND value = 'mixed' AND NOT EXISTS "
+                "(SELECT 1 FROM import_batch WHERE kind <> 'demo' AND status = 'applied')"
+            )
         for step in _UNDO_LEVELS:
             with db.transaction() as cur:
                 for table, sql in step.items():
