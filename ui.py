@@ -20,6 +20,7 @@ from pcn_data import (
     access as acl,
 )
 from pcn_data import (
+    backup,
     charts,
     compare,
     config,
@@ -123,8 +124,11 @@ def _run_by_legacy_pages() -> bool:
 
 @st.cache_resource(show_spinner=False)
 def _open(path: str) -> Database:
-    """Return the process's one connection to the database file."""
-    return get_database(path)
+    """Return the process's one connection to the database file, with its scheduled snapshots
+    started ($PCN_BACKUP_EVERY)."""
+    db = get_database(path)
+    backup.start_schedule(db)
+    return db
 
 
 def _build_demo(path: Path) -> None:
@@ -475,6 +479,52 @@ def polls_beside_survey(question_codes: tuple[str, ...], f: Filters, *, key: str
                 st.caption("No answers to these questions yet.")
             else:
                 comparison_table(comparison, key=f"{key}_{s.session_id}")
+
+
+def backup_section(db: Database) -> None:
+    """Draw the Data page's backups: where and how often snapshots are taken, the latest ones, and
+    a button that takes one now and offers it for download (facilitators only)."""
+    st.subheader("Backups")
+    folder = backup.backup_dir(db.path)
+    every = backup.backup_every()
+    schedule = "no scheduled snapshots" if every is None else f"one every {dt.timedelta(seconds=every)}"
+    st.markdown(
+        f"The dashboard snapshots its own file while it runs: before every import and every undo, and "
+        f"{schedule}, keeping the last {backup.backup_keep()} of each kind in `{folder}` "
+        "(`PCN_BACKUP_DIR`, `PCN_BACKUP_EVERY`, `PCN_BACKUP_KEEP`). A snapshot is the whole database, "
+        "every answer in it: keep a downloaded one as safe as the server's file."
+    )
+    latest = backup.listed(folder, db.path)[-5:]
+    if latest:
+        st.dataframe(
+            [
+                {
+                    "Snapshot": p.name,
+                    "Taken": dt.datetime.fromtimestamp(p.stat().st_mtime).strftime("%d/%m/%Y %H:%M"),
+                    "KB": round(p.stat().st_size / 1024),
+                }
+                for p in reversed(latest)
+            ],
+            hide_index=True,
+            key="backup_list",
+        )
+    if st.button("Take a snapshot now", key="backup_take", icon=":material/backup:"):
+        try:
+            require("backup")
+            st.session_state["_backup_taken"] = str(backup.take(db, "manual"))
+        except PcnDataError as exc:
+            st.error(plain.md(str(exc)))
+    taken = st.session_state.get("_backup_taken")
+    if taken and Path(taken).is_file():
+        st.success(f"Snapshot taken: {plain.md(Path(taken).name)}")
+        st.download_button(
+            "Download the snapshot",
+            data=Path(taken).read_bytes(),
+            file_name=Path(taken).name,
+            mime="application/octet-stream",
+            key="backup_download",
+            icon=":material/download:",
+        )
 
 
 def compare_note(meta: dict) -> str:

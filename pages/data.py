@@ -320,6 +320,8 @@ if ui.can("import"):
     import_section()
 else:
     st.caption("Importing and undoing imports is for facilitators.")
+if ui.can("backup"):
+    ui.backup_section(db)
 
 st.subheader("Method and confidentiality")
 st.markdown(

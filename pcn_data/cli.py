@@ -1,4 +1,4 @@
-"""Command line: `python -m pcn_data demo|init|summary|import|pack|audit ...`."""
+"""Command line: `python -m pcn_data demo|init|summary|import|pack|audit|verify|restore ...`."""
 
 from __future__ import annotations
 
@@ -201,6 +201,30 @@ def cmd_import(args: argparse.Namespace) -> int:
         db.close()
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check a snapshot (read-only): schema version, every table and its rows as recorded; 1 if not."""
+    from pcn_data import backup
+
+    report = backup.verify(args.snapshot)
+    print(f"{args.snapshot}: {'whole' if report.ok else 'NOT WHOLE'}")
+    for line in report.lines:
+        print(f"  {line}")
+    if args.verbose:
+        for table, n in sorted(report.rows.items()):
+            print(f"  {table}: {n}")
+    return 0 if report.ok else 1
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a snapshot in place of a stopped dashboard's file, keeping the replaced file beside it."""
+    from pcn_data import backup
+
+    kept = backup.restore(args.snapshot, args.db)
+    print(f"Restored {args.db} from {args.snapshot}.")
+    print(f"The file it replaced is kept as {kept}." if kept else "There was no file to replace.")
+    return 0
+
+
 def _pack_file(value: str) -> Path:
     """Return the --out path of a pack; its extension chooses the format."""
     if Path(value).suffix.lower() not in (".pptx", ".pdf"):
@@ -322,6 +346,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-views", action="store_true", help="bound the tables only; do not call every view")
     p.add_argument("--verbose", action="store_true", help="list every answer count pinned exactly")
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser(
+        "verify",
+        help="check that a snapshot is whole",
+        description="Open a snapshot read-only, check its schema version and that every table holds "
+        "the rows recorded when it was taken. Exit 0 when whole, 1 otherwise.",
+    )
+    p.add_argument("snapshot", type=Path, help="the snapshot file")
+    p.add_argument("--verbose", action="store_true", help="list every table's rows")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser(
+        "restore",
+        help="restore a snapshot into a stopped dashboard's file",
+        description="Verify a snapshot, then put it in place of the database file, keeping the file it "
+        "replaces beside it (FILE.replaced-TIME). Refuses while a running dashboard holds the file.",
+    )
+    p.add_argument("snapshot", type=Path, help="the snapshot file")
+    p.add_argument("--db", type=Path, default=db_path(), help="database file (default: %(default)s)")
+    p.set_defaults(func=cmd_restore)
     return parser
 
 

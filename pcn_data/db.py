@@ -138,6 +138,18 @@ class Database:
             finally:
                 cur.close()
 
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Yield a cursor of the process's connection for statements that cannot run inside
+        transaction() (ATTACH, DETACH); DuckDB errors come out as our own."""
+        cur = self._con.cursor()
+        try:
+            yield cur
+        except duckdb.Error as exc:
+            raise _wrap(exc, self.path) from None
+        finally:
+            cur.close()
+
     @property
     def write_lock(self) -> threading.RLock:
         """Return the lock writers hold; hold it to make several transactions one step."""
