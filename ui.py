@@ -35,6 +35,7 @@ from pcn_data import (
     slide_files,
     slides,
     tracker,
+    trail,
     views,
     voices,
 )
@@ -308,6 +309,7 @@ def run(pages) -> None:
     st.session_state.pop(_RUN, None)
     database()
     access = who()
+    record_sign_in(access)
     # A page the role may not open is not in the navigation at all: a link to it lands on the
     # default page. (Local mode offers this computer every page, the benchmark's empty one included.)
     everything = access is not None and access.local and access.role == "facilitator"
@@ -511,7 +513,9 @@ def backup_section(db: Database) -> None:
     if st.button("Take a snapshot now", key="backup_take", icon=":material/backup:"):
         try:
             require("backup")
-            st.session_state["_backup_taken"] = str(backup.take(db, "manual"))
+            taken = backup.take(db, "manual")
+            trail.record_alone(db, "snapshot", taken.name, "taken on the Data page")
+            st.session_state["_backup_taken"] = str(taken)
         except PcnDataError as exc:
             st.error(plain.md(str(exc)))
     taken = st.session_state.get("_backup_taken")
@@ -525,6 +529,26 @@ def backup_section(db: Database) -> None:
             key="backup_download",
             icon=":material/download:",
         )
+
+
+def audit_section(db: Database) -> None:
+    """Draw the audit trail for facilitators: the latest rows and the whole trail as CSV. It is
+    read-only here and everywhere in the app."""
+    st.subheader("Audit trail")
+    st.caption(
+        "Every import, undo, tracker edit, poll control, moderation, change of theme codes, snapshot, "
+        "sign-in and refusal, with who and when. The app only ever adds to it."
+    )
+    rows = trail.read(db, limit=200)
+    labels = rows.assign(action=rows["action"].map(lambda a: trail.ACTIONS.get(a, a)))
+    st.dataframe(labels, hide_index=True, key="audit_table")
+    st.download_button(
+        "Download the whole audit trail (CSV)",
+        data=lambda: exports.csv_bytes(trail.read(db)),
+        file_name="pcn_futures_audit_trail.csv",
+        key="audit_download",
+        icon=":material/download:",
+    )
 
 
 def compare_note(meta: dict) -> str:
@@ -707,16 +731,49 @@ def can(action: str) -> bool:
     return acl.can(who(), action)
 
 
+def actor(access: acl.Access | None) -> str:
+    """Return who the audit trail records for this access: the signed-in email, or "local"."""
+    if access is None:
+        return "not signed in"
+    if access.local:
+        return trail.LOCAL if access.role == "facilitator" else "local participant"
+    return access.email or access.role
+
+
 def require(action: str) -> None:
-    """Raise AccessDenied unless the current user may take the action."""
-    acl.require(who(), action)
+    """Raise AccessDenied unless the current user may take the action (a refusal goes in the
+    audit trail); the change that follows is recorded as theirs."""
+    access = who()
+    try:
+        acl.require(access, action)
+    except acl.AccessDenied:
+        trail.record_alone(database(), "refusal", action, "action", by=actor(access))
+        raise
+    # Every write in the app follows this check in the same thread: the trail names its author.
+    trail.set_actor(actor(access))
 
 
 def require_page(page: str) -> None:
     """Stop the page unless the current user may open it (navigation hides it too)."""
-    if not acl.may_open(who(), page):
+    access = who()
+    if not acl.may_open(access, page):
+        trail.record_alone(database(), "refusal", page, "page", by=actor(access))
         st.error("Your account may not open this page.")
         st.stop()
+
+
+def record_sign_in(access: acl.Access | None) -> None:
+    """Put a sign-in (or a signed-in account without a role) in the audit trail, once a session."""
+    if not auth_configured() or not st.user.is_logged_in:
+        return
+    email = st.user.get("email") or ""
+    if st.session_state.get("_trail_signed_in") == email:
+        return
+    st.session_state["_trail_signed_in"] = email
+    if access is None:
+        trail.record_alone(database(), "refusal", "sign-in", "no role for this account", by=email or "?")
+    else:
+        trail.record_alone(database(), "sign_in", email, access.role, by=actor(access))
 
 
 def local_notice(access: acl.Access) -> None:

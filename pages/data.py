@@ -322,6 +322,8 @@ else:
     st.caption("Importing and undoing imports is for facilitators.")
 if ui.can("backup"):
     ui.backup_section(db)
+if ui.can("read_audit"):
+    ui.audit_section(db)
 
 st.subheader("Method and confidentiality")
 st.markdown(

@@ -43,6 +43,8 @@ ACTIONS = {
     "code_comments": {"facilitator"},
     # A snapshot is the whole file, every answer in it: for those who run the server.
     "backup": {"facilitator"},
+    # Reading (not changing: nobody may) the audit trail.
+    "read_audit": {"facilitator"},
 }
 DEFAULT_ROLES_FILE = Path.home() / ".config" / "pcn-futures" / "roles.toml"
 

@@ -152,6 +152,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"There is no file at {path}.")
+    from pcn_data import trail
+
+    trail.set_actor(args.by)
     # The file is read and bounded before the database is opened: a file past a limit is refused
     # without touching the database.
     upload = batches.Upload(path.read_bytes(), path.name)

@@ -17,10 +17,10 @@ import pandas as pd
 from pcn_data.config import duckdb_config
 from pcn_data.errors import DatabaseError, DatabaseLockedError, PcnDataError
 
-SCHEMA_VERSION = "5"
-# Versions this one can upgrade in place: the upgrade only adds tables (schema.sql is idempotent)
-# and one nullable column.
-_UPGRADABLE = {"1", "2", "3", "4"}
+SCHEMA_VERSION = "6"
+# Versions this one can upgrade in place: the upgrade only adds tables (schema.sql is idempotent;
+# version 6 added the audit trail) and one nullable column.
+_UPGRADABLE = {"1", "2", "3", "4", "5"}
 
 _LOCK_PID = re.compile(r"\(PID (\d+)\)")
 

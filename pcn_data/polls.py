@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pcn_data import trail
 from pcn_data.config import min_reveal_votes
 from pcn_data.db import Database
 from pcn_data.errors import PcnDataError
@@ -99,6 +100,7 @@ def create_session(
         for position, q in enumerate(questions, start=1):
             _insert_question(cur, db, session, position, q)
         cur.execute("INSERT INTO poll_presenter VALUES (?, 1)", [session])
+        trail.record(cur, "poll_control", f"session {session}", f"created with {len(questions)} questions")
     return {"session_id": session, "join_code": code, "wave_code": wave_code}
 
 
@@ -156,6 +158,7 @@ def add_question(db: Database, session_id: int, spec: QuestionSpec) -> int:
             "SELECT coalesce(max(position), 0) + 1 FROM poll_question WHERE session_id = ?", [session_id]
         ).fetchall()[0][0]
         _insert_question(cur, db, session_id, position, spec)
+        trail.record(cur, "poll_control", f"session {session_id}", f"question {position} added")
     return position
 
 
@@ -168,6 +171,7 @@ def close_session(db: Database, session_id: int, closed_on: dt.date) -> None:
             "(SELECT wave_id FROM poll_session WHERE session_id = ?)",
             [closed_on, session_id],
         )
+        trail.record(cur, "poll_control", f"session {session_id}", "closed")
 
 
 def my_answer(db: Database, poll_question_id: int, token: str) -> list:
@@ -280,6 +284,7 @@ def set_state(db: Database, poll_question_id: int, state: str) -> None:
         cur.execute(
             "UPDATE poll_question SET state = ? WHERE poll_question_id = ?", [state, poll_question_id]
         )
+        trail.record(cur, "poll_control", f"poll question {poll_question_id}", state)
 
 
 def reveal(db: Database, poll_question_id: int, visible: bool = True) -> None:
@@ -294,6 +299,12 @@ def reveal(db: Database, poll_question_id: int, visible: bool = True) -> None:
             "UPDATE poll_question SET results_visible = ? WHERE poll_question_id = ?",
             [visible, poll_question_id],
         )
+        trail.record(
+            cur,
+            "poll_control",
+            f"poll question {poll_question_id}",
+            "results shown" if visible else "results hidden",
+        )
 
 
 def presenter_position(db: Database, session_id: int) -> int:
@@ -307,6 +318,7 @@ def move_presenter(db: Database, session_id: int, step: int) -> int:
     position = min(max(presenter_position(db, session_id) + step, 1), last)
     with db.transaction(bump_version=False) as cur:
         cur.execute("UPDATE poll_presenter SET position = ? WHERE session_id = ?", [position, session_id])
+        trail.record(cur, "poll_control", f"session {session_id}", f"presenter on question {position}")
     return position
 
 
@@ -421,6 +433,9 @@ def moderate(db: Database, poll_question_id: int, token: str, hidden: bool) -> N
             "UPDATE poll_vote SET hidden = ? WHERE poll_question_id = ? AND participant_token = ?",
             [hidden, poll_question_id, token],
         )
+        # Which answer by the question only: the answer's text stays out of the trail.
+        done = "answer hidden" if hidden else "answer shown"
+        trail.record(cur, "moderation", f"poll question {poll_question_id}", done)
 
 
 def session_results(db: Database, session_id: int) -> pd.DataFrame:

@@ -57,7 +57,15 @@ def test_the_role_map_is_validated(tmp_path):
     [
         (
             "facilitator",
-            {"import", "undo_import", "run_polls", "edit_recommendations", "code_comments", "backup"},
+            {
+                "import",
+                "undo_import",
+                "run_polls",
+                "edit_recommendations",
+                "code_comments",
+                "backup",
+                "read_audit",
+            },
         ),
         ("oversight", {"edit_recommendations"}),
         ("clinical_director", set()),

@@ -8,7 +8,7 @@ import json
 
 import pandas as pd
 
-from pcn_data import backup, bank
+from pcn_data import backup, bank, trail
 from pcn_data.db import Database
 from pcn_data.errors import PcnDataError
 from pcn_data.importing import poll, records, survey
@@ -225,6 +225,7 @@ def _write(db: Database, plan: Plan, good: int, *, valid_only: bool, imported_by
             save_mapping(cur, plan.source_format, plan.mapping, imported_by)
         if plan.labels:
             save_labels(cur, plan.source_format, plan.labels, imported_by)
+        trail.record(cur, "import", f"batch {batch}", f"{plan.kind} from {plan.file_name}: {good} rows")
         # Real responses in the demo file make it neither: every page says "mixed" (see db.dataset).
         cur.execute(
             "UPDATE meta SET value = CASE value WHEN 'empty' THEN 'imported' WHEN 'demo' THEN 'mixed' "
@@ -471,6 +472,10 @@ def undo(db: Database, batch_id: int) -> dict:
                 )
                 removed[f"{entity} restored"] = removed.get(f"{entity} restored", 0) + 1
             cur.execute("UPDATE import_batch SET status = 'undone' WHERE batch_id = ?", [batch_id])
+            kind, source = cur.execute(
+                "SELECT kind, source_name FROM import_batch WHERE batch_id = ?", [batch_id]
+            ).fetchall()[0]
+            trail.record(cur, "undo", f"batch {batch_id}", f"{kind} from {source}")
             # Undoing the last import into the demo file leaves the demo alone again.
             cur.execute(
                 "UPDATE meta SET value = 'demo' WHERE key = 'dataset' AND value = 'mixed' AND NOT EXISTS "
