@@ -6,8 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import ipaddress
+import logging
+import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +31,7 @@ from pcn_data import (
     engagement,
     exports,
     findings,
+    logs,
     polls,
     queries,
     redaction,
@@ -45,6 +49,9 @@ from pcn_data.filters import Filters
 from pcn_data.importing import batches
 
 ALL = "all"
+log = logging.getLogger("pcn.app")
+# A rerun slower than this is logged with its page: the operator's first sign of a struggling server.
+SLOW_RERUN_S = 1.0
 # The tab's icon, drawn here: a :material/…: or emoji icon is fetched from Google's servers by
 # every visitor's browser, which the production Content-Security-Policy rightly refuses.
 FAVICON = (
@@ -147,6 +154,7 @@ def database() -> Database:
             _build_demo(path)
         return _open(str(path.resolve()))
     except PcnDataError as exc:
+        log.error("database unavailable: %s", exc)
         st.error(plain.md(str(exc)))
         st.stop()
 
@@ -306,6 +314,8 @@ def run(pages) -> None:
     pages: what st.navigation takes, grouped. dashboard.py calls this; so does the empty page
     that benchmarks/run.py times as the floor, so that both pay for the same shell.
     """
+    started = time.perf_counter()
+    _log_start()
     st.session_state.pop(_RUN, None)
     database()
     access = who()
@@ -332,7 +342,28 @@ def run(pages) -> None:
         account_panel(access)
         st.session_state["_filters"] = sidebar_filters(default_place=access.place)
         banner()
-    page.run()
+    stem = _stem(page)
+    try:
+        page.run()
+    except Exception as exc:  # shown on the page by Streamlit; the operator gets the cause too
+        log.error("page %s failed: %s: %s", stem, type(exc).__name__, exc, exc_info=exc, extra={"page": stem})
+        raise
+    finally:  # st.stop and st.rerun end a run too: a slow one is slow either way
+        seconds = time.perf_counter() - started
+        if seconds > SLOW_RERUN_S:
+            log.warning(
+                "slow rerun: page %s took %.2f s",
+                stem,
+                seconds,
+                extra={"page": stem, "seconds": round(seconds, 2)},
+            )
+
+
+@functools.cache
+def _log_start() -> None:
+    """Start the operator's log and say the dashboard started, once per process."""
+    logs.configure("INFO")
+    log.info("dashboard started: process %d, database %s", os.getpid(), config.db_path())
 
 
 def filters() -> Filters:
@@ -747,6 +778,7 @@ def require(action: str) -> None:
     try:
         acl.require(access, action)
     except acl.AccessDenied:
+        log.warning("refused: action %s for %s", action, actor(access))
         trail.record_alone(database(), "refusal", action, "action", by=actor(access))
         raise
     # Every write in the app follows this check in the same thread: the trail names its author.
@@ -757,6 +789,7 @@ def require_page(page: str) -> None:
     """Stop the page unless the current user may open it (navigation hides it too)."""
     access = who()
     if not acl.may_open(access, page):
+        log.warning("refused: page %s for %s", page, actor(access))
         trail.record_alone(database(), "refusal", page, "page", by=actor(access))
         st.error("Your account may not open this page.")
         st.stop()
@@ -771,8 +804,10 @@ def record_sign_in(access: acl.Access | None) -> None:
         return
     st.session_state["_trail_signed_in"] = email
     if access is None:
+        log.warning("refused: sign-in of %s, an account with no role", email)
         trail.record_alone(database(), "refusal", "sign-in", "no role for this account", by=email or "?")
     else:
+        log.info("sign-in: %s as %s", email, access.role)
         trail.record_alone(database(), "sign_in", email, access.role, by=actor(access))
 
 

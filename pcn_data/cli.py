@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from pcn_data import demo
+from pcn_data import demo, logs
 from pcn_data.compare import DEFAULT_MEASURE, MEASURES
 from pcn_data.config import db_path, min_group_size
 from pcn_data.db import Database
@@ -372,31 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _LogFormatter(logging.Formatter):
-    """One line a record for the operator: the cause without its traceback, unless
-    PCN_LOG_LEVEL=DEBUG asks for everything."""
-
-    def __init__(self, fmt: str, tracebacks: bool) -> None:
-        super().__init__(fmt)
-        self.tracebacks = tracebacks
-
-    def format(self, record: logging.LogRecord) -> str:
-        if record.exc_info and not self.tracebacks:
-            record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
-        return super().format(record)
-
-
 def _configure_logging() -> None:
     """Send the data layer's log to stderr (level from $PCN_LOG_LEVEL, default WARNING)."""
-    logger = logging.getLogger("pcn_data")
-    if any(getattr(h, "_pcn_cli", False) for h in logger.handlers):
-        return
-    level = os.environ.get("PCN_LOG_LEVEL", "WARNING").strip().upper() or "WARNING"
-    handler = logging.StreamHandler(sys.stderr)
-    handler._pcn_cli = True
-    handler.setFormatter(_LogFormatter("log: %(levelname)s %(name)s: %(message)s", level == "DEBUG"))
-    logger.addHandler(handler)
-    logger.setLevel(level if level in logging.getLevelNamesMapping() else "WARNING")
+    logs.configure("WARNING", prefix="")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ from contextvars import ContextVar
 
 import pandas as pd
 
-from pcn_data.db import Database
+from pcn_data.db import Database, note_write
 
 LOCAL = "local"
 ACTIONS = {
@@ -45,6 +45,9 @@ def record(cur, action: str, target: str | None = None, detail: str | None = Non
         "INSERT INTO audit_trail (actor, action, target, detail) VALUES (?, ?, ?, ?)",
         [actor(), action, target, detail],
     )
+    # The log line names the action, its target and author; the detail (codes, fields, file names)
+    # stays in the trail.
+    note_write(f"{action} {target or ''} by {actor()}".replace("  ", " "))
 
 
 def record_alone(
