@@ -254,6 +254,7 @@ class Report:
     rows: dict[str, int] = field(default_factory=dict)
 
     def fail(self, line: str) -> None:
+        """Record why the snapshot is not whole."""
         self.ok = False
         self.lines.append(line)
 
@@ -351,10 +352,12 @@ class Schedule:
         self._thread = threading.Thread(target=self._run, name="pcn-backups", daemon=True)
 
     def start(self) -> Schedule:
+        """Return self, its thread started."""
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop the thread (a snapshot under way finishes first)."""
         self._stop.set()
         self._thread.join(timeout=30)
 
@@ -367,6 +370,7 @@ class Schedule:
         return max(0.0, self.every - age)
 
     def _run(self) -> None:
+        """Take a snapshot whenever one is due, until stopped."""
         while not self._stop.is_set():
             wait = self.due_in()
             if wait > 0:
