@@ -336,6 +336,7 @@ def restore(snapshot_path: str | Path, db_path: str | Path) -> Path | None:
         wal = db_path.with_name(db_path.name + ".wal")
         if wal.exists():
             wal.replace(kept.with_name(kept.name + ".wal"))
+    db_path.parent.mkdir(parents=True, exist_ok=True)
     partial = db_path.with_name(f".{db_path.name}.restoring")
     shutil.copyfile(snapshot_path, partial)
     partial.replace(db_path)

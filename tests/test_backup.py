@@ -104,7 +104,7 @@ def test_a_snapshot_taken_from_the_data_page_while_votes_arrive_restores_whole(
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "whole" in verified.stdout and f"schema version {SCHEMA_VERSION}: current" in verified.stdout
 
-    restored = tmp_path / "restored.duckdb"
+    restored = tmp_path / "new folder" / "restored.duckdb"
     done = cli("restore", str(snap), "--db", str(restored))
     assert done.returncode == 0, done.stderr
     in_snapshot = set(
