@@ -166,9 +166,11 @@ def _copy_rows(cur, source: str, target: str, tables: list[str]) -> None:
 def snapshot(db: Database, dest: str | Path, *, reason: str = "manual") -> Path:
     """Return dest after writing a consistent copy of the open database there.
 
-    The rows are copied in one transaction, so the copy is the database as of one moment while
-    votes and other writes go on (DuckDB's snapshot isolation); nothing waits for it. The file
-    appears complete or not at all (written beside, then renamed)."""
+    Writers wait on the write lock while it runs (about 0.2 s for the demo file): the schema is
+    copied with the sequences' current values, and a row written between that and the rows' copy
+    would leave a restored file's sequence behind its ids. The rows are copied in one transaction,
+    so the copy is the database as of one moment. The file appears complete or not at all
+    (written beside, then renamed)."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(f".{dest.name}.partial")
@@ -176,7 +178,7 @@ def snapshot(db: Database, dest: str | Path, *, reason: str = "manual") -> Path:
         leftover.unlink(missing_ok=True)
     alias = f"snap_{uuid.uuid4().hex}"
     started = time.perf_counter()
-    with db.cursor() as cur:
+    with db.write_lock, db.cursor() as cur:
         source = cur.execute("SELECT current_database()").fetchall()[0][0]
         # Small blocks: a snapshot of a few thousand rows is kilobytes, not the 18 MB of default blocks.
         cur.execute(f"ATTACH {_literal(str(partial))} AS {_ident(alias)} (BLOCK_SIZE 16384)")

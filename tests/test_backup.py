@@ -57,6 +57,7 @@ def test_a_snapshot_taken_from_the_data_page_while_votes_arrive_restores_whole(
         held_on=dt.date(2026, 12, 2),
         questions=[polls.bank_question(db, "rel_ics")],
     )
+    made_before = made
     qid = int(polls.questions(db, made["session_id"])["poll_question_id"].iloc[0])
     polls.set_state(db, qid, "open")
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
@@ -124,6 +125,16 @@ def test_a_snapshot_taken_from_the_data_page_while_votes_arrive_restores_whole(
     assert got["audit_trail"] == live["audit_trail"] - 1
     assert got["poll_vote"] == len(in_snapshot)
     assert summary(restored) == summary_of_open(db)
+    # The restored file's sequences are past its ids: new sessions, questions and trail rows go in.
+    again = Database(restored)
+    try:
+        made = polls.create_session(
+            again, title="After", place_code="MB", held_on=dt.date(2026, 12, 3),
+            questions=[polls.bank_question(again, "rel_ics")],
+        )  # fmt: skip
+        assert made["session_id"] > made_before["session_id"]
+    finally:
+        again.close()
 
 
 def summary_of_open(db: Database) -> dict:
