@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import re
 from pathlib import Path
 
@@ -21,9 +22,14 @@ from starlette.middleware import Middleware
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
+from pcn_data import logs
 from pcn_data.config import db_path
 from pcn_data.db import get_database
 from pcn_data.errors import PcnDataError
+
+# The operator's log from the process's start, not from its first page (ui starts it there too).
+logs.configure("INFO")
+logging.getLogger("pcn.app").info("server starting: database %s", db_path())
 
 # Streamlit's own endpoints that must not be public: metrics describe sessions and caches.
 CLOSED_PATHS = {"/_stcore/metrics"}

@@ -6,8 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import ipaddress
+import logging
+import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from pcn_data import (
     access as acl,
 )
 from pcn_data import (
+    backup,
     charts,
     compare,
     config,
@@ -27,6 +31,7 @@ from pcn_data import (
     engagement,
     exports,
     findings,
+    logs,
     polls,
     queries,
     redaction,
@@ -34,6 +39,7 @@ from pcn_data import (
     slide_files,
     slides,
     tracker,
+    trail,
     views,
     voices,
 )
@@ -43,6 +49,9 @@ from pcn_data.filters import Filters
 from pcn_data.importing import batches
 
 ALL = "all"
+log = logging.getLogger("pcn.app")
+# A rerun slower than this is logged with its page: the operator's first sign of a struggling server.
+SLOW_RERUN_S = 1.0
 # The tab's icon, drawn here: a :material/…: or emoji icon is fetched from Google's servers by
 # every visitor's browser, which the production Content-Security-Policy rightly refuses.
 FAVICON = (
@@ -90,7 +99,7 @@ CACHEABLE = {
     "evidence_strength": engagement.evidence_strength,
     "list_batches": batches.list_batches,
     "sessions_asking": polls.sessions_asking,
-    "is_demo": Database.is_demo,
+    "dataset": Database.dataset,
 }
 
 
@@ -123,8 +132,11 @@ def _run_by_legacy_pages() -> bool:
 
 @st.cache_resource(show_spinner=False)
 def _open(path: str) -> Database:
-    """Return the process's one connection to the database file."""
-    return get_database(path)
+    """Return the process's one connection to the database file, with its scheduled snapshots
+    started ($PCN_BACKUP_EVERY)."""
+    db = get_database(path)
+    backup.start_schedule(db)
+    return db
 
 
 def _build_demo(path: Path) -> None:
@@ -142,6 +154,7 @@ def database() -> Database:
             _build_demo(path)
         return _open(str(path.resolve()))
     except PcnDataError as exc:
+        log.error("database unavailable: %s", exc)
         st.error(plain.md(str(exc)))
         st.stop()
 
@@ -267,12 +280,24 @@ def describe(f: Filters) -> str:
     return f.describe(names())
 
 
+DATASETS = {"empty": "Empty", "demo": "Demo", "imported": "Real data", "mixed": "Demo and imported"}
+
+
 def banner() -> None:
-    """Show the demo-data banner while the demo file is loaded."""
-    if query("is_demo"):
+    """Show the demo-data banner while the demo file is loaded, and a stronger one when real
+    responses were imported into it."""
+    dataset = query("dataset")
+    if dataset == "demo":
         st.warning(
             "**Demo data.** PCN names are invented and the answers are generated to follow the "
             "report's findings: these are not real survey results.",
+            icon=":material/science:",
+        )
+    elif dataset == "mixed":
+        st.warning(
+            "**Demo data mixed with imported responses.** This file holds the generated demo and real "
+            "imports together, so no figure here is either. Undo the imports on the Data page, or "
+            "start a clean file for real data (see the README).",
             icon=":material/science:",
         )
 
@@ -289,9 +314,12 @@ def run(pages) -> None:
     pages: what st.navigation takes, grouped. dashboard.py calls this; so does the empty page
     that benchmarks/run.py times as the floor, so that both pay for the same shell.
     """
+    started = time.perf_counter()
+    _log_start()
     st.session_state.pop(_RUN, None)
     database()
     access = who()
+    record_sign_in(access)
     # A page the role may not open is not in the navigation at all: a link to it lands on the
     # default page. (Local mode offers this computer every page, the benchmark's empty one included.)
     everything = access is not None and access.local and access.role == "facilitator"
@@ -314,7 +342,28 @@ def run(pages) -> None:
         account_panel(access)
         st.session_state["_filters"] = sidebar_filters(default_place=access.place)
         banner()
-    page.run()
+    stem = _stem(page)
+    try:
+        page.run()
+    except Exception as exc:  # shown on the page by Streamlit; the operator gets the cause too
+        log.error("page %s failed: %s: %s", stem, type(exc).__name__, exc, exc_info=exc, extra={"page": stem})
+        raise
+    finally:  # st.stop and st.rerun end a run too: a slow one is slow either way
+        seconds = time.perf_counter() - started
+        if seconds > SLOW_RERUN_S:
+            log.warning(
+                "slow rerun: page %s took %.2f s",
+                stem,
+                seconds,
+                extra={"page": stem, "seconds": round(seconds, 2)},
+            )
+
+
+@functools.cache
+def _log_start() -> None:
+    """Start the operator's log and say the dashboard started, once per process."""
+    logs.configure("INFO")
+    log.info("dashboard started: process %d, database %s", os.getpid(), config.db_path())
 
 
 def filters() -> Filters:
@@ -403,11 +452,14 @@ def comparison_table(comparison: pd.DataFrame, *, key: str) -> None:
     shown = comparison.assign(**{c: comparison[c].astype(float) for c in numbers})
     shown["room_share"] = (shown["room_share"] * 100).round(0)
     shown["survey_share"] = (shown["survey_share"] * 100).round(0)
+    columns = ["question", "label", "room_votes", "room_n", "room_share", "survey_n", "survey_share"]
+    if shown["survey_n"].isna().all():  # no wave to compare with: empty columns would read "None"
+        columns = columns[:-2]
     st.dataframe(
         shown,
         hide_index=True,
         key=key,
-        column_order=["question", "label", "room_votes", "room_n", "room_share", "survey_n", "survey_share"],
+        column_order=columns,
         column_config={
             "question": st.column_config.TextColumn("Question", width="large"),
             "label": "Answer",
@@ -418,6 +470,14 @@ def comparison_table(comparison: pd.DataFrame, *, key: str) -> None:
             "survey_share": st.column_config.NumberColumn("Survey", format="%d%%"),
         },
     )
+
+
+def survey_wave_note(comparison: pd.DataFrame, place: str) -> str:
+    """Return which survey wave a room is compared with, in words (markdown, names escaped)."""
+    place = plain.md(place)
+    if comparison.attrs.get("wave") is None:
+        return f"no survey wave publishes answers from {place} to these questions"
+    return f"{plain.md(comparison.attrs['wave_name'])}, the latest with answers from {place}"
 
 
 def polls_beside_survey(question_codes: tuple[str, ...], f: Filters, *, key: str) -> None:
@@ -437,7 +497,8 @@ def polls_beside_survey(question_codes: tuple[str, ...], f: Filters, *, key: str
         return
     with box:
         st.caption(
-            "What the room answered at each workshop, beside the latest survey in the same place. "
+            "What the room answered at each workshop, beside the latest survey with answers from the "
+            "same place. "
             f"Either side with fewer than {min_group()} answers is not shown."
         )
         for s in sessions.itertuples(index=False):
@@ -445,14 +506,80 @@ def polls_beside_survey(question_codes: tuple[str, ...], f: Filters, *, key: str
             comparison = polls.survey_comparison(database(), int(s.session_id))
             if not comparison.empty:
                 comparison = comparison[comparison["question_code"].isin(question_codes)]
-            st.markdown(
-                f"**{plain.md(s.title)}** · {plain.md(s.place)} · {s.held_on:%d %B %Y} · survey wave "
-                f"{plain.md(comparison.attrs.get('wave', '–'))}"
-            )
+            note = "" if comparison.empty else f" · {survey_wave_note(comparison, s.place)}"
+            st.markdown(f"**{plain.md(s.title)}** · {plain.md(s.place)} · {s.held_on:%d %B %Y}{note}")
             if comparison.empty:
                 st.caption("No answers to these questions yet.")
             else:
                 comparison_table(comparison, key=f"{key}_{s.session_id}")
+
+
+def backup_section(db: Database) -> None:
+    """Draw the Data page's backups: where and how often snapshots are taken, the latest ones, and
+    a button that takes one now and offers it for download (facilitators only)."""
+    st.subheader("Backups")
+    folder = backup.backup_dir(db.path)
+    every = backup.backup_every()
+    schedule = "no scheduled snapshots" if every is None else f"one every {dt.timedelta(seconds=every)}"
+    st.markdown(
+        f"The dashboard snapshots its own file while it runs: before every import and every undo, and "
+        f"{schedule}, keeping the last {backup.backup_keep()} of each kind in `{folder}` "
+        "(`PCN_BACKUP_DIR`, `PCN_BACKUP_EVERY`, `PCN_BACKUP_KEEP`). A snapshot is the whole database, "
+        "every answer in it: keep a downloaded one as safe as the server's file."
+    )
+    latest = backup.listed(folder, db.path)[-5:]
+    if latest:
+        st.dataframe(
+            [
+                {
+                    "Snapshot": p.name,
+                    "Taken": dt.datetime.fromtimestamp(p.stat().st_mtime).strftime("%d/%m/%Y %H:%M"),
+                    "KB": round(p.stat().st_size / 1024),
+                }
+                for p in reversed(latest)
+            ],
+            hide_index=True,
+            key="backup_list",
+        )
+    if st.button("Take a snapshot now", key="backup_take", icon=":material/backup:"):
+        try:
+            require("backup")
+            taken = backup.take(db, "manual")
+            trail.record_alone(db, "snapshot", taken.name, "taken on the Data page")
+            st.session_state["_backup_taken"] = str(taken)
+        except PcnDataError as exc:
+            st.error(plain.md(str(exc)))
+    taken = st.session_state.get("_backup_taken")
+    if taken and Path(taken).is_file():
+        st.success(f"Snapshot taken: {plain.md(Path(taken).name)}")
+        st.download_button(
+            "Download the snapshot",
+            data=Path(taken).read_bytes(),
+            file_name=Path(taken).name,
+            mime="application/octet-stream",
+            key="backup_download",
+            icon=":material/download:",
+        )
+
+
+def audit_section(db: Database) -> None:
+    """Draw the audit trail for facilitators: the latest rows and the whole trail as CSV. It is
+    read-only here and everywhere in the app."""
+    st.subheader("Audit trail")
+    st.caption(
+        "Every import, undo, tracker edit, poll control, moderation, change of theme codes, snapshot, "
+        "sign-in and refusal, with who and when. The app only ever adds to it."
+    )
+    rows = trail.read(db, limit=200)
+    labels = rows.assign(action=rows["action"].map(lambda a: trail.ACTIONS.get(a, a)))
+    st.dataframe(labels, hide_index=True, key="audit_table")
+    st.download_button(
+        "Download the whole audit trail (CSV)",
+        data=lambda: exports.csv_bytes(trail.read(db)),
+        file_name="pcn_futures_audit_trail.csv",
+        key="audit_download",
+        icon=":material/download:",
+    )
 
 
 def compare_note(meta: dict) -> str:
@@ -635,16 +762,53 @@ def can(action: str) -> bool:
     return acl.can(who(), action)
 
 
+def actor(access: acl.Access | None) -> str:
+    """Return who the audit trail records for this access: the signed-in email, or "local"."""
+    if access is None:
+        return "not signed in"
+    if access.local:
+        return trail.LOCAL if access.role == "facilitator" else "local participant"
+    return access.email or access.role
+
+
 def require(action: str) -> None:
-    """Raise AccessDenied unless the current user may take the action."""
-    acl.require(who(), action)
+    """Raise AccessDenied unless the current user may take the action (a refusal goes in the
+    audit trail); the change that follows is recorded as theirs."""
+    access = who()
+    try:
+        acl.require(access, action)
+    except acl.AccessDenied:
+        log.warning("refused: action %s for %s", action, actor(access))
+        trail.record_alone(database(), "refusal", action, "action", by=actor(access))
+        raise
+    # Every write in the app follows this check in the same thread: the trail names its author.
+    trail.set_actor(actor(access))
 
 
 def require_page(page: str) -> None:
     """Stop the page unless the current user may open it (navigation hides it too)."""
-    if not acl.may_open(who(), page):
+    access = who()
+    if not acl.may_open(access, page):
+        log.warning("refused: page %s for %s", page, actor(access))
+        trail.record_alone(database(), "refusal", page, "page", by=actor(access))
         st.error("Your account may not open this page.")
         st.stop()
+
+
+def record_sign_in(access: acl.Access | None) -> None:
+    """Put a sign-in (or a signed-in account without a role) in the audit trail, once a session."""
+    if not auth_configured() or not st.user.is_logged_in:
+        return
+    email = st.user.get("email") or ""
+    if st.session_state.get("_trail_signed_in") == email:
+        return
+    st.session_state["_trail_signed_in"] = email
+    if access is None:
+        log.warning("refused: sign-in of %s, an account with no role", email)
+        trail.record_alone(database(), "refusal", "sign-in", "no role for this account", by=email or "?")
+    else:
+        log.info("sign-in: %s as %s", email, access.role)
+        trail.record_alone(database(), "sign_in", email, access.role, by=actor(access))
 
 
 def local_notice(access: acl.Access) -> None:

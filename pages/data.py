@@ -25,7 +25,7 @@ st.title("Data and method")
 
 st.subheader("The database file")
 c1, c2, c3 = st.columns(3)
-c1.metric("Dataset", "Demo" if meta.get("dataset") == "demo" else "Real data")
+c1.metric("Dataset", ui.DATASETS.get(db.dataset(), "Real data"))
 c2.metric("Schema version", meta.get("schema_version", SCHEMA_VERSION))
 c3.metric("Data version", meta.get("data_version", "0"), help="Changes on every write; caches follow it.")
 if ui.can("import"):  # where the server keeps its file is for the facilitators who run it
@@ -320,6 +320,10 @@ if ui.can("import"):
     import_section()
 else:
     st.caption("Importing and undoing imports is for facilitators.")
+if ui.can("backup"):
+    ui.backup_section(db)
+if ui.can("read_audit"):
+    ui.audit_section(db)
 
 st.subheader("Method and confidentiality")
 st.markdown(

@@ -195,8 +195,8 @@ if comparison.empty:
     )
 else:
     st.markdown(
-        f"**The room beside the survey** ({plain.md(place_names.get(comparison.attrs['place'], ''))}, "
-        f"survey wave {plain.md(comparison.attrs['wave'])}). Either side with fewer than {ui.min_group()} "
-        "answers is not shown."
+        f"**The room beside the survey** ("
+        f"{ui.survey_wave_note(comparison, place_names.get(comparison.attrs['place'], ''))}). "
+        f"Either side with fewer than {ui.min_group()} answers is not shown."
     )
     ui.comparison_table(comparison, key="workshop_comparison")

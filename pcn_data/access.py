@@ -41,6 +41,10 @@ ACTIONS = {
     "run_polls": {"facilitator"},
     "edit_recommendations": {"facilitator", "oversight"},
     "code_comments": {"facilitator"},
+    # A snapshot is the whole file, every answer in it: for those who run the server.
+    "backup": {"facilitator"},
+    # Reading (not changing: nobody may) the audit trail.
+    "read_audit": {"facilitator"},
 }
 DEFAULT_ROLES_FILE = Path.home() / ".config" / "pcn-futures" / "roles.toml"
 

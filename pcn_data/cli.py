@@ -1,18 +1,17 @@
-"""Command line: `python -m pcn_data demo|summary|import|pack|audit ...`."""
+"""Command line: `python -m pcn_data demo|init|summary|import|pack|audit|verify|restore ...`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from pcn_data import demo
+from pcn_data import demo, logs
 from pcn_data.compare import DEFAULT_MEASURE, MEASURES
 from pcn_data.config import db_path, min_group_size
 from pcn_data.db import Database
@@ -51,6 +50,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
             indent=2,
         )
     )
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create a clean database file for real data: the schema and the question bank, no answers."""
+    from pcn_data import bank
+
+    if Path(args.db).exists():
+        raise PcnDataError(f"There is already a file at {args.db}: choose a new path for a clean file.")
+    db = Database(args.db)
+    try:
+        with db.transaction(bump_version=False) as cur:
+            bank.install(cur)
+    finally:
+        db.close()
+    print(json.dumps({"db": str(args.db), "dataset": "empty"}))
     return 0
 
 
@@ -136,6 +151,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"There is no file at {path}.")
+    from pcn_data import trail
+
+    trail.set_actor(args.by)
     # The file is read and bounded before the database is opened: a file past a limit is refused
     # without touching the database.
     upload = batches.Upload(path.read_bytes(), path.name)
@@ -183,6 +201,30 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     finally:
         db.close()
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check a snapshot (read-only): schema version, every table and its rows as recorded; 1 if not."""
+    from pcn_data import backup
+
+    report = backup.verify(args.snapshot)
+    print(f"{args.snapshot}: {'whole' if report.ok else 'NOT WHOLE'}")
+    for line in report.lines:
+        print(f"  {line}")
+    if args.verbose:
+        for table, n in sorted(report.rows.items()):
+            print(f"  {table}: {n}")
+    return 0 if report.ok else 1
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a snapshot in place of a stopped dashboard's file, keeping the replaced file beside it."""
+    from pcn_data import backup
+
+    kept = backup.restore(args.snapshot, args.db)
+    print(f"Restored {args.db} from {args.snapshot}.")
+    print(f"The file it replaced is kept as {kept}." if kept else "There was no file to replace.")
+    return 0
 
 
 def _pack_file(value: str) -> Path:
@@ -241,6 +283,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser(
+        "init",
+        help="create a clean database file for real data",
+        description="Create a new database file with the schema and the question bank and no answers, "
+        "ready for imports (reference data first, then survey rounds). Refuses an existing file.",
+    )
+    p.add_argument("--db", type=Path, required=True, help="the new file")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser(
         "summary",
         help="print the headline figures as JSON",
         description="Print counts and the headline findings of a database as JSON.",
@@ -297,34 +348,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-views", action="store_true", help="bound the tables only; do not call every view")
     p.add_argument("--verbose", action="store_true", help="list every answer count pinned exactly")
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser(
+        "verify",
+        help="check that a snapshot is whole",
+        description="Open a snapshot read-only, check its schema version and that every table holds "
+        "the rows recorded when it was taken. Exit 0 when whole, 1 otherwise.",
+    )
+    p.add_argument("snapshot", type=Path, help="the snapshot file")
+    p.add_argument("--verbose", action="store_true", help="list every table's rows")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser(
+        "restore",
+        help="restore a snapshot into a stopped dashboard's file",
+        description="Verify a snapshot, then put it in place of the database file, keeping the file it "
+        "replaces beside it (FILE.replaced-TIME). Refuses while a running dashboard holds the file.",
+    )
+    p.add_argument("snapshot", type=Path, help="the snapshot file")
+    p.add_argument("--db", type=Path, default=db_path(), help="database file (default: %(default)s)")
+    p.set_defaults(func=cmd_restore)
     return parser
-
-
-class _LogFormatter(logging.Formatter):
-    """One line a record for the operator: the cause without its traceback, unless
-    PCN_LOG_LEVEL=DEBUG asks for everything."""
-
-    def __init__(self, fmt: str, tracebacks: bool) -> None:
-        super().__init__(fmt)
-        self.tracebacks = tracebacks
-
-    def format(self, record: logging.LogRecord) -> str:
-        if record.exc_info and not self.tracebacks:
-            record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
-        return super().format(record)
 
 
 def _configure_logging() -> None:
     """Send the data layer's log to stderr (level from $PCN_LOG_LEVEL, default WARNING)."""
-    logger = logging.getLogger("pcn_data")
-    if any(getattr(h, "_pcn_cli", False) for h in logger.handlers):
-        return
-    level = os.environ.get("PCN_LOG_LEVEL", "WARNING").strip().upper() or "WARNING"
-    handler = logging.StreamHandler(sys.stderr)
-    handler._pcn_cli = True
-    handler.setFormatter(_LogFormatter("log: %(levelname)s %(name)s: %(message)s", level == "DEBUG"))
-    logger.addHandler(handler)
-    logger.setLevel(level if level in logging.getLevelNamesMapping() else "WARNING")
+    logs.configure("WARNING", prefix="")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,8 +3,10 @@ writes serialised by a lock and wrapped in transactions."""
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
@@ -17,12 +19,22 @@ import pandas as pd
 from pcn_data.config import duckdb_config
 from pcn_data.errors import DatabaseError, DatabaseLockedError, PcnDataError
 
-SCHEMA_VERSION = "5"
-# Versions this one can upgrade in place: the upgrade only adds tables (schema.sql is idempotent)
-# and one nullable column.
-_UPGRADABLE = {"1", "2", "3", "4"}
+SCHEMA_VERSION = "6"
+# Versions this one can upgrade in place: the upgrade only adds tables (schema.sql is idempotent;
+# version 6 added the audit trail) and one nullable column.
+_UPGRADABLE = {"1", "2", "3", "4", "5"}
 
 _LOCK_PID = re.compile(r"\(PID (\d+)\)")
+log = logging.getLogger(__name__)
+# What the writes of this thread's open transaction did, logged once it commits (note_write).
+_pending = threading.local()
+
+
+def note_write(event: str) -> None:
+    """Keep a line for the log about the write in progress in this thread; logged if it commits."""
+    events = getattr(_pending, "events", None)
+    if events is not None:
+        events.append(event)
 
 
 def _schema_sql() -> str:
@@ -65,6 +77,7 @@ class Database:
             raise _wrap(exc, self.path) from None
         if not read_only:
             self._ensure_schema()
+        log.info("database opened: %s (%s)", self.path, "read-only" if read_only else "read-write")
 
     def _ensure_schema(self) -> None:
         """Create the tables of a new file; refuse a file of another schema version."""
@@ -76,6 +89,7 @@ class Database:
                     "INSERT INTO meta VALUES (?, ?)",
                     [["schema_version", SCHEMA_VERSION], ["data_version", "0"], ["dataset", "empty"]],
                 )
+            log.info("new database file %s created at schema version %s", self.path, SCHEMA_VERSION)
             return
         version = self.meta().get("schema_version")
         if version in _UPGRADABLE:
@@ -84,6 +98,9 @@ class Database:
                 # Version 5 gave invitations the batch that wrote them (so an import can be undone).
                 cur.execute("ALTER TABLE invitation ADD COLUMN IF NOT EXISTS batch_id INTEGER")
                 cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
+            log.warning(
+                "schema upgraded in place: %s from version %s to %s", self.path, version, SCHEMA_VERSION
+            )
             return
         if version != SCHEMA_VERSION:
             raise PcnDataError(
@@ -119,6 +136,8 @@ class Database:
             raise PcnDataError(f"The database file {self.path} is open read-only.")
         with self._write_lock:
             cur = self._con.cursor()
+            _pending.events = []
+            started = time.perf_counter()
             try:
                 cur.execute("BEGIN TRANSACTION")
                 try:
@@ -133,10 +152,30 @@ class Database:
                 except BaseException:
                     cur.execute("ROLLBACK")
                     raise
+                ms = 1000 * (time.perf_counter() - started)
+                for event in _pending.events:
+                    log.info("write: %s (%.0f ms)", event, ms)
+                if not _pending.events:
+                    log.debug("write committed (%.0f ms)", ms)
             except duckdb.Error as exc:
-                raise _wrap(exc, self.path) from None
+                wrapped = _wrap(exc, self.path)
+                log.error("write failed and was rolled back: %s", wrapped, exc_info=exc)
+                raise wrapped from None
             finally:
+                _pending.events = None
                 cur.close()
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Yield a cursor of the process's connection for statements that cannot run inside
+        transaction() (ATTACH, DETACH); DuckDB errors come out as our own."""
+        cur = self._con.cursor()
+        try:
+            yield cur
+        except duckdb.Error as exc:
+            raise _wrap(exc, self.path) from None
+        finally:
+            cur.close()
 
     @property
     def write_lock(self) -> threading.RLock:
@@ -158,9 +197,13 @@ class Database:
         self.scalar("SELECT count(*) FROM wave")
         return {"status": "ok", "schema_version": self.meta().get("schema_version", "")}
 
+    def dataset(self) -> str:
+        """Return what the file holds: empty, demo, imported, or mixed (demo and imported)."""
+        return self.meta().get("dataset") or "empty"
+
     def is_demo(self) -> bool:
-        """Return True while the file holds generated demo data."""
-        return self.meta().get("dataset") == "demo"
+        """Return True while the file holds generated demo data (alone, or mixed with imports)."""
+        return self.dataset() in ("demo", "mixed")
 
     def close(self) -> None:
         """Close the connection."""

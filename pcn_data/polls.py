@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pcn_data import trail
 from pcn_data.config import min_reveal_votes
 from pcn_data.db import Database
 from pcn_data.errors import PcnDataError
@@ -99,6 +100,7 @@ def create_session(
         for position, q in enumerate(questions, start=1):
             _insert_question(cur, db, session, position, q)
         cur.execute("INSERT INTO poll_presenter VALUES (?, 1)", [session])
+        trail.record(cur, "poll_control", f"session {session}", f"created with {len(questions)} questions")
     return {"session_id": session, "join_code": code, "wave_code": wave_code}
 
 
@@ -156,6 +158,7 @@ def add_question(db: Database, session_id: int, spec: QuestionSpec) -> int:
             "SELECT coalesce(max(position), 0) + 1 FROM poll_question WHERE session_id = ?", [session_id]
         ).fetchall()[0][0]
         _insert_question(cur, db, session_id, position, spec)
+        trail.record(cur, "poll_control", f"session {session_id}", f"question {position} added")
     return position
 
 
@@ -168,6 +171,7 @@ def close_session(db: Database, session_id: int, closed_on: dt.date) -> None:
             "(SELECT wave_id FROM poll_session WHERE session_id = ?)",
             [closed_on, session_id],
         )
+        trail.record(cur, "poll_control", f"session {session_id}", "closed")
 
 
 def my_answer(db: Database, poll_question_id: int, token: str) -> list:
@@ -280,6 +284,7 @@ def set_state(db: Database, poll_question_id: int, state: str) -> None:
         cur.execute(
             "UPDATE poll_question SET state = ? WHERE poll_question_id = ?", [state, poll_question_id]
         )
+        trail.record(cur, "poll_control", f"poll question {poll_question_id}", state)
 
 
 def reveal(db: Database, poll_question_id: int, visible: bool = True) -> None:
@@ -294,6 +299,12 @@ def reveal(db: Database, poll_question_id: int, visible: bool = True) -> None:
             "UPDATE poll_question SET results_visible = ? WHERE poll_question_id = ?",
             [visible, poll_question_id],
         )
+        trail.record(
+            cur,
+            "poll_control",
+            f"poll question {poll_question_id}",
+            "results shown" if visible else "results hidden",
+        )
 
 
 def presenter_position(db: Database, session_id: int) -> int:
@@ -307,6 +318,7 @@ def move_presenter(db: Database, session_id: int, step: int) -> int:
     position = min(max(presenter_position(db, session_id) + step, 1), last)
     with db.transaction(bump_version=False) as cur:
         cur.execute("UPDATE poll_presenter SET position = ? WHERE session_id = ?", [position, session_id])
+        trail.record(cur, "poll_control", f"session {session_id}", f"presenter on question {position}")
     return position
 
 
@@ -421,6 +433,9 @@ def moderate(db: Database, poll_question_id: int, token: str, hidden: bool) -> N
             "UPDATE poll_vote SET hidden = ? WHERE poll_question_id = ? AND participant_token = ?",
             [hidden, poll_question_id, token],
         )
+        # Which answer by the question only: the answer's text stays out of the trail.
+        done = "answer hidden" if hidden else "answer shown"
+        trail.record(cur, "moderation", f"poll question {poll_question_id}", done)
 
 
 def session_results(db: Database, session_id: int) -> pd.DataFrame:
@@ -455,7 +470,8 @@ def session_results(db: Database, session_id: int) -> pd.DataFrame:
 
 
 def survey_comparison(db: Database, session_id: int) -> pd.DataFrame:
-    """Return the room's answers beside the latest survey's for the same bank questions and place.
+    """Return the room's answers beside the latest survey wave that publishes answers to the same
+    bank questions from the same place; attrs name the place and the wave (None when none does).
 
     Grain: question x option. Both sides are counted alike (shares of substantive answers, as on
     the results pages) and pass through the one suppression step: a side with fewer than K
@@ -467,7 +483,7 @@ def survey_comparison(db: Database, session_id: int) -> pd.DataFrame:
     waves = list_waves(db)
     if meta.empty or waves.empty:
         return pd.DataFrame()
-    place, wave = meta["place_code"].iloc[0], waves["wave_code"].iloc[-1]
+    place = meta["place_code"].iloc[0]
     # Grain: bank question x option, counted over the room's participants (as option_counts does).
     room = db.query(
         """
@@ -487,10 +503,17 @@ def survey_comparison(db: Database, session_id: int) -> pd.DataFrame:
         return pd.DataFrame()
     keys = ["question_code", "wave_code", "parent", "grp"]
     room = add_shares(suppress(room, group_cols=keys, partition_by=keys[:3]))
-    survey = option_counts(
-        db, list(room["question_code"].unique()), Filters(wave=wave, places=(place,)), by="place"
-    )
-    survey = add_shares(survey)[["question_code", "option_code", "n", "share", "suppressed"]]
+    # The latest wave is not always the one to compare with: a round that reached no one in this
+    # place (or too few to publish) would show an empty survey side. The choice reads only
+    # published cells, so it tells no more than the results pages do.
+    wave, survey = None, pd.DataFrame(columns=["question_code", "option_code", "n", "share", "suppressed"])
+    for code in reversed(waves["wave_code"].tolist()):
+        counts = option_counts(
+            db, list(room["question_code"].unique()), Filters(wave=code, places=(place,)), by="place"
+        )
+        if counts["n"].notna().any():
+            wave, survey = code, add_shares(counts)[list(survey.columns)]
+            break
     out = room[["question_code", "wording", "option_code", "label", "count", "n", "share"]].rename(
         columns={"count": "room_votes", "n": "room_n", "share": "room_share"}
     )
@@ -499,5 +522,6 @@ def survey_comparison(db: Database, session_id: int) -> pd.DataFrame:
         on=["question_code", "option_code"],
         how="left",
     ).rename(columns={"wording": "question"})
-    out.attrs.update({"wave": wave, "place": place})
+    name = None if wave is None else waves.loc[waves["wave_code"] == wave, "name"].iloc[0]
+    out.attrs.update({"wave": wave, "wave_name": name, "place": place})
     return out

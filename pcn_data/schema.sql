@@ -4,7 +4,8 @@
 -- and bump SCHEMA_VERSION in pcn_data/db.py.
 
 -- Key/value facts about the file itself: schema_version, dataset ('empty' for a new file,
--- 'demo' once the generator has filled it, 'real' once real data is imported), data_version
+-- 'demo' once the generator has filled it, 'imported' once data is imported into a clean file,
+-- 'mixed' once data is imported into the demo file), data_version
 -- (bumped by every write, so caches keyed on it are invalidated), and for a demo file
 -- demo_seed and demo_scale.
 CREATE TABLE IF NOT EXISTS meta (
@@ -301,4 +302,19 @@ CREATE TABLE IF NOT EXISTS poll_vote (
     value_text        VARCHAR,
     hidden            BOOLEAN NOT NULL DEFAULT FALSE,  -- moderated open-text answer
     cast_at           TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- The audit trail: one row for every change a person makes and every refusal, appended in the
+-- change's own transaction and never updated or deleted by the app. actor: the signed-in
+-- identity (email), "local" on the computer that runs a dashboard without sign-in, or who ran a
+-- command. target names what was changed by its id (a batch, a poll question, a recommendation in
+-- a place); detail says how, never with the text of a survey answer, a comment or a poll answer.
+CREATE SEQUENCE IF NOT EXISTS audit_trail_seq START 1;
+CREATE TABLE IF NOT EXISTS audit_trail (
+    audit_id BIGINT PRIMARY KEY DEFAULT nextval('audit_trail_seq'),
+    logged_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    actor    VARCHAR NOT NULL,
+    action   VARCHAR NOT NULL,  -- import | undo | tracker_edit | poll_control | moderation | theme_codes | sign_in | refusal | snapshot
+    target   VARCHAR,
+    detail   VARCHAR
 );

@@ -500,7 +500,7 @@ def _findings(c: _Context) -> Slide:
     )
 
 
-def _title(c: _Context, today: dt.date, demo: bool) -> Slide:
+def _title(c: _Context, today: dt.date, dataset: str) -> Slide:
     """Return the title slide: scope, wave, date, data source and the suppression rule."""
     roles = ", ".join(c.names.get(x, x) for x in c.f.roles) if c.f.roles else "All roles"
     source = f"{c.db.path.name}, data version {c.db.data_version()}"
@@ -517,10 +517,12 @@ def _title(c: _Context, today: dt.date, demo: bool) -> Slide:
             "where a hidden group could be worked out by subtracting the shown groups from a total, the "
             "next-smallest group is hidden too.",
         ),
-        warning="Demo data: PCN names are invented and the answers are generated to follow the report's "
-        "findings. These are not real survey results."
-        if demo
-        else "",
+        warning={
+            "demo": "Demo data: PCN names are invented and the answers are generated to follow the "
+            "report's findings. These are not real survey results.",
+            "mixed": "Demo data mixed with imported responses: the file holds generated demo answers and "
+            "real imports together, so these figures are neither.",
+        }.get(dataset, ""),
     )
 
 
@@ -610,13 +612,13 @@ def build_pack(
             fig = p.call.figure()
             image = charts.to_png(fig, width=CHART_WIDTH, height=_image_height(fig), scale=IMAGE_SCALE)
         chart_slides.append(p.slide(image))
-    demo = db.is_demo()
+    dataset = db.dataset()
     report(1.0, "Done")
     return Pack(
         title=f"PCN Futures: {c.subject}",
         footer=f"PCN Futures · {f.describe(c.names)}"
-        + (" · Demo data" if demo else "")
+        + {"demo": " · Demo data", "mixed": " · Demo data mixed with imported responses"}.get(dataset, "")
         + f" · {today:%d/%m/%Y}",
         file_stem=re.sub(r"[^a-z0-9]+", "_", f"pcn_futures_{c.subject}_{f.wave}".lower()).strip("_"),
-        slides=(_title(c, today, demo), _findings(c), *chart_slides, _closing(c)),
+        slides=(_title(c, today, dataset), _findings(c), *chart_slides, _closing(c)),
     )

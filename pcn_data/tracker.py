@@ -7,6 +7,7 @@ import datetime as dt
 
 import pandas as pd
 
+from pcn_data import trail
 from pcn_data.db import Database
 from pcn_data.errors import PcnDataError
 
@@ -134,6 +135,8 @@ def update(
             "(rec_id, place_code, field, old_value, new_value, changed_by) VALUES (?, ?, ?, ?, ?, ?)",
             [[rec_id, place_code, f, _text(old[f]), new[f], who] for f in changed],
         )
+        # The fields only: a note is a person's text, kept in the history, not in the trail.
+        trail.record(cur, "tracker_edit", f"recommendation {rec_id} in {place_code}", ", ".join(changed))
     return len(changed)
 
 

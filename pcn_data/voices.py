@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from pcn_data import protect
+from pcn_data import protect, trail
 from pcn_data.config import min_group_size
 from pcn_data.db import Database
 from pcn_data.errors import PcnDataError
@@ -176,6 +176,7 @@ def set_codes(
             _INSERT_CODE,
             [[row[0], row[1], code, coded_by] for code in codes],
         )
+        trail.record(cur, "theme_codes", f"comment {comment_key}", ", ".join(codes) or "no codes")
     return len(codes)
 
 
@@ -198,6 +199,7 @@ def code_uncoded(db: Database) -> int:
                 _INSERT_CODE,
                 rows,
             )
+            trail.record(cur, "theme_codes", "comments without codes", f"{len(rows)} codes suggested by rule")
     return len({(r[0], r[1]) for r in rows})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from scripts.apptest import behave_like_a_running_server
 ROOT = Path(__file__).resolve().parent.parent
 
 behave_like_a_running_server()
+# No scheduled snapshots in tests unless a test asks: a thread copying a file that a test closes
+# would only make noise. (Snapshots before imports and undos are still taken.)
+os.environ.setdefault("PCN_BACKUP_EVERY", "off")
 
 
 def pytest_collection_modifyitems(items) -> None:

@@ -55,7 +55,18 @@ def test_the_role_map_is_validated(tmp_path):
 @pytest.mark.parametrize(
     ("role", "allowed"),
     [
-        ("facilitator", {"import", "undo_import", "run_polls", "edit_recommendations", "code_comments"}),
+        (
+            "facilitator",
+            {
+                "import",
+                "undo_import",
+                "run_polls",
+                "edit_recommendations",
+                "code_comments",
+                "backup",
+                "read_audit",
+            },
+        ),
         ("oversight", {"edit_recommendations"}),
         ("clinical_director", set()),
         ("participant", set()),

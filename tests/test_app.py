@@ -123,3 +123,38 @@ def test_first_run_builds_the_demo_file_when_it_is_missing(tmp_path, monkeypatch
     assert path.exists()
     assert any("Demo data" in w.value for w in at.warning)
     assert len(at.metric) == 4
+
+
+def test_a_demo_file_with_imported_responses_says_so_on_every_page(demo_path, tmp_path, monkeypatch):
+    # Seen in use: the "Demo data" banner stayed after real responses were imported into the demo file.
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from streamlit.testing.v1 import AppTest
+
+    path = tmp_path / "mixed.duckdb"
+    shutil.copy(demo_path, path)
+
+    def cli(*args):
+        done = subprocess.run(
+            [sys.executable, "-m", "pcn_data", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    template = ROOT / "tests" / "data" / "imports" / "template.csv"
+    cli("import", str(template), "--db", str(path), "--wave", "2025")
+    assert json.loads(cli("summary", "--db", str(path)))["dataset"] == "mixed"
+
+    monkeypatch.setenv("PCN_DB", str(path))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    for page in PAGES:
+        if Path(page).stem in BARE_PAGES:
+            continue
+        at.switch_page(page).run()
+        assert not at.exception
+        banners = [w.value for w in at.warning if "Demo data" in w.value]
+        assert banners and all("Demo data mixed with imported responses" in b for b in banners), page

@@ -65,3 +65,20 @@ def test_demo_refuses_to_overwrite_without_force(tmp_path):
     again = run("demo", "--db", str(db), "--quiet")
     assert again.returncode == 1 and "--force" in again.stderr
     assert run("demo", "--db", str(db), "--quiet", "--force", "--seed", "3").returncode == 0
+
+
+def test_init_starts_a_clean_file_for_real_data(tmp_path):
+    db = tmp_path / "real.duckdb"
+    made = run("init", "--db", str(db))
+    assert made.returncode == 0, made.stderr
+    assert json.loads(run("summary", "--db", str(db)).stdout)["dataset"] == "empty"
+    imported = run("import", str(ROOT / "tests/data/imports/reference.csv"), "--db", str(db))
+    assert imported.returncode == 0, imported.stderr
+    summary = json.loads(run("summary", "--db", str(db)).stdout)
+    assert summary["dataset"] == "imported" and summary["pcns"] == 4 and summary["waves"] == []
+    # The question bank is there for the first survey import.
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM question").fetchone()[0] > 20
+    con.close()
+    again = run("init", "--db", str(db))
+    assert again.returncode == 1 and "already" in again.stderr

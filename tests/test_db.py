@@ -126,7 +126,7 @@ def test_a_file_of_another_schema_version_is_refused(tmp_path):
         Database(tmp_path / "v.duckdb")
 
 
-@pytest.mark.parametrize("old", ["1", "2", "3", "4"])
+@pytest.mark.parametrize("old", ["1", "2", "3", "4", "5"])
 def test_an_older_file_is_upgraded_in_place_keeping_its_data(tmp_path, old):
     path = tmp_path / "old.duckdb"
     db = Database(path)
@@ -137,6 +137,7 @@ def test_an_older_file_is_upgraded_in_place_keeping_its_data(tmp_path, old):
             "1": ["import_mapping", "import_change"],
             "2": ["poll_presenter"],
             "3": ["import_label_mapping"],
+            "5": ["audit_trail"],
         }
         for table in [t for v, tables in lacked.items() if v >= old for t in tables]:
             cur.execute(f"DROP TABLE {table}")
@@ -146,7 +147,7 @@ def test_an_older_file_is_upgraded_in_place_keeping_its_data(tmp_path, old):
     db = Database(path)
     assert db.meta()["schema_version"] == SCHEMA_VERSION
     assert db.scalar("SELECT name FROM ics WHERE ics_code = 'X'") == "Kept ICS"
-    for table in ("poll_presenter", "import_mapping", "import_change", "import_label_mapping"):
+    for table in ("poll_presenter", "import_mapping", "import_change", "import_label_mapping", "audit_trail"):
         assert db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]) == 1
     assert "batch_id" in set(db.query("DESCRIBE invitation")["column_name"])
     db.close()

@@ -462,3 +462,11 @@ def test_rejected_rows_download_cannot_run_as_a_spreadsheet_formula(db):
     plan = Upload(text.encode(), "formula.csv").plan(db, wave="2025")
     out = csv_bytes(plan.rejected()).decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in out and ",=HYPERLINK" not in out
+
+
+def test_an_import_into_the_demo_file_marks_it_mixed_until_the_import_is_undone(db):
+    assert db.dataset() == "demo"
+    batch = apply(db, upload("template.csv").plan(db, wave="2025"))["batch_id"]
+    assert db.dataset() == "mixed"
+    undo(db, batch)
+    assert db.dataset() == "demo"

@@ -93,7 +93,7 @@ def test_bad_invitation_rows_are_named_and_nothing_is_written(db):
 def test_an_older_file_gains_the_batch_column_and_keeps_its_invitations(tmp_path, demo_path, old):
     import shutil
 
-    from pcn_data.db import Database
+    from pcn_data.db import SCHEMA_VERSION, Database
 
     path = tmp_path / "v3.duckdb"
     shutil.copy(demo_path, path)
@@ -106,7 +106,7 @@ def test_an_older_file_gains_the_batch_column_and_keeps_its_invitations(tmp_path
         cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [old])
     db.close()
     db = Database(path)
-    assert db.meta()["schema_version"] == "5"
+    assert db.meta()["schema_version"] == SCHEMA_VERSION
     assert db.scalar("SELECT count(*) FROM invitation WHERE batch_id IS NULL") == n > 0
     db.close()
 

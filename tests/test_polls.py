@@ -403,3 +403,24 @@ def test_a_results_page_shows_the_workshop_polls_on_its_questions_beside_the_sur
     assert at.selectbox(key="place").value == "MB"
     assert not at.exception
     assert not [e for e in at.expander if "Workshop polls" in e.label]
+
+
+def test_the_room_is_compared_with_the_latest_wave_that_has_answers_in_its_place(live_app):
+    # Seen in use: a 2025 import with no Morecambe Bay responses left the survey columns "None".
+    from pcn_data.importing.batches import Upload, apply
+
+    at, db = live_app
+    template = ROOT / "tests" / "data" / "imports" / "template.csv"  # Central Lancashire and Fylde Coast
+    apply(db, Upload(template.read_bytes(), template.name).plan(db, wave="2025"))
+    made, (qid,) = new_session(db)  # Morecambe Bay
+    polls.set_state(db, qid, "open")
+    for i, o in enumerate(["poor", "poor", "fair", "good", "poor"]):
+        polls.cast_vote(db, qid, f"t{i}", o)
+    at.run()
+    at.switch_page("pages/workshop.py").run()
+    assert not at.exception
+    (heading,) = [m.value.replace("\\", "") for m in at.markdown if "The room beside the survey" in m.value]
+    assert "2023 follow-up survey" in heading
+    assert "latest with answers from Morecambe Bay" in heading
+    (table,) = [d.value for d in at.dataframe if "survey_share" in d.value.columns]
+    assert table["survey_share"].notna().any() and table["survey_n"].notna().all()

@@ -8,7 +8,7 @@ import json
 
 import pandas as pd
 
-from pcn_data import bank
+from pcn_data import backup, bank, trail
 from pcn_data.db import Database
 from pcn_data.errors import PcnDataError
 from pcn_data.importing import poll, records, survey
@@ -201,6 +201,14 @@ def _apply(db: Database, plan: Plan, *, valid_only: bool, imported_by: str | Non
     good = plan.good_rows
     if good == 0:
         raise ValidationFailed(f"{plan.file_name} has no valid rows to import.")
+    # The snapshot is the file as it was just before this import: nothing lands between the two.
+    with db.write_lock:
+        backup.take(db, "before-import")
+        return _write(db, plan, good, valid_only=valid_only, imported_by=imported_by)
+
+
+def _write(db: Database, plan: Plan, good: int, *, valid_only: bool, imported_by: str | None) -> dict:
+    """Write a validated plan in one transaction; return what was written."""
     with db.transaction() as cur:
         # Checked again under the write lock: two uploads of one file must not both land.
         if cur.execute(
@@ -217,7 +225,12 @@ def _apply(db: Database, plan: Plan, *, valid_only: bool, imported_by: str | Non
             save_mapping(cur, plan.source_format, plan.mapping, imported_by)
         if plan.labels:
             save_labels(cur, plan.source_format, plan.labels, imported_by)
-        cur.execute("UPDATE meta SET value = 'imported' WHERE key = 'dataset' AND value = 'empty'")
+        trail.record(cur, "import", f"batch {batch}", f"{plan.kind} from {plan.file_name}: {good} rows")
+        # Real responses in the demo file make it neither: every page says "mixed" (see db.dataset).
+        cur.execute(
+            "UPDATE meta SET value = CASE value WHEN 'empty' THEN 'imported' WHEN 'demo' THEN 'mixed' "
+            "ELSE value END WHERE key = 'dataset'"
+        )
     return {
         "batch_id": batch,
         "status": "imported",
@@ -438,6 +451,8 @@ def undo(db: Database, batch_id: int) -> dict:
     # remove rows that nothing refers to any more; each bumps the data version, so no cache keeps
     # a state between two of them.
     with db.write_lock:
+        _undoable(db, batch_id)
+        backup.take(db, "before-undo")
         with db.transaction() as cur:
             removed = _undo_data(cur, batch_id)
             added = cur.execute(
@@ -457,6 +472,15 @@ def undo(db: Database, batch_id: int) -> dict:
                 )
                 removed[f"{entity} restored"] = removed.get(f"{entity} restored", 0) + 1
             cur.execute("UPDATE import_batch SET status = 'undone' WHERE batch_id = ?", [batch_id])
+            kind, source = cur.execute(
+                "SELECT kind, source_name FROM import_batch WHERE batch_id = ?", [batch_id]
+            ).fetchall()[0]
+            trail.record(cur, "undo", f"batch {batch_id}", f"{kind} from {source}")
+            # Undoing the last import into the demo file leaves the demo alone again.
+            cur.execute(
+                "UPDATE meta SET value = 'demo' WHERE key = 'dataset' AND value = 'mixed' AND NOT EXISTS "
+                "(SELECT 1 FROM import_batch WHERE kind <> 'demo' AND status = 'applied')"
+            )
         for step in _UNDO_LEVELS:
             with db.transaction() as cur:
                 for table, sql in step.items():
@@ -492,8 +516,14 @@ _OWN_ROWS = {
 }
 
 
-def _undo_data(cur, batch_id: int) -> dict:
-    """Delete the leaf rows of a batch (answers, respondents, assessments, votes); return counts."""
+def _undoable(db: Database, batch_id: int) -> None:
+    """Raise unless the batch exists, is not the demo and is not undone already."""
+    with db.cursor() as cur:
+        _check_undoable(cur, batch_id)
+
+
+def _check_undoable(cur, batch_id: int) -> None:
+    """Raise unless the batch exists, is not the demo and is not undone already."""
     row = cur.execute("SELECT kind, status FROM import_batch WHERE batch_id = ?", [batch_id]).fetchall()
     if not row:
         raise PcnDataError(f"There is no import batch {batch_id}.")
@@ -502,6 +532,11 @@ def _undo_data(cur, batch_id: int) -> dict:
         raise PcnDataError("The demo data cannot be undone; rebuild the file instead (make demo).")
     if status == "undone":
         raise PcnDataError(f"Batch {batch_id} was already undone.")
+
+
+def _undo_data(cur, batch_id: int) -> dict:
+    """Delete the leaf rows of a batch (answers, respondents, assessments, votes); return counts."""
+    _check_undoable(cur, batch_id)
     mine = "SELECT respondent_id FROM respondent WHERE batch_id = ?"
     statements = {
         "comment_code": f"DELETE FROM comment_code WHERE respondent_id IN ({mine}) RETURNING 1",

@@ -1,0 +1,123 @@
+"""The operator's log: one line per event on stderr (JSON lines with PCN_LOG_FORMAT=json), naming
+starts, files opened, upgrades, writes, errors with their cause and slow reruns, and never the
+text of an answer or a comment."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+import sys
+
+from pcn_data.db import SCHEMA_VERSION, Database
+from tests.conftest import ROOT
+
+SECRET_VOTE = "Dr Zebedee Quartermain said something unrepeatable"
+# A free-text answer in the template fixture, imported below.
+TEMPLATE_TEXT = "We need a shared plan with the ICB"
+
+SCRIPT = f"""
+import datetime as dt, os, sys
+from streamlit.testing.v1 import AppTest
+import ui
+from pcn_data import polls, voices
+from pcn_data.db import get_database
+from pcn_data.filters import Filters
+from pcn_data.importing.batches import Upload, apply
+
+ui.SLOW_RERUN_S = 0.0  # every rerun counts as slow here, so that one is logged
+at = AppTest.from_file("dashboard.py", default_timeout=60)
+at.run()
+assert not at.exception
+db = get_database(os.environ["PCN_DB"])
+made = polls.create_session(db, title="Log test", place_code="MB", held_on=dt.date(2026, 12, 2),
+                            questions=[polls.QuestionSpec("One word?", "text")])
+qid = int(polls.questions(db, made["session_id"])["poll_question_id"].iloc[0])
+polls.set_state(db, qid, "open")
+polls.cast_vote(db, qid, "phone-1", {SECRET_VOTE!r})
+polls.moderate(db, qid, "phone-1", True)
+comment = voices.comments(db, Filters(wave="2023", ics="QE1")).iloc[0]
+voices.set_codes(db, comment["comment_key"], ["resilient"])
+print("COMMENT:" + comment["text"], file=sys.stdout)
+template = open("tests/data/imports/template.csv", "rb").read()
+apply(db, Upload(template, "template.csv").plan(db, wave="2025"))
+os.environ["PCN_DB"] = sys.argv[1]  # a file of an unknown schema version: refused, with the cause
+bad = AppTest.from_file("dashboard.py", default_timeout=60)
+bad.run()
+"""
+
+
+def test_json_log_lines_name_each_event_and_never_an_answer(demo_path, tmp_path):
+    path = tmp_path / "logs.duckdb"
+    shutil.copy(demo_path, path)
+    future = tmp_path / "future.duckdb"
+    db = Database(future)
+    with db.transaction() as cur:
+        cur.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    db.close()
+    env = {
+        **__import__("os").environ,
+        "PCN_DB": str(path),
+        "PCN_LOG_FORMAT": "json",
+        "PCN_BACKUP_DIR": str(tmp_path / "backups"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(future)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    ours = [line for line in done.stderr.splitlines() if line.startswith("{")]
+    records = [json.loads(line) for line in ours]  # every line of ours is one JSON object
+    assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    messages = [r["message"] for r in records]
+
+    def logged(text: str) -> list[dict]:
+        return [r for r in records if text in r["message"]]
+
+    assert logged("dashboard started")
+    assert logged(f"database opened: {path.resolve()} (read-write)")
+    assert logged("write: poll_control session")
+    assert logged("write: moderation poll question")
+    assert logged("write: theme_codes comment")
+    assert logged("write: import batch")
+    assert logged("snapshot written")  # before the import
+    slow = logged("slow rerun: page overview")
+    assert slow and slow[0]["page"] == "overview" and slow[0]["level"] == "WARNING"
+    (refused,) = logged("database unavailable")
+    assert refused["level"] == "ERROR" and "schema version 999" in refused["message"]
+    # No answer, comment or poll text, in any line (ours or any other logger's).
+    comment = next(line for line in done.stdout.splitlines() if line.startswith("COMMENT:"))[8:]
+    for text in (SECRET_VOTE, "Quartermain", TEMPLATE_TEXT, comment[:40]):
+        assert text not in done.stderr, text
+    assert len(messages) == len(ours)
+
+
+def test_a_schema_upgrade_is_logged(tmp_path, caplog):
+    path = tmp_path / "old.duckdb"
+    db = Database(path)
+    with db.transaction() as cur:
+        cur.execute("DROP TABLE audit_trail")
+        cur.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    db.close()
+    with caplog.at_level(logging.INFO, logger="pcn_data"):
+        Database(path).close()
+    assert f"schema upgraded in place: {path} from version 5 to {SCHEMA_VERSION}" in caplog.text
+
+
+def test_text_lines_are_one_line_each_with_the_cause(tmp_path):
+    from pcn_data import logs
+
+    record = logging.LogRecord("pcn_data.x", logging.ERROR, __file__, 1, "failed: %s", ("two\nlines",), None)
+    try:
+        raise ValueError("the cause")
+    except ValueError:
+        record.exc_info = sys.exc_info()
+    text = logs._Text("log: %(levelname)s %(name)s: %(message)s", tracebacks=False).format(record)
+    assert text == "log: ERROR pcn_data.x: failed: two | lines"
+    line = json.loads(logs._Json(tracebacks=False).format(record))
+    assert line["cause"] == "ValueError: the cause" and "traceback" not in line
