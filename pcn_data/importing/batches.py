@@ -101,7 +101,11 @@ class Upload:
     def proposals(self, db: Database) -> list[Proposal]:
         """Return the proposed target of each column of a wide export."""
         with guarded(self.file_name):
-            return propose(db, self.source_format, self.source.headers) if self.source else []
+            if self.source is None:
+                return []
+            src = self.source
+            values = [[r[i] for r in src.rows.values()] for i in range(len(src.headers))]
+            return propose(db, self.source_format, src.headers, values)
 
     def plan(self, db: Database, **options) -> Plan:
         """Return the validated plan of this file (nothing is written); options as for _plan."""

@@ -66,6 +66,16 @@ def wide_source(sheet: Sheet, source_format: str) -> WideSource:
         else:
             name, cols, _ = groups[-1]
             groups[-1] = (name, cols + [i], True)
+    # A matrix (its rows on header row 2, any answer in each cell) becomes one column per row,
+    # headed "question [row]" as Google Forms heads a grid's; a checkbox question, whose cells
+    # hold their own column's option when ticked, stays one column.
+    split: list[tuple[str, list[int], bool]] = []
+    for name, cols, option_group in groups:
+        if option_group and len(cols) > 1 and _is_matrix(rows[2:], sub, cols):
+            split.extend((f"{name} [{sub[c].strip()}]", [c], False) for c in cols)
+        else:
+            split.append((name, cols, option_group))
+    groups = split
     headers = []
     for name, cols, _option_group in groups:
         other = [c for c in cols if normalise(sub[c]).startswith("other (please specify)")]
@@ -83,6 +93,18 @@ def wide_source(sheet: Sheet, source_format: str) -> WideSource:
         data[n], raw[n] = values, r
     raw_header = [t or s for t, s in zip(top, sub, strict=True)]
     return WideSource(source_format, headers, raw_header, data, raw)
+
+
+def _is_matrix(rows: list[list[str]], sub: list[str], cols: list[int]) -> bool:
+    """Return True when a SurveyMonkey column group is a matrix: some cell holds a value other
+    than its column's own label on header row 2 (a ticked box holds its label)."""
+    for c in cols:
+        label = normalise(sub[c])
+        if label.startswith("other (please specify)"):
+            continue
+        if any(r[c].strip() and normalise(r[c]) != label for r in rows):
+            return True
+    return False
 
 
 class Lookups:
