@@ -16,6 +16,7 @@ from pcn_data.exports import csv_bytes
 from pcn_data.importing.batches import already_imported, apply, target_labels, undo
 from pcn_data.importing.mapping import IGNORE, answer_options
 from pcn_data.importing.reading import max_upload_mb
+from pcn_data.importing.survey import might_hold
 
 ui.ensure_navigation_mode()
 
@@ -83,6 +84,27 @@ def answer_label_choices(upload) -> dict[tuple[str, str], str]:
         if pick != NOT_MATCHED:
             chosen[(qc, raw)] = pick
     return chosen
+
+
+def columns_not_imported(upload) -> bool:
+    """Draw the columns with answers that the last check left unmapped, and ask to confirm them;
+    return True once confirmed."""
+    found = st.session_state.setdefault("_not_imported", {}).get(upload.sha256)
+    if not found:
+        return False
+    lines = []
+    for header, answers, fits in found:
+        hold = might_hold(fits)
+        lines.append(
+            f"- “{plain.md(header)}”: {answers} {'answer' if answers == 1 else 'answers'}"
+            + (f"; {plain.md(hold)}" if hold else "")
+        )
+    st.markdown(
+        "**Columns not imported.** These columns hold answers but are neither matched to a question "
+        "nor the tools' own metadata. Match them above, or confirm that they are left out.\n"
+        + "\n".join(lines)
+    )
+    return st.checkbox("Import without these columns", key="import_ignore_unmapped")
 
 
 def import_section() -> None:
@@ -180,10 +202,11 @@ def import_section() -> None:
             mapping = dict(zip(edited["column"], edited["imports as"].map(by_label), strict=True))
         # Answers are matched by hand only in the tools' exports (the template holds codes).
         answers = answer_label_choices(upload) if upload.needs_mapping else {}
+        ignore_unmapped = columns_not_imported(upload) if upload.needs_mapping else False
         # A plan is checked once, on request, and kept until the file, wave, mappings or data change.
         signature = (
             upload.sha256, wave, repr(mapping), repr(sorted(answers.items())), default_role, place,
-            ui.data_version(),
+            ignore_unmapped, ui.data_version(),
         )  # fmt: skip
         ready = not upload.needs_wave or bool(wave)
         label = "Confirm the mapping and check the file" if upload.needs_mapping else "Check the file"
@@ -191,7 +214,13 @@ def import_section() -> None:
             try:
                 with st.spinner(f"Checking every row of {upload.file_name}…"):
                     plan = upload.plan(
-                        db, wave=wave, mapping=mapping, default_role=default_role, place=place, labels=answers
+                        db,
+                        wave=wave,
+                        mapping=mapping,
+                        default_role=default_role,
+                        place=place,
+                        labels=answers,
+                        ignore_unmapped=ignore_unmapped,
                     )
             except PcnDataError as exc:  # one sentence, whatever failed (the cause is logged)
                 st.session_state.pop("_plan", None)
@@ -199,9 +228,15 @@ def import_section() -> None:
             else:
                 st.session_state["_plan"] = (signature, plan)
                 unmatched = unmatched_answers(upload)
+                not_imported = st.session_state.setdefault("_not_imported", {})
+                fresh = upload.needs_mapping and not_imported.get(upload.sha256) != plan.not_imported
+                if fresh:
+                    not_imported[upload.sha256] = plan.not_imported
                 if upload.needs_mapping and set(plan.unmatched) - set(unmatched):
                     unmatched.update(plan.unmatched)
-                    st.rerun()  # to offer the newly found answers for matching above the report
+                    fresh = True
+                if fresh:
+                    st.rerun()  # to offer the newly found answers and columns above the report
         stored = st.session_state.get("_plan")
         plan = stored[1] if stored and stored[0] == signature else None
         if not ready:

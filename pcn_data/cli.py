@@ -131,7 +131,7 @@ class UsageError(PcnDataError):
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Validate a file, print the report, and import it unless --dry-run; 1 when validation fails."""
-    from pcn_data.importing import batches
+    from pcn_data.importing import batches, survey
 
     path = Path(args.file)
     if not path.is_file():
@@ -157,7 +157,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"  column “{p.header}” -> {p.target} ({p.how})")
         # The proposals as printed are the mapping (the plan would otherwise propose them again).
         mapping = {p.header: p.target for p in proposals} if upload.needs_mapping else None
-        plan = upload.plan(db, wave=args.wave, place=args.place, mapping=mapping)
+        plan = upload.plan(
+            db, wave=args.wave, place=args.place, mapping=mapping, ignore_unmapped=args.ignore_unmapped
+        )
+        for header, answers, fits in plan.not_imported:
+            hold = survey.might_hold(fits)
+            print(f"  not imported: “{header}” ({answers} answers)" + (f"; {hold}" if hold else ""))
         print(plan.summary())
         for note in plan.notes:
             print(f"  note: {note}")
@@ -171,6 +176,11 @@ def cmd_import(args: argparse.Namespace) -> int:
                 + "; ".join(f"“{label}” for {q}" for q, label in list(plan.unmatched)[:5])
                 + (" ..." if len(plan.unmatched) > 5 else "")
                 + "): match them on the Data page once, and the next import from this tool uses that."
+            )
+        if plan.not_imported and not args.ignore_unmapped:
+            print(
+                "Some columns with answers are not imported: map them (--mapping), or pass "
+                "--ignore-unmapped to import without them."
             )
         if args.dry_run:
             print("Dry run: nothing was written.")
@@ -261,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--place", help="poll imports: the place code of the workshop")
     p.add_argument("--dry-run", action="store_true", help="validate and report only; write nothing")
     p.add_argument("--valid-only", action="store_true", help="import the valid rows, reject the others")
+    p.add_argument(
+        "--ignore-unmapped",
+        action="store_true",
+        help="import without the columns listed as not imported (neither mapped nor metadata)",
+    )
     p.add_argument("--by", default="command line", help="who is importing (kept in the batch list)")
     p.set_defaults(func=cmd_import)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -40,14 +39,6 @@ NEEDS = [
     "I have what I need",
 ]
 ROWS = {**STATEMENTS, **PARTNERS}
-
-
-@pytest.fixture
-def db_file(demo_path, tmp_path) -> Path:
-    """Return a private copy of the demo file, not held open by the test (the command line opens it)."""
-    path = tmp_path / "import.duckdb"
-    shutil.copy(demo_path, path)
-    return path
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

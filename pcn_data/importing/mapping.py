@@ -44,6 +44,17 @@ _KNOWN_HEADERS = {
     "collector id": IGNORE,
     "custom data 1": IGNORE,
 }
+# Columns the tools add about a response rather than from its respondent (quiz scores too): never
+# listed as "not imported".
+METADATA_HEADERS = set(_KNOWN_HEADERS) | {
+    "name",
+    "total points",
+    "quiz feedback",
+    "score",
+    "collector",
+    "start date",
+    "end date",
+}
 # Wordings for the profile questions; fuzzy-matched like the bank's questions.
 _FIELD_WORDINGS = {
     "which pcn do you work in": "pcn",

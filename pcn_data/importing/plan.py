@@ -71,6 +71,9 @@ class Plan:
     # hand, saved when imported; and the labels that matched no option, with their cell counts.
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
     unmatched: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Columns with answers that are neither mapped nor the tools' metadata: (header, answers, the
+    # short labels of unanswered questions whose options every answer fits).
+    not_imported: list[tuple[str, int, list[str]]] = field(default_factory=list)
     wave_code: str | None = None  # the survey wave the rows go to
     wave: dict | None = None  # the wave to create (survey, poll) or None when it exists
     notes: list[str] = field(default_factory=list)

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 from pcn_data import bank
 from pcn_data.db import Database
-from pcn_data.importing.mapping import FIELDS, IGNORE, by_code_or_label, match_label, normalise, saved_labels
+from pcn_data.importing.mapping import (
+    FIELDS,
+    IGNORE,
+    METADATA_HEADERS,
+    by_code_or_label,
+    match_label,
+    normalise,
+    saved_labels,
+)
 from pcn_data.importing.plan import Answer, Plan
 from pcn_data.importing.reading import Sheet
 
@@ -214,8 +222,12 @@ def stage_wide(
     wave_code: str,
     default_role: str = "cd",
     labels: dict[tuple[str, str], str] | None = None,
+    ignore_unmapped: bool = False,
 ) -> None:
     """Fill plan with the respondents and answers of a wide export under a confirmed mapping.
+
+    ignore_unmapped: a person has seen the columns not imported and confirmed they are left out;
+    until then they are a problem of the file as a whole.
 
     labels: (question code, label as written) -> option code or IGNORE, for answers that match
     no option; added to those confirmed for the same tool before."""
@@ -249,6 +261,7 @@ def stage_wide(
     for t in targets:
         if t != IGNORE and t not in FIELDS and t not in lk.kind:
             plan.add(None, None, f"mapping target {t!r} is not a question code or a respondent field")
+    _not_imported(plan, lk, src, targets, ignore_unmapped)
     sep = _MULTI_SEP[src.source_format]
     col = {t: i for i, t in enumerate(targets) if t != IGNORE}
     seen_ids: dict[str, int] = {}
@@ -314,6 +327,50 @@ def stage_wide(
             {"_row": n, "respondent_id": rid, "pcn_code": pcn, "role_code": role, "years_band": years}
         )
     _finish(db, plan, lk, wave_code, respondents, answers, pcns, dates)
+
+
+def _not_imported(plan: Plan, lk: Lookups, src: WideSource, targets: list[str], confirmed: bool) -> None:
+    """List the columns with answers that are neither mapped nor the tools' metadata, each with
+    the unanswered questions whose options all its answers fit; a problem until confirmed."""
+    unanswered = [
+        q for q in lk.kind if q not in targets and lk.kind[q] in ("scale", "single") and lk.labels.get(q)
+    ]
+    for i, (header, target) in enumerate(zip(src.headers, targets, strict=True)):
+        if target != IGNORE or normalise(header) in METADATA_HEADERS:
+            continue
+        values = {normalise(v[i]) for v in src.rows.values() if v[i].strip()}
+        if not values:
+            continue
+        answers = sum(1 for v in src.rows.values() if v[i].strip())
+        fits = [lk.short[q] for q in unanswered if values <= lk.labels[q].keys()]
+        plan.not_imported.append((header, answers, fits))
+    if plan.not_imported and not confirmed:
+        held = [(h, fits) for h, _n, fits in plan.not_imported if fits]
+        might = "".join(
+            f"; “{fits[0]}” gets no answer, but column “{h}” might hold it" for h, fits in held[:3]
+        )
+        plan.add(
+            None,
+            None,
+            f"{plural(len(plan.not_imported), 'column')} with answers "
+            f"{'is' if len(plan.not_imported) == 1 else 'are'} not imported"
+            f" ({', '.join(f'“{h}”' for h, _n, _f in plan.not_imported[:5])}"
+            f"{', …' if len(plan.not_imported) > 5 else ''}){might}: map them to questions, or confirm "
+            "that they are left out",
+        )
+
+
+def plural(n: int, word: str) -> str:
+    """Return "1 column", "2 columns"."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def might_hold(fits: list[str]) -> str:
+    """Return "might hold “A”, “B” or 3 more questions" for a column not imported, or ""."""
+    if not fits:
+        return ""
+    shown = ", ".join(f"“{f}”" for f in fits[:3])
+    return f"might hold {shown}" + (f" or {len(fits) - 3} more questions" if len(fits) > 3 else "")
 
 
 def _finish(db, plan, lk, wave_code, respondents, answers, pcns, dates) -> None:
