@@ -72,6 +72,7 @@ MATCH_CUTOFF = 85.0
 
 _NUMBERING = re.compile(r"^\s*(q(uestion)?\s*)?\d+[.):]?\s+", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
+_PUNCTUATION = re.compile(r"[^\w\s]")
 _MATRIX_ROW = re.compile(r"^(?P<stem>.*?)\s*\[(?P<row>[^\[\]]+)\]\s*$")
 _PARTNER = re.compile(r"relationship with (.+?)\?*$")
 
@@ -268,12 +269,22 @@ def by_code_or_label(pairs) -> dict[str, str]:
     return {normalise(c): c for c, _ in pairs} | {normalise(label): c for c, label in pairs}
 
 
-def match_label(value: str, labels: dict[str, str], *, cutoff: float = 90.0) -> tuple[str | None, str]:
-    """Return (option code, how) for an answer label; labels maps normalised label or code -> code."""
+def label_key(text: str) -> str:
+    """Return an answer label folded for an exact match: normalised (case, spacing, curly quotes),
+    with punctuation read as a space ("Don’t-know" is "don t know", as is "Don't know")."""
+    return _SPACE.sub(" ", _PUNCTUATION.sub(" ", normalise(text))).strip()
+
+
+def match_label(value: str, labels: dict[str, str]) -> tuple[str | None, str]:
+    """Return (option code, how) for an answer label; labels maps normalised label or code -> code.
+
+    The match is exact up to case, spacing, punctuation and curly quotes: a near miss ("Strongly
+    agreeish") is never guessed, but left for a person to match."""
     key = normalise(value)
     if key in labels:
         return labels[key], "exact"
-    best = process.extractOne(key, list(labels), scorer=fuzz.ratio, score_cutoff=cutoff)
-    if best is None:
-        return None, "no match"
-    return labels[best[0]], f"fuzzy {best[1]:.0f}%"
+    folded = label_key(value)
+    found = {code for label, code in labels.items() if label_key(label) == folded}
+    if len(found) == 1:
+        return found.pop(), "exact (punctuation ignored)"
+    return None, "no match"
