@@ -152,6 +152,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                 f"(e.g. --wave 2025)."
             )
         print(f"File: {path.name} ({upload.description})")
+        previous = batches.already_imported(db, upload.sha256)
+        if previous is not None:
+            print(f"{path.name} was already imported (batch {previous}): nothing was written.")
+            return 0
         proposals = upload.proposals(db)
         for p in proposals:
             print(f"  column “{p.header}” -> {p.target} ({p.how})")

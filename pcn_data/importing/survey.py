@@ -265,6 +265,7 @@ def stage_wide(
     sep = _MULTI_SEP[src.source_format]
     col = {t: i for i, t in enumerate(targets) if t != IGNORE}
     seen_ids: dict[str, int] = {}
+    identity = {"pcn", "role", "years", *lk.kind}  # the cells that say who answered what
     respondents, answers, pcns, dates = [], [], [], []
     for n, values in src.rows.items():
 
@@ -300,21 +301,35 @@ def stage_wide(
                 plan.add(n, header("years"), f"unknown years-in-role band “{cell('years')}”")
         if cell("submitted") and (when := plan.date(n, header("submitted"), cell("submitted"))):
             dates.append(when)
-        # A tool's own respondent id when there is one, else the whole row: an exact duplicate
-        # row (a double submission) then gets the same id and is caught below.
-        raw_id = cell("respondent_id") or json.dumps(values)
-        rid = _respondent_key(wave_code, src.source_format, raw_id)
-        if rid in seen_ids:
-            what = "respondent ID" if cell("respondent_id") else "response (every cell identical)"
+        # Within the file, a tool's own respondent id when there is one, else the whole row: an
+        # exact duplicate row (a double submission) then gets the same id and is caught below.
+        tool_id = cell("respondent_id")
+        raw_id = tool_id or json.dumps(values)
+        if raw_id in seen_ids:
+            what = "respondent ID" if tool_id else "response (every cell identical)"
             plan.add(
                 n,
                 header("respondent_id") if "respondent_id" in col else None,
-                f"duplicate respondent: the same {what} as row {seen_ids[rid]}",
+                f"duplicate respondent: the same {what} as row {seen_ids[raw_id]}",
             )
         else:
-            seen_ids[rid] = n
+            seen_ids[raw_id] = n
+        # Across files, the tool's id together with the answers: two forms that each number their
+        # responses from 1 never collide, while the same response exported again (in any column
+        # order, CSV or XLSX) has the same key and is caught as already imported.
+        if tool_id:
+            answered = [(t, normalise(values[i])) for t, i in sorted(col.items()) if t in identity]
+            raw_id = f"{tool_id}|{json.dumps(answered)}"
+        rid = _respondent_key(wave_code, src.source_format, raw_id)
         if rid in lk.existing:
-            plan.add(n, None, f"duplicate respondent: already imported in batch {lk.existing[rid]}")
+            plan.add(
+                n,
+                None,
+                f"duplicate respondent: this response (ID {tool_id}, the same answers) was already "
+                f"imported in batch {lk.existing[rid]}"
+                if tool_id
+                else f"duplicate respondent: this response was already imported in batch {lk.existing[rid]}",
+            )
         count = 0
         for t, i in col.items():
             if t in lk.kind and values[i].strip():
