@@ -305,22 +305,24 @@ def stage_wide(
         # exact duplicate row (a double submission) then gets the same id and is caught below.
         tool_id = cell("respondent_id")
         raw_id = tool_id or json.dumps(values)
-        if raw_id in seen_ids:
+        # The id itself (a cell already in memory), or the row's key: its JSON would be kept whole.
+        within = tool_id or _respondent_key(wave_code, src.source_format, raw_id)
+        if within in seen_ids:
             what = "respondent ID" if tool_id else "response (every cell identical)"
             plan.add(
                 n,
                 header("respondent_id") if "respondent_id" in col else None,
-                f"duplicate respondent: the same {what} as row {seen_ids[raw_id]}",
+                f"duplicate respondent: the same {what} as row {seen_ids[within]}",
             )
         else:
-            seen_ids[raw_id] = n
+            seen_ids[within] = n
         # Across files, the tool's id together with the answers: two forms that each number their
         # responses from 1 never collide, while the same response exported again (in any column
         # order, CSV or XLSX) has the same key and is caught as already imported.
         if tool_id:
             answered = [(t, normalise(values[i])) for t, i in sorted(col.items()) if t in identity]
             raw_id = f"{tool_id}|{json.dumps(answered)}"
-        rid = _respondent_key(wave_code, src.source_format, raw_id)
+        rid = _respondent_key(wave_code, src.source_format, raw_id) if tool_id else within
         if rid in lk.existing:
             plan.add(
                 n,
