@@ -1,4 +1,4 @@
-"""Command line: `python -m pcn_data demo|summary|import|pack|audit ...`."""
+"""Command line: `python -m pcn_data demo|summary|import|batches|undo|pack|audit ...`."""
 
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ class UsageError(PcnDataError):
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Validate a file, print the report, and import it unless --dry-run; 1 when validation fails."""
-    from pcn_data.importing import batches, survey
+    from pcn_data.importing import batches, mapping_file, survey
 
     path = Path(args.file)
     if not path.is_file():
@@ -157,13 +157,35 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"{path.name} was already imported (batch {previous}): nothing was written.")
             return 0
         proposals = upload.proposals(db)
-        for p in proposals:
-            print(f"  column “{p.header}” -> {p.target} ({p.how})")
+        how = {p.header: p.how for p in proposals}
         # The proposals as printed are the mapping (the plan would otherwise propose them again).
         mapping = {p.header: p.target for p in proposals} if upload.needs_mapping else None
+        labels: dict[tuple[str, str], str] = {}
+        if args.mapping:
+            if not upload.needs_mapping:
+                raise UsageError(f"{path.name} is a {upload.description}: it has no columns to map.")
+            tool, columns, labels = mapping_file.loads(
+                Path(args.mapping).read_text(encoding="utf-8"), Path(args.mapping).name
+            )
+            if tool and tool != upload.source_format:
+                print(f"  note: the mapping file was saved for {tool}; this file is {upload.source_format}")
+            fixed = mapping_file.apply_columns(list(mapping), mapping, columns)
+            how |= {h: "mapping file" for h in fixed if mapping_file.names(columns, h)}
+            mapping = fixed
+        for header, target in (mapping or {}).items():
+            print(f"  column “{header}” -> {target} ({how[header]})")
         plan = upload.plan(
-            db, wave=args.wave, place=args.place, mapping=mapping, ignore_unmapped=args.ignore_unmapped
+            db,
+            wave=args.wave,
+            place=args.place,
+            mapping=mapping,
+            labels=labels,
+            ignore_unmapped=args.ignore_unmapped,
         )
+        if args.save_mapping and upload.needs_mapping:
+            text = mapping_file.dumps(upload.source_format, mapping, plan.labels, plan.unmatched)
+            Path(args.save_mapping).write_text(text, encoding="utf-8")
+            print(f"Mapping written to {args.save_mapping}: correct it, then import with --mapping.")
         for header, answers, fits in plan.not_imported:
             hold = survey.might_hold(fits)
             print(f"  not imported: “{header}” ({answers} answers)" + (f"; {hold}" if hold else ""))
@@ -197,6 +219,34 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     finally:
         db.close()
+
+
+def cmd_batches(args: argparse.Namespace) -> int:
+    """List every import, newest first."""
+    from pcn_data.importing import batches
+
+    db = Database(args.db, read_only=True)
+    try:
+        table = batches.list_batches(db)
+    finally:
+        db.close()
+    print(table.to_string(index=False) if not table.empty else "No imports.")
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    """Undo one import: remove everything it wrote."""
+    from pcn_data.importing import batches
+
+    db = Database(args.db)
+    try:
+        removed = batches.undo(db, args.batch)
+    finally:
+        db.close()
+    print(
+        f"Batch {args.batch} undone: " + (", ".join(f"{v} {k}" for k, v in removed.items()) or "nothing left")
+    )
+    return 0
 
 
 def _pack_file(value: str) -> Path:
@@ -280,8 +330,32 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="import without the columns listed as not imported (neither mapped nor metadata)",
     )
+    p.add_argument(
+        "--mapping",
+        metavar="MAP.toml",
+        help="a mapping file (columns to questions, answers to options), e.g. one --save-mapping wrote",
+    )
+    p.add_argument(
+        "--save-mapping",
+        metavar="MAP.toml",
+        help="write the mapping used (and the answers still to match) to this file, to correct and reuse",
+    )
     p.add_argument("--by", default="command line", help="who is importing (kept in the batch list)")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("batches", help="list the imports", description="List every import, newest first.")
+    p.add_argument("--db", type=Path, default=db_path(), help="database file (default: %(default)s)")
+    p.set_defaults(func=cmd_batches)
+
+    p = sub.add_parser(
+        "undo",
+        help="undo one import",
+        description="Remove everything one import wrote (its number is in `batches`). Exit 0 when undone, "
+        "1 when it cannot be (already undone, the demo data, or used by a later import).",
+    )
+    p.add_argument("batch", type=int, help="the import's batch number")
+    p.add_argument("--db", type=Path, default=db_path(), help="database file (default: %(default)s)")
+    p.set_defaults(func=cmd_undo)
 
     p = sub.add_parser(
         "pack",
