@@ -348,7 +348,14 @@ def import_section() -> None:
                 st.error(plain.md(str(exc)))
             else:
                 done = ", ".join(f"{v} {k}" for k, v in removed.items() if v)
-                st.success(f"Batch {choice} undone: {done}")
+                # Shown after a rerun: the page above was drawn before the undo (and may have said
+                # the file was already imported).
+                st.session_state["_undo_result"] = f"Batch {choice} undone: {done}"
+                st.session_state.pop("import_undo_confirm", None)
+                st.rerun()
+    undone = st.session_state.pop("_undo_result", None)
+    if undone:
+        st.success(undone)
 
 
 if ui.can("import"):

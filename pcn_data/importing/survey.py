@@ -21,7 +21,7 @@ from pcn_data.importing.mapping import (
     saved_labels,
 )
 from pcn_data.importing.plan import Answer, Plan
-from pcn_data.importing.reading import Sheet
+from pcn_data.importing.reading import Sheet, date_order
 
 TEMPLATE_COLUMNS = [
     "respondent_id",
@@ -264,6 +264,11 @@ def stage_wide(
     _not_imported(plan, lk, src, targets, ignore_unmapped)
     sep = _MULTI_SEP[src.source_format]
     col = {t: i for i, t in enumerate(targets) if t != IGNORE}
+    if "submitted" in col:
+        i = col["submitted"]
+        plan.month_first, why = date_order((v[i] for v in src.rows.values()), src.source_format)
+        if why:
+            plan.notes.append(why)
     seen_ids: dict[str, int] = {}
     identity = {"pcn", "role", "years", *lk.kind}  # the cells that say who answered what
     respondents, answers, pcns, dates = [], [], [], []
