@@ -13,6 +13,7 @@ from pcn_data.config import min_group_size
 from pcn_data.db import SCHEMA_VERSION
 from pcn_data.errors import PcnDataError
 from pcn_data.exports import csv_bytes
+from pcn_data.importing import mapping_file
 from pcn_data.importing.batches import already_imported, apply, target_labels, undo
 from pcn_data.importing.mapping import IGNORE, answer_options
 from pcn_data.importing.reading import max_upload_mb
@@ -165,6 +166,27 @@ def import_section() -> None:
                 st.error(str(exc))
                 return
             labels = target_labels(db)
+            from_file = ui.read_mapping_file(
+                st.file_uploader(
+                    "Mapping file (optional): one saved here or by the command line's --save-mapping",
+                    type=["toml"],
+                    key="import_mapping_file",
+                )
+            )
+            file_labels: dict[tuple[str, str], str] = {}
+            if from_file is not None:
+                _tool, columns, file_labels = from_file
+                for p in proposals:
+                    if mapping_file.names(columns, p.header):
+                        p.target = mapping_file.apply_columns([p.header], {}, columns)[p.header]
+                        p.how = "mapping file"
+                        if p.target not in labels:  # a code the bank does not have: say so, keep going
+                            st.warning(
+                                plain.md(
+                                    f"The mapping file maps “{p.header}” to {p.target!r}, not a question."
+                                )
+                            )
+                            p.target = IGNORE
             has_role = any(p.target == "role" for p in proposals)
             if upload.kind == "survey" and not has_role:
                 default_role = right.selectbox(
@@ -196,12 +218,22 @@ def import_section() -> None:
                 hide_index=True,
                 # Tall enough to show every column of a typical export without scrolling inside it.
                 height=min(38 + 35 * len(proposals), 1200),
-                key=f"import_mapping_{upload.sha256[:12]}",
+                key=f"import_mapping_{upload.sha256[:12]}_{hashlib.sha256(repr(from_file).encode()).hexdigest()[:8]}",
             )
             by_label = {v: k for k, v in labels.items()}
             mapping = dict(zip(edited["column"], edited["imports as"].map(by_label), strict=True))
         # Answers are matched by hand only in the tools' exports (the template holds codes).
         answers = answer_label_choices(upload) if upload.needs_mapping else {}
+        if upload.needs_mapping:
+            answers = file_labels | answers  # a choice made here wins over the mapping file's
+            st.download_button(
+                "Download this mapping (TOML)",
+                data=mapping_file.dumps(upload.source_format, mapping, answers, unmatched_answers(upload)),
+                file_name=f"mapping_{upload.source_format}.toml",
+                key="import_mapping_download",
+                help="Columns to questions and answers to options, for the next file or the command "
+                "line's --mapping.",
+            )
         ignore_unmapped = columns_not_imported(upload) if upload.needs_mapping else False
         # A plan is checked once, on request, and kept until the file, wave, mappings or data change.
         signature = (

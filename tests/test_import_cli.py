@@ -83,3 +83,37 @@ def test_batches_are_listed_and_one_is_undone(db_file):
     )
     again = cli("undo", batch, "--db", db_file)
     assert again.returncode == 1 and "already undone" in again.stderr
+
+
+def test_the_data_page_uses_a_mapping_file_the_command_line_saved(own_copy, monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    import ui
+    from pcn_data.importing import mapping_file
+    from pcn_data.importing.batches import Upload
+    from tests.conftest import ROOT
+
+    data = grid_with_two_strange_columns()
+    up = Upload(data, "grid.csv")
+    # What `import --save-mapping` wrote, corrected by hand: the renamed column is the ICS rating.
+    text = mapping_file.dumps(
+        "googleforms", {"ICS rating": "rel_ics", "Any comments on this survey?": "ignore"}
+    )
+    monkeypatch.setattr(ui, "read_upload", lambda uploaded: up)  # AppTest cannot drive an uploader
+    monkeypatch.setattr(ui, "read_mapping_file", lambda uploaded: mapping_file.loads(text, "grid.toml"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    at.text_input(key="import_wave").input("2025").run()
+    at.button(key="import_check").click().run()
+    at.checkbox(key="import_ignore_unmapped").check().run()
+    at.button(key="import_check").click().run()
+    at.button(key="import_all").click().run()
+    assert not at.exception
+    assert any("Imported batch" in s.value for s in at.success)
+    ics = own_copy.scalar(
+        "SELECT count(*) FROM answer JOIN respondent USING (respondent_id) JOIN wave USING (wave_id) "
+        "WHERE wave_code = '2025' AND question_code = 'rel_ics'"
+    )
+    assert ics == 8
