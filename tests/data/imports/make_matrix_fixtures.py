@@ -76,14 +76,15 @@ def _csv(rows: list[list[str]], *, bom: bool = False) -> bytes:
     return (b"\xef\xbb\xbf" if bom else b"") + out.getvalue().encode("utf-8")
 
 
-def surveymonkey() -> bytes:
+def surveymonkey(people=None) -> bytes:
+    """Return the SurveyMonkey file of PEOPLE (or of other people in the same shape)."""
     meta = ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address",
             "First Name", "Last Name", "Custom Data 1"]  # fmt: skip
     top = [*meta, "Which PCN do you work in?", "What is your role?", AGREE_Q, "", "", REL_Q, "", "", "",
            NEEDS_Q, *[""] * (len(NEEDS) - 1), TEXT_Q]  # fmt: skip
     sub = [*[""] * len(meta), "Response", "Response", *STATEMENTS, *PARTNERS, *NEEDS, "Open-Ended Response"]
     rows = [top, sub]
-    for i, (pid, pcn, role, when, agree, rel, needs, text) in enumerate(PEOPLE):
+    for i, (_pid, pcn, role, when, agree, rel, needs, text) in enumerate(people or PEOPLE):
         us = when.strftime("%m/%d/%Y %I:%M:%S %p")
         ticked = [label if n in needs else "" for n, label in enumerate(NEEDS)]
         rows.append([f"1149003300{60 + i}", "436228068", us, us, f"192.0.2.{10 + i}", "", "", "", "",
