@@ -1,6 +1,7 @@
 """Data and method: what file is loaded, what it holds, importing files into it, and the rules
 every chart follows."""
 
+import functools
 import hashlib
 
 import pandas as pd
@@ -228,7 +229,14 @@ def import_section() -> None:
             answers = file_labels | answers  # a choice made here wins over the mapping file's
             st.download_button(
                 "Download this mapping (TOML)",
-                data=mapping_file.dumps(upload.source_format, mapping, answers, unmatched_answers(upload)),
+                # Written when clicked (the callable runs outside the script run).
+                data=functools.partial(
+                    mapping_file.dumps_bytes,
+                    upload.source_format,
+                    dict(mapping),
+                    dict(answers),
+                    dict(unmatched_answers(upload)),
+                ),
                 file_name=f"mapping_{upload.source_format}.toml",
                 key="import_mapping_download",
                 help="Columns to questions and answers to options, for the next file or the command "
@@ -285,7 +293,9 @@ def import_section() -> None:
                 st.info(
                     f"This file was already imported (batch {previous}); importing it again changes nothing."
                 )
-            if plan.problems:
+            if previous is not None:
+                pass  # its rows are in the database already: not a list of duplicates to fix
+            elif plan.problems:
                 st.error(f"{len(plan.problems)} problems found. Nothing has been written.")
                 report = plan.report()
                 if len(report) <= 50:

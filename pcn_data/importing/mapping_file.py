@@ -45,6 +45,11 @@ def dumps(
     return tomli_w.dumps(doc)
 
 
+def dumps_bytes(*args) -> bytes:
+    """Return the mapping file as UTF-8 bytes (for a download); arguments as for dumps."""
+    return dumps(*args).encode("utf-8")
+
+
 def loads(text: str, file_name: str) -> tuple[str | None, dict[str, str], dict[tuple[str, str], str]]:
     """Return (tool, header -> target, (question, label) -> option) of a mapping file."""
     try:
