@@ -188,7 +188,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"Mapping written to {args.save_mapping}: correct it, then import with --mapping.")
         for header, answers, fits in plan.not_imported:
             hold = survey.might_hold(fits)
-            print(f"  not imported: “{header}” ({answers} answers)" + (f"; {hold}" if hold else ""))
+            count = survey.plural(answers, "answer")
+            print(f"  not imported: “{header}” ({count})" + (f"; {hold}" if hold else ""))
         print(plan.summary())
         for note in plan.notes:
             print(f"  note: {note}")

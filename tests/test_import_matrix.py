@@ -156,3 +156,21 @@ def test_each_row_of_a_matrix_imports_as_its_own_bank_question(db_file, name):
     in_file = share_poor_ics_in_fylde_coast(db_file, None, pcns, name)
     assert share_poor_ics_in_fylde_coast(db_file, "2025", pcns, name) == pytest.approx(in_file)
     assert in_file == pytest.approx(0.6)  # Pebble, Oakridge, Rushbed of five Fylde Coast ratings
+
+
+def test_a_surveymonkey_single_choice_with_an_other_comment_is_not_taken_for_a_matrix(db_file, tmp_path):
+    rows = list(csv.reader((FIXTURES / "sm_matrix.csv").read_text(encoding="utf-8").splitlines()))
+    role = rows[0].index("What is your role?")
+    for i, row in enumerate(rows):
+        row.insert(
+            role + 1, ["", "Other (please specify)"][i] if i < 2 else ("Practice nurse" if i == 3 else "")
+        )
+    path = tmp_path / "other.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\r\n").writerows(rows)
+    done = cli("import", path, "--db", db_file, "--wave", "2025", "--ignore-unmapped")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "column “What is your role?” -> role" in done.stdout
+    assert "not imported: “What is your role? (other)” (1 answer)" in done.stdout
+    people, answers, _by_question, _pcns = expected("sm_matrix.csv")
+    assert stored(db_file, "2025")[:2] == (people, answers)

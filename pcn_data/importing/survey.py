@@ -78,16 +78,17 @@ def wide_source(sheet: Sheet, source_format: str) -> WideSource:
     # headed "question [row]" as Google Forms heads a grid's; a checkbox question, whose cells
     # hold their own column's option when ticked, stays one column.
     split: list[tuple[str, list[int], bool]] = []
+    headers = []
     for name, cols, option_group in groups:
         if option_group and len(cols) > 1 and _is_matrix(rows[2:], sub, cols):
-            split.extend((f"{name} [{sub[c].strip()}]", [c], False) for c in cols)
-        else:
-            split.append((name, cols, option_group))
-    groups = split
-    headers = []
-    for name, cols, _option_group in groups:
+            # A single answer with its "Other (please specify)" comment is two columns as well.
+            split.extend((name, [c], False) for c in cols)
+            headers.extend(_sub_header(name, sub[c]) for c in cols)
+            continue
+        split.append((name, cols, option_group))
         other = [c for c in cols if normalise(sub[c]).startswith("other (please specify)")]
         headers.append(name if not other or len(cols) > 1 else f"{name} (other)")
+    groups = split
     data, raw = {}, {}
     for n, r in enumerate(rows[2:], start=3):
         if not any(c.strip() for c in r):
@@ -101,6 +102,17 @@ def wide_source(sheet: Sheet, source_format: str) -> WideSource:
         data[n], raw[n] = values, r
     raw_header = [t or s for t, s in zip(top, sub, strict=True)]
     return WideSource(source_format, headers, raw_header, data, raw)
+
+
+def _sub_header(name: str, sub: str) -> str:
+    """Return the header of one column of a split SurveyMonkey group: the question for its
+    "Response" column, "question (other)" for a comment, "question [row]" for a matrix row."""
+    key = normalise(sub)
+    if key in ("response", "open-ended response"):
+        return name
+    if key.startswith("other (please specify)"):
+        return f"{name} (other)"
+    return f"{name} [{sub.strip()}]"
 
 
 def _is_matrix(rows: list[list[str]], sub: list[str], cols: list[int]) -> bool:
