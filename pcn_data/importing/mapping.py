@@ -72,7 +72,7 @@ MATCH_CUTOFF = 85.0
 
 _NUMBERING = re.compile(r"^\s*(q(uestion)?\s*)?\d+[.):]?\s+", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
-_PUNCTUATION = re.compile(r"[^\w\s]")
+_PUNCTUATION = re.compile(r"[\W_]+")
 _MATRIX_ROW = re.compile(r"^(?P<stem>.*?)\s*\[(?P<row>[^\[\]]+)\]\s*$")
 _PARTNER = re.compile(r"relationship with (.+?)\?*$")
 
@@ -270,9 +270,9 @@ def by_code_or_label(pairs) -> dict[str, str]:
 
 
 def label_key(text: str) -> str:
-    """Return an answer label folded for an exact match: normalised (case, spacing, curly quotes),
-    with punctuation read as a space ("Don’t-know" is "don t know", as is "Don't know")."""
-    return _SPACE.sub(" ", _PUNCTUATION.sub(" ", normalise(text))).strip()
+    """Return an answer label folded for an exact match: normalised (case, curly quotes), without
+    punctuation or spaces ("Don’t-know", "Dont know" and "Don't know" are all "dontknow")."""
+    return _PUNCTUATION.sub("", normalise(text))
 
 
 def match_label(value: str, labels: dict[str, str]) -> tuple[str | None, str]:
