@@ -658,6 +658,22 @@ def read_upload(uploaded) -> batches.Upload | None:
     return upload
 
 
+def read_mapping_file(uploaded) -> tuple[str | None, dict[str, str], dict[tuple[str, str], str]] | None:
+    """Return (tool, columns, answers) of an uploaded mapping file (TOML), or None; show why when
+    it cannot be read."""
+    if uploaded is None:
+        return None
+    from pcn_data.importing import mapping_file
+
+    try:
+        return mapping_file.loads(uploaded.getvalue().decode("utf-8"), uploaded.name)
+    except UnicodeDecodeError:
+        st.error(plain.md(f"{uploaded.name} is not a text file: choose the mapping file (.toml)."))
+    except PcnDataError as exc:
+        st.error(plain.md(str(exc)))
+    return None
+
+
 # Pages shown on a phone or a projector: no sidebar, filters or banner.
 BARE_PAGES = {"join", "present"}
 

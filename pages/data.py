@@ -1,6 +1,7 @@
 """Data and method: what file is loaded, what it holds, importing files into it, and the rules
 every chart follows."""
 
+import functools
 import hashlib
 
 import pandas as pd
@@ -13,9 +14,11 @@ from pcn_data.config import min_group_size
 from pcn_data.db import SCHEMA_VERSION
 from pcn_data.errors import PcnDataError
 from pcn_data.exports import csv_bytes
+from pcn_data.importing import mapping_file
 from pcn_data.importing.batches import already_imported, apply, target_labels, undo
 from pcn_data.importing.mapping import IGNORE, answer_options
 from pcn_data.importing.reading import max_upload_mb
+from pcn_data.importing.survey import might_hold
 
 ui.ensure_navigation_mode()
 
@@ -85,6 +88,27 @@ def answer_label_choices(upload) -> dict[tuple[str, str], str]:
     return chosen
 
 
+def columns_not_imported(upload) -> bool:
+    """Draw the columns with answers that the last check left unmapped, and ask to confirm them;
+    return True once confirmed."""
+    found = st.session_state.setdefault("_not_imported", {}).get(upload.sha256)
+    if not found:
+        return False
+    lines = []
+    for header, answers, fits in found:
+        hold = might_hold(fits)
+        lines.append(
+            f"- “{plain.md(header)}”: {answers} {'answer' if answers == 1 else 'answers'}"
+            + (f"; {plain.md(hold)}" if hold else "")
+        )
+    st.markdown(
+        "**Columns not imported.** These columns hold answers but are neither matched to a question "
+        "nor the tools' own metadata. Match them above, or confirm that they are left out.\n"
+        + "\n".join(lines)
+    )
+    return st.checkbox("Import without these columns", key="import_ignore_unmapped")
+
+
 def import_section() -> None:
     """Upload, map, check and import a file; list and undo batches."""
     st.subheader("Import data")
@@ -143,6 +167,27 @@ def import_section() -> None:
                 st.error(str(exc))
                 return
             labels = target_labels(db)
+            from_file = ui.read_mapping_file(
+                st.file_uploader(
+                    "Mapping file (optional): one saved here or by the command line's --save-mapping",
+                    type=["toml"],
+                    key="import_mapping_file",
+                )
+            )
+            file_labels: dict[tuple[str, str], str] = {}
+            if from_file is not None:
+                _tool, columns, file_labels = from_file
+                for p in proposals:
+                    if mapping_file.names(columns, p.header):
+                        p.target = mapping_file.apply_columns([p.header], {}, columns)[p.header]
+                        p.how = "mapping file"
+                        if p.target not in labels:  # a code the bank does not have: say so, keep going
+                            st.warning(
+                                plain.md(
+                                    f"The mapping file maps “{p.header}” to {p.target!r}, not a question."
+                                )
+                            )
+                            p.target = IGNORE
             has_role = any(p.target == "role" for p in proposals)
             if upload.kind == "survey" and not has_role:
                 default_role = right.selectbox(
@@ -174,16 +219,34 @@ def import_section() -> None:
                 hide_index=True,
                 # Tall enough to show every column of a typical export without scrolling inside it.
                 height=min(38 + 35 * len(proposals), 1200),
-                key=f"import_mapping_{upload.sha256[:12]}",
+                key=f"import_mapping_{upload.sha256[:12]}_{hashlib.sha256(repr(from_file).encode()).hexdigest()[:8]}",
             )
             by_label = {v: k for k, v in labels.items()}
             mapping = dict(zip(edited["column"], edited["imports as"].map(by_label), strict=True))
         # Answers are matched by hand only in the tools' exports (the template holds codes).
         answers = answer_label_choices(upload) if upload.needs_mapping else {}
+        if upload.needs_mapping:
+            answers = file_labels | answers  # a choice made here wins over the mapping file's
+            st.download_button(
+                "Download this mapping (TOML)",
+                # Written when clicked (the callable runs outside the script run).
+                data=functools.partial(
+                    mapping_file.dumps_bytes,
+                    upload.source_format,
+                    dict(mapping),
+                    dict(answers),
+                    dict(unmatched_answers(upload)),
+                ),
+                file_name=f"mapping_{upload.source_format}.toml",
+                key="import_mapping_download",
+                help="Columns to questions and answers to options, for the next file or the command "
+                "line's --mapping.",
+            )
+        ignore_unmapped = columns_not_imported(upload) if upload.needs_mapping else False
         # A plan is checked once, on request, and kept until the file, wave, mappings or data change.
         signature = (
             upload.sha256, wave, repr(mapping), repr(sorted(answers.items())), default_role, place,
-            ui.data_version(),
+            ignore_unmapped, ui.data_version(),
         )  # fmt: skip
         ready = not upload.needs_wave or bool(wave)
         label = "Confirm the mapping and check the file" if upload.needs_mapping else "Check the file"
@@ -191,7 +254,13 @@ def import_section() -> None:
             try:
                 with st.spinner(f"Checking every row of {upload.file_name}…"):
                     plan = upload.plan(
-                        db, wave=wave, mapping=mapping, default_role=default_role, place=place, labels=answers
+                        db,
+                        wave=wave,
+                        mapping=mapping,
+                        default_role=default_role,
+                        place=place,
+                        labels=answers,
+                        ignore_unmapped=ignore_unmapped,
                     )
             except PcnDataError as exc:  # one sentence, whatever failed (the cause is logged)
                 st.session_state.pop("_plan", None)
@@ -199,9 +268,15 @@ def import_section() -> None:
             else:
                 st.session_state["_plan"] = (signature, plan)
                 unmatched = unmatched_answers(upload)
+                not_imported = st.session_state.setdefault("_not_imported", {})
+                fresh = upload.needs_mapping and not_imported.get(upload.sha256) != plan.not_imported
+                if fresh:
+                    not_imported[upload.sha256] = plan.not_imported
                 if upload.needs_mapping and set(plan.unmatched) - set(unmatched):
                     unmatched.update(plan.unmatched)
-                    st.rerun()  # to offer the newly found answers for matching above the report
+                    fresh = True
+                if fresh:
+                    st.rerun()  # to offer the newly found answers and columns above the report
         stored = st.session_state.get("_plan")
         plan = stored[1] if stored and stored[0] == signature else None
         if not ready:
@@ -218,7 +293,9 @@ def import_section() -> None:
                 st.info(
                     f"This file was already imported (batch {previous}); importing it again changes nothing."
                 )
-            if plan.problems:
+            if previous is not None:
+                pass  # its rows are in the database already: not a list of duplicates to fix
+            elif plan.problems:
                 st.error(f"{len(plan.problems)} problems found. Nothing has been written.")
                 report = plan.report()
                 if len(report) <= 50:
@@ -313,7 +390,14 @@ def import_section() -> None:
                 st.error(plain.md(str(exc)))
             else:
                 done = ", ".join(f"{v} {k}" for k, v in removed.items() if v)
-                st.success(f"Batch {choice} undone: {done}")
+                # Shown after a rerun: the page above was drawn before the undo (and may have said
+                # the file was already imported).
+                st.session_state["_undo_result"] = f"Batch {choice} undone: {done}"
+                st.session_state.pop("import_undo_confirm", None)
+                st.rerun()
+    undone = st.session_state.pop("_undo_result", None)
+    if undone:
+        st.success(undone)
 
 
 if ui.can("import"):

@@ -1,4 +1,4 @@
-"""Command line: `python -m pcn_data demo|init|summary|import|pack|audit|verify|restore ...`."""
+"""Command line: `python -m pcn_data demo|init|summary|import|batches|undo|pack|audit|verify|restore ...`."""
 
 from __future__ import annotations
 
@@ -146,7 +146,7 @@ class UsageError(PcnDataError):
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Validate a file, print the report, and import it unless --dry-run; 1 when validation fails."""
-    from pcn_data.importing import batches
+    from pcn_data.importing import batches, mapping_file, survey
 
     path = Path(args.file)
     if not path.is_file():
@@ -170,12 +170,44 @@ def cmd_import(args: argparse.Namespace) -> int:
                 f"(e.g. --wave 2025)."
             )
         print(f"File: {path.name} ({upload.description})")
+        previous = batches.already_imported(db, upload.sha256)
+        if previous is not None:
+            print(f"{path.name} was already imported (batch {previous}): nothing was written.")
+            return 0
         proposals = upload.proposals(db)
-        for p in proposals:
-            print(f"  column “{p.header}” -> {p.target} ({p.how})")
+        how = {p.header: p.how for p in proposals}
         # The proposals as printed are the mapping (the plan would otherwise propose them again).
         mapping = {p.header: p.target for p in proposals} if upload.needs_mapping else None
-        plan = upload.plan(db, wave=args.wave, place=args.place, mapping=mapping)
+        labels: dict[tuple[str, str], str] = {}
+        if args.mapping:
+            if not upload.needs_mapping:
+                raise UsageError(f"{path.name} is a {upload.description}: it has no columns to map.")
+            tool, columns, labels = mapping_file.loads(
+                Path(args.mapping).read_text(encoding="utf-8"), Path(args.mapping).name
+            )
+            if tool and tool != upload.source_format:
+                print(f"  note: the mapping file was saved for {tool}; this file is {upload.source_format}")
+            fixed = mapping_file.apply_columns(list(mapping), mapping, columns)
+            how |= {h: "mapping file" for h in fixed if mapping_file.names(columns, h)}
+            mapping = fixed
+        for header, target in (mapping or {}).items():
+            print(f"  column “{header}” -> {target} ({how[header]})")
+        plan = upload.plan(
+            db,
+            wave=args.wave,
+            place=args.place,
+            mapping=mapping,
+            labels=labels,
+            ignore_unmapped=args.ignore_unmapped,
+        )
+        if args.save_mapping and upload.needs_mapping:
+            text = mapping_file.dumps(upload.source_format, mapping, plan.labels, plan.unmatched)
+            Path(args.save_mapping).write_text(text, encoding="utf-8")
+            print(f"Mapping written to {args.save_mapping}: correct it, then import with --mapping.")
+        for header, answers, fits in plan.not_imported:
+            hold = survey.might_hold(fits)
+            count = survey.plural(answers, "answer")
+            print(f"  not imported: “{header}” ({count})" + (f"; {hold}" if hold else ""))
         print(plan.summary())
         for note in plan.notes:
             print(f"  note: {note}")
@@ -189,6 +221,11 @@ def cmd_import(args: argparse.Namespace) -> int:
                 + "; ".join(f"“{label}” for {q}" for q, label in list(plan.unmatched)[:5])
                 + (" ..." if len(plan.unmatched) > 5 else "")
                 + "): match them on the Data page once, and the next import from this tool uses that."
+            )
+        if plan.not_imported and not args.ignore_unmapped:
+            print(
+                "Some columns with answers are not imported: map them (--mapping), or pass "
+                "--ignore-unmapped to import without them."
             )
         if args.dry_run:
             print("Dry run: nothing was written.")
@@ -224,6 +261,34 @@ def cmd_restore(args: argparse.Namespace) -> int:
     kept = backup.restore(args.snapshot, args.db)
     print(f"Restored {args.db} from {args.snapshot}.")
     print(f"The file it replaced is kept as {kept}." if kept else "There was no file to replace.")
+    return 0
+
+
+def cmd_batches(args: argparse.Namespace) -> int:
+    """List every import, newest first."""
+    from pcn_data.importing import batches
+
+    db = Database(args.db, read_only=True)
+    try:
+        table = batches.list_batches(db)
+    finally:
+        db.close()
+    print(table.to_string(index=False) if not table.empty else "No imports.")
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    """Undo one import: remove everything it wrote."""
+    from pcn_data.importing import batches
+
+    db = Database(args.db)
+    try:
+        removed = batches.undo(db, args.batch)
+    finally:
+        db.close()
+    print(
+        f"Batch {args.batch} undone: " + (", ".join(f"{v} {k}" for k, v in removed.items()) or "nothing left")
+    )
     return 0
 
 
@@ -312,8 +377,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--place", help="poll imports: the place code of the workshop")
     p.add_argument("--dry-run", action="store_true", help="validate and report only; write nothing")
     p.add_argument("--valid-only", action="store_true", help="import the valid rows, reject the others")
+    p.add_argument(
+        "--ignore-unmapped",
+        action="store_true",
+        help="import without the columns listed as not imported (neither mapped nor metadata)",
+    )
+    p.add_argument(
+        "--mapping",
+        metavar="MAP.toml",
+        help="a mapping file (columns to questions, answers to options), e.g. one --save-mapping wrote",
+    )
+    p.add_argument(
+        "--save-mapping",
+        metavar="MAP.toml",
+        help="write the mapping used (and the answers still to match) to this file, to correct and reuse",
+    )
     p.add_argument("--by", default="command line", help="who is importing (kept in the batch list)")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("batches", help="list the imports", description="List every import, newest first.")
+    p.add_argument("--db", type=Path, default=db_path(), help="database file (default: %(default)s)")
+    p.set_defaults(func=cmd_batches)
+
+    p = sub.add_parser(
+        "undo",
+        help="undo one import",
+        description="Remove everything one import wrote (its number is in `batches`). Exit 0 when undone, "
+        "1 when it cannot be (already undone, the demo data, or used by a later import).",
+    )
+    p.add_argument("batch", type=int, help="the import's batch number")
+    p.add_argument("--db", type=Path, default=db_path(), help="database file (default: %(default)s)")
+    p.set_defaults(func=cmd_undo)
 
     p = sub.add_parser(
         "pack",

@@ -78,3 +78,11 @@ def app(demo_db, monkeypatch):
 
     monkeypatch.setenv("PCN_DB", str(demo_db.path))
     return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+
+
+@pytest.fixture
+def db_file(demo_path, tmp_path) -> Path:
+    """Return a private copy of the demo file, not held open by the test (the command line opens it)."""
+    path = tmp_path / "import.duckdb"
+    shutil.copy(demo_path, path)
+    return path

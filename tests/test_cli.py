@@ -42,10 +42,20 @@ def test_demo_then_summary_prints_places_pcns_and_findings(tmp_path):
 
 
 def test_help_on_each_command():
-    for args in (["--help"], ["demo", "--help"], ["summary", "--help"]):
+    for args in (
+        ["--help"],
+        ["demo", "--help"],
+        ["summary", "--help"],
+        ["batches", "--help"],
+        ["undo", "--help"],
+    ):
         result = run(*args)
         assert result.returncode == 0 and "usage:" in result.stdout
     assert "--scale" in run("demo", "--help").stdout
+    assert all(
+        flag in run("import", "--help").stdout
+        for flag in ("--mapping", "--save-mapping", "--ignore-unmapped")
+    )
 
 
 def test_usage_errors_exit_2():

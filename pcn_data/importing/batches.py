@@ -101,7 +101,11 @@ class Upload:
     def proposals(self, db: Database) -> list[Proposal]:
         """Return the proposed target of each column of a wide export."""
         with guarded(self.file_name):
-            return propose(db, self.source_format, self.source.headers) if self.source else []
+            if self.source is None:
+                return []
+            src = self.source
+            values = [[r[i] for r in src.rows.values()] for i in range(len(src.headers))]
+            return propose(db, self.source_format, src.headers, values)
 
     def plan(self, db: Database, **options) -> Plan:
         """Return the validated plan of this file (nothing is written); options as for _plan."""
@@ -117,11 +121,13 @@ class Upload:
         default_role: str = "cd",
         place: str | None = None,
         labels: dict[tuple[str, str], str] | None = None,
+        ignore_unmapped: bool = False,
     ) -> Plan:
         """Return the validated plan of this file (nothing is written).
 
         labels: answers matched by hand, (question code, label as written) -> option code or
-        IGNORE; those confirmed for the same tool before are used too."""
+        IGNORE; those confirmed for the same tool before are used too. ignore_unmapped: the
+        columns not imported are confirmed to be left out."""
         plan = Plan(self.kind, self.source_format, self.file_name, self.sha256, notes=list(self.book.notes))
         if self.kind == "survey":
             if not wave:
@@ -130,7 +136,7 @@ class Upload:
             if self.source is not None:
                 if mapping is None:
                     mapping = {p.header: p.target for p in self.proposals(db)}
-                survey.stage_wide(db, plan, self.source, mapping, wave, default_role, labels)
+                survey.stage_wide(db, plan, self.source, mapping, wave, default_role, labels, ignore_unmapped)
             else:
                 survey.stage_template(db, plan, self.sheet, wave)
         elif self.kind == "poll":

@@ -44,6 +44,17 @@ _KNOWN_HEADERS = {
     "collector id": IGNORE,
     "custom data 1": IGNORE,
 }
+# Columns the tools add about a response rather than from its respondent (quiz scores too): never
+# listed as "not imported".
+METADATA_HEADERS = set(_KNOWN_HEADERS) | {
+    "name",
+    "total points",
+    "quiz feedback",
+    "score",
+    "collector",
+    "start date",
+    "end date",
+}
 # Wordings for the profile questions; fuzzy-matched like the bank's questions.
 _FIELD_WORDINGS = {
     "which pcn do you work in": "pcn",
@@ -61,6 +72,9 @@ MATCH_CUTOFF = 85.0
 
 _NUMBERING = re.compile(r"^\s*(q(uestion)?\s*)?\d+[.):]?\s+", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
+_PUNCTUATION = re.compile(r"[\W_]+")
+_MATRIX_ROW = re.compile(r"^(?P<stem>.*?)\s*\[(?P<row>[^\[\]]+)\]\s*$")
+_PARTNER = re.compile(r"relationship with (.+?)\?*$")
 
 
 def normalise(text: str) -> str:
@@ -101,10 +115,60 @@ def saved_mapping(db: Database, source_format: str) -> dict[str, str]:
     return dict(zip(df["header_key"], df["target"], strict=True))
 
 
-def propose(db: Database, source_format: str, headers: list[str]) -> list[Proposal]:
-    """Return a proposed target for each header: a saved choice first, then exact, then fuzzy."""
+def partner_phrases(db: Database) -> dict[str, str]:
+    """Return normalised partner phrase -> question code for the relationship questions, from their
+    wording ("… relationship with the acute trust?"): "the acute trust", "acute trust" and the
+    short label all name rel_acute."""
+    df = db.query("SELECT question_code, wording, short_label FROM question ORDER BY sort_order")
+    phrases: dict[str, str] = {}
+    for code, wording, short in df.itertuples(index=False):
+        match = _PARTNER.search(wording)
+        if match is None:
+            continue
+        for text in (match.group(1), short):
+            key = normalise(text)
+            phrases.setdefault(key, code)
+            phrases.setdefault(key.removeprefix("the "), code)
+    return phrases
+
+
+def _pcn_names(db: Database) -> set[str]:
+    """Return the normalised codes and names (with and without "PCN") of every PCN."""
+    df = db.query("SELECT pcn_code, name FROM pcn")
+    keys = set()
+    for code, name in df.itertuples(index=False):
+        keys |= {normalise(code), normalise(name), normalise(name).removesuffix(" pcn")}
+    return keys
+
+
+def _by_structure(
+    key: str, header: str, wordings: dict[str, str], partners: dict[str, str]
+) -> tuple[str, str] | None:
+    """Return (target, how) for a matrix row's column: Google Forms' and SurveyMonkey's
+    "question [row]", or Microsoft Forms' Likert statement alone ("The ICS"); None otherwise."""
+    match = _MATRIX_ROW.match(header)
+    if match is None:
+        return (partners[key], "Likert statement (partner)") if key in partners else None
+    stem, row = normalise(match.group("stem")), normalise(match.group("row"))
+    if "relationship" in stem and row in partners:
+        return partners[row], "matrix row (partner)"
+    if row in wordings:
+        return wordings[row], "matrix row (statement)"
+    best = process.extractOne(row, list(wordings), scorer=fuzz.ratio, score_cutoff=MATCH_CUTOFF)
+    if best is not None:
+        return wordings[best[0]], f"matrix row, fuzzy {best[1]:.0f}%"
+    return None
+
+
+def propose(
+    db: Database, source_format: str, headers: list[str], values: list[list[str]] | None = None
+) -> list[Proposal]:
+    """Return a proposed target for each header: a saved choice first, then exact, then the
+    structure the tool gives (a matrix row), then fuzzy wording, then the values (a column of PCN
+    names is the PCN). values: the cells of each column, when known."""
     saved = saved_mapping(db, source_format)
     wordings = bank_wordings(db)
+    partners = partner_phrases(db)
     choices = {**_FIELD_WORDINGS, **wordings}
     keys = list(choices)
     proposals = []
@@ -116,6 +180,8 @@ def propose(db: Database, source_format: str, headers: list[str]) -> list[Propos
             proposals.append(Proposal(header, _KNOWN_HEADERS[key], "exact", 100.0))
         elif key in choices:
             proposals.append(Proposal(header, choices[key], "exact", 100.0))
+        elif structured := _by_structure(key, header, wordings, partners):
+            proposals.append(Proposal(header, structured[0], structured[1], 100.0))
         elif not key:
             proposals.append(Proposal(header, IGNORE, "no match", 0.0))
         else:
@@ -124,8 +190,23 @@ def propose(db: Database, source_format: str, headers: list[str]) -> list[Propos
                 proposals.append(Proposal(header, IGNORE, "no match", 0.0))
             else:
                 proposals.append(Proposal(header, choices[best[0]], f"fuzzy {best[1]:.0f}%", best[1]))
+    if values is not None and not any(p.target == "pcn" for p in proposals):
+        _pcn_by_values(db, proposals, values)
     _drop_repeats(proposals)
     return proposals
+
+
+def _pcn_by_values(db: Database, proposals: list[Proposal], values: list[list[str]]) -> None:
+    """Propose as the PCN the unmatched column whose answers are mostly PCN names or codes."""
+    names = _pcn_names(db)
+    for p, cells in zip(proposals, values, strict=True):
+        if p.target != IGNORE or p.how != "no match":
+            continue
+        filled = [normalise(c) for c in cells if c.strip()]
+        hits = sum(c in names or c.removesuffix(" pcn") in names for c in filled)
+        if filled and hits / len(filled) >= 0.8:
+            p.target, p.how, p.score = "pcn", f"values: {hits} of {len(filled)} are PCNs", 90.0
+            return
 
 
 def _drop_repeats(proposals: list[Proposal]) -> None:
@@ -188,12 +269,22 @@ def by_code_or_label(pairs) -> dict[str, str]:
     return {normalise(c): c for c, _ in pairs} | {normalise(label): c for c, label in pairs}
 
 
-def match_label(value: str, labels: dict[str, str], *, cutoff: float = 90.0) -> tuple[str | None, str]:
-    """Return (option code, how) for an answer label; labels maps normalised label or code -> code."""
+def label_key(text: str) -> str:
+    """Return an answer label folded for an exact match: normalised (case, curly quotes), without
+    punctuation or spaces ("Don’t-know", "Dont know" and "Don't know" are all "dontknow")."""
+    return _PUNCTUATION.sub("", normalise(text))
+
+
+def match_label(value: str, labels: dict[str, str]) -> tuple[str | None, str]:
+    """Return (option code, how) for an answer label; labels maps normalised label or code -> code.
+
+    The match is exact up to case, spacing, punctuation and curly quotes: a near miss ("Strongly
+    agreeish") is never guessed, but left for a person to match."""
     key = normalise(value)
     if key in labels:
         return labels[key], "exact"
-    best = process.extractOne(key, list(labels), scorer=fuzz.ratio, score_cutoff=cutoff)
-    if best is None:
-        return None, "no match"
-    return labels[best[0]], f"fuzzy {best[1]:.0f}%"
+    folded = label_key(value)
+    found = {code for label, code in labels.items() if label_key(label) == folded}
+    if len(found) == 1:
+        return found.pop(), "exact (punctuation ignored)"
+    return None, "no match"

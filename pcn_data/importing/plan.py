@@ -71,9 +71,13 @@ class Plan:
     # hand, saved when imported; and the labels that matched no option, with their cell counts.
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
     unmatched: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Columns with answers that are neither mapped nor the tools' metadata: (header, answers, the
+    # short labels of unanswered questions whose options every answer fits).
+    not_imported: list[tuple[str, int, list[str]]] = field(default_factory=list)
     wave_code: str | None = None  # the survey wave the rows go to
     wave: dict | None = None  # the wave to create (survey, poll) or None when it exists
     notes: list[str] = field(default_factory=list)
+    month_first: bool = False  # text dates are mm/dd (chosen per file)
 
     def add(self, row: int | None, column: str | None, message: str) -> None:
         """Record a problem."""
@@ -83,9 +87,10 @@ class Plan:
         """Return a cell's date, or None after recording a problem (a blank cell gives None)."""
         if not value:
             return None
-        when = parse_date(value)
+        when = parse_date(value, month_first=self.month_first)
         if when is None:
-            self.add(row, column, f"date not parseable: “{value}” (use dd/mm/yyyy)")
+            form = "mm/dd/yyyy" if self.month_first else "dd/mm/yyyy"
+            self.add(row, column, f"date not parseable: “{value}” (use {form})")
         return when
 
     @property
@@ -142,9 +147,13 @@ class Plan:
 
     def summary(self) -> str:
         """Return one line: rows read, good and rejected, problems."""
+        whole, in_rows = len(self.file_problems), len(self.problems) - len(self.file_problems)
+        counted = [f"{n} {'problem' if n == 1 else 'problems'}{where}" for n, where in
+                   ((whole, " with the file as a whole"), (in_rows, " in rows")) if n]  # fmt: skip
         return (
             f"{self.file_name}: {self.source_format} ({self.kind}); {self.rows_read} rows read, "
-            f"{self.good_rows} good, {len(self.bad_rows)} with problems; {len(self.problems)} problems"
+            f"{self.good_rows} good, {len(self.bad_rows)} with problems; "
+            f"{' and '.join(counted) or 'no problems'}"
         )
 
 

@@ -50,6 +50,28 @@ def _groups(header: list[str]) -> list[tuple[str, list[tuple[int, str]]]]:
     return groups
 
 
+def _listed_options(book: Workbook, title: str) -> list[str]:
+    """Return the options a session sheet lists under a Multiple Choice slide of this title (in
+    its order, with those nobody chose), or [] when no sheet lists it. A slide is a block of two
+    columns: "Question" and its title on row 4, the options down the first column from row 9."""
+    want = normalise(title)
+    for sheet in book.sheets:
+        rows = sheet.rows
+        if len(rows) < 9 or normalise(rows[0][0] if rows[0] else "") != "question 1":
+            continue
+        for c in range(1, len(rows[3])):
+            if normalise(rows[3][c - 1]) == "question" and normalise(rows[3][c]) == want:
+                if normalise(rows[2][c]) != "multiple choice":
+                    return []
+                listed = []
+                for row in rows[8:]:
+                    if not row[c - 1].strip():
+                        break
+                    listed.append(row[c - 1].strip())
+                return listed
+    return []
+
+
 def stage_mentimeter(db: Database, plan: Plan, book: Workbook, wave_code: str, place: str | None) -> None:
     """Fill plan with a poll session: questions (matched to the bank where the wording fits) and votes."""
     found = voters_sheet(book)
@@ -142,7 +164,11 @@ def stage_mentimeter(db: Database, plan: Plan, book: Workbook, wave_code: str, p
             elif kind == "text" or (code is None and len(set(cells.values())) > 10):
                 opts, qkind = [], "text"
             else:
-                seen = list(dict.fromkeys(cells.values()))
+                # The options in the order the export lists them (those nobody chose too), then any
+                # answer the list lacks, as first seen.
+                listed = _listed_options(book, wording)
+                known = {normalise(v) for v in listed}
+                seen = listed + [v for v in dict.fromkeys(cells.values()) if normalise(v) not in known]
                 bank_labels = labels.get(code, {})
                 opts = [(bank_labels.get(normalise(v), f"o{j}"), v) for j, v in enumerate(seen, start=1)]
                 qkind = "single"

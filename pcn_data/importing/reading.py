@@ -474,16 +474,67 @@ _DATE_FORMATS = (
 )
 # SurveyMonkey writes US dates with AM/PM ("11/23/2026 10:15:32 AM"); tried only after UK forms.
 _US_FORMATS = ("%Y/%m/%d %I:%M:%S %p", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p")
+# A day-first form and its month-first twin, for files whose order is chosen per file: a Forms
+# export resaved as CSV in the US reads "11/3/25 9:14:02" (3 November 2025).
+_DAY_FIRST = (
+    "%d/%m/%Y",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%y",
+    "%d/%m/%y %H:%M:%S",
+    "%d/%m/%y %H:%M",
+)
+_MONTH_FIRST = tuple(f.replace("%d/%m", "%m/%d") for f in _DAY_FIRST) + (
+    "%m/%d/%y %I:%M:%S %p",
+    "%m/%d/%y %I:%M %p",
+)
 _ZONE = re.compile(r"\s+(GMT|BST|UTC)([+-]\d{1,2}(:?\d{2})?)?$")
+_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/\d{2,4}\b")
 
 
-def parse_date(text: str) -> dt.date | None:
-    """Return the date in text (UK day-first, ISO, or a tool's timestamp), or None if unparseable."""
+def parse_date(text: str, *, month_first: bool = False) -> dt.date | None:
+    """Return the date in text (day-first unless month_first, ISO, or a tool's timestamp), or None
+    if unparseable."""
     # Google Forms appends a time zone ("23/11/2026 10:15:32 GMT", "2023/05/15 9:12:44 AM GMT+1").
     text = _ZONE.sub("", " ".join(text.split()))
-    for fmt in _DATE_FORMATS + _US_FORMATS:
+    formats = (
+        _MONTH_FIRST + _DATE_FORMATS + _US_FORMATS
+        if month_first
+        else _DATE_FORMATS + _DAY_FIRST + _US_FORMATS
+    )
+    for fmt in formats:
         try:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
     return None
+
+
+# The order a tool writes dd/mm against mm/dd in text, when the values do not decide it.
+_MONTH_FIRST_TOOLS = {
+    "surveymonkey": "SurveyMonkey writes US dates",
+    "msforms": "Microsoft Forms writes US dates",
+}
+
+
+def date_order(values, source_format: str) -> tuple[bool, str]:
+    """Return (month first, why) for the text dates of one file: a first number over 12 means day
+    first, a second number over 12 month first; otherwise the tool's own habit."""
+    firsts, seconds = set(), set()
+    for value in values:
+        match = _SLASHED.match(value.strip())
+        if match:
+            firsts.add(int(match.group(1)))
+            seconds.add(int(match.group(2)))
+    if not firsts:
+        return False, ""
+    if max(firsts) > 12 and max(seconds) <= 12:
+        return False, "Dates read day first (dd/mm): a date in the file has a day over 12 first."
+    if max(seconds) > 12 and max(firsts) <= 12:
+        return True, "Dates read month first (mm/dd): a date in the file has a day over 12 second."
+    if source_format in _MONTH_FIRST_TOOLS:
+        return (
+            True,
+            f"Dates read month first (mm/dd): {_MONTH_FIRST_TOOLS[source_format]}, and no date decides it.",
+        )
+    return False, "Dates read day first (dd/mm), the UK order: no date in the file decides it."

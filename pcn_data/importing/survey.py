@@ -11,9 +11,17 @@ from dataclasses import dataclass
 
 from pcn_data import bank
 from pcn_data.db import Database
-from pcn_data.importing.mapping import FIELDS, IGNORE, by_code_or_label, match_label, normalise, saved_labels
+from pcn_data.importing.mapping import (
+    FIELDS,
+    IGNORE,
+    METADATA_HEADERS,
+    by_code_or_label,
+    match_label,
+    normalise,
+    saved_labels,
+)
 from pcn_data.importing.plan import Answer, Plan
-from pcn_data.importing.reading import Sheet
+from pcn_data.importing.reading import Sheet, date_order
 
 TEMPLATE_COLUMNS = [
     "respondent_id",
@@ -66,10 +74,21 @@ def wide_source(sheet: Sheet, source_format: str) -> WideSource:
         else:
             name, cols, _ = groups[-1]
             groups[-1] = (name, cols + [i], True)
+    # A matrix (its rows on header row 2, any answer in each cell) becomes one column per row,
+    # headed "question [row]" as Google Forms heads a grid's; a checkbox question, whose cells
+    # hold their own column's option when ticked, stays one column.
+    split: list[tuple[str, list[int], bool]] = []
     headers = []
-    for name, cols, _option_group in groups:
+    for name, cols, option_group in groups:
+        if option_group and len(cols) > 1 and _is_matrix(rows[2:], sub, cols):
+            # A single answer with its "Other (please specify)" comment is two columns as well.
+            split.extend((name, [c], False) for c in cols)
+            headers.extend(_sub_header(name, sub[c]) for c in cols)
+            continue
+        split.append((name, cols, option_group))
         other = [c for c in cols if normalise(sub[c]).startswith("other (please specify)")]
         headers.append(name if not other or len(cols) > 1 else f"{name} (other)")
+    groups = split
     data, raw = {}, {}
     for n, r in enumerate(rows[2:], start=3):
         if not any(c.strip() for c in r):
@@ -83,6 +102,29 @@ def wide_source(sheet: Sheet, source_format: str) -> WideSource:
         data[n], raw[n] = values, r
     raw_header = [t or s for t, s in zip(top, sub, strict=True)]
     return WideSource(source_format, headers, raw_header, data, raw)
+
+
+def _sub_header(name: str, sub: str) -> str:
+    """Return the header of one column of a split SurveyMonkey group: the question for its
+    "Response" column, "question (other)" for a comment, "question [row]" for a matrix row."""
+    key = normalise(sub)
+    if key in ("response", "open-ended response"):
+        return name
+    if key.startswith("other (please specify)"):
+        return f"{name} (other)"
+    return f"{name} [{sub.strip()}]"
+
+
+def _is_matrix(rows: list[list[str]], sub: list[str], cols: list[int]) -> bool:
+    """Return True when a SurveyMonkey column group is a matrix: some cell holds a value other
+    than its column's own label on header row 2 (a ticked box holds its label)."""
+    for c in cols:
+        label = normalise(sub[c])
+        if label.startswith("other (please specify)"):
+            continue
+        if any(r[c].strip() and normalise(r[c]) != label for r in rows):
+            return True
+    return False
 
 
 class Lookups:
@@ -192,8 +234,12 @@ def stage_wide(
     wave_code: str,
     default_role: str = "cd",
     labels: dict[tuple[str, str], str] | None = None,
+    ignore_unmapped: bool = False,
 ) -> None:
     """Fill plan with the respondents and answers of a wide export under a confirmed mapping.
+
+    ignore_unmapped: a person has seen the columns not imported and confirmed they are left out;
+    until then they are a problem of the file as a whole.
 
     labels: (question code, label as written) -> option code or IGNORE, for answers that match
     no option; added to those confirmed for the same tool before."""
@@ -227,9 +273,16 @@ def stage_wide(
     for t in targets:
         if t != IGNORE and t not in FIELDS and t not in lk.kind:
             plan.add(None, None, f"mapping target {t!r} is not a question code or a respondent field")
+    _not_imported(plan, lk, src, targets, ignore_unmapped)
     sep = _MULTI_SEP[src.source_format]
     col = {t: i for i, t in enumerate(targets) if t != IGNORE}
+    if "submitted" in col:
+        i = col["submitted"]
+        plan.month_first, why = date_order((v[i] for v in src.rows.values()), src.source_format)
+        if why:
+            plan.notes.append(why)
     seen_ids: dict[str, int] = {}
+    identity = {"pcn", "role", "years", *lk.kind}  # the cells that say who answered what
     respondents, answers, pcns, dates = [], [], [], []
     for n, values in src.rows.items():
 
@@ -265,21 +318,37 @@ def stage_wide(
                 plan.add(n, header("years"), f"unknown years-in-role band “{cell('years')}”")
         if cell("submitted") and (when := plan.date(n, header("submitted"), cell("submitted"))):
             dates.append(when)
-        # A tool's own respondent id when there is one, else the whole row: an exact duplicate
-        # row (a double submission) then gets the same id and is caught below.
-        raw_id = cell("respondent_id") or json.dumps(values)
-        rid = _respondent_key(wave_code, src.source_format, raw_id)
-        if rid in seen_ids:
-            what = "respondent ID" if cell("respondent_id") else "response (every cell identical)"
+        # Within the file, a tool's own respondent id when there is one, else the whole row: an
+        # exact duplicate row (a double submission) then gets the same id and is caught below.
+        tool_id = cell("respondent_id")
+        raw_id = tool_id or json.dumps(values)
+        # The id itself (a cell already in memory), or the row's key: its JSON would be kept whole.
+        within = tool_id or _respondent_key(wave_code, src.source_format, raw_id)
+        if within in seen_ids:
+            what = "respondent ID" if tool_id else "response (every cell identical)"
             plan.add(
                 n,
                 header("respondent_id") if "respondent_id" in col else None,
-                f"duplicate respondent: the same {what} as row {seen_ids[rid]}",
+                f"duplicate respondent: the same {what} as row {seen_ids[within]}",
             )
         else:
-            seen_ids[rid] = n
+            seen_ids[within] = n
+        # Across files, the tool's id together with the answers: two forms that each number their
+        # responses from 1 never collide, while the same response exported again (in any column
+        # order, CSV or XLSX) has the same key and is caught as already imported.
+        if tool_id:
+            answered = [(t, normalise(values[i])) for t, i in sorted(col.items()) if t in identity]
+            raw_id = f"{tool_id}|{json.dumps(answered)}"
+        rid = _respondent_key(wave_code, src.source_format, raw_id) if tool_id else within
         if rid in lk.existing:
-            plan.add(n, None, f"duplicate respondent: already imported in batch {lk.existing[rid]}")
+            plan.add(
+                n,
+                None,
+                f"duplicate respondent: this response (ID {tool_id}, the same answers) was already "
+                f"imported in batch {lk.existing[rid]}"
+                if tool_id
+                else f"duplicate respondent: this response was already imported in batch {lk.existing[rid]}",
+            )
         count = 0
         for t, i in col.items():
             if t in lk.kind and values[i].strip():
@@ -292,6 +361,50 @@ def stage_wide(
             {"_row": n, "respondent_id": rid, "pcn_code": pcn, "role_code": role, "years_band": years}
         )
     _finish(db, plan, lk, wave_code, respondents, answers, pcns, dates)
+
+
+def _not_imported(plan: Plan, lk: Lookups, src: WideSource, targets: list[str], confirmed: bool) -> None:
+    """List the columns with answers that are neither mapped nor the tools' metadata, each with
+    the unanswered questions whose options all its answers fit; a problem until confirmed."""
+    unanswered = [
+        q for q in lk.kind if q not in targets and lk.kind[q] in ("scale", "single") and lk.labels.get(q)
+    ]
+    for i, (header, target) in enumerate(zip(src.headers, targets, strict=True)):
+        if target != IGNORE or normalise(header) in METADATA_HEADERS:
+            continue
+        values = {normalise(v[i]) for v in src.rows.values() if v[i].strip()}
+        if not values:
+            continue
+        answers = sum(1 for v in src.rows.values() if v[i].strip())
+        fits = [lk.short[q] for q in unanswered if values <= lk.labels[q].keys()]
+        plan.not_imported.append((header, answers, fits))
+    if plan.not_imported and not confirmed:
+        held = [(h, fits) for h, _n, fits in plan.not_imported if fits]
+        might = "".join(
+            f"; “{fits[0]}” gets no answer, but column “{h}” might hold it" for h, fits in held[:3]
+        )
+        plan.add(
+            None,
+            None,
+            f"{plural(len(plan.not_imported), 'column')} with answers "
+            f"{'is' if len(plan.not_imported) == 1 else 'are'} not imported"
+            f" ({', '.join(f'“{h}”' for h, _n, _f in plan.not_imported[:5])}"
+            f"{', …' if len(plan.not_imported) > 5 else ''}){might}: map them to questions, or confirm "
+            "that they are left out",
+        )
+
+
+def plural(n: int, word: str) -> str:
+    """Return "1 column", "2 columns"."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def might_hold(fits: list[str]) -> str:
+    """Return "might hold “A”, “B” or 3 more questions" for a column not imported, or ""."""
+    if not fits:
+        return ""
+    shown = ", ".join(f"“{f}”" for f in fits[:3])
+    return f"might hold {shown}" + (f" or {len(fits) - 3} more questions" if len(fits) > 3 else "")
 
 
 def _finish(db, plan, lk, wave_code, respondents, answers, pcns, dates) -> None:
