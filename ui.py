@@ -514,13 +514,22 @@ def polls_beside_survey(question_codes: tuple[str, ...], f: Filters, *, key: str
                 comparison_table(comparison, key=f"{key}_{s.session_id}")
 
 
+def _duration(seconds: int) -> str:
+    """Return a period in words: "day", "6 hours", "90 minutes"."""
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds % size == 0:
+            n = seconds // size
+            return unit if n == 1 else f"{n} {unit}s"
+    return f"{seconds} seconds"
+
+
 def backup_section(db: Database) -> None:
     """Draw the Data page's backups: where and how often snapshots are taken, the latest ones, and
     a button that takes one now and offers it for download (facilitators only)."""
     st.subheader("Backups")
     folder = backup.backup_dir(db.path)
     every = backup.backup_every()
-    schedule = "no scheduled snapshots" if every is None else f"one every {dt.timedelta(seconds=every)}"
+    schedule = "no scheduled snapshots" if every is None else f"one every {_duration(every)}"
     st.markdown(
         f"The dashboard snapshots its own file while it runs: before every import and every undo, and "
         f"{schedule}, keeping the last {backup.backup_keep()} of each kind in `{folder}` "
@@ -571,7 +580,16 @@ def audit_section(db: Database) -> None:
         "sign-in and refusal, with who and when. The app only ever adds to it."
     )
     rows = trail.read(db, limit=200)
-    labels = rows.assign(action=rows["action"].map(lambda a: trail.ACTIONS.get(a, a)))
+    labels = rows.assign(action=rows["action"].map(lambda a: trail.ACTIONS.get(a, a))).rename(
+        columns={
+            "audit_id": "#",
+            "logged_at": "When",
+            "actor": "Who",
+            "action": "What",
+            "target": "Target",
+            "detail": "Detail",
+        }
+    )
     st.dataframe(labels, hide_index=True, key="audit_table")
     st.download_button(
         "Download the whole audit trail (CSV)",

@@ -413,9 +413,11 @@ st.subheader("Method and confidentiality")
 st.markdown(
     f"""
 - **Suppression.** A group with fewer than **{min_group_size()}** respondents is shown as a
-  placeholder that looks the same whatever its true size. Where a hidden group could be
-  recovered by subtracting the shown groups from a shown total, the next-smallest group is
-  hidden too.
+  placeholder that looks the same whatever its true size. Every survey number is a cell of
+  one protected table per wave, question and ICS (place by role, with every total), and enough
+  other cells are hidden with a small group that no combination of views, filters, downloads
+  and comment lists gives it back (`python -m pcn_data audit` tries, and fails the file if it
+  can).
 - **Intervals.** Every percentage carries its base (n) and a 95% Wilson interval. Net
   agreement (% agree minus % disagree) carries a 95% MOVER-Wilson interval.
 - **Comparisons.** A place is "better" or "worse" than the ICS only where the two 95% intervals

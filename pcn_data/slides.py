@@ -514,8 +514,8 @@ def _title(c: _Context, today: dt.date, dataset: str) -> Slide:
             f"Prepared {today.day} {today:%B %Y}",
             f"Data source: {source}.",
             f"Confidentiality: results from any group of fewer than {c.k} respondents are not shown, and "
-            "where a hidden group could be worked out by subtracting the shown groups from a total, the "
-            "next-smallest group is hidden too.",
+            "enough other groups are hidden with it that no combination of views, totals and downloads "
+            "gives it back.",
         ),
         warning={
             "demo": "Demo data: PCN names are invented and the answers are generated to follow the "
@@ -533,8 +533,8 @@ def _closing(c: _Context) -> Slide:
         "Method and confidentiality",
         lines=(
             f"Groups of fewer than {c.k} respondents are shown as a placeholder that looks the same whatever "
-            "their size; where a hidden group could be recovered by subtraction from a total, the "
-            "next-smallest group is hidden too.",
+            "their size. Enough other groups are hidden with each that no combination of views, totals "
+            "and downloads gives it back: every number is read from one protected table per question.",
             "Every percentage carries its base (n) and a 95% Wilson interval. A place is better or worse "
             "than the ICS only where the intervals do not overlap; places and PCNs are never ranked.",
             "Shares of rating scales leave out Don't know; development needs are shares of respondents, "

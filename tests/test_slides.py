@@ -272,7 +272,7 @@ def test_title_slide_names_scope_wave_date_source_and_the_rule(packs, demo_db):
         "Prepared 2 March 2026",
         f"Data source: {demo_db.path.name}, data version {demo_db.data_version()}.",
         f"fewer than {K} respondents are not shown",
-        "the next-smallest group is hidden too",
+        "no combination of views, totals and downloads gives it back",
         "Demo data",
     ):
         assert words in text

@@ -141,13 +141,13 @@ def test_facilitators_read_and_export_the_trail_and_others_do_not(signed_in):  #
     at.run()
     at.switch_page("pages/data.py").run()
     assert not at.exception
-    (table,) = [d.value for d in at.dataframe if "actor" in d.value.columns]
-    assert list(table["actor"]) == ["fac@nhs.net"] and list(table["action"]) == ["Sign-in"]
+    (table,) = [d.value for d in at.dataframe if "Who" in d.value.columns]
+    assert list(table["Who"]) == ["fac@nhs.net"] and list(table["What"]) == ["Sign-in"]
     assert at.get("download_button")[-1].proto.label == "Download the whole audit trail (CSV)"
     at = signed_in("oversight@nhs.net")
     at.run()
     at.switch_page("pages/data.py").run()
-    assert not [d for d in at.dataframe if "actor" in d.value.columns]
+    assert not [d for d in at.dataframe if "Who" in d.value.columns]
 
 
 def test_the_app_offers_no_way_to_change_an_audit_row():
