@@ -156,6 +156,11 @@ def wait_for_app(page, timeout_ms: int = 30000) -> None:
     """Wait until the Streamlit script has finished running and the page is still."""
     # Every page has a title: until it is drawn the script has not run.
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_ms)
+    # The title is drawn early; the script has finished when the app says it is not running (the
+    # attribute Streamlit's own browser tests wait on).
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached", timeout=timeout_ms
+    )
     # Elements of the previous run stay on the page, marked stale, until this run has replaced or
     # dropped them (the status widget is not shown with toolbarMode "minimal").
     page.wait_for_function(
