@@ -22,7 +22,7 @@ $(DB): | $(VENV)/.installed
 
 ## run: install, build the demo database if missing, serve the dashboard on http://localhost:$(PORT)
 run: $(VENV)/.installed $(DB)
-	PCN_DB=$(DB) $(PY) -m streamlit run dashboard.py --server.port $(PORT)
+	PCN_DB=$(DB) $(PY) -m streamlit run server.py --server.port $(PORT)
 
 ## test: lint, then the whole test suite
 test: $(VENV)/.dev-installed lint

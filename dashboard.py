@@ -28,7 +28,6 @@ ui.run(
         "Workshop": [
             st.Page("pages/workshop.py", title="Live workshop", icon=":material/how_to_vote:"),
             st.Page("pages/present.py", title="Presenter view", icon=":material/slideshow:"),
-            st.Page("pages/join.py", title="Join a poll", icon=":material/smartphone:"),
         ],
         "Data": [st.Page("pages/data.py", title="Data and method", icon=":material/database:")],
     }

@@ -5,7 +5,8 @@ reverse proxy:
 
     .venv/bin/uvicorn server:app --host 127.0.0.1 --port 8501 --ws websockets
 
-`make run` (streamlit run dashboard.py) stays the way to run it on your own machine.
+`make run` serves the same app on your own machine (`streamlit run server.py`): the dashboard's
+pages, and the participant's page for phones (participant.py) at /join.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.middleware import Middleware
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
+import participant
 from pcn_data import logs
 from pcn_data.config import db_path
 from pcn_data.db import get_database
@@ -120,6 +122,6 @@ class CloseInternalEndpoints:
 
 app = st.App(
     "dashboard.py",
-    routes=[Route("/healthz", healthz)],
+    routes=[Route("/healthz", healthz), *participant.ROUTES],
     middleware=[Middleware(SecurityHeaders), Middleware(CloseInternalEndpoints)],
 )

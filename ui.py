@@ -43,6 +43,7 @@ from pcn_data import (
     views,
     voices,
 )
+from pcn_data import room as live_room
 from pcn_data.db import Database, get_database
 from pcn_data.errors import PcnDataError
 from pcn_data.filters import Filters
@@ -329,9 +330,12 @@ def run(pages) -> None:
         if (kept := [p for p in listed if everything or acl.may_open(access, _stem(p))])
     }
     if access is None:
-        # Not signed in (or no role): the sign-in page, and what a participant may open (joining a poll).
+        # Not signed in (or no role): the sign-in page only. Polls are answered on /join.
         sign_in = st.Page(sign_in_page, title="Sign in", icon=":material/login:", default=True)
-        page = st.navigation([sign_in, *(p for listed in offered.values() for p in listed)])
+        page = st.navigation([sign_in])
+    elif not offered:
+        # A participant (another device in local mode): no dashboard page is theirs.
+        page = st.navigation([st.Page(participant_page, title="Join a poll", default=True)])
     else:
         page = st.navigation(offered)
     if page.url_path in BARE_PAGES or access is None or access.role == "participant":
@@ -692,8 +696,8 @@ def read_mapping_file(uploaded) -> tuple[str | None, dict[str, str], dict[tuple[
     return None
 
 
-# Pages shown on a phone or a projector: no sidebar, filters or banner.
-BARE_PAGES = {"join", "present"}
+# Pages shown on a projector: no sidebar, filters or banner. (Phones use /join, participant.py.)
+BARE_PAGES = {"present"}
 
 
 def bare_page() -> None:
@@ -712,11 +716,29 @@ def bare_page() -> None:
     )
 
 
-def app_base_url() -> str:
-    """Return the address this dashboard is reached at (scheme, host and port), for join links."""
-    url = st.context.url or "http://localhost:8501/"
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.split('/', 1)[0]}"
+def room(session_id: int) -> live_room.Room | None:
+    """Return a poll session's live room (in memory: no database query once it is loaded)."""
+    return live_room.rooms(database()).get(int(session_id))
+
+
+def participant_page() -> None:
+    """The page a participant's device gets from the dashboard: the way to the poll."""
+    st.title("Join a poll")
+    st.markdown("Polls are answered on the poll page, with the code on the screen.")
+    st.link_button("Open the poll page", "/join", type="primary", icon=":material/smartphone:")
+
+
+def public_address() -> config.PublicAddress:
+    """Return the address phones join at (PCN_PUBLIC_URL, else this machine's network address)
+    and, when phones may not reach it, why."""
+    listening = str(st.get_option("server.address") or "")
+    return config.public_address(int(st.get_option("server.port")), listening, probe=_reachable)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _reachable(url: str) -> bool:
+    """Return True when this server answers at url (checked once a minute, not on every run)."""
+    return config.answers(url)
 
 
 def act(action: str, fn, *args) -> None:

@@ -1,11 +1,12 @@
 """Presenter view: full screen on the projector. The answer count while results are hidden,
-the chart once revealed; it refreshes itself every second."""
+the results once revealed. It redraws itself twice a second from the live room in memory
+(pcn_data/room.py), so the projector costs no database query while votes arrive."""
 
 import streamlit as st
 
 import plain
 import ui
-from pcn_data import polls
+from pcn_data import polls, projector
 from pcn_data.voices import redact
 
 ui.ensure_navigation_mode()
@@ -32,29 +33,39 @@ st.html(
     .present-text {font-size: 2.1rem; border-left: 8px solid #005EB8; padding: 0.4rem 1rem;
                    margin: 0.6rem 0; background: #F0F4F5; overflow-wrap: anywhere;
                    white-space: pre-wrap;}
-    </style>"""
+    /* A lost connection (a server restart, the Wi-Fi) says "Reconnecting…" calmly in a corner
+       instead of Streamlit's "Connection error" dialog over the projected question; the page
+       reconnects by itself. This page has no dialog of its own, so any dialog is that one. */
+    [data-testid="stDialog"] {display: none !important;}
+    .present-offline {display: none;}
+    body:has([data-testid="stDialog"]) .present-offline {
+        display: block; position: fixed; right: 1.5rem; bottom: 1.5rem; z-index: 1000000;
+        background: #FFEB3B; color: #212B32; font-size: 1.6rem; padding: 0.6rem 1.2rem; border-radius: 6px;}
+    </style>
+    <div class='present-offline' role='status'>Reconnecting…</div>"""
 )
-qr = polls.join_qr_svg(f"{ui.app_base_url()}/join?code={session['join_code']}")
+where = ui.public_address()
+join_link = f"{where.url}/join?code={session['join_code']}"
+qr = polls.join_qr_svg(join_link)
 st.html(
-    f"<div class='present-join'>Join at <b>{plain.html(ui.app_base_url())}/join</b> with code "
-    f"<b>{plain.html(session['join_code'])}</b></div>"
+    f"<div class='present-join'>Join at <b data-testid='present-join-url'>{plain.html(where.join)}</b> "
+    f"with code <b>{plain.html(session['join_code'])}</b></div>"
 )
 
 
-@st.fragment(run_every=1)
+@st.fragment(run_every=0.5)
 def live() -> None:
     """Draw the question the facilitator has on screen, with its live count or results."""
-    qs = polls.questions(db, session_id)
-    if qs.empty:
+    room = ui.room(session_id)
+    q = room.on_screen() if room else None
+    if q is None:
         st.info("This session has no questions yet.")
         return
-    position = polls.presenter_position(db, session_id)
-    q = qs[qs["position"] == position].iloc[0]
-    qid = int(q["poll_question_id"])
-    st.html(f"<div class='present-q'>{plain.html(q['wording'])}</div>")
-    n = int(q["answers"])
-    if not q["results_visible"]:
-        state = "Answering now" if q["state"] == "open" else "Not open for answers"
+    qid = q.poll_question_id
+    st.html(f"<div class='present-q'>{plain.html(q.wording)}</div>")
+    n = room.count(qid)
+    if not q.results_visible:
+        state = "Answering now" if q.state == "open" else "Not open for answers"
         left, right = st.columns([3, 1])
         left.html(
             f"<div class='present-count' data-testid='present-count'>{n}</div>"
@@ -62,35 +73,30 @@ def live() -> None:
             "results hidden until revealed</div>"
         )
         right.image(qr, width=280)
-    elif q["kind"] == "text":
-        answers = polls.text_answers(db, qid)
+    elif q.kind == "text":
+        answers = room.text_answers(qid)
         st.html(f"<div class='present-sub'>{len(answers)} shown of {n} answers</div>")
-        for text in answers["value_text"]:
-            st.html(f"<div class='present-text'>{plain.html(redact(text, ui.query('known_names')))}</div>")
+        for a in answers:
+            st.html(f"<div class='present-text'>{plain.html(redact(a.text, ui.query('known_names')))}</div>")
     else:
-        res = polls.results(db, qid)
-        st.plotly_chart(
-            ui.figure("poll_bars", res, "", kind=q["kind"]),
-            key=f"present_chart_{qid}",
-            theme=None,
-            config={"displaylogo": False, "staticPlot": True},
-        )
+        res = room.results(qid)
+        st.html(projector.results_bars(res, q.kind))
         totals = " · ".join(
             f"{plain.html(label)}: {int(v)}" for label, v in zip(res["label"], res["votes"], strict=True)
         )
         st.html(f"<div class='present-sub' data-testid='present-totals'>{n} answers. {totals}</div>")
-    controls(q, len(qs))
+    controls(q, len(room.questions))
 
 
 def controls(q, count: int) -> None:
     """Draw the facilitator's controls under the question."""
-    qid = int(q["poll_question_id"])
+    qid = q.poll_question_id
     c1, c2, c3, c4, c5 = st.columns([1, 1, 1.3, 1.3, 3])
     c1.button(
         "Previous",
         icon=":material/arrow_back:",
         key="present_prev",
-        disabled=q["position"] <= 1,
+        disabled=q.position <= 1,
         on_click=ui.act,
         args=("run_polls", polls.move_presenter, db, session_id, -1),
     )
@@ -98,11 +104,11 @@ def controls(q, count: int) -> None:
         "Next",
         icon=":material/arrow_forward:",
         key="present_next",
-        disabled=q["position"] >= count,
+        disabled=q.position >= count,
         on_click=ui.act,
         args=("run_polls", polls.move_presenter, db, session_id, +1),
     )
-    is_open = q["state"] == "open"
+    is_open = q.state == "open"
     c3.button(
         "Close answers" if is_open else "Open answers",
         key="present_open",
@@ -110,12 +116,12 @@ def controls(q, count: int) -> None:
         args=("run_polls", polls.set_state, db, qid, "closed" if is_open else "open"),
     )
     c4.button(
-        "Hide results" if q["results_visible"] else "Reveal results",
+        "Hide results" if q.results_visible else "Reveal results",
         key="present_reveal",
         on_click=ui.act,
-        args=("run_polls", polls.reveal, db, qid, not q["results_visible"]),
+        args=("run_polls", polls.reveal, db, qid, not q.results_visible),
     )
-    c5.caption(f"Question {q['position']} of {count}")
+    c5.caption(f"Question {q.position} of {count}")
     ui.show_refusal(c5)
 
 

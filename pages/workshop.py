@@ -71,15 +71,18 @@ if st.session_state.get("workshop_session") not in labels:
 session_id = st.selectbox("Session", options=list(labels), format_func=labels.get, key="workshop_session")
 session = sessions[sessions["session_id"] == session_id].iloc[0]
 
-base = ui.app_base_url()
-join_url = f"{base}/join?code={session['join_code']}"
+where = ui.public_address()
+join_url = f"{where.url}/join?code={session['join_code']}"
 left, right = st.columns([1, 2])
 left.image(polls.join_qr_svg(join_url), width=300)
 right.markdown(f"## Join code: `{session['join_code']}`")
 right.markdown(f"Participants scan the code or open **{join_url}** on their phone. No login is needed.")
+right.caption(f"The projector shows the address {where.join}. Set PCN_PUBLIC_URL to project another one.")
+if where.problem:
+    right.warning(plain.md(where.problem), icon=":material/wifi_off:")
 right.link_button(
     "Open the presenter view",
-    f"{base}/present?session={session_id}",
+    f"/present?session={session_id}",
     icon=":material/slideshow:",
     type="primary",
 )
@@ -110,18 +113,20 @@ need = min_reveal_votes()
 @st.fragment(run_every=2)
 def question_list() -> None:
     """List the questions with live answer counts and their open, reveal and show controls."""
-    qs = polls.questions(db, session_id)
-    on_screen = polls.presenter_position(db, session_id)
+    # From the live room in memory: this list redraws every 2 s while the room votes.
+    room = ui.room(session_id)
+    qs = room.ordered() if room else []
+    on_screen = room.presenter_position if room else 1
     st.subheader("Questions")
     st.caption(f"Results stay hidden until you reveal them; a reveal needs at least {need} answers.")
     ui.show_refusal()
-    for q in qs.itertuples(index=False):
-        qid = int(q.poll_question_id)
+    for q in qs:
+        qid, answered = q.poll_question_id, room.count(q.poll_question_id)
         with st.container(border=True):
             c1, c2, c3, c4, c5 = st.columns([5, 1.2, 1.3, 1.3, 1.3], vertical_alignment="center")
             mark = " · on screen" if q.position == on_screen else ""
             c1.markdown(f"**{q.position}. {plain.md(q.wording)}**  \n{polls.KINDS[q.kind]} · {q.state}{mark}")
-            c2.metric("Answers", q.answers, label_visibility="collapsed")
+            c2.metric("Answers", answered, label_visibility="collapsed")
             is_open = q.state == "open"
             c3.button(
                 "Close" if is_open else "Open",
@@ -133,7 +138,7 @@ def question_list() -> None:
             c4.button(
                 "Hide results" if q.results_visible else "Reveal",
                 key=f"workshop_reveal_{qid}",
-                disabled=not q.results_visible and q.answers < need,
+                disabled=not q.results_visible and answered < need,
                 on_click=ui.act,
                 args=("run_polls", polls.reveal, db, qid, not q.results_visible),
             )
@@ -144,18 +149,18 @@ def question_list() -> None:
                 on_click=ui.act,
                 args=("run_polls", polls.move_presenter, db, session_id, int(q.position) - on_screen),
             )
-            if q.kind == "text" and q.answers:
-                answers = polls.text_answers(db, qid, include_hidden=True)
+            if q.kind == "text" and answered:
+                answers = room.text_answers(qid, include_hidden=True)
                 with st.expander(f"Moderate {len(answers)} answers"):
-                    for i, a in enumerate(answers.itertuples(index=False)):
+                    for i, a in enumerate(answers):
                         m1, m2 = st.columns([6, 1], vertical_alignment="center")
-                        text = plain.md(a.value_text)
+                        text = plain.md(a.text)
                         m1.markdown(f"~~{text}~~ (hidden)" if a.hidden else text)
                         m2.button(
                             "Show" if a.hidden else "Hide",
                             key=f"workshop_mod_{qid}_{i}",
                             on_click=ui.act,
-                            args=("run_polls", polls.moderate, db, qid, a.participant_token, not a.hidden),
+                            args=("run_polls", polls.moderate, db, qid, a.token, not a.hidden),
                         )
 
 

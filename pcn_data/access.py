@@ -23,16 +23,18 @@ ROLES = {
     "clinical_director": "Clinical Director",
     "participant": "Workshop participant",
 }
-# Pages (file stems under pages/) each role may open. Participants need no sign-in.
+# Pages (file stems under pages/) each role may open.
 _RESULTS = {
     "overview", "role_clarity", "relationships", "development_needs", "voices",
     "compare_places", "pcn_development", "pcn_profile", "engagement", "recommendations",
 }  # fmt: skip
 PAGES = {
-    "facilitator": _RESULTS | {"data", "workshop", "present", "join"},
-    "oversight": _RESULTS | {"data", "join"},
-    "clinical_director": _RESULTS | {"data", "join"},
-    "participant": {"join"},
+    "facilitator": _RESULTS | {"data", "workshop", "present"},
+    "oversight": _RESULTS | {"data"},
+    "clinical_director": _RESULTS | {"data"},
+    # A participant answers polls on the participant's page (/join, participant.py), which is not
+    # a dashboard page and needs no sign-in: no dashboard page is theirs.
+    "participant": set(),
 }
 # Actions that change data, and the roles that may take them.
 ACTIONS = {

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pcn_data.errors import ConfigError
 
@@ -70,3 +74,90 @@ def duckdb_config() -> dict[str, int]:
     if threads < 0:
         raise ConfigError(f"PCN_DUCKDB_THREADS must be 1 or more, not {threads}.")
     return {"threads": threads} if threads else {}
+
+
+@dataclass(frozen=True)
+class PublicAddress:
+    """Where phones join: the base URL (scheme, host, port) and, when phones may not reach it, why."""
+
+    url: str
+    problem: str | None = None
+
+    @property
+    def join(self) -> str:
+        """Return the participant page's address."""
+        return f"{self.url}/join"
+
+
+def network_address() -> str | None:
+    """Return this machine's address on its network (the one its default route leaves from), or
+    None when it has only loopback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            # A UDP "connect" sends nothing: it only asks the kernel which address it would use.
+            s.connect(("192.0.2.1", 9))
+            found = s.getsockname()[0]
+        except OSError:
+            found = None
+    if found is None or ipaddress.ip_address(found).is_loopback or ipaddress.ip_address(found).is_unspecified:
+        return None
+    return found
+
+
+def _is_loopback(host: str) -> bool:
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def answers(url: str, timeout: float = 1.5) -> bool:
+    """Return True when a Streamlit server answers its health check at url."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=timeout) as r:
+            return r.status == 200
+    except (OSError, ValueError):
+        return False
+
+
+def public_address(port: int, listening: str = "", probe=None) -> PublicAddress:
+    """Return the address phones join at: $PCN_PUBLIC_URL if set, else this machine's network
+    address and port; never localhost unless nothing else exists, and then say so.
+
+    listening: the address the server is bound to (Streamlit's server.address; empty for all).
+    probe: url -> bool, whether the server answers there (skipped when None)."""
+    configured = os.environ.get("PCN_PUBLIC_URL", "").strip().rstrip("/")
+    if configured:
+        parts = urlsplit(configured)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+            raise ConfigError(
+                f"PCN_PUBLIC_URL is {configured!r}: give the address phones open, such as "
+                "https://workshop.example.nhs.uk or http://192.168.1.20:8501 (no path)."
+            )
+        url = f"{parts.scheme}://{parts.netloc}"
+        if _is_loopback(parts.hostname):
+            return PublicAddress(url, f"PCN_PUBLIC_URL is {url}, an address only this computer can open.")
+    else:
+        host = network_address()
+        if host is None:
+            return PublicAddress(
+                f"http://localhost:{port}",
+                "This computer has no network address: connect it to the workshop's Wi-Fi (or set "
+                "PCN_PUBLIC_URL) so that phones can reach it.",
+            )
+        url = f"http://{host}:{port}"
+        if listening and _is_loopback(listening):
+            return PublicAddress(
+                url,
+                f"The dashboard listens only on this computer (server.address {listening}): phones "
+                "cannot reach it. Run it with --server.address 0.0.0.0, or set PCN_PUBLIC_URL.",
+            )
+    if probe is not None and not probe(url):
+        return PublicAddress(
+            url, f"This computer could not open {url} itself: check that a phone on the same network can."
+        )
+    return PublicAddress(url)

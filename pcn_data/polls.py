@@ -42,6 +42,22 @@ class PollError(PcnDataError):
     """A poll action that cannot be done now; the message says why."""
 
 
+# Called with (db, session_id) after a facilitator's action commits: the live room (room.py)
+# reloads the session, so phones and the presenter see the change without polling the file.
+_listeners: list = []
+
+
+def on_change(fn) -> None:
+    """Call fn(db, session_id) after every committed change to a session's questions or state."""
+    if fn not in _listeners:
+        _listeners.append(fn)
+
+
+def _changed(db: Database, session_id: int) -> None:
+    for fn in list(_listeners):
+        fn(db, int(session_id))
+
+
 @dataclass(frozen=True)
 class QuestionSpec:
     """A question to add to a session: from the bank (question_code) or ad hoc."""
@@ -159,6 +175,7 @@ def add_question(db: Database, session_id: int, spec: QuestionSpec) -> int:
         ).fetchall()[0][0]
         _insert_question(cur, db, session_id, position, spec)
         trail.record(cur, "poll_control", f"session {session_id}", f"question {position} added")
+    _changed(db, session_id)
     return position
 
 
@@ -172,6 +189,7 @@ def close_session(db: Database, session_id: int, closed_on: dt.date) -> None:
             [closed_on, session_id],
         )
         trail.record(cur, "poll_control", f"session {session_id}", "closed")
+    _changed(db, session_id)
 
 
 def my_answer(db: Database, poll_question_id: int, token: str) -> list:
@@ -285,6 +303,7 @@ def set_state(db: Database, poll_question_id: int, state: str) -> None:
             "UPDATE poll_question SET state = ? WHERE poll_question_id = ?", [state, poll_question_id]
         )
         trail.record(cur, "poll_control", f"poll question {poll_question_id}", state)
+    _changed(db, session)
 
 
 def reveal(db: Database, poll_question_id: int, visible: bool = True) -> None:
@@ -295,6 +314,7 @@ def reveal(db: Database, poll_question_id: int, visible: bool = True) -> None:
         if n < need:
             raise PollError(f"{n} answers so far: results can be revealed from {need} answers.")
     with db.transaction(bump_version=False) as cur:
+        (session,) = _question_row(cur, poll_question_id, "session_id")
         cur.execute(
             "UPDATE poll_question SET results_visible = ? WHERE poll_question_id = ?",
             [visible, poll_question_id],
@@ -305,6 +325,7 @@ def reveal(db: Database, poll_question_id: int, visible: bool = True) -> None:
             f"poll question {poll_question_id}",
             "results shown" if visible else "results hidden",
         )
+    _changed(db, session)
 
 
 def presenter_position(db: Database, session_id: int) -> int:
@@ -319,6 +340,7 @@ def move_presenter(db: Database, session_id: int, step: int) -> int:
     with db.transaction(bump_version=False) as cur:
         cur.execute("UPDATE poll_presenter SET position = ? WHERE session_id = ?", [position, session_id])
         trail.record(cur, "poll_control", f"session {session_id}", f"presenter on question {position}")
+    _changed(db, session_id)
     return position
 
 
@@ -429,6 +451,7 @@ def text_answers(db: Database, poll_question_id: int, *, include_hidden: bool = 
 def moderate(db: Database, poll_question_id: int, token: str, hidden: bool) -> None:
     """Hide an open-text answer from the presenter view (or show it again)."""
     with db.transaction(bump_version=False) as cur:
+        (session,) = _question_row(cur, poll_question_id, "session_id")
         cur.execute(
             "UPDATE poll_vote SET hidden = ? WHERE poll_question_id = ? AND participant_token = ?",
             [hidden, poll_question_id, token],
@@ -436,6 +459,7 @@ def moderate(db: Database, poll_question_id: int, token: str, hidden: bool) -> N
         # Which answer by the question only: the answer's text stays out of the trail.
         done = "answer hidden" if hidden else "answer shown"
         trail.record(cur, "moderation", f"poll question {poll_question_id}", done)
+    _changed(db, session)
 
 
 def session_results(db: Database, session_id: int) -> pd.DataFrame:

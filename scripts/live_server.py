@@ -56,7 +56,7 @@ def serve(
     port: int | None = None,
     args: list[str] | None = None,
 ) -> Iterator[str]:
-    """Yield the base URL of `streamlit run dashboard.py` serving db_path; stop it afterwards.
+    """Yield the base URL of `streamlit run server.py` serving db_path; stop it afterwards.
     args are extra `streamlit run` options (e.g. --secrets.files)."""
     with server(db_path, timeout=timeout, env=env, port=port, args=args) as running:
         yield running.url
@@ -71,7 +71,7 @@ def server(
     port: int | None = None,
     args: list[str] | None = None,
 ) -> Iterator[Server]:
-    """Yield the running `streamlit run dashboard.py` serving db_path; stop it afterwards."""
+    """Yield the running `streamlit run server.py` serving db_path; stop it afterwards."""
     port = port or free_port()
     log = open(Path(db_path).with_suffix(".server.log"), "w")  # noqa: SIM115
     proc = subprocess.Popen(
@@ -80,7 +80,7 @@ def server(
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "dashboard.py"),
+            str(ROOT / "server.py"),
             "--server.port",
             str(port),
             "--server.address",

@@ -1,0 +1,229 @@
+/* The participant's page. Plain JavaScript for old phones: no framework, no build step.
+   The server pushes the open question (server-sent events); a vote is one POST. Every text from
+   the server is put in the page with textContent, never as HTML. */
+(function () {
+  "use strict";
+
+  var main = document.getElementById("question");
+  if (!main) return; // the join-code form: nothing to run
+  var code = main.getAttribute("data-code");
+  var status = document.getElementById("status");
+  var seed = document.getElementById("pcn-state");
+  var state = seed ? JSON.parse(seed.textContent) : null;
+  var drafts = {}; // question id -> the answer being chosen, kept while the page redraws
+  var pending = null; // an answer that could not be sent: sent again when the connection is back
+  var notice = null; // {kind: "recorded" | "error", text} for the question on screen
+  var shownQuestion = null;
+  var source = null;
+  var retryMs = 2000;
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      for (var k in attrs) {
+        if (Object.prototype.hasOwnProperty.call(attrs, k)) node.setAttribute(k, attrs[k]);
+      }
+    }
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function setStatus(text, offline) {
+    status.textContent = text || "";
+    status.className = offline ? "status offline" : "status";
+  }
+
+  function labelOf(q, code) {
+    for (var i = 0; i < q.options.length; i++) if (q.options[i].code === code) return q.options[i].label;
+    return code;
+  }
+
+  function describe(q, answer) {
+    if (q.kind === "text") return answer[0];
+    if (q.kind === "ranking") {
+      return answer.map(function (c, i) { return (i + 1) + ". " + labelOf(q, c); }).join(", ");
+    }
+    return answer.map(function (c) { return labelOf(q, c); }).join(", ");
+  }
+
+  function currentDraft(q) {
+    if (!(q.id in drafts)) {
+      var mine = q.mine || [];
+      drafts[q.id] = q.kind === "text" ? (mine[0] || "") : mine.slice();
+    }
+    return drafts[q.id];
+  }
+
+  function answerFrom(q) {
+    var d = currentDraft(q);
+    if (q.kind === "agreement" || q.kind === "single") return d.length ? d[0] : null;
+    return d;
+  }
+
+  function complete(q) {
+    var d = currentDraft(q);
+    if (q.kind === "text") return d.trim().length > 0;
+    if (q.kind === "ranking") return d.length === q.options.length;
+    return d.length > 0;
+  }
+
+  function render() {
+    var q = state && state.question;
+    if (!q || shownQuestion !== q.id) notice = null;
+    shownQuestion = q ? q.id : null;
+    main.textContent = "";
+    if (!q) {
+      main.appendChild(el("p", { "class": "waiting" }, state && state.ended
+        ? "This poll has ended. Thank you."
+        : "Waiting for the facilitator to open a question…"));
+      return;
+    }
+    main.appendChild(el("h2", { id: "wording" }, q.wording));
+    var form = el("form", { id: "answer", novalidate: "novalidate" });
+    var send = el("button", { type: "submit", "class": "send" }, "Send my answer");
+    var draft = currentDraft(q);
+
+    function refresh() { send.disabled = !complete(q); }
+
+    if (q.kind === "agreement" || q.kind === "single" || q.kind === "multi") {
+      var multi = q.kind === "multi";
+      var set = el("fieldset");
+      set.appendChild(el("legend", null, multi ? "Choose all that apply." : "Choose one."));
+      q.options.forEach(function (o, i) {
+        var id = "o" + q.id + "_" + i;
+        var label = el("label", { "class": "choice", "for": id });
+        var input = el("input", { type: multi ? "checkbox" : "radio", name: "answer", id: id, value: o.code });
+        input.checked = draft.indexOf(o.code) >= 0;
+        input.addEventListener("change", function () {
+          if (multi) {
+            var at = draft.indexOf(o.code);
+            if (input.checked && at < 0) draft.push(o.code);
+            if (!input.checked && at >= 0) draft.splice(at, 1);
+          } else {
+            draft.length = 0;
+            draft.push(o.code);
+          }
+          refresh();
+        });
+        label.appendChild(input);
+        label.appendChild(el("span", null, o.label));
+        set.appendChild(label);
+      });
+      form.appendChild(set);
+    } else if (q.kind === "ranking") {
+      form.appendChild(el("p", null, "Tap the options in order, most important first. Tap again to take one out."));
+      var list = el("div", { role: "group", "aria-label": "Options to put in order" });
+      var redraw = function () {
+        list.textContent = "";
+        q.options.forEach(function (o) {
+          var at = draft.indexOf(o.code);
+          var b = el("button", { type: "button", "class": at >= 0 ? "choice chosen" : "choice",
+            "aria-pressed": at >= 0 ? "true" : "false" });
+          b.appendChild(el("span", { "class": "rank", "aria-hidden": "true" }, at >= 0 ? String(at + 1) : ""));
+          b.appendChild(el("span", null, (at >= 0 ? "" : "") + o.label));
+          if (at >= 0) b.setAttribute("aria-label", "Number " + (at + 1) + ": " + o.label);
+          b.addEventListener("click", function () {
+            var now = draft.indexOf(o.code);
+            if (now >= 0) draft.splice(now, 1); else draft.push(o.code);
+            redraw();
+            refresh();
+          });
+          list.appendChild(b);
+        });
+      };
+      redraw();
+      form.appendChild(list);
+      var clear = el("button", { type: "button", "class": "plain" }, "Start again");
+      clear.addEventListener("click", function () { draft.length = 0; redraw(); refresh(); });
+      form.appendChild(clear);
+    } else {
+      var label2 = el("label", { "for": "text" }, "Your answer");
+      var area = el("textarea", { id: "text", maxlength: String(q.max_text), rows: "5" });
+      area.value = draft;
+      var count = el("p", { "class": "count", "aria-live": "polite" });
+      var counted = function () { count.textContent = area.value.length + " of " + q.max_text + " characters"; };
+      area.addEventListener("input", function () { drafts[q.id] = area.value; counted(); refresh(); });
+      counted();
+      form.appendChild(label2);
+      form.appendChild(area);
+      form.appendChild(count);
+    }
+    form.appendChild(send);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (complete(q)) submit(q, answerFrom(q));
+    });
+    refresh();
+    main.appendChild(form);
+    var mine = q.mine || [];
+    if (notice && notice.kind === "error") {
+      main.appendChild(el("p", { "class": "error", role: "alert" }, notice.text));
+    } else if (mine.length) {
+      main.appendChild(el("p", { "class": "recorded", id: "recorded" },
+        "Answer recorded: " + describe(q, mine) + ". You can change it until the question closes."));
+    }
+  }
+
+  function submit(q, answer) {
+    var button = main.querySelector("button.send");
+    if (button) { button.disabled = true; button.textContent = "Sending…"; }
+    pending = { question: q.id, answer: answer };
+    fetch("/join/vote", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ code: code, question: q.id, answer: answer })
+    }).then(function (response) {
+      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+    }).then(function (result) {
+      pending = null;
+      if (result.ok && state.question && state.question.id === result.body.question) {
+        state.question.mine = result.body.mine;
+        drafts[q.id] = q.kind === "text" ? (result.body.mine[0] || "") : result.body.mine.slice();
+        notice = null;
+      } else if (!result.ok) {
+        notice = { kind: "error", text: result.body.error || "Your answer was not recorded." };
+      }
+      render();
+    }, function () {
+      // No connection: keep the answer and send it when the stream is back.
+      notice = { kind: "error", text: "Not sent yet: no connection. It will be sent when the connection is back." };
+      render();
+      setStatus("Reconnecting… your answer is kept on this phone.", true);
+    });
+  }
+
+  function connect() {
+    if (source) source.close();
+    source = new EventSource("/join/events?code=" + encodeURIComponent(code));
+    source.addEventListener("state", function (event) {
+      state = JSON.parse(event.data);
+      render();
+    });
+    source.onopen = function () {
+      retryMs = 2000;
+      setStatus("", false);
+      if (pending && state && state.question && state.question.id === pending.question) {
+        var again = pending;
+        pending = null;
+        submit(state.question, again.answer);
+      }
+    };
+    source.onerror = function () {
+      setStatus("Reconnecting…", true);
+      if (source.readyState === 2) { // closed for good (e.g. the server said no): try again later
+        setTimeout(connect, retryMs);
+        retryMs = Math.min(retryMs * 2, 30000);
+      }
+    };
+  }
+
+  function wake() {
+    if (!source || source.readyState === 2) connect();
+  }
+
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) wake(); });
+  window.addEventListener("online", wake);
+  render();
+  connect();
+})();

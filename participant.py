@@ -1,0 +1,315 @@
+"""The participant's page: what a phone in the workshop room opens from the QR code.
+
+It is not a Streamlit page. A room of 150 phones waiting on Streamlit pages costs the server a
+script run per phone every few seconds; this page costs nothing while it waits. It is served by
+the same process (Starlette routes of `st.App`, see server.py):
+
+- GET  /join               the page (HTML, escaped on the server; the question is drawn by
+                           join.js with textContent, never as HTML);
+- GET  /join/events        server-sent events: the open question, pushed when the facilitator
+                           opens, closes or reveals, and the phone's own answer;
+- POST /join/vote          one small JSON request, committed to DuckDB before it is acknowledged;
+- GET  /join/static/...    join.js and join.css (the Content-Security-Policy allows only files
+                           from this origin, no inline script).
+
+The participant is a random token in a cookie the server sets (HttpOnly, SameSite=Lax): a
+refresh or a second tab is the same participant, and the address carries only the join code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import re
+import secrets
+import signal
+import threading
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from pcn_data import polls
+from pcn_data.config import db_path
+from pcn_data.db import Database, get_database
+from pcn_data.errors import PcnDataError
+from pcn_data.room import Rooms, rooms
+
+COOKIE = "pcn_participant"
+COOKIE_AGE = 30 * 24 * 3600  # a month: the workshop and its follow-up
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+STATIC = Path(__file__).resolve().parent / "join_static"
+KEEPALIVE_S = 20  # a comment line this often keeps proxies and phone networks from closing the stream
+MAX_BODY = 8192  # a vote is a few hundred bytes; an open-text answer at most MAX_TEXT characters
+
+
+def _token(request: Request) -> str | None:
+    """Return the participant token from the cookie when it is one this server could have set."""
+    value = request.cookies.get(COOKIE, "")
+    return value if _TOKEN.match(value) else None
+
+
+def _set_token(response: Response, request: Request, token: str) -> None:
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=COOKIE_AGE,
+        path="/join",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+class Hub:
+    """The open event streams, by session; woken from any thread when a room changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._streams: dict[int, set[_Stream]] = {}
+        self._watched: set[int] = set()  # ids of the Rooms registries listened to
+        self.closing = False
+        self._hooked = False
+
+    def hook_shutdown(self) -> None:
+        """End every stream when the server is told to stop (once, from the main thread).
+
+        uvicorn's graceful shutdown waits for open responses to finish, and an event stream never
+        finishes by itself: without this, a server with phones connected would not stop on
+        Ctrl+C or SIGTERM. The server's own handlers are chained, not replaced."""
+        if self._hooked or threading.current_thread() is not threading.main_thread():
+            return
+        self._hooked = True
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(sig)
+
+            def stop(signum, frame, previous=previous) -> None:
+                self.close_all()
+                if callable(previous):
+                    previous(signum, frame)
+
+            signal.signal(sig, stop)
+
+    def close_all(self) -> None:
+        """End every open stream now (the phones reconnect by themselves)."""
+        self.closing = True
+        with self._lock:
+            streams = [s for group in self._streams.values() for s in group]
+        for s in streams:
+            s.wake()
+
+    def watch(self, registry: Rooms) -> None:
+        """Listen to a database's rooms (once)."""
+        with self._lock:
+            if id(registry) in self._watched:
+                return
+            self._watched.add(id(registry))
+        registry.listen(self._changed)
+
+    def _changed(self, session_id: int, what: str, token: str | None) -> None:
+        with self._lock:
+            streams = list(self._streams.get(session_id, ()))
+        for s in streams:
+            if what == "structure" or s.token == token:
+                s.wake()
+
+    def add(self, session_id: int, token: str | None) -> _Stream:
+        """Return a new stream's waker for this session."""
+        stream = _Stream(token)
+        with self._lock:
+            self._streams.setdefault(session_id, set()).add(stream)
+        return stream
+
+    def remove(self, session_id: int, stream: _Stream) -> None:
+        """Forget a closed stream."""
+        with self._lock:
+            self._streams.get(session_id, set()).discard(stream)
+
+    def count(self) -> int:
+        """Return how many phones are connected now."""
+        with self._lock:
+            return sum(len(s) for s in self._streams.values())
+
+
+class _Stream:
+    """One phone's open event stream: an asyncio event set from any thread."""
+
+    def __init__(self, token: str | None) -> None:
+        self.token = token
+        self.loop = asyncio.get_running_loop()
+        self.event = asyncio.Event()
+
+    def wake(self) -> None:
+        self.loop.call_soon_threadsafe(self.event.set)
+
+
+HUB = Hub()
+
+
+async def _rooms() -> tuple[Database, Rooms]:
+    db = await run_in_threadpool(get_database, db_path())
+    registry = rooms(db)
+    HUB.watch(registry)
+    return db, registry
+
+
+def _page(title: str, body: str, *, state: dict | None = None) -> str:
+    """Return the participant page's HTML; every value in it is escaped by the caller."""
+    data = ""
+    if state is not None:
+        # JSON inside HTML: escape what could end the element or start markup.
+        text = json.dumps(state).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        data = f'<script type="application/json" id="pcn-state">{text}</script>'
+    return f"""<!doctype html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{html.escape(title)}</title>
+<link rel="stylesheet" href="/join/static/join.css">
+<script src="/join/static/join.js" defer></script>
+</head>
+<body>
+<main id="main">
+{body}
+</main>
+{data}
+</body>
+</html>"""
+
+
+def _code_form(message: str = "") -> str:
+    error = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
+    return f"""<h1>Join a poll</h1>
+{error}
+<form method="get" action="/join" class="code-form">
+<label for="code">Join code</label>
+<input id="code" name="code" autocomplete="off" autocapitalize="characters" maxlength="8"
+       placeholder="e.g. K7QM2P" required>
+<button type="submit">Join</button>
+</form>"""
+
+
+async def join_page(request: Request) -> Response:
+    """Return the participant page for ?code=, or the form to type a code."""
+    token = _token(request) or secrets.token_urlsafe(18)
+    code = request.query_params.get("code", "").strip()
+    if not code:
+        response: Response = HTMLResponse(_page("Join a poll", _code_form()))
+    else:
+        _, registry = await _rooms()
+        room = await run_in_threadpool(registry.by_code, code[:16])
+        if room is None:
+            shown = code[:16].upper()
+            body = _code_form(f"There is no poll with the code {shown}: check the code on the screen.")
+            response = HTMLResponse(_page("Join a poll", body), status_code=404)
+        else:
+            state = room.phone_state(token)
+            body = f"""<h1 id="title">{html.escape(room.title)}</h1>
+<p id="status" class="status" role="status" aria-live="polite"></p>
+<section id="question" aria-live="polite" data-code="{html.escape(room.join_code)}">
+<p class="waiting">Connecting…</p>
+</section>"""
+            response = HTMLResponse(_page(room.title, body, state=state))
+    response.headers["Cache-Control"] = "no-store"
+    _set_token(response, request, token)
+    return response
+
+
+async def events(request: Request) -> Response:
+    """Stream the open question to a phone: now, and again whenever it changes."""
+    _, registry = await _rooms()
+    room = await run_in_threadpool(registry.by_code, request.query_params.get("code", "")[:16])
+    if room is None:
+        return JSONResponse({"error": "There is no poll with that code."}, status_code=404)
+    token, session_id = _token(request), room.session_id
+    HUB.hook_shutdown()
+    if HUB.closing:
+        return JSONResponse({"error": "The server is restarting."}, status_code=503)
+    stream = HUB.add(session_id, token)
+
+    async def send():
+        try:
+            # A phone that loses its stream comes back by itself after this long.
+            yield "retry: 2000\n\n"
+            last = None
+            while not HUB.closing:
+                stream.event.clear()
+                current = registry.peek(session_id)
+                state = current.phone_state(token) if current else {"question": None, "ended": True}
+                text = json.dumps(state)
+                if text != last:
+                    last = text
+                    yield f"event: state\ndata: {text}\n\n"
+                try:
+                    await asyncio.wait_for(stream.event.wait(), timeout=KEEPALIVE_S)
+                except TimeoutError:
+                    yield ": still here\n\n"
+        finally:
+            HUB.remove(session_id, stream)
+
+    return StreamingResponse(
+        send(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def _refuse(message: str, status: int) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": message}, status_code=status)
+
+
+async def vote(request: Request) -> Response:
+    """Record a phone's answer and acknowledge it once it is committed to the file."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return _refuse("Send the answer from the poll page.", 415)
+    origin = request.headers.get("origin")
+    if origin and origin.split("://", 1)[-1] != request.headers.get("host", ""):
+        return _refuse("Send the answer from the poll page.", 403)
+    token = _token(request)
+    if token is None:
+        return _refuse(
+            "This phone has not kept its place in the poll: allow cookies for this site, then reload.", 403
+        )
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return _refuse(f"Keep it under {polls.MAX_TEXT} characters.", 413)
+    try:
+        sent = json.loads(body)
+        code, question = str(sent["code"]), int(sent["question"])
+        answer = sent.get("answer")
+    except (ValueError, KeyError, TypeError):
+        return _refuse("That answer could not be read: reload the page and try again.", 400)
+    if not (answer is None or isinstance(answer, str) or isinstance(answer, list)):
+        return _refuse("Choose one of the options.", 400)
+    _, registry = await _rooms()
+    room = await run_in_threadpool(registry.by_code, code[:16])
+    if room is None:
+        return _refuse("There is no poll with that code.", 404)
+    try:
+        mine = await run_in_threadpool(registry.cast, room.session_id, question, token, answer)
+    except polls.PollError as exc:
+        return _refuse(str(exc), 409)
+    except PcnDataError as exc:
+        return _refuse(f"Your answer was not recorded: {exc}", 503)
+    return JSONResponse({"ok": True, "question": question, "mine": mine})
+
+
+async def static(request: Request) -> Response:
+    """Return join.js or join.css."""
+    name = request.path_params["name"]
+    if name not in ("join.js", "join.css"):
+        return Response("Not found", status_code=404)
+    return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+
+
+ROUTES = [
+    Route("/join", join_page, methods=["GET"]),
+    Route("/join/events", events, methods=["GET"]),
+    Route("/join/vote", vote, methods=["POST"]),
+    Route("/join/static/{name}", static, methods=["GET"]),
+]

@@ -1,0 +1,48 @@
+"""The presenter's revealed results as plain HTML bars: drawn in one DOM update, so a chart that
+changes with every vote never blinks empty on the projector (a plotly chart redrawn each second
+did, 6 frames in 1,504). Every label is escaped here."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+BAR = "#005EB8"
+
+
+def results_bars(res: pd.DataFrame, kind: str) -> str:
+    """Return the HTML of a choice question's results: a bar per option, its count and share
+    (for a ranking, its Borda points and mean rank), largest scale = the largest bar.
+
+    res: the columns of `polls.results` / `Room.results` (one row per option)."""
+    ranking = kind == "ranking"
+    values = res["points"].fillna(0) if ranking else res["votes"]
+    top = max(float(values.max()) if len(values) else 0.0, 1.0)
+    rows = []
+    for r, value in zip(res.itertuples(index=False), values, strict=True):
+        width = 100.0 * float(value) / top
+        if ranking:
+            rank = "" if pd.isna(r.mean_rank) else f" · mean rank {r.mean_rank:.1f}"
+            figure = f"{int(value)} points{rank}"
+        else:
+            share = "" if r.share is None or pd.isna(r.share) else f" ({100 * r.share:.0f}%)"
+            figure = f"{int(r.votes)}{share}"
+        rows.append(
+            "<div class='bar-row'>"
+            f"<div class='bar-label'>{html.escape(str(r.label))}</div>"
+            f"<div class='bar-track'><div class='bar' style='width:{width:.1f}%'></div></div>"
+            f"<div class='bar-figure'>{html.escape(figure)}</div>"
+            "</div>"
+        )
+    style = (
+        "<style>.bars{display:grid;gap:0.7rem;margin:0.5rem 0 1rem}"
+        ".bar-row{display:grid;grid-template-columns:minmax(12rem,30%) 1fr minmax(9rem,auto);"
+        "gap:1rem;align-items:center;font-size:2rem;line-height:1.2}"
+        ".bar-label{overflow-wrap:anywhere}"
+        f".bar-track{{background:#E8EDEE;height:3rem;border-radius:4px}}.bar{{background:{BAR};height:100%;"
+        "border-radius:4px;min-width:2px}.bar-figure{font-weight:700;white-space:nowrap}</style>"
+    )
+    caption = "Points: a first place scores most." if ranking else ""
+    note = f"<div class='present-sub'>{caption}</div>" if caption else ""
+    return f"{style}<div class='bars' data-testid='present-bars'>{''.join(rows)}</div>{note}"
