@@ -13,6 +13,7 @@ when what phones see changed, `vote` (with the participant's token) when an answ
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import weakref
@@ -106,9 +107,9 @@ class Room:
                     "position": position,
                     "votes": chosen,
                     "n": n,
-                    "share": chosen / n if n else None,
-                    "mean_rank": sum(ranks) / chosen if is_ranking and chosen else None,
-                    "points": sum(k + 1 - r for r in ranks) if is_ranking and chosen else None,
+                    "share": chosen / n if n else math.nan,
+                    "mean_rank": sum(ranks) / chosen if is_ranking and chosen else math.nan,
+                    "points": sum(k + 1 - r for r in ranks) if is_ranking and chosen else math.nan,
                 }
             )
         return pd.DataFrame(
@@ -249,8 +250,8 @@ class Rooms:
         votes = db.query(
             """
             SELECT v.poll_question_id, v.participant_token,
-                   list(v.option_code ORDER BY v.rank NULLS LAST, v.option_code)
-                       FILTER (WHERE v.option_code IS NOT NULL) AS codes,
+                   coalesce(list(v.option_code ORDER BY v.rank NULLS LAST, v.option_code)
+                       FILTER (WHERE v.option_code IS NOT NULL), []::VARCHAR[]) AS codes,
                    any_value(v.value_text) AS value_text, bool_or(v.hidden) AS hidden,
                    epoch(max(v.cast_at)) AS cast_at
             FROM poll_vote v JOIN poll_question q USING (poll_question_id)
@@ -260,7 +261,7 @@ class Rooms:
         )
         for qid, token, codes, text, hidden, cast_at in votes.itertuples(index=False, name=None):
             room.answers.setdefault(int(qid), {})[str(token)] = Vote(
-                tuple(codes) if codes is not None and not isinstance(codes, float) else (),
+                tuple(str(c) for c in codes),
                 None if text is None or pd.isna(text) else str(text),
                 bool(hidden),
                 float(cast_at),

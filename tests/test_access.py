@@ -118,7 +118,7 @@ def page_files(at) -> set[str]:
     )
 
 
-def test_signed_out_only_the_sign_in_and_the_poll_join_page(signed_in):
+def test_signed_out_only_the_sign_in_page(signed_in):
     at = signed_in(None)
     at.run()
     assert not at.exception
@@ -127,19 +127,10 @@ def test_signed_out_only_the_sign_in_and_the_poll_join_page(signed_in):
     assert not [s for s in at.selectbox if s.key == "wave"]  # no filters, no results
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/overview.py")  # the results pages are not registered at all
-    # A participant needs no sign-in to answer a poll.
-    made = polls.create_session(
-        signed_in.db, title="W", place_code="MB", held_on=dt.date(2026, 11, 24),
-        questions=[polls.bank_question(signed_in.db, "rel_ics")],
-    )  # fmt: skip
-    at = signed_in(None)
-    at.run()
-    at.switch_page("pages/join.py")
-    at.query_params["code"] = made["join_code"]
-    at.run()
-    assert not at.exception
-    assert any(made["join_code"] == at.query_params.get("code") for _ in [0])
-    assert any("W" == m.value.removeprefix("### ") for m in at.markdown)
+    # A participant needs no sign-in to answer a poll: that is the participant's page at /join,
+    # outside the dashboard (tests/test_participant.py), not a dashboard page.
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/present.py")
 
 
 def test_a_signed_in_account_without_a_role_sees_nothing(signed_in):
@@ -253,6 +244,7 @@ def test_in_local_mode_another_device_is_a_participant_and_can_open_only_join(ap
     app.run()
     assert not app.exception
     assert app.title[0].value == "Join a poll"  # the only page, so the one it lands on
+    assert app.get("link_button")[0].proto.url == "/join"  # the way to the participant's page
     assert not [s for s in app.selectbox if s.key == "wave"]
     for page in ("pages/data.py", "pages/workshop.py", "pages/present.py", "pages/overview.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
@@ -266,10 +258,9 @@ def test_in_local_mode_this_computer_is_the_facilitator_and_bare_pages_say_local
     app.run()
     app.switch_page("pages/data.py").run()
     assert not app.exception and app.get("file_uploader")
-    for page in ("pages/present.py", "pages/join.py"):
-        app.switch_page(page).run()
-        assert not app.exception
-        assert any("Local mode" in c.value for c in app.caption), page
+    app.switch_page("pages/present.py").run()
+    assert not app.exception
+    assert any("Local mode" in c.value for c in app.caption)
 
 
 CLAIM_MAP = """

@@ -1,0 +1,217 @@
+"""The participant's page (/join, participant.py) over HTTP, as a phone uses it: served by a real
+uvicorn in this process, on the same database connection the test reads, so what the phone is
+told can be checked against the file at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+import participant
+from pcn_data import polls
+from pcn_data.db import Database
+from scripts.live_server import free_port
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def phones(own_copy):
+    """Yield (base url, database) of the participant routes served by uvicorn in a thread."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(Starlette(routes=participant.ROUTES), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", own_copy
+    server.should_exit = True
+    participant.HUB.close_all()  # event streams end, so the server can stop
+    thread.join(timeout=10)
+    participant.HUB.closing = False
+
+
+def new_session(db, title="Morecambe Bay CDs", *specs):
+    made = polls.create_session(
+        db, title=title, place_code="MB", held_on=dt.date(2026, 12, 2),
+        questions=list(specs) or [polls.bank_question(db, "rel_ics"), polls.QuestionSpec("Words", "text")],
+    )  # fmt: skip
+    qids = [int(q) for q in polls.questions(db, made["session_id"])["poll_question_id"]]
+    return made, qids
+
+
+def vote(client, code, qid, answer, **headers):
+    return client.post(
+        "/join/vote",
+        content=json.dumps({"code": code, "question": qid, "answer": answer}),
+        headers={"Content-Type": "application/json", **headers},
+    )
+
+
+def test_the_page_gives_the_phone_a_private_cookie_and_the_address_only_the_code(phones):
+    url, db = phones
+    made, _ = new_session(db)
+    with httpx.Client(base_url=url) as phone:
+        page = phone.get(f"/join?code={made['join_code'].lower()}")
+        assert page.status_code == 200
+        cookie = page.headers["set-cookie"]
+        assert cookie.startswith(f"{participant.COOKIE}=")
+        assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower() and "Path=/join" in cookie
+        token = phone.cookies[participant.COOKIE]
+        assert token not in str(page.url) and token not in page.text  # only in the cookie
+        again = phone.get(f"/join?code={made['join_code']}")  # a refresh, or a second tab
+        assert phone.cookies[participant.COOKIE] == token
+        assert "Morecambe Bay CDs" in again.text
+
+
+def test_a_vote_is_in_the_file_when_it_is_acknowledged_and_a_second_tab_sees_it(phones):
+    url, db = phones
+    made, (qid, _) = new_session(db)
+    polls.set_state(db, qid, "open")
+    with httpx.Client(base_url=url) as phone:
+        phone.get(f"/join?code={made['join_code']}")
+        token = phone.cookies[participant.COOKIE]
+        got = vote(phone, made["join_code"], qid, "fair")
+        assert got.status_code == 200 and got.json() == {"ok": True, "question": qid, "mine": ["fair"]}
+        assert polls.my_answer(db, qid, token) == ["fair"]  # committed before the acknowledgement
+        # The answer can be changed until the question closes; one participant, one answer.
+        assert vote(phone, made["join_code"], qid, "good").json()["mine"] == ["good"]
+        assert polls.answer_count(db, qid) == 1 and polls.my_answer(db, qid, token) == ["good"]
+        tab = phone.get(f"/join?code={made['join_code']}")  # a second tab: the same cookie
+        state = json.loads(tab.text.split('id="pcn-state">')[1].split("</script>")[0])
+        assert state["question"]["mine"] == ["good"]
+        polls.set_state(db, qid, "closed")
+        closed = vote(phone, made["join_code"], qid, "poor")
+        assert closed.status_code == 409 and "closed" in closed.json()["error"]
+        assert polls.my_answer(db, qid, token) == ["good"]
+
+
+def test_votes_that_could_be_forged_are_refused(phones):
+    url, db = phones
+    made, (qid, _) = new_session(db)
+    polls.set_state(db, qid, "open")
+    with httpx.Client(base_url=url) as stranger:  # never opened the page: no cookie
+        refused = vote(stranger, made["join_code"], qid, "fair")
+        assert refused.status_code == 403 and "allow cookies" in refused.json()["error"]
+    with httpx.Client(base_url=url) as phone:
+        phone.get(f"/join?code={made['join_code']}")
+        # Another site's page posting with the phone's cookie (a browser adds Origin).
+        assert vote(phone, made["join_code"], qid, "fair", Origin="https://evil.example").status_code == 403
+        form = phone.post("/join/vote", data={"code": made["join_code"], "question": qid, "answer": "fair"})
+        assert form.status_code == 415  # a plain HTML form cannot send JSON
+        assert vote(phone, made["join_code"], qid, "x" * 9000).status_code == 413
+        assert vote(phone, made["join_code"], qid, {"a": 1}).status_code == 400
+        assert vote(phone, "NOSUCH", qid, "fair").status_code == 404
+    assert polls.answer_count(db, qid) == 0
+
+
+def test_hostile_titles_codes_and_answers_come_back_as_text(phones):
+    url, db = phones
+    made, (_, text_q) = new_session(db, "<script>alert(1)</script> & <b>CDs</b>")
+    polls.set_state(db, text_q, "open")
+    with httpx.Client(base_url=url) as phone:
+        page = phone.get(f"/join?code={made['join_code']}")
+        assert "<script>alert" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+        # The state for join.js is JSON that cannot end its element or start markup.
+        assert "</script> &" not in page.text and "\\u003c/script\\u003e" in page.text
+        unknown = phone.get("/join?code=<img src=x onerror=alert(1)>")
+        assert unknown.status_code == 404
+        assert "<img" not in unknown.text and "&lt;IMG SRC=X" in unknown.text
+        answer = "</p><img src=x onerror=alert(1)>"
+        assert vote(phone, made["join_code"], text_q, answer).json()["mine"] == [answer]
+
+
+def read_events(response, into: queue.Queue) -> None:
+    """Put each event's data in the queue until the stream ends (or the test closes it)."""
+    try:
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                into.put(json.loads(line[6:]))
+    except httpx.HTTPError:
+        pass
+
+
+def test_the_open_question_is_pushed_to_a_waiting_phone(phones):
+    url, db = phones
+    made, (qid, _) = new_session(db)
+    events: queue.Queue = queue.Queue()
+    with httpx.Client(base_url=url, timeout=httpx.Timeout(5, read=30)) as phone:
+        phone.get(f"/join?code={made['join_code']}")
+        with phone.stream("GET", f"/join/events?code={made['join_code']}") as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            threading.Thread(target=read_events, args=(stream, events), daemon=True).start()
+            assert events.get(timeout=10)["question"] is None  # waiting
+            started = time.perf_counter()
+            polls.set_state(db, qid, "open")
+            pushed = events.get(timeout=10)
+            assert pushed["question"]["id"] == qid and pushed["question"]["mine"] == []
+            assert time.perf_counter() - started < 5
+            assert vote(phone, made["join_code"], qid, "poor").status_code == 200
+            assert events.get(timeout=10)["question"]["mine"] == ["poor"]  # the phone's other tabs
+            polls.set_state(db, qid, "closed")
+            assert events.get(timeout=10)["question"] is None
+    with pytest.raises(queue.Empty):
+        events.get(timeout=0.5)
+
+
+def test_the_server_stops_at_once_with_phones_connected(demo_path, tmp_path):
+    """A facilitator restarting the server mid-question must not wait on the phones' streams:
+    uvicorn waits for open responses, and an event stream never ends by itself."""
+    path = tmp_path / "stop.duckdb"
+    path.write_bytes(demo_path.read_bytes())
+    db = Database(path)
+    made, _ = new_session(db)
+    db.close()
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env={**os.environ, "PCN_DB": str(path)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        events: queue.Queue = queue.Queue()
+        clients = [httpx.Client(base_url=url, timeout=httpx.Timeout(5, read=30)) for _ in range(3)]
+        for phone in clients:
+            phone.get(f"/join?code={made['join_code']}")
+
+            def listen(phone=phone) -> None:
+                with phone.stream("GET", f"/join/events?code={made['join_code']}") as stream:
+                    read_events(stream, events)
+                events.put("ended")
+
+            threading.Thread(target=listen, daemon=True).start()
+        for _ in clients:
+            assert events.get(timeout=20)["question"] is None  # three phones waiting
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+        assert time.monotonic() - started < 5
+        assert [events.get(timeout=5) for _ in clients] == ["ended"] * 3
+        for phone in clients:
+            phone.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
