@@ -19,7 +19,6 @@ refresh or a second tab is the same participant, and the address carries only th
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 import re
 import secrets
@@ -32,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+import plain
 from pcn_data import polls
 from pcn_data.config import db_path
 from pcn_data.db import Database, get_database
@@ -42,7 +42,9 @@ COOKIE = "pcn_participant"
 COOKIE_AGE = 30 * 24 * 3600  # a month: the workshop and its follow-up
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 STATIC = Path(__file__).resolve().parent / "join_static"
-KEEPALIVE_S = 20  # a comment line this often keeps proxies and phone networks from closing the stream
+# An event this often keeps proxies and phone networks from closing the stream, and lets the phone
+# tell a live line from a dead one (join.js reconnects after 45 s of silence).
+KEEPALIVE_S = 15
 MAX_BODY = 8192  # a vote is a few hundred bytes; an open-text answer at most MAX_TEXT characters
 
 
@@ -156,6 +158,19 @@ async def _rooms() -> tuple[Database, Rooms]:
     return db, registry
 
 
+def _clean(value):
+    """Return the state with every string cleaned of bidirectional controls (join.js shows them
+    with textContent, which escapes markup but would still let a right-to-left override turn
+    the rest of the line around)."""
+    if isinstance(value, str):
+        return plain.clean(value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    return value
+
+
 def _page(title: str, body: str, *, state: dict | None = None) -> str:
     """Return the participant page's HTML; every value in it is escaped by the caller."""
     data = ""
@@ -169,7 +184,7 @@ def _page(title: str, body: str, *, state: dict | None = None) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>{html.escape(title)}</title>
+<title>{plain.html(title)}</title>
 <link rel="stylesheet" href="/join/static/join.css">
 <script src="/join/static/join.js" defer></script>
 </head>
@@ -183,7 +198,7 @@ def _page(title: str, body: str, *, state: dict | None = None) -> str:
 
 
 def _code_form(message: str = "") -> str:
-    error = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
+    error = f'<p class="error" role="alert">{plain.html(message)}</p>' if message else ""
     return f"""<h1>Join a poll</h1>
 {error}
 <form method="get" action="/join" class="code-form">
@@ -208,10 +223,10 @@ async def join_page(request: Request) -> Response:
             body = _code_form(f"There is no poll with the code {shown}: check the code on the screen.")
             response = HTMLResponse(_page("Join a poll", body), status_code=404)
         else:
-            state = room.phone_state(token)
-            body = f"""<h1 id="title">{html.escape(room.title)}</h1>
+            state = _clean(room.phone_state(token))
+            body = f"""<h1 id="title">{plain.html(room.title)}</h1>
 <p id="status" class="status" role="status" aria-live="polite"></p>
-<section id="question" aria-live="polite" data-code="{html.escape(room.join_code)}">
+<section id="question" aria-live="polite" data-code="{plain.html(room.join_code)}">
 <p class="waiting">Connecting…</p>
 </section>"""
             response = HTMLResponse(_page(room.title, body, state=state))
@@ -240,7 +255,7 @@ async def events(request: Request) -> Response:
             while not HUB.closing:
                 stream.event.clear()
                 current = registry.peek(session_id)
-                state = current.phone_state(token) if current else {"question": None, "ended": True}
+                state = _clean(current.phone_state(token)) if current else {"question": None, "ended": True}
                 text = json.dumps(state)
                 if text != last:
                     last = text
@@ -248,7 +263,7 @@ async def events(request: Request) -> Response:
                 try:
                     await asyncio.wait_for(stream.event.wait(), timeout=KEEPALIVE_S)
                 except TimeoutError:
-                    yield ": still here\n\n"
+                    yield "event: ping\ndata: {}\n\n"
         finally:
             HUB.remove(session_id, stream)
 
@@ -296,7 +311,7 @@ async def vote(request: Request) -> Response:
         return _refuse(str(exc), 409)
     except PcnDataError as exc:
         return _refuse(f"Your answer was not recorded: {exc}", 503)
-    return JSONResponse({"ok": True, "question": question, "mine": mine})
+    return JSONResponse({"ok": True, "question": question, "mine": _clean(mine)})
 
 
 async def static(request: Request) -> Response:

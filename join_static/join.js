@@ -16,6 +16,8 @@
   var shownQuestion = null;
   var source = null;
   var retryMs = 2000;
+  var lastHeard = Date.now();
+  var SILENT_MS = 45000; // the server says something every 15 s: this long in silence is a dead line
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -156,8 +158,8 @@
     refresh();
     main.appendChild(form);
     var mine = q.mine || [];
-    if (notice && notice.kind === "error") {
-      main.appendChild(el("p", { "class": "error", role: "alert" }, notice.text));
+    if (notice) {
+      main.appendChild(el("p", { "class": notice.kind, role: "alert" }, notice.text));
     } else if (mine.length) {
       main.appendChild(el("p", { "class": "recorded", id: "recorded" },
         "Answer recorded: " + describe(q, mine) + ". You can change it until the question closes."));
@@ -187,7 +189,7 @@
       render();
     }, function () {
       // No connection: keep the answer and send it when the stream is back.
-      notice = { kind: "error", text: "Not sent yet: no connection. It will be sent when the connection is back." };
+      notice = { kind: "pending", text: "Not sent yet: no connection. It will be sent when the connection is back." };
       render();
       setStatus("Reconnecting… your answer is kept on this phone.", true);
     });
@@ -196,11 +198,15 @@
   function connect() {
     if (source) source.close();
     source = new EventSource("/join/events?code=" + encodeURIComponent(code));
+    lastHeard = Date.now();
     source.addEventListener("state", function (event) {
+      lastHeard = Date.now();
       state = JSON.parse(event.data);
       render();
     });
+    source.addEventListener("ping", function () { lastHeard = Date.now(); });
     source.onopen = function () {
+      lastHeard = Date.now();
       retryMs = 2000;
       setStatus("", false);
       if (pending && state && state.question && state.question.id === pending.question) {
@@ -224,6 +230,18 @@
 
   document.addEventListener("visibilitychange", function () { if (!document.hidden) wake(); });
   window.addEventListener("online", wake);
+  window.addEventListener("offline", function () {
+    // The phone knows it has no network: say so now rather than when the line times out.
+    setStatus("Reconnecting…", true);
+    if (source) source.close();
+  });
+  // A phone that walks out of Wi-Fi range may keep a dead connection open for minutes.
+  setInterval(function () {
+    if (source && source.readyState !== 2 && Date.now() - lastHeard > SILENT_MS) {
+      setStatus("Reconnecting…", true);
+      connect();
+    }
+  }, 5000);
   render();
   connect();
 })();

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 
@@ -84,7 +85,7 @@ def production(db):
 
 @pytest.fixture
 def hostile_server(demo_path, tmp_path):
-    """Yield (url, session id) of the production server on a copy of the demo file holding a
+    """Yield (url, session id, join code) of the production server on a copy of the demo file holding a
     hostile poll session and hostile Morecambe Bay comments."""
     db_path = tmp_path / "hostile.duckdb"
     shutil.copy(demo_path, db_path)
@@ -93,7 +94,7 @@ def hostile_server(demo_path, tmp_path):
     hostile_comments(db)
     close_database(db_path)
     with production(db_path) as url:
-        yield url, made["session_id"]
+        yield url, made["session_id"], made["join_code"]
 
 
 def watch(page, url):
@@ -110,7 +111,7 @@ def watch(page, url):
 
 
 def test_the_presenter_shows_hostile_answers_as_text_in_a_browser(hostile_server):
-    url, session_id = hostile_server
+    url, session_id, _ = hostile_server
     ARTIFACTS.mkdir(exist_ok=True)
     with browser() as chromium:
         page = chromium.new_page(viewport={"width": 1920, "height": 1080})
@@ -131,7 +132,7 @@ def test_the_presenter_shows_hostile_answers_as_text_in_a_browser(hostile_server
 
 
 def test_voices_shows_hostile_comments_as_text_in_a_browser(hostile_server):
-    url, _ = hostile_server
+    url, *_ = hostile_server
     with browser() as chromium:
         page = chromium.new_page(viewport={"width": 1600, "height": 1000})
         outside = watch(page, url)
@@ -182,7 +183,7 @@ def test_voices_shows_hostile_comments_as_text_in_a_browser(hostile_server):
 
 
 def test_the_production_server_s_pages_work_under_its_content_security_policy(hostile_server):
-    url, _ = hostile_server
+    url, *_ = hostile_server
     with browser() as chromium:
         page = chromium.new_page(viewport={"width": 1600, "height": 1000})
         outside = watch(page, url)
@@ -191,4 +192,30 @@ def test_the_production_server_s_pages_work_under_its_content_security_policy(ho
             wait_for_app(page)  # the script ran over the websocket, charts drew (plotly, inline styles)
         page.goto(f"{url}/join")
         page.wait_for_selector("text=Join a poll", timeout=30000)
+        assert outside == [], outside
+
+
+def test_the_participant_page_shows_a_hostile_title_wording_and_answers_as_text(hostile_server):
+    url, _, code = hostile_server
+    injected = INJECTED.replace('[data-testid="stMain"]', "main")
+    with browser() as chromium:
+        phone = chromium.new_page(viewport={"width": 390, "height": 844})
+        outside = watch(phone, url)
+        # A link typed into the address as the join code is echoed as text, not as a link.
+        phone.goto(f"{url}/join?code=" + urllib.parse.quote(" ".join(TEXTS)))
+        phone.wait_for_selector("text=There is no poll with the code", timeout=30000)
+        assert phone.evaluate(injected) == NOTHING
+        phone.goto(f"{url}/join?code={code}")
+        phone.wait_for_selector("#wording", timeout=30000)
+        assert phone.inner_text("#title").strip() == clean(TEXTS[0])
+        assert phone.inner_text("#wording").strip() == clean(TEXTS[4] + " " + TEXTS[1])
+        for text in TEXTS:
+            phone.fill("#text", text[:280])
+            phone.get_by_role("button", name="Send my answer").click()
+            phone.wait_for_function(
+                "(t) => document.getElementById('recorded')?.textContent.includes(t)",
+                arg=clean(text[:280]).strip(),
+                timeout=30000,
+            )
+            assert phone.evaluate(injected) == NOTHING, text
         assert outside == [], outside

@@ -51,21 +51,6 @@ def test_the_presenter_shows_hostile_answers_and_wording_as_text(hostile_app):
     assert_text_is_text(at, [*TEXTS, TEXTS[4] + " " + TEXTS[1]])
 
 
-def test_the_join_page_shows_a_hostile_title_wording_and_code_as_text(hostile_app):
-    at, db = hostile_app
-    made, _ = hostile_session(db)
-    at.run()
-    at.switch_page("pages/join.py")
-    at.query_params["code"] = made["join_code"]
-    at.run()
-    assert_text_is_text(at, [TEXTS[0], TEXTS[4] + " " + TEXTS[1]])
-    # A link typed into the address as the join code is echoed as text, not as a link.
-    at.query_params["code"] = " ".join(TEXTS)
-    at.run()
-    assert_text_is_text(at)
-    assert any("There is no poll with the code" in e.value for e in at.error)
-
-
 def test_the_workshop_page_shows_hostile_answers_for_moderation_as_text(hostile_app):
     at, db = hostile_app
     hostile_session(db)

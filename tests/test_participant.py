@@ -137,9 +137,12 @@ def test_hostile_titles_codes_and_answers_come_back_as_text(phones):
 
 def read_events(response, into: queue.Queue) -> None:
     """Put each event's data in the queue until the stream ends (or the test closes it)."""
+    kind = ""
     try:
         for line in response.iter_lines():
-            if line.startswith("data: "):
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: ") and kind == "state":  # not the keep-alive pings
                 into.put(json.loads(line[6:]))
     except httpx.HTTPError:
         pass
