@@ -47,9 +47,9 @@ OUT = HERE / "out"  # git-ignored: the two database files, reused between runs
 EMPTY = "empty page"
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
 SCALES = {"demo": "ics", "national": "national"}
-# The projector and phone pages have no filters: their "place change" is a new vote, and they
+# The projector page has no filters: their "place change" is a new vote, and they
 # open on the benchmark's own poll session (one open, revealed question with VOTES answers).
-LIVE_PAGES = {"present", "join"}
+LIVE_PAGES = {"present"}  # phones use /join, outside Streamlit: benchmarks/room.py
 POLL_TITLE, VOTES = "Benchmark workshop", 40
 TARGET_MS, TARGET_RATIO, TARGET_BROWSER_MS, TARGET_MB = 300, 3.0, 1000, 500
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"

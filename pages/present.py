@@ -46,11 +46,14 @@ st.html(
 )
 where = ui.public_address()
 join_link = f"{where.url}/join?code={session['join_code']}"
-qr = polls.join_qr_svg(join_link)
-st.html(
+# Drawn once a page run, outside the fragment that redraws twice a second: the QR code is the
+# largest element of the page, and redrawing it was most of the projector's cost to the server.
+head, code_box = st.columns([4, 1], vertical_alignment="center")
+head.html(
     f"<div class='present-join'>Join at <b data-testid='present-join-url'>{plain.html(where.join)}</b> "
     f"with code <b>{plain.html(session['join_code'])}</b></div>"
 )
+code_box.image(polls.join_qr_svg(join_link), width=220)
 
 
 @st.fragment(run_every=0.5)
@@ -66,13 +69,11 @@ def live() -> None:
     n = room.count(qid)
     if not q.results_visible:
         state = "Answering now" if q.state == "open" else "Not open for answers"
-        left, right = st.columns([3, 1])
-        left.html(
+        st.html(
             f"<div class='present-count' data-testid='present-count'>{n}</div>"
             f"<div class='present-sub'>{'answer' if n == 1 else 'answers'} · {state} · "
             "results hidden until revealed</div>"
         )
-        right.image(qr, width=280)
     elif q.kind == "text":
         answers = room.text_answers(qid)
         st.html(f"<div class='present-sub'>{len(answers)} shown of {n} answers</div>")
@@ -85,12 +86,18 @@ def live() -> None:
             f"{plain.html(label)}: {int(v)}" for label, v in zip(res["label"], res["votes"], strict=True)
         )
         st.html(f"<div class='present-sub' data-testid='present-totals'>{n} answers. {totals}</div>")
-    controls(q, len(room.questions))
 
 
-def controls(q, count: int) -> None:
+# The controls change only when someone acts: a fragment of their own, redrawn every 2 s (for an
+# action taken on the Live workshop page) rather than with the count twice a second.
+@st.fragment(run_every=2)
+def controls() -> None:
     """Draw the facilitator's controls under the question."""
-    qid = q.poll_question_id
+    room = ui.room(session_id)
+    q = room.on_screen() if room else None
+    if q is None:
+        return
+    qid, count = q.poll_question_id, len(room.questions)
     c1, c2, c3, c4, c5 = st.columns([1, 1, 1.3, 1.3, 3])
     c1.button(
         "Previous",
@@ -126,3 +133,4 @@ def controls(q, count: int) -> None:
 
 
 live()
+controls()

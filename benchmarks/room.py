@@ -1,0 +1,390 @@
+"""A room of phones against the real server: how many can wait, vote and be counted on this machine.
+
+    python benchmarks/room.py                    # N = 25, 50, 100, 150, 300; 60 s of waiting each
+    python benchmarks/room.py --n 150 --wait 20  # one size, a shorter wait
+
+For each N, against `streamlit run server.py` on 127.0.0.1 with a copy of the demo file holding
+one poll session (an agreement question, closed):
+
+1. the projector (the presenter view, in headless Chromium: the one browser) opens;
+2. the server's CPU is sampled for 15 s with only the projector open: the baseline;
+3. N phones join within 10 s: plain HTTP (GET /join for the cookie, then the event stream), no
+   browsers. Join time: from the GET to the first state on the stream;
+4. they wait (60 s): the server's CPU over the wait, less the baseline, divided by N, is what a
+   waiting phone costs;
+5. the facilitator clicks "Open answers" on the projector: time until every phone is told;
+6. every phone votes within 5 s (POST /join/vote): acknowledgement p50/p95;
+7. 20% change their answer;
+8. lag from the last acknowledgement until the projector's count shows N;
+9. the facilitator reveals: the projector's totals must be the votes cast;
+10. the server stops; the file's votes must be the votes cast, exactly.
+
+The server's resident memory is sampled throughout (peak). Linux only (reads /proc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pcn_data import polls  # noqa: E402
+from pcn_data.db import Database  # noqa: E402
+from pcn_data.demo import build_demo_file  # noqa: E402
+from scripts.live_server import CHROMIUM_ARGS, server  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+CODES = ["sd", "d", "n", "a", "sa"]
+LABELS = {
+    "sd": "Strongly disagree",
+    "d": "Disagree",
+    "n": "Neither agree nor disagree",
+    "a": "Agree",
+    "sa": "Strongly agree",
+}
+TICK = os.sysconf("SC_CLK_TCK")
+BEGIN, END = "<!-- room:begin -->", "<!-- room:end -->"
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the user + system CPU seconds a process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def rss_mb(pid: int) -> float:
+    """Return a process's resident memory in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+# A phone speaks plain HTTP/1.1 over asyncio streams: the load generator shares the machine's two
+# cores with the server, and a full HTTP client per phone would cost more than the phone it plays.
+async def http(port: int, method: str, path: str, *, cookie: str = "", body: bytes = b"") -> tuple:
+    """Return (status, headers, body) of one request on its own connection."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close"]
+    if cookie:
+        head.append(f"Cookie: {cookie}")
+    if body:
+        head += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+    await writer.drain()
+    raw = await reader.read()
+    writer.close()
+    head_raw, _, content = raw.partition(b"\r\n\r\n")
+    lines = head_raw.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = [tuple(h.split(": ", 1)) for h in lines[1:] if ": " in h]
+    if any(k.lower() == "transfer-encoding" and "chunked" in v for k, v in headers):
+        content = dechunk(content)
+    return status, headers, content
+
+
+def dechunk(data: bytes) -> bytes:
+    """Return the body of a chunked response."""
+    out, rest = b"", data
+    while rest:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line.split(b";")[0] or b"0", 16)
+        if size == 0:
+            break
+        out, rest = out + rest[:size], rest[size + 2 :]
+    return out
+
+
+@dataclass
+class Phone:
+    """One participant: its cookie, its event stream and what it was told."""
+
+    port: int
+    code: str
+    cookie: str = ""
+    joined_s: float = 0.0
+    question_at: float = 0.0  # when the stream first carried an open question
+    question_id: int = 0
+    answer: str = ""
+    acks: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    stream: asyncio.Task | None = None
+
+    async def join(self) -> None:
+        started = time.perf_counter()
+        status, headers, _ = await http(self.port, "GET", f"/join?code={self.code}")
+        if status != 200:
+            self.errors.append(f"join {status}")
+            return
+        cookie = next(v for k, v in headers if k.lower() == "set-cookie")
+        self.cookie = cookie.split(";", 1)[0]
+        first = asyncio.get_running_loop().create_future()
+        self.stream = asyncio.create_task(self.listen(first))
+        await asyncio.wait_for(first, timeout=60)
+        self.joined_s = time.perf_counter() - started
+
+    async def listen(self, first: asyncio.Future) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        writer.write(
+            f"GET /join/events?code={self.code} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+            f"Cookie: {self.cookie}\r\nAccept: text/event-stream\r\n\r\n".encode()
+        )
+        await writer.drain()
+        kind = ""
+        try:
+            while line := await reader.readline():
+                text = line.decode("utf-8", "replace").strip()
+                if text.startswith("event: "):
+                    kind = text[7:]
+                # Chunked framing puts a size line before each chunk: only "data: " lines count.
+                elif text.startswith("data: ") and kind == "state":
+                    state = json.loads(text[6:])
+                    if not first.done():
+                        first.set_result(True)
+                    q = state.get("question")
+                    if q and not self.question_at:
+                        self.question_at, self.question_id = time.perf_counter(), q["id"]
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    async def vote(self, answer: str) -> None:
+        body = json.dumps({"code": self.code, "question": self.question_id, "answer": answer}).encode()
+        started = time.perf_counter()
+        status, _, content = await http(self.port, "POST", "/join/vote", cookie=self.cookie, body=body)
+        self.acks.append(time.perf_counter() - started)
+        if status == 200 and json.loads(content)["mine"] == [answer]:
+            self.answer = answer
+        else:
+            self.errors.append(f"vote {status} {content[:80]!r}")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Return the q-th percentile (0-100) by the nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+def prepare(base: Path, work: Path) -> tuple[Path, str, int]:
+    """Return a copy of the demo file with one closed agreement question, its join code and session."""
+    path = work / "room.duckdb"
+    shutil.copy(base, path)
+    db = Database(path)
+    made = polls.create_session(
+        db,
+        title="Room benchmark",
+        place_code="MB",
+        held_on=dt.date.today(),
+        questions=[polls.QuestionSpec("My PCN's voice is heard at place level.", "agreement")],
+    )
+    db.close()
+    return path, made["join_code"], made["session_id"]
+
+
+async def run_one(n: int, wait_s: float, base: Path, work: Path, seed: int) -> dict:
+    """Return the figures of one room of n phones."""
+    from playwright.async_api import async_playwright
+
+    from pcn_data.charts import chromium_path
+
+    rng = random.Random(seed)
+    path, code, session_id = prepare(base, work)
+    row: dict = {"n": n}
+    with server(path, timeout=120) as running:
+        pid, port = running.pid, int(running.url.rsplit(":", 1)[1])
+        peak = [rss_mb(pid)]
+
+        async def sample() -> None:
+            while True:
+                peak.append(rss_mb(pid))
+                await asyncio.sleep(0.5)
+
+        sampler = asyncio.create_task(sample())
+        async with async_playwright() as p:
+            chromium = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            projector = await chromium.new_page(viewport={"width": 1920, "height": 1080})
+            await projector.goto(f"{running.url}/present?session={session_id}")
+            await projector.wait_for_selector(".present-count", timeout=120_000)
+            await asyncio.sleep(3)
+            c0, t0 = cpu_seconds(pid), time.perf_counter()
+            await asyncio.sleep(15)
+            baseline = (cpu_seconds(pid) - c0) / (time.perf_counter() - t0)
+
+            phones = [Phone(port, code) for _ in range(n)]
+
+            async def join_at(phone: Phone, delay: float) -> None:
+                await asyncio.sleep(delay)
+                try:
+                    await phone.join()
+                except (OSError, TimeoutError) as exc:
+                    phone.errors.append(f"join {type(exc).__name__}")
+
+            started = time.perf_counter()
+            await asyncio.gather(*(join_at(ph, rng.uniform(0, 10)) for ph in phones))
+            row["join_all_s"] = time.perf_counter() - started
+            joined = [ph.joined_s for ph in phones if ph.joined_s]
+            row["join_p50_s"], row["join_p95_s"] = statistics.median(joined), percentile(joined, 95)
+
+            await asyncio.sleep(2)
+            c0, t0 = cpu_seconds(pid), time.perf_counter()
+            await asyncio.sleep(wait_s)
+            waiting = (cpu_seconds(pid) - c0) / (time.perf_counter() - t0)
+            row["server_cpu_wait_pct"] = 100 * waiting
+            row["baseline_cpu_pct"] = 100 * baseline
+            row["cpu_s_per_min_per_phone"] = max(waiting - baseline, 0.0) * 60 / n
+
+            opened = time.perf_counter()
+            await projector.locator(".st-key-present_open button").click()
+            deadline = time.monotonic() + 60
+            while any(not ph.question_at for ph in phones) and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            told = [ph.question_at - opened for ph in phones if ph.question_at]
+            row["told_p95_s"] = percentile(told, 95) if told else float("nan")
+
+            async def vote_at(phone: Phone, delay: float, answer: str) -> None:
+                await asyncio.sleep(delay)
+                try:
+                    await phone.vote(answer)
+                except OSError as exc:
+                    phone.errors.append(f"vote {type(exc).__name__}")
+
+            c0, t0 = cpu_seconds(pid), time.perf_counter()
+            await asyncio.gather(*(vote_at(ph, rng.uniform(0, 5), rng.choice(CODES)) for ph in phones))
+            last_ack = time.perf_counter()
+            # The lag the room sees: from the last vote's acknowledgement to the projector's count.
+            await projector.wait_for_function(
+                f"() => document.querySelector('.present-count')?.innerText === '{n}'",
+                timeout=120_000,
+                polling=20,
+            )
+            row["presenter_lag_s"] = time.perf_counter() - last_ack
+            changers = rng.sample(phones, n // 5)
+            await asyncio.gather(*(vote_at(ph, rng.uniform(0, 2), rng.choice(CODES)) for ph in changers))
+            row["server_cpu_votes_pct"] = 100 * (cpu_seconds(pid) - c0) / (time.perf_counter() - t0)
+            acks = [a for ph in phones for a in ph.acks]
+            row["ack_p50_ms"], row["ack_p95_ms"] = 1000 * statistics.median(acks), 1000 * percentile(acks, 95)
+            row["votes_cast"] = len(acks)
+
+            # The reveal: the projector's totals must be the answers as they stand, changes included.
+            expected = Counter(ph.answer for ph in phones if ph.answer)
+            want = " · ".join(f"{LABELS[c]}: {expected[c]}" for c in CODES)
+            await projector.locator(".st-key-present_reveal button").click()
+            try:
+                await projector.wait_for_function(
+                    "(w) => document.querySelector('[data-testid=present-totals]')?.innerText.includes(w)",
+                    arg=want,
+                    timeout=30_000,
+                )
+                row["presenter_exact"] = True
+            except Exception:  # noqa: BLE001 - a timeout is the finding
+                row["presenter_exact"] = False
+            await projector.screenshot(path=str(OUT / f"room_presenter_{n}.png"))
+            await chromium.close()
+        for ph in phones:
+            if ph.stream:
+                ph.stream.cancel()
+        sampler.cancel()
+        row["rss_peak_mb"] = max(peak)
+        row["errors"] = sum(len(ph.errors) for ph in phones)
+        row["error_kinds"] = sorted({e for ph in phones for e in ph.errors})[:5]
+    db = Database(path, read_only=True)
+    stored = dict(
+        db.query(
+            "SELECT option_code, count(*) AS n FROM poll_vote v "
+            "JOIN poll_question q USING (poll_question_id) WHERE q.session_id = ? GROUP BY option_code",
+            [session_id],
+        ).itertuples(index=False, name=None)
+    )
+    db.close()
+    row["stored_exact"] = all(int(stored.get(c, 0)) == expected[c] for c in CODES) and sum(
+        stored.values()
+    ) == sum(expected.values())
+    row["answers"] = sum(expected.values())
+    return row
+
+
+COLUMNS = [
+    ("n", "phones", "{:d}"),
+    ("join_p95_s", "join p95 (s)", "{:.2f}"),
+    ("cpu_s_per_min_per_phone", "waiting phone (CPU-s/min)", "{:.4f}"),
+    ("baseline_cpu_pct", "server CPU, projector alone (%)", "{:.1f}"),
+    ("server_cpu_wait_pct", "server CPU, room waiting (%)", "{:.1f}"),
+    ("told_p95_s", "question reaches phones p95 (s)", "{:.2f}"),
+    ("ack_p50_ms", "vote ack p50 (ms)", "{:.0f}"),
+    ("ack_p95_ms", "vote ack p95 (ms)", "{:.0f}"),
+    ("presenter_lag_s", "last vote to presenter (s)", "{:.2f}"),
+    ("rss_peak_mb", "RSS peak (MB)", "{:.0f}"),
+    ("votes_cast", "votes cast", "{:d}"),
+    ("stored_exact", "stored = cast", "{}"),
+    ("presenter_exact", "presenter = cast", "{}"),
+    ("errors", "errors", "{:d}"),
+]
+
+
+def table(rows: list[dict]) -> str:
+    """Return the rows as a markdown table."""
+    lines = ["| " + " | ".join(h for _, h, _ in COLUMNS) + " |", "|" + "---:|" * len(COLUMNS)]
+    for r in rows:
+        lines.append("| " + " | ".join(f.format(r[k]) for k, _, f in COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, nargs="+", default=[25, 50, 100, 150, 300])
+    parser.add_argument("--wait", type=float, default=60.0, help="seconds the room waits (default 60)")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    base = OUT / "room_demo.duckdb"
+    if not base.exists():
+        build_demo_file(base)
+    started = time.perf_counter()
+    load_before = os.getloadavg()
+    rows = []
+    for n in args.n:
+        with tempfile.TemporaryDirectory() as work:
+            row = asyncio.run(run_one(n, args.wait, base, Path(work), seed=n))
+        rows.append(row)
+        print(
+            json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}), flush=True
+        )
+    text = (
+        f"Run {dt.datetime.now():%Y-%m-%d %H:%M} · `python benchmarks/room.py "
+        f"{' '.join(sys.argv[1:])}`".rstrip()
+        + f"` · {time.perf_counter() - started:.0f} s · load average "
+        + " ".join(f"{x:.2f}" for x in load_before)
+        + " before, "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg())
+        + f" after · wait {args.wait:.0f} s\n\n"
+        + table(rows)
+    ).replace("`` ·", "` ·")
+    print(text)
+    if not args.no_write:
+        results = HERE / "RESULTS.md"
+        old = results.read_text(encoding="utf-8")
+        head, _, rest = old.partition(BEGIN)
+        _, _, tail = rest.partition(END)
+        results.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
