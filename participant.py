@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import secrets
 import signal
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -278,12 +280,28 @@ def _refuse(message: str, status: int) -> JSONResponse:
     return JSONResponse({"ok": False, "error": message}, status_code=status)
 
 
+def _same_site(request: Request) -> bool:
+    """Return True unless the browser says the request came from another site's page.
+
+    The cookie is SameSite=Lax and the body must be JSON (which another site cannot send without a
+    preflight this server never answers), so this is a second lock: the Origin header, when a
+    browser sends one, must name this server as the phone reached it (directly, through a proxy,
+    or at PCN_PUBLIC_URL)."""
+    origin = request.headers.get("origin")
+    if not origin:
+        return True
+    ours = {request.headers.get("host", ""), request.headers.get("x-forwarded-host", "")}
+    public = os.environ.get("PCN_PUBLIC_URL", "").strip()
+    if public:
+        ours.add(urlsplit(public).netloc)
+    return urlsplit(origin).netloc in ours - {""}
+
+
 async def vote(request: Request) -> Response:
     """Record a phone's answer and acknowledge it once it is committed to the file."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return _refuse("Send the answer from the poll page.", 415)
-    origin = request.headers.get("origin")
-    if origin and origin.split("://", 1)[-1] != request.headers.get("host", ""):
+    if not _same_site(request):
         return _refuse("Send the answer from the poll page.", 403)
     token = _token(request)
     if token is None:

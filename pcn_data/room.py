@@ -118,7 +118,9 @@ class Room:
 
     def text_answers(self, poll_question_id: int, *, include_hidden: bool = False) -> list[Vote]:
         """Return open-text answers, oldest first (hidden ones only when asked)."""
-        votes = [v for v in self.answers.get(poll_question_id, {}).values() if v.text is not None]
+        # list() first: a vote may be added by another thread while this reads (list() of a dict's
+        # values is one step under the GIL; a loop over them is not).
+        votes = [v for v in list(self.answers.get(poll_question_id, {}).values()) if v.text is not None]
         return sorted(
             (v for v in votes if include_hidden or not v.hidden), key=lambda v: (v.cast_at, v.token)
         )

@@ -5,6 +5,7 @@ told can be checked against the file at once."""
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import os
 import queue
@@ -20,8 +21,9 @@ import uvicorn
 from starlette.applications import Starlette
 
 import participant
-from pcn_data import polls
+from pcn_data import config, polls
 from pcn_data.db import Database
+from pcn_data.errors import ConfigError
 from scripts.live_server import free_port
 from tests.conftest import ROOT
 
@@ -218,3 +220,60 @@ def test_the_server_stops_at_once_with_phones_connected(demo_path, tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_the_projected_address_is_never_loopback_unless_nothing_else_exists(monkeypatch):
+    monkeypatch.delenv("PCN_PUBLIC_URL", raising=False)
+    monkeypatch.setattr(config, "network_address", lambda: "192.168.1.20")
+    assert config.public_address(8501) == config.PublicAddress("http://192.168.1.20:8501")
+    assert config.public_address(8501).join == "http://192.168.1.20:8501/join"
+    # Listening only on this computer: phones cannot connect, and the facilitator is told.
+    bound = config.public_address(8501, "127.0.0.1")
+    assert bound.url == "http://192.168.1.20:8501" and "--server.address 0.0.0.0" in bound.problem
+    # The address does not answer (a firewall, the wrong network): said, in plain words.
+    silent = config.public_address(8501, "", probe=lambda url: False)
+    assert "could not open http://192.168.1.20:8501" in silent.problem
+    # No network at all: localhost is all there is, and the page says phones cannot reach it.
+    monkeypatch.setattr(config, "network_address", lambda: None)
+    alone = config.public_address(8501)
+    assert alone.url == "http://localhost:8501" and "no network address" in alone.problem
+
+
+def test_a_configured_public_address_wins_and_a_bad_one_is_refused(monkeypatch):
+    monkeypatch.setattr(config, "network_address", lambda: "192.168.1.20")
+    monkeypatch.setenv("PCN_PUBLIC_URL", "https://workshop.example.nhs.uk/")
+    assert config.public_address(8501, "127.0.0.1") == config.PublicAddress("https://workshop.example.nhs.uk")
+    monkeypatch.setenv("PCN_PUBLIC_URL", "http://localhost:8501")
+    assert "only this computer can open" in config.public_address(8501).problem
+    for bad in ("workshop.example.nhs.uk", "ftp://x.example", "https://x.example/join"):
+        monkeypatch.setenv("PCN_PUBLIC_URL", bad)
+        with pytest.raises(ConfigError, match="PCN_PUBLIC_URL"):
+            config.public_address(8501)
+
+
+def test_this_machine_s_network_address_is_not_loopback():
+    found = config.network_address()
+    assert found is None or not ipaddress.ip_address(found).is_loopback
+
+
+def test_a_phone_behind_the_proxy_at_the_public_address_can_vote(phones, monkeypatch):
+    url, db = phones
+    made, (qid, _) = new_session(db)
+    polls.set_state(db, qid, "open")
+    monkeypatch.setenv("PCN_PUBLIC_URL", "https://workshop.example.nhs.uk")
+    with httpx.Client(base_url=url) as phone:
+        phone.get(f"/join?code={made['join_code']}")
+        # The proxy passes its own Host on; the browser's Origin is the public address.
+        assert vote(
+            phone, made["join_code"], qid, "fair", Origin="https://workshop.example.nhs.uk"
+        ).is_success
+        assert vote(
+            phone,
+            made["join_code"],
+            qid,
+            "good",
+            Origin="https://other.example",
+            **{"X-Forwarded-Host": "other.example"},
+        ).is_success  # a proxy that says which host the phone asked for
+        assert vote(phone, made["join_code"], qid, "poor", Origin="https://evil.example").status_code == 403
+    assert polls.answer_count(db, qid) == 1
