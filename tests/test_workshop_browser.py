@@ -26,6 +26,21 @@ PHONE = {"width": 390, "height": 844}
 VOTES = ["Poor", "Poor", "Fair", "Good", "Poor"]
 
 
+# Counts, on every animation frame, the frames in which the revealed chart is not all there.
+FRAMES = """() => {
+    window.frames_seen = {total: 0, blank: 0};
+    window.sampling = true;
+    const look = () => {
+        if (!window.sampling) return;
+        const bars = document.querySelectorAll('[data-testid=present-bars] .bar-row').length;
+        window.frames_seen.total += 1;
+        if (bars !== 5) window.frames_seen.blank += 1;
+        requestAnimationFrame(look);
+    };
+    requestAnimationFrame(look);
+}"""
+
+
 def count(projector) -> str:
     return projector.locator(".present-count").inner_text(timeout=10000)
 
@@ -189,7 +204,9 @@ def test_a_whole_workshop_with_five_phones_a_lost_connection_and_a_restart(demo_
                 "Poor: 4 · Fair: 0 · Good: 3 · Excellent: 1"
                 in projector.locator("[data-testid=present-totals]").inner_text()
             )
-            # And a phone can still change its answer: the projector follows.
+            # And a phone can still change its answer: the projector follows, the revealed chart
+            # updating in place: in every frame drawn meanwhile, all five bars are on the screen.
+            projector.evaluate(FRAMES)
             vote(phones[0], "Excellent")
             recorded(phones[0], "Excellent")
             projector.wait_for_function(
@@ -197,3 +214,6 @@ def test_a_whole_workshop_with_five_phones_a_lost_connection_and_a_restart(demo_
                 ".includes('Poor: 3 · Fair: 0 · Good: 3 · Excellent: 2')",
                 timeout=30000,
             )
+            projector.wait_for_timeout(1500)  # three more redraws of the live fragment
+            frames = projector.evaluate("() => { window.sampling = false; return window.frames_seen; }")
+            assert frames["total"] > 30 and frames["blank"] == 0, frames
