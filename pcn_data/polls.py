@@ -354,29 +354,52 @@ def cast_vote(db: Database, poll_question_id: int, token: str, answer) -> None:
 
     answer: an option code (agreement, single), a list of codes (multi), codes in rank order
     (ranking), or text (text)."""
-    if not token or len(token) > 64:
-        raise PollError("This phone has no participant token: reload the join page.")
+    (error,) = cast_votes(db, [(poll_question_id, token, answer)])
+    if error is not None:
+        raise error
+
+
+def cast_votes(db: Database, votes: list[tuple[int, str, object]]) -> list[PollError | None]:
+    """Record several participants' answers in one transaction (a room voting at once commits
+    once, not once a phone); return, for each, None or the PollError that refused it.
+
+    A refused vote writes nothing and does not stop the others. votes: (question, token, answer)."""
+    errors: list[PollError | None] = []
     # Votes do not bump the data version: a room voting must not empty every chart's cache.
     with db.transaction(bump_version=False) as cur:
-        kind, state = _question_row(cur, poll_question_id, "kind, state")
-        if state != "open":
-            raise PollError("This question has closed: your answer was not recorded.")
-        valid = {
-            r[0]
-            for r in cur.execute(
-                "SELECT option_code FROM poll_option WHERE poll_question_id = ?", [poll_question_id]
-            ).fetchall()
-        }
-        rows = _vote_rows(kind, answer, valid)
-        cur.execute(
-            "DELETE FROM poll_vote WHERE poll_question_id = ? AND participant_token = ?",
-            [poll_question_id, token],
-        )
-        cur.executemany(
-            "INSERT INTO poll_vote (poll_question_id, participant_token, option_code, rank, value_text) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [[poll_question_id, token, *r] for r in rows],
-        )
+        for poll_question_id, token, answer in votes:
+            try:
+                _cast(cur, poll_question_id, token, answer)
+            except PollError as exc:
+                errors.append(exc)
+            else:
+                errors.append(None)
+    return errors
+
+
+def _cast(cur, poll_question_id: int, token: str, answer) -> None:
+    """Replace one participant's answer inside a transaction; raise PollError before writing."""
+    if not token or len(token) > 64:
+        raise PollError("This phone has no participant token: reload the join page.")
+    kind, state = _question_row(cur, poll_question_id, "kind, state")
+    if state != "open":
+        raise PollError("This question has closed: your answer was not recorded.")
+    valid = {
+        r[0]
+        for r in cur.execute(
+            "SELECT option_code FROM poll_option WHERE poll_question_id = ?", [poll_question_id]
+        ).fetchall()
+    }
+    rows = _vote_rows(kind, answer, valid)
+    cur.execute(
+        "DELETE FROM poll_vote WHERE poll_question_id = ? AND participant_token = ?",
+        [poll_question_id, token],
+    )
+    cur.executemany(
+        "INSERT INTO poll_vote (poll_question_id, participant_token, option_code, rank, value_text) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [[poll_question_id, token, *r] for r in rows],
+    )
 
 
 def _vote_rows(kind: str, answer, valid: set[str]) -> list[tuple]:
@@ -389,7 +412,7 @@ def _vote_rows(kind: str, answer, valid: set[str]) -> list[tuple]:
             raise PollError(f"Keep it under {MAX_TEXT} characters.")
         return [(None, None, text)]
     codes = [answer] if kind in ("agreement", "single") else list(answer or [])
-    if not codes or any(c not in valid for c in codes):
+    if not codes or any(not isinstance(c, str) or c not in valid for c in codes):
         raise PollError("Choose one of the options.")
     if len(set(codes)) != len(codes):
         raise PollError("Each option can be chosen once.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
+import time
 
 import pandas as pd
 import pytest
@@ -170,3 +171,46 @@ def test_votes_from_many_threads_with_facilitator_actions_between_are_all_kept(d
     live = rooms.get(sid)
     assert live.count(qid) == polls.answer_count(db, qid) == 30
     assert live.results(qid).set_index("option_code").loc["a", "votes"] == 30
+
+
+def test_one_refused_vote_in_a_batch_leaves_the_others_committed(db):
+    sid, qids = session(db)
+    polls.set_state(db, qids[0], "open")
+    errors = polls.cast_votes(
+        db,
+        [
+            (qids[0], "participant-token-0001", "a"),
+            (qids[0], "participant-token-0002", ["not", {"an": "option"}]),
+            (qids[1], "participant-token-0003", "o1"),  # closed
+            (qids[0], "participant-token-0004", "sd"),
+        ],
+    )
+    assert [type(e).__name__ if e else None for e in errors] == [None, "PollError", "PollError", None]
+    assert "closed" in str(errors[2])
+    assert polls.answer_count(db, qids[0]) == 2 and polls.answer_count(db, qids[1]) == 0
+
+
+def test_votes_arriving_together_are_committed_together(db, monkeypatch):
+    sid, qids = session(db)
+    rooms = room.rooms(db)
+    qid = qids[0]
+    polls.set_state(db, qid, "open")
+    batches = []
+    real = polls.cast_votes
+
+    def slow_commit(db_, votes):
+        batches.append(len(votes))
+        time.sleep(0.05)  # a slow disk: the votes behind this one queue up
+        return real(db_, votes)
+
+    monkeypatch.setattr(polls, "cast_votes", slow_commit)
+    threads = [
+        threading.Thread(target=rooms.cast, args=(sid, qid, f"participant-token-{i:04d}", "a"))
+        for i in range(40)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(batches) == 40 and len(batches) < 20, batches  # far fewer commits than votes
+    assert rooms.get(sid).count(qid) == polls.answer_count(db, qid) == 40
