@@ -467,3 +467,63 @@ def test_a_template_that_is_not_a_pptx_is_named_in_the_error(demo_copy, tmp_path
     assert "Traceback" not in done.stderr and not out.exists()
     missing = run_cli("--db", str(demo_copy), "--template", str(tmp_path / "none.pptx"), "--out", str(out))
     assert missing.returncode == 1 and "none.pptx" in missing.stderr and "Traceback" not in missing.stderr
+
+
+# The page ----------------------------------------------------------------------------------
+
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+
+def open_overview(app):
+    import ui
+
+    ui._pack_slot.clear()  # packs are kept per process, for every session: start without one
+    app.query_params["wave"] = "2021"
+    app.query_params["place"] = "MB"
+    app.run()
+    app.switch_page("pages/overview.py").run()
+    assert not app.exception
+
+
+def shown(markdown: str) -> str:
+    """Return what a reader sees of escaped markdown (the page escapes every message)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def offered(app) -> dict[str, str]:
+    return {b.label: b.key for b in app.get("download_button") if b.key.startswith("overview_pack")}
+
+
+def test_the_page_builds_the_pack_on_an_uploaded_template_and_names_a_bad_one(app, tmp_path):
+    open_overview(app)
+    template = tmp_path / "org-template.pptx"
+    make_template(template)
+    app.file_uploader(key="overview_pack_template").upload(
+        "org-template.pptx", template.read_bytes(), PPTX_MIME
+    ).run()
+    app.button(key="overview_pack_build").click().run()
+    assert not app.exception
+    assert [s.label for s in app.get("status")] == ["Slide pack ready"]
+    assert "Download slide pack (PowerPoint)" in offered(app)
+
+    app.file_uploader(key="overview_pack_template").upload(
+        "brand.pptx", b"not a presentation", PPTX_MIME
+    ).run()
+    assert not offered(app)  # the pack on the other template is not offered for this one
+    app.button(key="overview_pack_build").click().run()
+    assert not app.exception
+    assert [s.label for s in app.get("status")] == ["The slide pack could not be built"]
+    assert any("The template brand.pptx is not a PowerPoint file" in shown(e.value) for e in app.error)
+
+
+def test_without_chromium_the_page_offers_the_pptx_and_says_what_the_pdf_needs(app, monkeypatch):
+    from pcn_data import charts
+
+    monkeypatch.setattr(charts, "chromium_path", lambda: None)
+    monkeypatch.setattr(charts, "_renderer", None)  # restored afterwards: the warm browser stays
+    open_overview(app)
+    app.button(key="overview_pack_build").click().run()
+    assert not app.exception
+    assert offered(app) == {"Download slide pack (PowerPoint)": "overview_pack_pptx"}
+    (warning,) = [shown(w.value) for w in app.warning if "No PDF" in w.value]
+    assert "Chart images need Chromium, which is not installed: run `apt-get install chromium`" in warning
