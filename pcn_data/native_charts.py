@@ -34,6 +34,7 @@ class Series:
     minus: tuple[float | None, ...] | None = None
     point_colours: tuple[str | None, ...] = ()  # per-category fill, where it differs
     shown_labels: tuple[bool, ...] = ()  # per category: the page writes this bar's value on it
+    outline: str | None = None  # the bars' outline colour, where the page draws one
 
 
 @dataclass(frozen=True)
@@ -332,6 +333,7 @@ def _stacked(call: views.ChartCall, fig, k: int) -> NativeChart:
             tuple(_number(_by_label(t).get(y)) for y in order),
             t["marker"]["color"],
             shown_labels=tuple(bool(_by_label(t, "y", "text").get(y)) for y in order),
+            outline=(t["marker"].get("line") or {}).get("color"),
         )
         for t in bars
     )

@@ -113,6 +113,9 @@ def _chart(page, chart: NativeChart, geometry: tuple, pt):
         if s.colour:
             series.format.fill.solid()
             series.format.fill.fore_color.rgb = _rgb(s.colour)
+        if s.outline:
+            series.format.line.color.rgb = _rgb(s.outline)
+            series.format.line.width = 9525  # 0.75 pt
         for i, colour in enumerate(s.point_colours):
             if colour:
                 point = series.points[i].format.fill
@@ -205,12 +208,19 @@ def _table(page, chart: NativeChart, geometry: tuple, pt):
     table = frame.table
     table.first_row = True
     table.horz_banding = False
-    first = int(cx * 0.26)
+    first = int(cx * 0.24)
+    column = (cx - first) // (n_cols - 1)
     table.columns[0].width = Emu(first)
     for j in range(1, n_cols):
-        table.columns[j].width = Emu((cx - first) // (n_cols - 1))
-    for i in range(n_rows):
-        table.rows[i].height = Emu(cy // n_rows)
+        table.columns[j].width = Emu(column)
+    # The header row as tall as its longest place name wraps to, the other rows share the rest.
+    size = pt(11).pt
+    per_line = max(1, int(Emu(column).inches * 72 / (0.55 * size)))
+    lines = max(-(-len(h) // per_line) for h in chart.header[1:]) + 1  # +1: words wrap early
+    header = min(int(914400 * (lines * size * 1.25 / 72 + 0.08)), cy // 3)
+    table.rows[0].height = Emu(header)
+    for i in range(1, n_rows):
+        table.rows[i].height = Emu((cy - header) // (n_rows - 1))
 
     def write(cell, text: str, *, size: float, bold: bool = False, colour: str | None = None, align=None):
         """Write a cell's text on one line: its first part (the share) bold, then the rest (n)."""

@@ -297,17 +297,83 @@ def _write_text(frame, box: Box, fr: _Frame, *, styled: bool = True) -> None:
         _colour(run.font, para.colour)
 
 
+def _style_size(layout, kind, default: float) -> float:
+    """Return the type size (points) a template gives a placeholder's first level: the layout's own
+    placeholder, then the master's, then the master's title or other text style."""
+    from pptx.enum.shapes import PP_PLACEHOLDER
+    from pptx.oxml.ns import qn
+
+    master = layout.slide_master
+    places = [ph for ph in layout.placeholders if ph.placeholder_format.type == kind]
+    places += [ph for ph in master.placeholders if ph.placeholder_format.type == kind]
+    for ph in places:
+        for level in ph._element.iter(qn("a:lvl1pPr")):
+            props = level.find(qn("a:defRPr"))
+            if props is not None and props.get("sz"):
+                return int(props.get("sz")) / 100
+    style = "p:titleStyle" if kind == PP_PLACEHOLDER.TITLE else "p:otherStyle"
+    found = master._element.xpath(f"./p:txStyles/{style}/a:lvl1pPr/a:defRPr/@sz")
+    return int(found[0]) / 100 if found else default
+
+
+def fitting_size(text: str, width: float, height: float, size: float, smallest: float) -> float:
+    """Return the largest type size (points), at most size and at least smallest, at which text
+    fits a box of width x height inches, by a generous estimate of its wrapped lines: a glyph taken
+    as 0.62 em wide (as in wide faces, Georgia or Verdana), a line as 1.2 em high. A template's
+    title style sized for short titles would otherwise run off the top of the slide."""
+    while size > smallest:
+        per_line = max(1, int(width * 72 / (0.62 * size)))
+        lines, used = 1, 0
+        for word in text.split():
+            if used and used + 1 + len(word) > per_line:
+                lines, used = lines + 1, len(word)
+            else:
+                used += len(word) + (1 if used else 0)
+        if lines * size * 1.2 / 72 <= height - 0.1:
+            return size
+        size -= 1
+    return smallest
+
+
+def _fit_placeholder(shape, layout, kind, default: float, smallest: float) -> None:
+    """Shrink a placeholder's text below the template's size only where it would overflow."""
+    from pptx.util import Emu, Pt
+
+    size = _style_size(layout, kind, default)
+    text = shape.text_frame.text
+    fit = fitting_size(text, Emu(shape.width).inches - 0.2, Emu(shape.height).inches, size, smallest)
+    if fit < size:
+        for p in shape.text_frame.paragraphs:
+            for run in p.runs:
+                run.font.size = Pt(fit)
+
+
 def _furniture(page, layout, kind, box: Box, fr: _Frame):
     """Return the slide's footer or slide-number placeholder, as the layout places and styles it,
-    or a text box where the layout has none."""
-    for ph in layout.placeholders:
-        if ph.placeholder_format.type == kind:
-            page.shapes.clone_placeholder(ph)
-            shape = page.shapes[-1]
-            _write_text(shape.text_frame, box, fr, styled=False)
-            return shape
-    shape = page.shapes.add_textbox(*fr.box(box.x, box.y, box.w, box.h))
-    _write_text(shape.text_frame, box, fr)
+    or a text box where the layout has none. The footer takes the width from the left of the
+    footers to the slide number (the date's place too: a pack has its date in the footer), and
+    smaller type only where its words would not fit."""
+    from pptx.enum.shapes import PP_PLACEHOLDER
+
+    places = {ph.placeholder_format.type: ph for ph in layout.placeholders}
+    if kind not in places:
+        shape = page.shapes.add_textbox(*fr.box(box.x, box.y, box.w, box.h))
+        _write_text(shape.text_frame, box, fr)
+        return shape
+    page.shapes.clone_placeholder(places[kind])
+    shape = page.shapes[-1]
+    _write_text(shape.text_frame, box, fr, styled=False)
+    if kind == PP_PLACEHOLDER.FOOTER:
+        own = places[kind]
+        left = min(ph.left for ph in places.values() if ph.top is not None and ph.top >= own.top - own.height)
+        number = places.get(PP_PLACEHOLDER.SLIDE_NUMBER)
+        right = (
+            number.left - int(0.1 * 914400)
+            if number is not None and number.left > own.left
+            else (own.left + own.width)
+        )
+        shape.left, shape.top, shape.width, shape.height = left, own.top, right - left, own.height
+        _fit_placeholder(shape, layout, kind, 12, 8)
     return shape
 
 
@@ -344,6 +410,7 @@ def to_pptx(pack: Pack, template=None, *, template_name: str | None = None) -> b
             elif box.title and page.shapes.title is not None:
                 shape = page.shapes.title  # where and how the template's layout puts its title
                 _write_text(shape.text_frame, box, fr, styled=False)
+                _fit_placeholder(shape, layout_, PP_PLACEHOLDER.TITLE, 44, 20)
             else:
                 if box.fill:
                     shape = page.shapes.add_shape(MSO_SHAPE.RECTANGLE, *geometry)
