@@ -26,6 +26,7 @@ from pptx.util import Inches, Pt
 from pcn_data.config import min_group_size
 from tests.conftest import ROOT
 from tests.fixtures import small_database
+from tests.results_helpers import figure
 
 K = min_group_size()
 CHART_SLIDES = {
@@ -527,3 +528,51 @@ def test_without_chromium_the_page_offers_the_pptx_and_says_what_the_pdf_needs(a
     assert offered(app) == {"Download slide pack (PowerPoint)": "overview_pack_pptx"}
     (warning,) = [shown(w.value) for w in app.warning if "No PDF" in w.value]
     assert "Chart images need Chromium, which is not installed: run `apt-get install chromium`" in warning
+
+
+# The same chart as on the page ---------------------------------------------------------------
+
+
+def row_name(label: str) -> str:
+    """Return the name of a row of a page's figure: its label without the small second line (n)
+    and without tags, wrapped words joined again."""
+    name = re.split(r"<br><span", str(label))[0].replace("<br>", " ")
+    return " ".join(re.sub(r"<[^>]+>", "", name).split())
+
+
+@pytest.mark.parametrize(
+    ("page", "key", "heading"),
+    [
+        ("pages/role_clarity.py", "role_role_clear_self", "Role clarity"),
+        ("pages/development_needs.py", "needs_ranked", "Development needs"),
+        ("pages/compare_places.py", "compare_places", "Compare places"),
+    ],
+)
+def test_the_native_chart_has_the_bars_the_page_draws(app, built, page, key, heading):
+    """Each bar and dot on the page, read from the figure the page sends to the browser, is a value
+    of the PowerPoint chart in the same row; a gap on the page is a gap in the chart."""
+    app.query_params["wave"] = "2021"
+    app.query_params["place"] = "MB"
+    app.run()
+    app.switch_page(page).run()
+    assert not app.exception
+    on_page = figure(app, key)
+    chart = chart_of(slide_of(Presentation(BytesIO(built["MB"])), heading))
+    if heading == "Compare places":  # dots of net agreement, in points; the ICS band is the first bar
+        (dots,) = [t for t in on_page["data"] if t["type"] == "scatter" and t.get("mode") == "markers"]
+        drawn = [None if v is None or v != v else 100 * v for v in dots["x"]]
+        assert list(chart.plots[0].series[0].values[1:]) == pytest.approx(drawn)
+        return
+    in_pack = {
+        name: {" ".join(r.split()): v for r, v in rows.items()} for name, rows in series_values(chart).items()
+    }
+    bars = [t for t in on_page["data"] if t["type"] == "bar" and "base" not in t]  # not the placeholder
+    names = [t.get("name") or "Share of respondents" for t in bars]
+    checked = 0
+    for trace, name in zip(bars, names, strict=True):
+        if names.count(name) > 1:
+            continue  # the neutral answer, split across zero: series_values adds its halves
+        for label, value in zip(trace["y"], trace["x"], strict=True):
+            assert in_pack[name][row_name(label)] == pytest.approx(None if value != value else value)
+            checked += 1
+    assert checked >= 6
