@@ -71,11 +71,6 @@ class NativeChart:
     rows: tuple[tuple[Cell, ...], ...] = ()  # tables: the cells, row by row
     highlight_row: int | None = None  # tables: the row outlined on the page
 
-    def value(self, category: str, series: str) -> float | None:
-        """Return the value of one bar (None: a gap)."""
-        i = self.categories.index(category)
-        return next(s.values[i] for s in self.series if s.name == series)
-
 
 # Reading a figure ------------------------------------------------------------------------------
 
@@ -371,7 +366,7 @@ def scale_colour(scale: list, z: float) -> str:
     return _hex(_rgb(scale[-1][1]))
 
 
-def _dark(colour: str) -> bool:
+def is_dark(colour: str) -> bool:
     """Return True when white text reads better than dark text on colour (relative luminance)."""
 
     def channel(c):
@@ -405,7 +400,7 @@ def _heatmap(call: views.ChartCall, fig, k: int) -> NativeChart:
                     plain(cells["text"][i][j]).replace(" n=", "\nn = "),
                     fill,
                     True,
-                    "#FFFFFF" if _dark(fill) else "#212B32",
+                    "#FFFFFF" if is_dark(fill) else "#212B32",
                 )
             )
         out.append(tuple(line))

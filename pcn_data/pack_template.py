@@ -41,6 +41,10 @@ FOOTER_BOX = (0.4, SLIDE_H - 0.45, SLIDE_W - 2.0, 0.35)
 NUMBER_BOX = (SLIDE_W - 1.5, SLIDE_H - 0.45, 1.1, 0.35)
 DATE_BOX = (SLIDE_W - 3.9, SLIDE_H - 0.45, 2.3, 0.35)
 
+# A template is a few megabytes; these bound an upload and what its zip unpacks to.
+MAX_TEMPLATE_BYTES = 50_000_000
+MAX_UNPACKED_BYTES = 300_000_000
+
 PPTX_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
 TEMPLATE_MAINS = (
     "application/vnd.openxmlformats-officedocument.presentationml.template.main+xml",
@@ -143,7 +147,7 @@ def _style_master(prs) -> None:
 def default_template() -> bytes:
     """Return our template as .pptx bytes: python-pptx's layouts at 16:9, our theme and master."""
     from pptx import Presentation
-    from pptx.util import Emu, Inches
+    from pptx.util import Inches
 
     prs = Presentation()
     factor = Inches(SLIDE_W) / prs.slide_width
@@ -154,7 +158,6 @@ def default_template() -> bytes:
     _theme(prs)
     _style_master(prs)
     prs.core_properties.title = "PCN Futures slide pack"
-    assert Emu(prs.slide_width).inches > 13
     out = BytesIO()
     prs.save(out)
     return out.getvalue()
@@ -164,6 +167,8 @@ def _as_presentation_package(data: bytes) -> bytes:
     """Return a package a .potx/.pptm/.potm template was saved as, relabelled as a presentation
     (python-pptx opens only that content type; masters and layouts are the same)."""
     with zipfile.ZipFile(BytesIO(data)) as z:
+        if sum(item.file_size for item in z.infolist()) > MAX_UNPACKED_BYTES:
+            raise ValueError("it unpacks to more than 300 MB")
         types = z.read("[Content_Types].xml").decode("utf-8")
         if not any(t in types for t in TEMPLATE_MAINS):
             return data
@@ -193,12 +198,16 @@ def open_template(template: bytes | Path | str | None = None, name: str | None =
             data = path.read_bytes()
         except OSError as exc:
             raise PcnDataError(f"The template {name} cannot be read: {exc.strerror or exc}.") from None
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise PcnDataError(
+            f"The template {name} is larger than 50 MB: a template needs no pictures that big."
+        )
     try:
         prs = Presentation(BytesIO(_as_presentation_package(data)))
     except Exception as exc:  # noqa: BLE001 - zip, XML and package errors all mean "not a pptx"
         raise PcnDataError(
             f"The template {name} is not a PowerPoint file (.pptx or .potx) that can be opened "
-            f"({type(exc).__name__}). Save it from PowerPoint as a .pptx and try again."
+            f"({type(exc).__name__}: {exc}). Save it from PowerPoint as a .pptx and try again."
         ) from None
     if not len(prs.slide_layouts):
         raise PcnDataError(f"The template {name} has no slide layouts to build a pack on.")

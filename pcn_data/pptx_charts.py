@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from pcn_data.native_charts import NativeChart, Series
+from pcn_data.native_charts import NativeChart, Series, is_dark
 
 GRID = "D8DDE0"
 AXIS = "AEB7BD"
@@ -132,11 +132,11 @@ def _chart(page, chart: NativeChart, geometry: tuple, pt):
             if chart.stacked:
                 labels.position = XL_LABEL_POSITION.CENTER
                 fill = s.colour or "#FFFFFF"
-                labels.font.color.rgb = _rgb("#FFFFFF" if _dark(fill) else "#212B32")
+                labels.font.color.rgb = _rgb("#FFFFFF" if is_dark(fill) else "#212B32")
             else:
                 labels.position = XL_LABEL_POSITION.INSIDE_BASE if s.plus else XL_LABEL_POSITION.OUTSIDE_END
                 if s.plus:
-                    labels.font.color.rgb = _rgb("#FFFFFF" if _dark(s.colour or "#FFFFFF") else "#212B32")
+                    labels.font.color.rgb = _rgb("#FFFFFF" if is_dark(s.colour or "#FFFFFF") else "#212B32")
             for i, written in enumerate(s.shown_labels):
                 if not written:  # the page writes no value on this bar (too short to hold it)
                     _delete_label(ser, i)
@@ -178,12 +178,6 @@ def _chart(page, chart: NativeChart, geometry: tuple, pt):
     else:
         c.has_legend = False
     return frame
-
-
-def _dark(colour: str) -> bool:
-    from pcn_data.native_charts import _dark as dark
-
-    return dark(colour if colour.startswith(("#", "rgb")) else f"#{colour}")
 
 
 def _outline(cell, colour: str, width: int = 38100) -> None:

@@ -390,6 +390,12 @@ def to_pptx(pack: Pack, template=None, *, template_name: str | None = None) -> b
     layout_ = pack_template.content_layout(prs)
     fr = _Frame(prs, layout_)
     prs.core_properties.title = pack.title
+    kept = (
+        PP_PLACEHOLDER.TITLE,
+        PP_PLACEHOLDER.CENTER_TITLE,
+        PP_PLACEHOLDER.FOOTER,
+        PP_PLACEHOLDER.SLIDE_NUMBER,
+    )
     pictures = [s for s in pack.slides if s.call is not None and s.chart is None]
     images = chart_images(pack, only=pictures) if pictures else {}
 
@@ -424,6 +430,9 @@ def to_pptx(pack: Pack, template=None, *, template_name: str | None = None) -> b
             shape.name = box.name
             if box.alt:
                 shape._element.xpath("./*[1]/p:cNvPr")[0].set("descr", box.alt)
+        for ph in list(page.placeholders):  # a layout's other placeholders, left empty
+            if ph.placeholder_format.type not in kept and not (ph.has_text_frame and ph.text_frame.text):
+                ph._element.getparent().remove(ph._element)
         if slide.notes:
             page.notes_slide.notes_text_frame.text = slide.notes
     out = BytesIO()

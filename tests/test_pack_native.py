@@ -576,3 +576,24 @@ def test_the_native_chart_has_the_bars_the_page_draws(app, built, page, key, hea
             assert in_pack[name][row_name(label)] == pytest.approx(None if value != value else value)
             checked += 1
     assert checked >= 6
+
+
+def test_a_potx_template_is_taken_as_well(demo_copy, tmp_path):
+    """PowerPoint saves templates as .potx: the same package under another content type."""
+    pptx = tmp_path / "org.pptx"
+    make_template(pptx)
+    potx = tmp_path / "org.potx"
+    with zipfile.ZipFile(pptx) as src, zipfile.ZipFile(potx, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"presentationml.presentation.main+xml", b"presentationml.template.main+xml"
+                )
+            dst.writestr(item, data)
+    out = tmp_path / "org.pptx.out.pptx"
+    done = run_cli(
+        "--db", str(demo_copy), "--template", str(potx), "--out", str(out), env=no_chromium_env(tmp_path)
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Org banner" in [s.name for s in Presentation(out).slide_master.shapes]
