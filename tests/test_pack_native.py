@@ -9,9 +9,11 @@ import copy
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 import zipfile
+import zlib
 from io import BytesIO
 from pathlib import Path
 
@@ -597,3 +599,34 @@ def test_a_potx_template_is_taken_as_well(demo_copy, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "Org banner" in [s.name for s in Presentation(out).slide_master.shapes]
+
+
+def tiny_png(width: int = 20, height: int = 12) -> bytes:
+    """Return a plain white PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xff\xff\xff" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_a_chart_powerpoint_has_no_type_for_is_a_picture_with_alt_text(demo_db, monkeypatch):
+    from pcn_data import charts, native_charts, slide_files, slides
+
+    monkeypatch.delitem(native_charts.READERS, "progress_bars")  # as if PowerPoint had no such chart
+    drawn = []
+    monkeypatch.setattr(charts, "to_png", lambda fig, **kw: drawn.append(fig) or tiny_png())
+    pack = slides.build_pack(demo_db, slides.pack_filters(demo_db, place="MB", wave="2021"))
+    prs = Presentation(BytesIO(slide_files.to_pptx(pack)))
+    assert len(drawn) == 1  # only that chart is drawn as an image
+    slide = slide_of(prs, "Recommendations progress")
+    (picture,) = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    alt = picture._element.xpath("./p:nvPicPr/p:cNvPr")[0].get("descr")
+    assert alt.startswith("Stacked bars of recommendation statuses by place. Morecambe Bay: 6 done")
