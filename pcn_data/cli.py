@@ -300,20 +300,26 @@ def _pack_file(value: str) -> Path:
 
 
 def cmd_pack(args: argparse.Namespace) -> int:
-    """Write a slide pack for a place (or the whole ICS) as PowerPoint or PDF."""
-    # Imported here: drawing a pack loads python-pptx, fpdf2 and kaleido, which the other commands
-    # never need.
-    from pcn_data import slide_files, slides
+    """Write a slide pack for a place (or the whole ICS) as PowerPoint (native charts, on a
+    template) or PDF (the pages' chart images, drawn in Chromium)."""
+    # Imported here: a pack loads python-pptx and fpdf2 (and, for the PDF, kaleido), which the other
+    # commands never need.
+    from pcn_data import pack_template, slide_files, slides
 
     start = time.perf_counter()
+    pdf = args.out.suffix.lower() == ".pdf"
+    if args.template is not None:
+        if pdf:
+            raise UsageError("--template is for a PowerPoint pack (--out FILE.pptx), not a PDF.")
+        pack_template.open_template(args.template)  # a bad template is named before any work
+    progress = None if args.quiet else _progress
     db = Database(args.db, read_only=True)  # says so in one sentence when there is no file
     try:
         f = slides.pack_filters(db, place=args.place, ics=args.ics, wave=args.wave)
-        pack = slides.build_pack(db, f, measure=args.measure, progress=None if args.quiet else _progress)
+        pack = slides.build_pack(db, f, measure=args.measure, progress=progress)
     finally:
         db.close()
-    pdf = args.out.suffix.lower() == ".pdf"
-    data = slide_files.to_pdf(pack) if pdf else slide_files.to_pptx(pack)
+    data = slide_files.to_pdf(pack, progress=progress) if pdf else slide_files.to_pptx(pack, args.template)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     partial = args.out.with_name(f".{args.out.name}.partial")
     partial.write_bytes(data)
@@ -413,7 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
         "pack",
         help="write a slide pack (PowerPoint or PDF) for a place or an ICS",
         description="Write the oversight group's slide pack for one place (or, without --place, the "
-        "whole ICS) and one survey wave; the --out extension chooses PowerPoint or PDF.",
+        "whole ICS) and one survey wave; the --out extension chooses PowerPoint or PDF. PowerPoint "
+        "charts are native and editable, and need no browser; the PDF draws the charts in Chromium.",
     )
     p.add_argument("--db", type=Path, default=db_path(), help="database file (default: %(default)s)")
     p.add_argument("--place", help="place name or code (default: the whole ICS)")
@@ -427,6 +434,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure of the compare-places slide, as in the Compare page's link (default: %(default)s)",
     )
     p.add_argument("--out", type=_pack_file, required=True, help="file to write: FILE.pptx or FILE.pdf")
+    p.add_argument(
+        "--template",
+        type=Path,
+        metavar="FILE.pptx",
+        help="PowerPoint template (.pptx or .potx) whose masters, layouts, theme colours and fonts the "
+        "pack takes (default: ours); its own slides are left out",
+    )
     p.add_argument("--quiet", action="store_true", help="print no progress")
     p.set_defaults(func=cmd_pack)
 

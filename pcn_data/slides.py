@@ -4,6 +4,9 @@ suppressed queries and chart calls as the pages, then written as PowerPoint and 
 Every survey number comes from a query that passes through `stats.suppress`; a chart whose subject
 (the chosen place, or the ICS) is hidden becomes a placeholder slide with the same words whatever
 the true n, and no text, note or alt text carries a hidden value.
+
+The PowerPoint file draws each chart natively (native_charts: read from the page's figure, so
+editable and with no browser needed); only the PDF draws the charts as images, in Chromium.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from pcn_data import charts, compare, results, views
+from pcn_data import compare, results, views
 from pcn_data.compare import MEASURES, measure_by_place
 from pcn_data.config import min_group_size
 from pcn_data.db import Database
 from pcn_data.errors import PcnDataError
 from pcn_data.filters import Filters
 from pcn_data.findings import headline_findings
+from pcn_data.native_charts import NativeChart, native_chart
 from pcn_data.queries import (
     display_names,
     list_ics,
@@ -65,8 +69,9 @@ class Slide:
     about: str = ""  # the question wording as asked, or what the chart shows
     base: str = ""
     takeaway: str = ""
-    image: bytes | None = None  # PNG of the chart
-    alt: str = ""  # alt text of the image (or of the placeholder)
+    call: views.ChartCall | None = None  # the page's chart: drawn as an image for the PDF
+    chart: NativeChart | None = None  # the same chart as PowerPoint draws it (None: a picture)
+    alt: str = ""  # alt text of the chart (or of the placeholder)
     notes: str = ""  # speaker notes
     cards: tuple[Card, ...] = ()
     warning: str = ""  # shown boldly on the title slide: demo data
@@ -171,9 +176,10 @@ class PlannedChart:
     about_label: str = "Question"
     reason: str = ""  # why a placeholder shows nothing
 
-    def slide(self, image: bytes | None) -> Slide:
-        """Return the slide, with the chart's image or, without one, as a placeholder."""
-        if image is None:
+    def slide(self, k: int) -> Slide:
+        """Return the slide, with the chart read natively from the page's figure, or, without a
+        chart call, as a placeholder."""
+        if self.call is None:
             return Slide(
                 "placeholder", self.heading, (self.reason,), self.about_label, self.about, alt=self.alt
             )
@@ -185,7 +191,8 @@ class PlannedChart:
             self.about,
             self.base,
             self.takeaway,
-            image,
+            self.call,
+            native_chart(self.call, k),
             self.alt,
             self.notes,
         )
@@ -597,8 +604,8 @@ def build_pack(
     today: dt.date | None = None,
     progress: Progress | None = None,
 ) -> Pack:
-    """Return the slide pack for one wave and one place (or the whole ICS), its charts drawn as
-    images in one warm browser."""
+    """Return the slide pack for one wave and one place (or the whole ICS), each chart read natively
+    from the page's figure. No image is drawn here: no browser is needed (see chart_images)."""
     report = progress or (lambda fraction, message: None)
     report(0.0, "Reading the data")
     today = today or dt.date.today()
@@ -606,12 +613,8 @@ def build_pack(
     planned = _plan(c, measure)
     chart_slides = []
     for i, p in enumerate(planned):
-        report(0.1 + 0.85 * i / len(planned), f"Drawing chart {i + 1} of {len(planned)}: {p.heading}")
-        image = None
-        if p.call is not None:
-            fig = p.call.figure()
-            image = charts.to_png(fig, width=CHART_WIDTH, height=_image_height(fig), scale=IMAGE_SCALE)
-        chart_slides.append(p.slide(image))
+        report(0.1 + 0.85 * i / len(planned), f"Chart {i + 1} of {len(planned)}: {p.heading}")
+        chart_slides.append(p.slide(c.k))
     dataset = db.dataset()
     report(1.0, "Done")
     return Pack(
@@ -622,3 +625,20 @@ def build_pack(
         file_stem=re.sub(r"[^a-z0-9]+", "_", f"pcn_futures_{c.subject}_{f.wave}".lower()).strip("_"),
         slides=(_title(c, today, dataset), _findings(c), *chart_slides, _closing(c)),
     )
+
+
+def chart_images(pack: Pack, *, only=None, progress: Progress | None = None) -> dict[int, bytes]:
+    """Return {slide index: PNG} of the charts of a pack drawn as the pages draw them, in one warm
+    Chromium (for the PDF, and for a chart PowerPoint has no type for; only: those slides). Raises
+    RenderError, which says what to install, when Chromium is missing."""
+    from pcn_data import charts  # here: only drawing images loads plotly's renderer
+
+    report = progress or (lambda fraction, message: None)
+    wanted = [(i, s) for i, s in enumerate(pack.slides) if s.call is not None and (only is None or s in only)]
+    out = {}
+    for j, (i, s) in enumerate(wanted):
+        report(j / max(len(wanted), 1), f"Drawing chart {j + 1} of {len(wanted)}: {s.heading}")
+        fig = s.call.figure()
+        out[i] = charts.to_png(fig, width=CHART_WIDTH, height=_image_height(fig), scale=IMAGE_SCALE)
+    report(1.0, "Done")
+    return out

@@ -324,15 +324,16 @@ def test_headline_cards_equal_the_overview_findings_and_raw_counts(packs, demo_d
 
 
 def test_every_chart_has_alt_text_with_its_takeaway_and_speaker_notes(packs):
-    pictures = 0
+    charts_drawn = 0
     for name in packs:
         for slide in open_pptx(packs[name][2]).slides:
-            for picture in [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]:
-                alt = picture._element.xpath("./p:nvPicPr/p:cNvPr")[0].get("descr")
+            assert not [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+            for chart in [s for s in slide.shapes if s.has_chart or s.has_table]:  # native, editable
+                alt = chart._element.xpath("./p:nvGraphicFramePr/p:cNvPr")[0].get("descr")
                 assert alt.endswith(panel(slide)["TAKEAWAY"]) or panel(slide)["TAKEAWAY"] in alt
                 assert slide.notes_slide.notes_text_frame.text
-                pictures += 1
-    assert pictures == 8 + 8 + 3  # the place under K: who responded, compare places, progress
+                charts_drawn += 1
+    assert charts_drawn == 8 + 8 + 3  # the place under K: who responded, compare places, progress
 
 
 # A place under K ----------------------------------------------------------------------------
@@ -434,16 +435,21 @@ def test_the_pdf_has_a_page_per_slide_and_the_same_images(packs, name):
     assert pdf.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == len(pack.slides)
     images = len(re.findall(rb"/Subtype\s*/Image", pdf))
-    assert images == sum(s.image is not None for s in pack.slides)
+    assert images == sum(s.call is not None for s in pack.slides)
 
 
 def test_pdf_boxes_are_the_pptx_boxes(packs):
     _, pack, _, _ = packs["MB"]
-    boxes = slide_files.layout(pack, 4, pack.slides[3])
+    image = slides.chart_images(pack, only=[pack.slides[3]])[3]
+    boxes = slide_files.layout(pack, 4, pack.slides[3], image)
     assert [b.name for b in boxes] == ["Title", "Chart", "About this chart", "Footer", "Slide number"]
-    chart = boxes[1]
-    assert chart.x >= slides.CHART_BOX[0] and chart.x + chart.w <= sum(slides.CHART_BOX[::2]) + 1e-9
-    assert chart.y + chart.h <= slides.CHART_BOX[1] + slides.CHART_BOX[3] + 1e-9
+    native = slide_files.layout(pack, 4, pack.slides[3], native=True)
+    assert [b.name for b in native] == [b.name for b in boxes[:2]] + ["Chart note"] + [
+        b.name for b in boxes[2:]
+    ]
+    for chart in (boxes[1], native[1]):
+        assert chart.x >= slides.CHART_BOX[0] and chart.x + chart.w <= sum(slides.CHART_BOX[::2]) + 1e-9
+        assert chart.y + chart.h <= slides.CHART_BOX[1] + slides.CHART_BOX[3] + 1e-9
 
 
 # Rendering -----------------------------------------------------------------------------------
@@ -451,7 +457,7 @@ def test_pdf_boxes_are_the_pptx_boxes(packs):
 
 def test_chart_images_are_sharp_pngs(packs):
     _, pack, _, _ = packs["MB"]
-    image = next(s.image for s in pack.slides if s.image)
+    image = next(iter(slides.chart_images(pack, only=[s for s in pack.slides if s.call][:1]).values()))
     assert image.startswith(b"\x89PNG")
     width, _ = slide_files.png_size(image)
     assert width == slides.CHART_WIDTH * slides.IMAGE_SCALE
