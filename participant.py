@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import secrets
@@ -35,11 +36,12 @@ from starlette.routing import Route
 
 import plain
 from pcn_data import polls
-from pcn_data.config import db_path
+from pcn_data.config import db_path, max_phones
 from pcn_data.db import Database, get_database
 from pcn_data.errors import PcnDataError
 from pcn_data.room import Rooms, rooms
 
+log = logging.getLogger("pcn.app")
 COOKIE = "pcn_participant"
 COOKIE_AGE = 30 * 24 * 3600  # a month: the workshop and its follow-up
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -247,6 +249,10 @@ async def events(request: Request) -> Response:
     HUB.hook_shutdown()
     if HUB.closing:
         return JSONResponse({"error": "The server is restarting."}, status_code=503)
+    if HUB.count() >= max_phones():
+        # The phone's page retries by itself; the facilitator's log says why.
+        log.warning("participant stream refused: %d phones connected (PCN_MAX_PHONES)", HUB.count())
+        return JSONResponse({"error": "The poll is full: try again in a minute."}, status_code=503)
     stream = HUB.add(session_id, token)
 
     async def send():

@@ -66,6 +66,16 @@ def min_reveal_votes() -> int:
     return n
 
 
+def max_phones() -> int:
+    """Return how many phones may be connected to live polls at once ($PCN_MAX_PHONES, default
+    1000): each holds an open connection, and a script opening thousands must not exhaust the
+    server's file descriptors."""
+    n = _env_int("PCN_MAX_PHONES", 1000)
+    if n < 1:
+        raise ConfigError(f"PCN_MAX_PHONES must be 1 or more, not {n}.")
+    return n
+
+
 def duckdb_config() -> dict[str, int]:
     """Return DuckDB's settings from the environment: $PCN_DUCKDB_THREADS caps its threads (unset:
     one per core). Each thread reserves address space, so a process run under an address-space

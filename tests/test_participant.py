@@ -277,3 +277,26 @@ def test_a_phone_behind_the_proxy_at_the_public_address_can_vote(phones, monkeyp
         ).is_success  # a proxy that says which host the phone asked for
         assert vote(phone, made["join_code"], qid, "poor", Origin="https://evil.example").status_code == 403
     assert polls.answer_count(db, qid) == 1
+
+
+def test_a_script_opening_streams_cannot_exhaust_the_server(phones, monkeypatch):
+    url, db = phones
+    made, _ = new_session(db)
+    monkeypatch.setenv("PCN_MAX_PHONES", "2")
+    events: queue.Queue = queue.Queue()
+    clients = [httpx.Client(base_url=url, timeout=httpx.Timeout(5, read=30)) for _ in range(3)]
+    try:
+        for phone in clients[:2]:
+
+            def listen(phone=phone) -> None:
+                with phone.stream("GET", f"/join/events?code={made['join_code']}") as stream:
+                    read_events(stream, events)
+
+            threading.Thread(target=listen, daemon=True).start()
+            events.get(timeout=10)
+        full = clients[2].get(f"/join/events?code={made['join_code']}")
+        assert full.status_code == 503 and "full" in full.json()["error"]
+    finally:
+        participant.HUB.close_all()
+        for phone in clients:
+            phone.close()
