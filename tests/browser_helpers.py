@@ -42,12 +42,17 @@ class Allowed:
 
 
 def axe_violations(
-    page, allowed: tuple[Allowed, ...] = (), *, tags: tuple[str, ...] = WCAG_TAGS
+    page,
+    allowed: tuple[Allowed, ...] = (),
+    *,
+    seen: set[str] | None = None,
+    tags: tuple[str, ...] = WCAG_TAGS,
 ) -> list[dict]:
     """Run axe-core (the copy shipped in the axe-playwright-python wheel: nothing is downloaded) on the
     page as it stands, and return every violating element that no entry of allowed covers, as dicts of
-    rule, impact, help, target and html. An element is covered when an entry names its rule and the
-    element lies inside that entry's `within`."""
+    rule, impact, help, target, html and summary. An element is covered when an entry names its rule
+    and the element lies inside that entry's `within`; the rules of the entries that covered one are
+    added to seen (so that a caller can tell an entry no longer needed)."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": list(tags)}})
@@ -56,6 +61,8 @@ def axe_violations(
         covers = [a.within for a in allowed if a.rule == violation["id"]]
         for node in violation["nodes"]:
             if covers and _inside(page, node["target"], covers):
+                if seen is not None:
+                    seen.add(violation["id"])
                 continue
             found.append(
                 {
