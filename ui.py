@@ -23,6 +23,7 @@ from pcn_data import (
     access as acl,
 )
 from pcn_data import (
+    alt_text,
     backup,
     charts,
     compare,
@@ -311,6 +312,8 @@ PAGE_STYLE = """<style>
 /* Focus is always visible (WCAG 2.4.7, 2.4.13): a dark ring outside whatever has the keyboard focus,
    on top of Streamlit's own (some of its controls show none, or a faint one). */
 :focus-visible { outline: 3px solid #212B32 !important; outline-offset: 2px; }
+/* A chart's tool buttons fade in on hover only: show them while one has the keyboard focus too. */
+[data-testid="stPlotlyChart"] .modebar:focus-within { opacity: 1 !important; }
 /* Text for screen readers only: a chart's text alternative sits beside it (see ui.chart). */
 .sr-only {
     position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px;
@@ -426,9 +429,12 @@ def figure(builder: str, *args, **kwargs):
     """Return charts.<builder>(*args, **kwargs) with their text escaped (see _chart_text): a few
     milliseconds, less than caching it would cost (hashing the frames for the key, and unpickling a
     figure revalidates it)."""
+    alt = alt_text.describe(builder, *args, **kwargs)  # read from the data, escaped where it is shown
     args = tuple(_chart_text(a) for a in args)
     kwargs = {k: _chart_text(v) for k, v in kwargs.items()}
-    return getattr(charts, builder)(*args, **kwargs)
+    fig = getattr(charts, builder)(*args, **kwargs)
+    fig._pcn_alt_text = alt  # plotly keeps attributes named with "_"; `plot` puts it beside the chart
+    return fig
 
 
 def draw(call: views.ChartCall):
@@ -446,13 +452,23 @@ def total_label(f: Filters) -> str:
     return f.total_label(names())
 
 
+def plot(fig, *, key: str, container=None) -> None:
+    """Draw a figure (from `figure` or `draw`) with its one-sentence text alternative just before it,
+    for screen readers only (WCAG 1.1.1): what it shows, the largest and smallest values shown, and n,
+    computed from the chart's data by pcn_data.alt_text."""
+    container = container or st
+    alt = getattr(fig, "_pcn_alt_text", None) or "Chart: its data is in the table below it."
+    container.html(f'<p class="sr-only" data-testid="chartAlt" data-chart="{key}">{plain.html(alt)}</p>')
+    container.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
+
+
 def chart(
     fig, *, key: str, caption: str, table: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str
 ) -> None:
     """Draw a figure with its caption, and the aggregated table behind it with a CSV download in an
     expander. The table (a frame, or what makes it) is made and sent only while its expander is
     open: on a page of seven charts the tables nobody opened were 40% of every run."""
-    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
+    plot(fig, key=key)
     st.caption(plain.md(caption))  # captions name places, waves and questions: imported text
     box = st.expander("Table behind this chart", key=f"{key}_open", on_change="rerun")
     if not box.open:

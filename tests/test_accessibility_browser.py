@@ -103,3 +103,58 @@ def test_the_list_of_streamlits_own_violations_does_not_grow():
     for entry in STREAMLIT_OWN:
         assert entry.why and entry.upstream.startswith("https://github.com/streamlit/streamlit/issues/")
         assert entry.within.startswith('[data-testid="stSidebar')  # never our own part of the page
+
+
+def test_every_chart_has_its_text_alternative_just_before_it(site):
+    url, chromium = site
+    page = chromium.new_page(viewport={"width": 1920, "height": 1080})
+    for path in ("role_clarity?wave=2021", "?wave=2021", "relationships?wave=2021&place=WL"):
+        page.goto(f"{url}/{path}")
+        wait_for_app(page)
+        charts = page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map(chart => {
+                const box = chart.closest('[data-testid="stElementContainer"]');
+                const before = box && box.previousElementSibling;
+                const alt = before && before.querySelector('[data-testid="chartAlt"]');
+                return alt ? {text: alt.textContent, width: alt.getBoundingClientRect().width} : null;
+            })"""
+        )
+        assert charts, path
+        for alt in charts:
+            assert alt is not None, f"a chart on {path} has no text alternative just before it"
+            assert alt["text"].startswith("Chart of ")
+            assert any(w in alt["text"] for w in ("highest", "one value", "no values shown")), alt["text"]
+            assert alt["width"] <= 1  # for screen readers: the caption and the chart speak to the eye
+    page.close()
+
+
+def test_the_table_behind_a_chart_opens_by_keyboard_with_the_focus_visible(site):
+    url, chromium = site
+    page = chromium.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{url}/development_needs?wave=2021")
+    wait_for_app(page)
+    page.locator('[data-testid="stMain"] h1').first.click()  # start from the page, as a reader would
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => { const e = document.activeElement;
+                       return {text: (e.innerText || '').trim(), tag: e.tagName,
+                               outline: getComputedStyle(e).outlineStyle,
+                               width: parseFloat(getComputedStyle(e).outlineWidth)}; }"""
+        )
+        if focused["tag"] == "SUMMARY" and "Table behind this chart" in focused["text"]:
+            break
+    else:
+        raise AssertionError("Tab never reached the table behind the first chart")
+    assert focused["outline"] != "none" and focused["width"] >= 2, focused  # the focus is visible
+    page.keyboard.press("Enter")
+    page.wait_for_selector('[data-testid="stExpander"] [data-testid="stDataFrame"]', timeout=30000)
+    wait_for_app(page)
+    # The table itself takes the focus next (its cells are then read with the arrow keys).
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => !!document.activeElement.closest('[data-testid=\"stDataFrame\"]')"):
+            break
+    else:
+        raise AssertionError("Tab never reached the table once it was open")
+    page.close()
