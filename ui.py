@@ -434,7 +434,46 @@ def figure(builder: str, *args, **kwargs):
     kwargs = {k: _chart_text(v) for k, v in kwargs.items()}
     fig = getattr(charts, builder)(*args, **kwargs)
     fig._pcn_alt_text = alt  # plotly keeps attributes named with "_"; `plot` puts it beside the chart
+    if builder in PATTERNED:
+        pattern_cue(fig)
     return fig
+
+
+# Charts whose bars tell their series (waves, activities, statuses, roles) apart by colour and legend:
+# each series gets a hatching too, so that colour is never the only cue (WCAG 1.4.1).
+PATTERNED = {
+    "respondents_by_place",
+    "response_rate_by_place",
+    "participation_bars",
+    "progress_bars",
+    "grouped_shares",
+}
+PATTERNS = ["", "/", ".", "x", "\\", "+", "-", "|"]
+
+
+def _dark(colour: str) -> bool:
+    """Return True when a #RRGGBB colour is dark enough for white hatching to show on it."""
+    r, g, b = (int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 140
+
+
+def pattern_cue(fig) -> None:
+    """Give each bar series of fig its own hatching, in white on a dark bar and dark on a light one,
+    beside its colour; the legend shows the same hatching."""
+    bars = [t for t in fig.data if t.type == "bar" and t.showlegend is not False]
+    if len(bars) < 2:
+        return
+    for i, trace in enumerate(bars):
+        colour = trace.marker.color if isinstance(trace.marker.color, str) else None
+        if not PATTERNS[i % len(PATTERNS)] or not (colour and colour.startswith("#") and len(colour) == 7):
+            continue
+        trace.marker.pattern = {
+            "shape": PATTERNS[i % len(PATTERNS)],
+            "fillmode": "overlay",
+            "fgcolor": "#FFFFFF" if _dark(colour) else "#212B32",
+            "solidity": 0.3,
+            "size": 8,
+        }
 
 
 def draw(call: views.ChartCall):
@@ -671,6 +710,11 @@ def change_section(
     if change.empty:
         return
     d = change.assign(suppressed=False)
+    # In words beside each dot, not only by where its interval falls (WCAG 1.4.1).
+    notes = [
+        ("up" if c > 0 else "down") if bool(ok) else "not distinguishable"
+        for c, ok in zip(d["change"], d["distinguishable"], strict=True)
+    ]
     chart(
         figure(
             "interval_dots",
@@ -684,6 +728,7 @@ def change_section(
             signed=True,
             zero_line=True,
             min_group=min_group(),
+            notes=notes,
         ),
         key=key,
         caption=compare_note(meta),
