@@ -312,6 +312,14 @@ PAGE_STYLE = """<style>
 /* Focus is always visible (WCAG 2.4.7, 2.4.13): a dark ring outside whatever has the keyboard focus,
    on top of Streamlit's own (some of its controls show none, or a faint one). */
 :focus-visible { outline: 3px solid #212B32 !important; outline-offset: 2px; }
+/* A text field sits inside Streamlit's bordered box, which clips a ring drawn on the field (a dark
+   bar was all that showed): ring the box around it instead. */
+:is([data-testid="stSelectbox"], [data-testid="stMultiSelect"], [data-testid="stTextInput"],
+    [data-testid="stTextArea"], [data-testid="stDateInput"], [data-testid="stNumberInput"])
+    :is(input, textarea):focus-visible { outline: none !important; }
+:is([data-testid="stSelectbox"], [data-testid="stMultiSelect"], [data-testid="stTextInput"],
+    [data-testid="stTextArea"], [data-testid="stDateInput"], [data-testid="stNumberInput"])
+    div:has(> :is(input, textarea):focus-visible) { outline: 3px solid #212B32; outline-offset: 2px; }
 /* A chart's tool buttons fade in on hover only: show them while one has the keyboard focus too. */
 [data-testid="stPlotlyChart"] .modebar:focus-within .modebar-group { opacity: 1 !important; }
 /* Text for screen readers only: a chart's text alternative sits beside it (see ui.chart). */
