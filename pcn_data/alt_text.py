@@ -307,6 +307,16 @@ def _one(s: Shown, fmt) -> str:
     return f"{s.label}, {fmt(s.value)}" + (f" (n = {s.n})" if s.n is not None else "")
 
 
+def _extreme(word: str, value: float, summary: Summary) -> str:
+    """Return the largest or smallest shown value with where it is: the one row that has it, or how
+    many share it and the first of them (in the frame's order)."""
+    at = [s for s in summary.shown if math.isclose(s.value, value)]
+    if len(at) == 1:
+        return f"{word} {_one(at[0], summary.fmt)}"
+    n = f" (n = {at[0].n})" if at[0].n is not None else ""
+    return f"{word} {summary.fmt(value)} in {len(at)} {summary.unit}, the first {at[0].label}{n}"
+
+
 def sentence(summary: Summary) -> str:
     """Return the summary as one sentence."""
     what = summary.what.rstrip(".")
@@ -321,17 +331,17 @@ def sentence(summary: Summary) -> str:
     n = f"; {summary.n}" if summary.n else ""
     if not summary.shown:
         return f"Chart of {what}: no values shown{hidden}."
-    ranked = sorted(summary.shown, key=lambda s: s.value)  # stable: the first of equals stays first
-    low, high = ranked[0], ranked[-1]
+    top = max(s.value for s in summary.shown)
+    bottom = min(s.value for s in summary.shown)
     count = len(summary.shown)
     if count == 1:
-        values = f"one value shown, {_one(high, summary.fmt)}"
-    elif math.isclose(low.value, high.value):
-        values = f"all {count} {summary.unit} shown are {summary.fmt(high.value)}"
+        values = f"one value shown, {_one(summary.shown[0], summary.fmt)}"
+    elif math.isclose(top, bottom):
+        values = f"all {count} {summary.unit} shown are {summary.fmt(top)}"
     else:
         values = (
-            f"{count} {summary.unit} shown, highest {_one(high, summary.fmt)}, "
-            f"lowest {_one(low, summary.fmt)}"
+            f"{count} {summary.unit} shown, {_extreme('highest', top, summary)}, "
+            f"{_extreme('lowest', bottom, summary)}"
         )
     return f"Chart of {what}: {values}{n}{hidden}."
 

@@ -41,6 +41,21 @@ def test_a_hand_made_chart_is_described_by_its_largest_and_smallest_shown_values
     assert "99" not in text and "n = 3" not in text and "West Lancashire" not in text
 
 
+def test_a_value_shared_by_several_rows_says_how_many_and_the_first():
+    stages = pd.DataFrame(
+        [
+            {"pcn": "Ash PCN", "domain": "Leadership", "ordinal": 3},
+            {"pcn": "Birch PCN", "domain": "Leadership", "ordinal": 3},
+            {"pcn": "Ash PCN", "domain": "Data", "ordinal": 0},
+            {"pcn": "Birch PCN", "domain": "Data", "ordinal": 1},
+        ]
+    )
+    assert alt_text.describe("stage_heatmap", stages, "Stages") == (
+        "Chart of Stages: 4 cells shown, highest Step 3 in 2 cells, the first Ash PCN, Leadership, "
+        "lowest Ash PCN, Data, Foundation; 2 PCNs."
+    )
+
+
 def test_an_all_hidden_chart_says_so_and_nothing_else():
     detail = likert_rows(
         [("West Lancashire", 0.99, 3, True, False), ("Pennine Lancashire", 0.2, 4, True, False)]
