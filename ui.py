@@ -24,6 +24,7 @@ from pcn_data import (
     access as acl,
 )
 from pcn_data import (
+    alt_text,
     backup,
     charts,
     compare,
@@ -304,6 +305,39 @@ def banner() -> None:
         )
 
 
+# Styles every page gets (WCAG 2.2 AA): see page_style.
+PAGE_STYLE = """<style>
+/* Captions: Streamlit draws them in the text colour at 60% opacity, #7A8084 on white (4.0:1, under
+   the 4.5:1 that WCAG 1.4.3 asks of text this size). NHS secondary text, #4C6272, opaque, is 6.4:1
+   on white and 5.7:1 on the grey of a bordered card. */
+[data-testid="stCaptionContainer"] { color: #4C6272; opacity: 1; }
+/* Focus is always visible (WCAG 2.4.7, 2.4.13): a dark ring outside whatever has the keyboard focus,
+   on top of Streamlit's own (some of its controls show none, or a faint one). */
+:focus-visible { outline: 3px solid #212B32 !important; outline-offset: 2px; }
+/* A text field sits inside Streamlit's bordered box, which clips a ring drawn on the field (a dark
+   bar was all that showed): ring the box around it instead. */
+:is([data-testid="stSelectbox"], [data-testid="stMultiSelect"], [data-testid="stTextInput"],
+    [data-testid="stTextArea"], [data-testid="stDateInput"], [data-testid="stNumberInput"])
+    :is(input, textarea):focus-visible { outline: none !important; }
+:is([data-testid="stSelectbox"], [data-testid="stMultiSelect"], [data-testid="stTextInput"],
+    [data-testid="stTextArea"], [data-testid="stDateInput"], [data-testid="stNumberInput"])
+    div:has(> :is(input, textarea):focus-visible) { outline: 3px solid #212B32; outline-offset: 2px; }
+/* A chart's tool buttons fade in on hover only: show them while one has the keyboard focus too. */
+[data-testid="stPlotlyChart"] .modebar:focus-within .modebar-group { opacity: 1 !important; }
+/* Text for screen readers only: a chart's text alternative sits beside it (see ui.chart). */
+.sr-only {
+    position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px;
+    overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0;
+}
+</style>"""
+
+
+def page_style() -> None:
+    """Add the styles every page shares (PAGE_STYLE): captions with enough contrast, a visible
+    keyboard focus, and a class for text meant only for screen readers."""
+    st.html(PAGE_STYLE)
+
+
 def _stem(page) -> str:
     """Return the pages/ file stem of a navigation page (the default page's url_path is empty)."""
     return page.url_path or "overview"
@@ -339,6 +373,7 @@ def run(pages) -> None:
         page = st.navigation([st.Page(participant_page, title="Join a poll", default=True)])
     else:
         page = st.navigation(offered)
+    page_style()
     if page.url_path in BARE_PAGES or access is None or access.role == "participant":
         bare_page()
         if access is not None and access.local:
@@ -407,9 +442,53 @@ def figure(builder: str, *args, **kwargs):
     """Return charts.<builder>(*args, **kwargs) with their text escaped (see _chart_text): a few
     milliseconds, less than caching it would cost (hashing the frames for the key, and unpickling a
     figure revalidates it)."""
+    alt = alt_text.describe(builder, *args, **kwargs)  # read from the data, escaped where it is shown
     args = tuple(_chart_text(a) for a in args)
     kwargs = {k: _chart_text(v) for k, v in kwargs.items()}
-    return getattr(charts, builder)(*args, **kwargs)
+    fig = getattr(charts, builder)(*args, **kwargs)
+    fig._pcn_alt_text = alt  # plotly keeps attributes named with "_"; `plot` puts it beside the chart
+    # The chart's tool buttons: plotly draws them at 30% grey (about 1.7:1); WCAG 1.4.11 asks 3:1.
+    fig.layout.modebar = {"color": "#4C6272", "activecolor": "#212B32"}
+    if builder in PATTERNED:
+        pattern_cue(fig)
+    return fig
+
+
+# Charts whose bars tell their series (waves, activities, statuses, roles) apart by colour and legend:
+# each series gets a hatching too, so that colour is never the only cue (WCAG 1.4.1).
+PATTERNED = {
+    "respondents_by_place",
+    "response_rate_by_place",
+    "participation_bars",
+    "progress_bars",
+    "grouped_shares",
+}
+PATTERNS = ["", "/", ".", "x", "\\", "+", "-", "|"]
+
+
+def _dark(colour: str) -> bool:
+    """Return True when a #RRGGBB colour is dark enough for white hatching to show on it."""
+    r, g, b = (int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 140
+
+
+def pattern_cue(fig) -> None:
+    """Give each bar series of fig its own hatching, in white on a dark bar and dark on a light one,
+    beside its colour; the legend shows the same hatching."""
+    bars = [t for t in fig.data if t.type == "bar" and t.showlegend is not False]
+    if len(bars) < 2:
+        return
+    for i, trace in enumerate(bars):
+        colour = trace.marker.color if isinstance(trace.marker.color, str) else None
+        if not PATTERNS[i % len(PATTERNS)] or not (colour and colour.startswith("#") and len(colour) == 7):
+            continue
+        trace.marker.pattern = {
+            "shape": PATTERNS[i % len(PATTERNS)],
+            "fillmode": "overlay",
+            "fgcolor": "#FFFFFF" if _dark(colour) else "#212B32",
+            "solidity": 0.3,
+            "size": 8,
+        }
 
 
 def draw(call: views.ChartCall):
@@ -427,13 +506,23 @@ def total_label(f: Filters) -> str:
     return f.total_label(names())
 
 
+def plot(fig, *, key: str, container=None) -> None:
+    """Draw a figure (from `figure` or `draw`) with its one-sentence text alternative just before it,
+    for screen readers only (WCAG 1.1.1): what it shows, the largest and smallest values shown, and n,
+    computed from the chart's data by pcn_data.alt_text."""
+    container = container or st
+    alt = getattr(fig, "_pcn_alt_text", None) or "Chart: its data is in the table below it."
+    container.html(f'<p class="sr-only" data-testid="chartAlt" data-chart="{key}">{plain.html(alt)}</p>')
+    container.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
+
+
 def chart(
     fig, *, key: str, caption: str, table: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str
 ) -> None:
     """Draw a figure with its caption, and the aggregated table behind it with a CSV download in an
     expander. The table (a frame, or what makes it) is made and sent only while its expander is
     open: on a page of seven charts the tables nobody opened were 40% of every run."""
-    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
+    plot(fig, key=key)
     st.caption(plain.md(caption))  # captions name places, waves and questions: imported text
     box = st.expander("Table behind this chart", key=f"{key}_open", on_change="rerun")
     if not box.open:
@@ -636,6 +725,11 @@ def change_section(
     if change.empty:
         return
     d = change.assign(suppressed=False)
+    # In words beside each dot, not only by where its interval falls (WCAG 1.4.1).
+    notes = [
+        ("up" if c > 0 else "down") if bool(ok) else "not distinguishable"
+        for c, ok in zip(d["change"], d["distinguishable"], strict=True)
+    ]
     chart(
         figure(
             "interval_dots",
@@ -649,6 +743,7 @@ def change_section(
             signed=True,
             zero_line=True,
             min_group=min_group(),
+            notes=notes,
         ),
         key=key,
         caption=compare_note(meta),

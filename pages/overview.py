@@ -51,18 +51,8 @@ else:
     )
     if resp["place_code"].nunique() <= 12:
         left, right = st.columns(2)
-        left.plotly_chart(
-            ui.figure("respondents_by_place", resp),
-            key="overview_respondents",
-            theme=None,
-            config={"displaylogo": False},
-        )
-        right.plotly_chart(
-            ui.figure("response_rate_by_place", resp),
-            key="overview_response_rate",
-            theme=None,
-            config={"displaylogo": False},
-        )
+        ui.plot(ui.figure("respondents_by_place", resp), key="overview_respondents", container=left)
+        ui.plot(ui.figure("response_rate_by_place", resp), key="overview_response_rate", container=right)
     else:
         st.info("Choose an ICS in the sidebar to chart its places; the table below lists them all.")
     table = resp.assign(

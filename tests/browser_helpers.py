@@ -1,7 +1,8 @@
-"""Shared by the real-browser tests: skip without Chromium (but never in CI), and pick a
-Streamlit selectbox option the way a person does."""
+"""Shared by the real-browser tests: skip without Chromium (but never in CI), pick a
+Streamlit selectbox option the way a person does, and audit a page with axe-core."""
 
 import os
+from dataclasses import dataclass
 
 import pytest
 
@@ -23,3 +24,72 @@ def choose(page, label, option):
     box.click()
     box.fill(option)
     page.locator('[role="listbox"] [role="option"]').filter(has_text=option).first.click()
+
+
+# axe-core's rules for WCAG 2.0, 2.1 and 2.2 at levels A and AA: the standard an NHS body must meet.
+WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa")
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """A violation that is not ours to fix: axe's rule, on elements inside `within` (a CSS selector),
+    with why it is there and the upstream issue that tracks it."""
+
+    rule: str
+    within: str
+    why: str
+    upstream: str
+
+
+def axe_violations(
+    page,
+    allowed: tuple[Allowed, ...] = (),
+    *,
+    seen: set[str] | None = None,
+    tags: tuple[str, ...] = WCAG_TAGS,
+) -> list[dict]:
+    """Run axe-core (the copy shipped in the axe-playwright-python wheel: nothing is downloaded) on the
+    page as it stands, and return every violating element that no entry of allowed covers, as dicts of
+    rule, impact, help, target, html and summary. An element is covered when an entry names its rule
+    and the element lies inside that entry's `within`; the rules of the entries that covered one are
+    added to seen (so that a caller can tell an entry no longer needed)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": list(tags)}})
+    found = []
+    for violation in results.response["violations"]:
+        covers = [a.within for a in allowed if a.rule == violation["id"]]
+        for node in violation["nodes"]:
+            if covers and _inside(page, node["target"], covers):
+                if seen is not None:
+                    seen.add(violation["id"])
+                continue
+            found.append(
+                {
+                    "rule": violation["id"],
+                    "impact": node.get("impact") or violation.get("impact"),
+                    "help": violation["help"],
+                    "target": node["target"],
+                    "html": node["html"][:300],
+                    "summary": node.get("failureSummary", ""),
+                }
+            )
+    return found
+
+
+def _inside(page, target: list, selectors: list[str]) -> bool:
+    """Return True when the element axe names by target (a selector, or a list of selectors through
+    shadow roots and frames; the last one picks the element) lies inside one of selectors."""
+    return page.evaluate(
+        """([target, selectors]) => {
+            const last = target[target.length - 1];
+            const el = document.querySelector(Array.isArray(last) ? last[last.length - 1] : last);
+            return !!el && selectors.some(s => el.closest(s));
+        }""",
+        [target, selectors],
+    )
+
+
+def describe_violations(found: list[dict]) -> str:
+    """Return violations one a line, for an assertion message."""
+    return "\n".join(f"{v['rule']} ({v['impact']}): {v['target']} {v['html'][:160]}" for v in found)
