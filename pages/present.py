@@ -25,11 +25,12 @@ st.query_params["session"] = str(session_id)
 
 st.html(
     """<style>
-    .present-q {font-size: 3rem; font-weight: 700; line-height: 1.15; margin: 0.2rem 0 1rem;
+    .present-q {font-size: clamp(2.2rem, 6vh, 3rem); font-weight: 700; line-height: 1.15;
+                margin: 0.2rem 0 1rem;
                 overflow-wrap: anywhere;}
-    .present-count {font-size: 9rem; font-weight: 700; line-height: 1; color: #005EB8;}
-    .present-sub {font-size: 2rem; color: #4C6272;}
-    .present-join {font-size: 1.6rem;}
+    .present-count {font-size: clamp(5rem, 16vh, 9rem); font-weight: 700; line-height: 1; color: #005EB8;}
+    .present-sub {font-size: clamp(1.4rem, 3.6vh, 2rem); color: #4C6272;}
+    .present-join {font-size: clamp(1.2rem, 3vh, 1.6rem);}
     .present-text {font-size: 2.1rem; border-left: 8px solid #005EB8; padding: 0.4rem 1rem;
                    margin: 0.6rem 0; background: #F0F4F5; overflow-wrap: anywhere;
                    white-space: pre-wrap;}
@@ -48,12 +49,13 @@ where = ui.public_address()
 join_link = f"{where.url}/join?code={session['join_code']}"
 # Drawn once a page run, outside the fragment that redraws twice a second: the QR code is the
 # largest element of the page, and redrawing it was most of the projector's cost to the server.
-head, code_box = st.columns([4, 1], vertical_alignment="center")
-head.html(
+# It stands beside the question and results, so that all of them fit a 1280x720 projector.
+main_col, code_box = st.columns([5, 1])
+main_col.html(
     f"<div class='present-join'>Join at <b data-testid='present-join-url'>{plain.html(where.join)}</b> "
     f"with code <b>{plain.html(session['join_code'])}</b></div>"
 )
-code_box.image(polls.join_qr_svg(join_link), width=220)
+code_box.image(polls.join_qr_svg(join_link), width="stretch", alt=f"QR code of {join_link}")
 
 
 @st.fragment(run_every=0.5)
@@ -132,5 +134,6 @@ def controls() -> None:
     ui.show_refusal(c5)
 
 
-live()
+with main_col:
+    live()
 controls()

@@ -74,7 +74,7 @@ session = sessions[sessions["session_id"] == session_id].iloc[0]
 where = ui.public_address()
 join_url = f"{where.url}/join?code={session['join_code']}"
 left, right = st.columns([1, 2])
-left.image(polls.join_qr_svg(join_url), width=300)
+left.image(polls.join_qr_svg(join_url), width=300, alt=f"QR code of {join_url}")
 right.markdown(f"## Join code: `{session['join_code']}`")
 right.markdown(f"Participants scan the code or open **{join_url}** on their phone. No login is needed.")
 right.caption(f"The projector shows the address {where.join}. Set PCN_PUBLIC_URL to project another one.")

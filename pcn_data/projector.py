@@ -35,12 +35,13 @@ def results_bars(res: pd.DataFrame, kind: str) -> str:
             f"<div class='bar-figure'>{html.escape(figure)}</div>"
             "</div>"
         )
+    # Sizes follow the screen's height (vh), so that a 1280x720 projector shows every bar too.
     style = (
-        "<style>.bars{display:grid;gap:0.7rem;margin:0.5rem 0 1rem}"
+        "<style>.bars{display:grid;gap:clamp(0.4rem,1.2vh,0.7rem);margin:0.5rem 0 1rem}"
         ".bar-row{display:grid;grid-template-columns:minmax(12rem,30%) 1fr minmax(9rem,auto);"
-        "gap:1rem;align-items:center;font-size:2rem;line-height:1.2}"
+        "gap:1rem;align-items:center;font-size:clamp(1.5rem,4vh,2rem);line-height:1.2}"
         ".bar-label{overflow-wrap:anywhere}"
-        f".bar-track{{background:#E8EDEE;height:3rem;border-radius:4px}}.bar{{background:{BAR};height:100%;"
+        f".bar-track{{background:#E8EDEE;height:clamp(2rem,5.5vh,3rem);border-radius:4px}}.bar{{background:{BAR};height:100%;"
         "border-radius:4px;min-width:2px}.bar-figure{font-weight:700;white-space:nowrap}</style>"
     )
     caption = "Points: a first place scores most." if ranking else ""

@@ -2,16 +2,21 @@
 1920x1080 and on the Overview and a results page at 390x844; every chart's text alternative next to
 it; the table behind a chart opened by keyboard alone, with the focus visible.
 
-One server and one browser for the module; each viewport reuses one tab. The Live workshop,
-Presenter and Join pages are being rebuilt and are left out here: add them with axe_violations
-(tests/browser_helpers.py) once they land.
+One server and one browser for the module; each viewport reuses one tab. The workshop pages are
+checked on a session with one revealed question: Live workshop, the Presenter view (also at
+1280x720, and read from the back of the room), and the participant's page at /join (not a
+Streamlit page: at 390x844, 1920x1080 and at 200% text size).
 """
 
+import datetime as dt
+import re
 import shutil
 import time
 
 import pytest
 
+from pcn_data import polls
+from pcn_data.db import Database
 from scripts.live_server import browser, serve, wait_for_app
 from tests.browser_helpers import Allowed, axe_violations, describe_violations, require_chromium
 
@@ -64,6 +69,18 @@ def site(demo_path, tmp_path_factory):
     """Yield (base URL, Chromium): one server and one browser for every test here."""
     db = tmp_path_factory.mktemp("a11y") / "a11y.duckdb"
     shutil.copy(demo_path, db)
+    # A workshop with one question, open, answered by three phones and revealed.
+    conn = Database(db)
+    made = polls.create_session(
+        conn, title="Morecambe Bay CD workshop", place_code="MB", held_on=dt.date(2026, 12, 2),
+        questions=[polls.bank_question(conn, "rel_ics")],
+    )  # fmt: skip
+    qid = int(polls.questions(conn, made["session_id"])["poll_question_id"].iloc[0])
+    polls.set_state(conn, qid, "open")
+    for i, answer in enumerate(["poor", "fair", "poor"]):
+        polls.cast_vote(conn, qid, f"a11y-participant-{i:04d}", answer)
+    polls.reveal(conn, qid)
+    conn.close()
     with serve(db) as url, browser() as chromium:
         yield url, chromium
 
@@ -219,3 +236,81 @@ def unreached_controls(page) -> list[str]:
             break
     reached = set(page.evaluate("() => [...window.kbReached]"))
     return [c for i, c in enumerate(controls) if i not in reached]
+
+
+def test_the_workshop_pages_pass_axe_and_the_projector_reads_from_the_back_of_the_room(site):
+    url, chromium = site
+    started = time.monotonic()
+    found = {}
+    for width, height in ((1920, 1080), (1280, 720)):
+        page = chromium.new_page(viewport={"width": width, "height": height})
+        page.goto(f"{url}/present")
+        page.wait_for_selector("[data-testid=present-bars]", timeout=30000)
+        page.wait_for_selector(".st-key-present_reveal", timeout=30000)  # its controls drawn too
+        page.wait_for_timeout(1000)  # no title here: the page redraws itself twice a second
+        found[f"present {width}"] = axe_violations(page, STREAMLIT_OWN)
+        # From the back of a room: the question and the results in large type, nothing cut off.
+        sizes = page.evaluate(
+            """() => ({question: parseFloat(getComputedStyle(document.querySelector('.present-q')).fontSize),
+                       bars: parseFloat(getComputedStyle(document.querySelector('.bar-row')).fontSize),
+                       wide: document.documentElement.scrollWidth > window.innerWidth + 1,
+                       below: document.querySelector('[data-testid=present-totals]')
+                                  .getBoundingClientRect().bottom > window.innerHeight})"""
+        )
+        assert sizes["question"] >= 40 and sizes["bars"] >= 28, (width, sizes)
+        assert not sizes["wide"] and not sizes["below"], (width, sizes)  # all of it on the screen
+        page.screenshot(path=f"test-artifacts/a11y_present_{width}.png")
+        code = re.search(r"with code ([A-Z0-9]{6})", page.inner_text("body")).group(1)
+        if width == 1920:
+            page.goto(f"{url}/workshop")
+            wait_for_app(page)
+            found["workshop"] = axe_violations(page, STREAMLIT_OWN)
+        page.close()
+    for width, height, text in ((390, 844, "100%"), (1920, 1080, "100%"), (390, 844, "200%")):
+        phone = chromium.new_page(viewport={"width": width, "height": height})
+        phone.goto(f"{url}/join?code={code}")
+        phone.wait_for_selector("#wording", timeout=30000)
+        phone.evaluate("(size) => { document.documentElement.style.fontSize = size; }", text)
+        name = f"join {width} at {text}"
+        found[name] = axe_violations(phone)
+        if text == "100%" and width == 390:
+            answer_by_keyboard(phone)
+        # At 200% text nothing runs off the side, and every option is still a large target.
+        layout = phone.evaluate(
+            """() => ({wide: document.documentElement.scrollWidth > window.innerWidth + 1,
+                       smallest: Math.min(...[...document.querySelectorAll('.choice, button')]
+                                             .map(e => e.getBoundingClientRect().height))})"""
+        )
+        assert not layout["wide"] and layout["smallest"] >= 44, (name, layout)
+        phone.screenshot(path=f"test-artifacts/a11y_{name.replace(' ', '_').replace('%', '')}.png")
+        phone.close()
+    print(f"axe on the workshop pages: {time.monotonic() - started:.0f} s")
+    report = "\n".join(f"{name}:\n{describe_violations(v)}" for name, v in found.items() if v)
+    assert not report, f"accessibility violations of ours:\n{report}"
+
+
+def answer_by_keyboard(phone) -> None:
+    """Answer the open question with the keyboard alone: Tab into the options (one stop for a
+    radio group), the arrow keys to choose, Tab to the button, Enter to send."""
+    phone.locator("#title").click()
+    for _ in range(5):
+        phone.keyboard.press("Tab")
+        if phone.evaluate("() => document.activeElement.name === 'answer'"):
+            break
+    else:
+        raise AssertionError("Tab never reached the options")
+    focus = phone.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert focus != "none"  # the focus is visible
+    phone.keyboard.press("ArrowDown")
+    phone.keyboard.press("ArrowDown")
+    chosen = phone.evaluate("() => document.querySelector('input[name=answer]:checked').value")
+    phone.keyboard.press("Tab")
+    assert phone.evaluate("() => document.activeElement.textContent") == "Send my answer"
+    phone.keyboard.press("Enter")
+    phone.wait_for_selector("#recorded", timeout=30000)
+    labels = phone.evaluate(
+        "(c) => document.querySelector(`label[for='${document.querySelector(`input[value='${c}']`).id}']`)"
+        ".textContent",
+        chosen,
+    )
+    assert phone.inner_text("#recorded").startswith(f"Answer recorded: {labels}.")
