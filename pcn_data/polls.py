@@ -352,6 +352,9 @@ def new_participant_token() -> str:
 def cast_vote(db: Database, poll_question_id: int, token: str, answer) -> None:
     """Record a participant's answer, replacing any earlier one; commit it before returning.
 
+    Phones vote through the live room (`room.Rooms.cast`), which keeps its memory in step; a vote
+    written here directly reaches a room already loaded only when the facilitator next acts.
+
     answer: an option code (agreement, single), a list of codes (multi), codes in rank order
     (ranking), or text (text)."""
     (error,) = cast_votes(db, [(poll_question_id, token, answer)])
