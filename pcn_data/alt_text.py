@@ -273,16 +273,6 @@ def _progress_bars(df, title, **_):
     return Summary(f"{title}: recommendations done", shown, hidden, "groups", count, None)
 
 
-def _poll_bars(df, title, *, kind, **_):
-    value = "points" if kind == "ranking" else "votes"
-    shown, hidden = _rows(df, "label", value, None)
-    n = df["n"].dropna()
-    what = f"{title or 'the poll'}: {'Borda points' if kind == 'ranking' else 'answers'} per option"
-    return Summary(
-        what, shown, hidden, "options", count, f"n = {int(n.iloc[0])} answered" if len(n) else None
-    )
-
-
 READERS: dict[str, Callable[..., Summary]] = {
     "diverging_bars": _diverging_bars,
     "gap_dumbbell": _gap_dumbbell,
@@ -299,7 +289,6 @@ READERS: dict[str, Callable[..., Summary]] = {
     "respondents_by_place": _respondents_by_place,
     "response_rate_by_place": _response_rate_by_place,
     "progress_bars": _progress_bars,
-    "poll_bars": _poll_bars,
 }
 
 

@@ -1215,55 +1215,6 @@ def progress_bars(df: pd.DataFrame, title: str) -> go.Figure:
     return _figure(traces, layout)
 
 
-def poll_bars(df: pd.DataFrame, title: str, *, kind: str, height: int = 620) -> go.Figure:
-    """Return a live poll's results as horizontal bars in projector-sized type.
-
-    df: one row per option with label, votes, n, share, mean_rank, points (polls.results).
-    Choice questions show votes and the share of participants, in the options' order (top
-    first); ranking shows Borda points, best first, with each option's mean rank.
-    """
-    rows = df.to_dict("records")
-    if kind == "ranking":
-        rows = sorted(rows, key=lambda r: 0 if _missing(r["points"]) else r["points"])
-        x = [0.0 if _missing(r["points"]) else float(r["points"]) for r in rows]
-        text = [
-            "no votes" if _missing(r["mean_rank"]) else f"{int(v)} points · mean rank {r['mean_rank']:.1f}"
-            for v, r in zip(x, rows, strict=True)
-        ]
-        axis = "Points (first place scores most)"
-    else:
-        rows = rows[::-1]  # plotly draws the first row at the bottom
-        x = [float(r["votes"]) for r in rows]
-        text = [
-            f"{int(v)} ({_pct(r['share'])})" if not _missing(r["share"]) else f"{int(v)}"
-            for v, r in zip(x, rows, strict=True)
-        ]
-        axis = "Answers" if kind != "multi" else "Participants choosing it"
-    top = max(x, default=0.0) or 1.0
-    trace = {
-        "type": "bar",
-        "x": x,
-        "y": [_wrap(r["label"], 34) for r in rows],
-        "orientation": "h",
-        "marker": {"color": NHS_BLUE},
-        "text": text,
-        "textposition": "outside",
-        "cliponaxis": False,
-        "textfont": {"size": FONT_SIZE + 10},
-        "hovertemplate": "%{y}: %{text}<extra></extra>",
-        "showlegend": False,
-    }
-    layout = base_layout(
-        title,
-        height=height,
-        font={"size": FONT_SIZE + 6},
-        xaxis={"range": [0, top * 1.35], "title": _text(axis), "dtick": max(1, round(top / 5))},
-        yaxis={"tickfont": {"size": FONT_SIZE + 8}},
-    )
-    layout["title"]["font"] = {"size": FONT_SIZE + 14}
-    return _figure([trace], layout)
-
-
 # Images ------------------------------------------------------------------------------------
 
 RENDER_TIMEOUT = 60  # seconds for one image; a first image also waits for Chromium to start

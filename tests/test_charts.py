@@ -247,20 +247,6 @@ def _builder_inputs(db) -> dict[str, tuple]:
         "engagement_timeline": (engagement.events(db, Filters()), "Timeline"),
         "participation_bars": (engagement.participation(db, Filters()), "Participation"),
         "progress_bars": (tracker.progress(db, "place", None), "Progress"),
-        "poll_bars": (
-            pd.DataFrame(
-                {
-                    "label": ["Poor", "Good", "Don't know"],
-                    "votes": [3, 1, 0],
-                    "n": [4, 4, 4],
-                    "share": [0.75, 0.25, 0.0],
-                    "mean_rank": [None] * 3,
-                    "points": [None] * 3,
-                }
-            ),
-            "Poll",
-            {"kind": "single"},
-        ),
     }
 
 
