@@ -50,6 +50,10 @@ STATIC = Path(__file__).resolve().parent / "join_static"
 # tell a live line from a dead one (join.js reconnects after 45 s of silence).
 KEEPALIVE_S = 15
 MAX_BODY = 8192  # a vote is a few hundred bytes; an open-text answer at most MAX_TEXT characters
+BODY_SECONDS = 10  # a vote's body arrives in this long or not at all
+_CODE = re.compile(r"^[A-Za-z0-9 ]{1,16}$")  # a join code as typed (spaces are ignored)
+# One phone (one cookie) holds at most this many open streams: a few tabs, not the room's share.
+STREAMS_PER_PHONE = 5
 
 
 def _token(request: Request) -> str | None:
@@ -134,10 +138,12 @@ class Hub:
         with self._lock:
             self._streams.get(session_id, set()).discard(stream)
 
-    def count(self) -> int:
-        """Return how many phones are connected now."""
+    def count(self, token: str | None = None) -> int:
+        """Return how many streams are open now (only this phone's, given its token)."""
         with self._lock:
-            return sum(len(s) for s in self._streams.values())
+            return sum(
+                1 for group in self._streams.values() for s in group if token is None or s.token == token
+            )
 
 
 class _Stream:
@@ -246,6 +252,13 @@ async def events(request: Request) -> Response:
     if room is None:
         return JSONResponse({"error": "There is no poll with that code."}, status_code=404)
     token, session_id = _token(request), room.session_id
+    if token is None:
+        # Every phone has the cookie from the page; a stream without one is not a phone's.
+        return JSONResponse({"error": "Open the poll page first."}, status_code=403)
+    if HUB.count(token) >= STREAMS_PER_PHONE:
+        return JSONResponse(
+            {"error": "This phone has too many tabs open on the poll: close some."}, status_code=429
+        )
     HUB.hook_shutdown()
     if HUB.closing:
         return JSONResponse({"error": "The server is restarting."}, status_code=503)
@@ -291,16 +304,64 @@ def _same_site(request: Request) -> bool:
 
     The cookie is SameSite=Lax and the body must be JSON (which another site cannot send without a
     preflight this server never answers), so this is a second lock: the Origin header, when a
-    browser sends one, must name this server as the phone reached it (directly, through a proxy,
-    or at PCN_PUBLIC_URL)."""
+    browser sends one, must name this server as the phone reached it (directly, or at
+    PCN_PUBLIC_URL)."""
     origin = request.headers.get("origin")
     if not origin:
         return True
-    ours = {request.headers.get("host", ""), request.headers.get("x-forwarded-host", "")}
+    # A client's own X-Forwarded-Host is not trusted: a deployment behind a proxy names its
+    # address in PCN_PUBLIC_URL (the QR code needs it anyway).
+    ours = {request.headers.get("host", "")}
     public = os.environ.get("PCN_PUBLIC_URL", "").strip()
     if public:
         ours.add(urlsplit(public).netloc)
     return urlsplit(origin).netloc in ours - {""}
+
+
+def _readable(value) -> bool:
+    """Return True when every string in value can be stored (no unpaired surrogate)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    return all(_readable(v) for v in value) if isinstance(value, list) else True
+
+
+async def _read_vote(request: Request) -> tuple[str, int, object] | Response:
+    """Return (join code, question id, answer) from a vote's body, or the refusal to send back.
+
+    The body is read only up to MAX_BODY and for at most BODY_SECONDS: a client that says it will
+    send 200 MB, or sends one byte a minute, is refused without being waited for."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return _refuse(f"Keep it under {polls.MAX_TEXT} characters.", 413)
+    body = bytearray()
+    try:
+        async with asyncio.timeout(BODY_SECONDS):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    return _refuse(f"Keep it under {polls.MAX_TEXT} characters.", 413)
+    except TimeoutError:
+        return _refuse("The answer took too long to arrive: send it again.", 408)
+    unreadable = _refuse("That answer could not be read: reload the page and try again.", 400)
+    try:
+        sent = json.loads(body)
+    except (ValueError, RecursionError):
+        return unreadable
+    if not isinstance(sent, dict):
+        return unreadable
+    code, question, answer = sent.get("code"), sent.get("question"), sent.get("answer")
+    # bool is an int in Python: true must not mean question 1.
+    if not isinstance(code, str) or not _CODE.match(code) or type(question) is not int:
+        return unreadable
+    if not (answer is None or isinstance(answer, str | list)) or not _readable(answer):
+        return _refuse("That answer could not be read: type it again.", 400)
+    if isinstance(answer, list) and any(not isinstance(a, str) for a in answer):
+        return _refuse("Choose one of the options.", 400)
+    return code, question, answer
 
 
 async def vote(request: Request) -> Response:
@@ -314,17 +375,10 @@ async def vote(request: Request) -> Response:
         return _refuse(
             "This phone has not kept its place in the poll: allow cookies for this site, then reload.", 403
         )
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        return _refuse(f"Keep it under {polls.MAX_TEXT} characters.", 413)
-    try:
-        sent = json.loads(body)
-        code, question = str(sent["code"]), int(sent["question"])
-        answer = sent.get("answer")
-    except (ValueError, KeyError, TypeError):
-        return _refuse("That answer could not be read: reload the page and try again.", 400)
-    if not (answer is None or isinstance(answer, str) or isinstance(answer, list)):
-        return _refuse("Choose one of the options.", 400)
+    sent = await _read_vote(request)
+    if isinstance(sent, Response):
+        return sent
+    code, question, answer = sent
     _, registry = await _rooms()
     room = await run_in_threadpool(registry.by_code, code[:16])
     if room is None:
@@ -333,8 +387,8 @@ async def vote(request: Request) -> Response:
         mine = await run_in_threadpool(registry.cast, room.session_id, question, token, answer)
     except polls.PollError as exc:
         return _refuse(str(exc), 409)
-    except PcnDataError as exc:
-        return _refuse(f"Your answer was not recorded: {exc}", 503)
+    except PcnDataError:  # logged where it happened; the phone is told in plain words
+        return _refuse("Your answer was not recorded: please send it again.", 503)
     return JSONResponse({"ok": True, "question": question, "mine": _clean(mine)})
 
 

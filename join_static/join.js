@@ -11,6 +11,7 @@
   var seed = document.getElementById("pcn-state");
   var state = seed ? JSON.parse(seed.textContent) : null;
   var drafts = {}; // question id -> the answer being chosen, kept while the page redraws
+  var edited = {}; // question id -> true while this tab holds a choice it has not sent
   var pending = null; // an answer that could not be sent: sent again when the connection is back
   var notice = null; // {kind: "recorded" | "error", text} for the question on screen
   var shownQuestion = null;
@@ -97,6 +98,7 @@
         var input = el("input", { type: multi ? "checkbox" : "radio", name: "answer", id: id, value: o.code });
         input.checked = draft.indexOf(o.code) >= 0;
         input.addEventListener("change", function () {
+          edited[q.id] = true;
           if (multi) {
             var at = draft.indexOf(o.code);
             if (input.checked && at < 0) draft.push(o.code);
@@ -125,6 +127,7 @@
           b.appendChild(el("span", null, (at >= 0 ? "" : "") + o.label));
           if (at >= 0) b.setAttribute("aria-label", "Number " + (at + 1) + ": " + o.label);
           b.addEventListener("click", function () {
+            edited[q.id] = true;
             var now = draft.indexOf(o.code);
             if (now >= 0) draft.splice(now, 1); else draft.push(o.code);
             redraw();
@@ -136,7 +139,7 @@
       redraw();
       form.appendChild(list);
       var clear = el("button", { type: "button", "class": "plain" }, "Start again");
-      clear.addEventListener("click", function () { draft.length = 0; redraw(); refresh(); });
+      clear.addEventListener("click", function () { edited[q.id] = true; draft.length = 0; redraw(); refresh(); });
       form.appendChild(clear);
     } else {
       var label2 = el("label", { "for": "text" }, "Your answer");
@@ -144,7 +147,12 @@
       area.value = draft;
       var count = el("p", { "class": "count", "aria-live": "polite" });
       var counted = function () { count.textContent = area.value.length + " of " + q.max_text + " characters"; };
-      area.addEventListener("input", function () { drafts[q.id] = area.value; counted(); refresh(); });
+      area.addEventListener("input", function () {
+        edited[q.id] = true;
+        drafts[q.id] = area.value;
+        counted();
+        refresh();
+      });
       counted();
       form.appendChild(label2);
       form.appendChild(area);
@@ -182,6 +190,7 @@
       if (result.ok && state.question && state.question.id === result.body.question) {
         state.question.mine = result.body.mine;
         drafts[q.id] = q.kind === "text" ? (result.body.mine[0] || "") : result.body.mine.slice();
+        edited[q.id] = false;
         notice = null;
       } else if (!result.ok) {
         notice = { kind: "error", text: result.body.error || "Your answer was not recorded." };
@@ -202,6 +211,13 @@
     source.addEventListener("state", function (event) {
       lastHeard = Date.now();
       state = JSON.parse(event.data);
+      // An answer sent from another tab of this phone: show it here too, unless this tab holds a
+      // choice of its own not yet sent (that one is the participant's latest thought).
+      var q = state.question;
+      if (q && !edited[q.id]) {
+        var mine = q.mine || [];
+        drafts[q.id] = q.kind === "text" ? (mine[0] || "") : mine.slice();
+      }
       render();
     });
     source.addEventListener("ping", function () { lastHeard = Date.now(); });

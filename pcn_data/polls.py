@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
@@ -394,21 +395,44 @@ def _cast(cur, poll_question_id: int, token: str, answer) -> None:
         ).fetchall()
     }
     rows = _vote_rows(kind, answer, valid)
+    # An answer the facilitator hid stays hidden when it is sent again, or changed: moderation is
+    # of the participant's answer, not of one wording of it.
+    hidden = bool(
+        cur.execute(
+            "SELECT coalesce(bool_or(hidden), false) FROM poll_vote "
+            "WHERE poll_question_id = ? AND participant_token = ?",
+            [poll_question_id, token],
+        ).fetchall()[0][0]
+    )
     cur.execute(
         "DELETE FROM poll_vote WHERE poll_question_id = ? AND participant_token = ?",
         [poll_question_id, token],
     )
     cur.executemany(
-        "INSERT INTO poll_vote (poll_question_id, participant_token, option_code, rank, value_text) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [[poll_question_id, token, *r] for r in rows],
+        "INSERT INTO poll_vote (poll_question_id, participant_token, option_code, rank, value_text, hidden) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [[poll_question_id, token, *r, hidden] for r in rows],
     )
+
+
+def typed_text(answer) -> str:
+    """Return an open-text answer as a person typed it: without control characters (a NUL is
+    not text), and empty when nothing in it would show (only spaces and invisible characters)."""
+    if not isinstance(answer, str):
+        return ""
+    try:
+        answer.encode("utf-8")
+    except UnicodeEncodeError:  # an unpaired surrogate: no keyboard types it, the file cannot hold it
+        raise PollError("That answer could not be read: type it again.") from None
+    text = "".join(c for c in answer if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
+    visible = [c for c in text if unicodedata.category(c) not in ("Cf", "Zs", "Zl", "Zp") and not c.isspace()]
+    return text if visible else ""
 
 
 def _vote_rows(kind: str, answer, valid: set[str]) -> list[tuple]:
     """Return (option_code, rank, value_text) rows for an answer; raise PollError when invalid."""
     if kind == "text":
-        text = str(answer or "").strip()
+        text = typed_text(answer)
         if not text:
             raise PollError("Write an answer first.")
         if len(text) > MAX_TEXT:

@@ -13,6 +13,7 @@ when what phones see changed, `vote` (with the participant's token) when an answ
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -25,6 +26,7 @@ import pandas as pd
 from pcn_data import polls
 from pcn_data.db import Database
 
+log = logging.getLogger(__name__)
 Listener = Callable[[int, str, str | None], None]  # (session_id, what, token)
 
 
@@ -302,9 +304,14 @@ class Rooms:
         """Commit a batch of votes in one transaction and put those taken in memory."""
         try:
             errors = polls.cast_votes(self.db, [(t.poll_question_id, t.token, t.answer) for t in batch])
-        except Exception as exc:  # the file refused the transaction: every vote in it is refused
-            for t in batch:
-                t.error, t.done = exc, True
+        except Exception as exc:  # the file refused the transaction
+            if len(batch) > 1:
+                # One vote the file cannot take must not cost the room theirs: one at a time.
+                for t in batch:
+                    self._commit([t])
+                return
+            log.warning("a vote was refused by the database: %s", exc)
+            batch[0].error, batch[0].done = exc, True
             return
         now = time.time()
         with self._lock:
@@ -317,14 +324,17 @@ class Rooms:
                 if current is None or t.poll_question_id not in current.questions:
                     continue  # read again from the file on its next use
                 kind = current.questions[t.poll_question_id].kind
+                answers = current.answers.setdefault(t.poll_question_id, {})
+                before = answers.get(t.token)
+                hidden = before is not None and before.hidden  # as the file keeps it (polls._cast)
                 if kind == "text":
-                    vote = Vote((), str(t.answer).strip(), False, now, t.token)
+                    vote = Vote((), polls.typed_text(t.answer), hidden, now, t.token)
                 elif kind == "ranking":
-                    vote = Vote(tuple(t.answer), None, False, now, t.token)
+                    vote = Vote(tuple(t.answer), None, hidden, now, t.token)
                 else:  # in the file's order: a multiple choice is a set
                     codes = (t.answer,) if kind in ("agreement", "single") else tuple(sorted(t.answer))
-                    vote = Vote(codes, None, False, now, t.token)
-                current.answers.setdefault(t.poll_question_id, {})[t.token] = vote
+                    vote = Vote(codes, None, hidden, now, t.token)
+                answers[t.token] = vote
                 t.mine = current.mine(t.poll_question_id, t.token)
 
 

@@ -21,7 +21,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 import participant
-from pcn_data import config, polls
+from pcn_data import config, polls, room
 from pcn_data.db import Database
 from pcn_data.errors import ConfigError
 from scripts.live_server import free_port
@@ -267,14 +267,9 @@ def test_a_phone_behind_the_proxy_at_the_public_address_can_vote(phones, monkeyp
         assert vote(
             phone, made["join_code"], qid, "fair", Origin="https://workshop.example.nhs.uk"
         ).is_success
-        assert vote(
-            phone,
-            made["join_code"],
-            qid,
-            "good",
-            Origin="https://other.example",
-            **{"X-Forwarded-Host": "other.example"},
-        ).is_success  # a proxy that says which host the phone asked for
+        # A client's own X-Forwarded-Host is not trusted: PCN_PUBLIC_URL names the proxy's address.
+        forwarded = {"Origin": "https://other.example", "X-Forwarded-Host": "other.example"}
+        assert vote(phone, made["join_code"], qid, "good", **forwarded).status_code == 403
         assert vote(phone, made["join_code"], qid, "poor", Origin="https://evil.example").status_code == 403
     assert polls.answer_count(db, qid) == 1
 
@@ -285,6 +280,8 @@ def test_a_script_opening_streams_cannot_exhaust_the_server(phones, monkeypatch)
     monkeypatch.setenv("PCN_MAX_PHONES", "2")
     events: queue.Queue = queue.Queue()
     clients = [httpx.Client(base_url=url, timeout=httpx.Timeout(5, read=30)) for _ in range(3)]
+    for phone in clients:
+        phone.get(f"/join?code={made['join_code']}")
     try:
         for phone in clients[:2]:
 
@@ -300,3 +297,100 @@ def test_a_script_opening_streams_cannot_exhaust_the_server(phones, monkeypatch)
         participant.HUB.close_all()
         for phone in clients:
             phone.close()
+
+
+# Found by an attack on the page (a tester playing a hostile participant against a real server).
+
+
+def test_one_unstorable_answer_cannot_make_the_room_s_votes_fail(phones):
+    url, db = phones
+    made, (qid, text_q) = new_session(db)
+    other, (other_q, _) = new_session(db, "Another room")
+    polls.set_state(db, text_q, "open")
+    polls.set_state(db, other_q, "open")
+    results: queue.Queue = queue.Queue()
+
+    def phone(code, question, answer) -> None:
+        with httpx.Client(base_url=url) as client:
+            client.get(f"/join?code={code}")
+            results.put((answer, vote(client, code, question, answer)))
+
+    # An unpaired surrogate cannot be stored as UTF-8; a NUL is not text a person typed.
+    bad = ["\udfff", "a\x00b", "\u200b", "\ufeff\u200b "]
+    threads = [threading.Thread(target=phone, args=(other["join_code"], other_q, "poor")) for _ in range(20)]
+    threads += [threading.Thread(target=phone, args=(made["join_code"], text_q, b)) for b in bad * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    got = [results.get() for _ in threads]
+    assert [r.status_code for a, r in got if a == "poor"] == [200] * 20
+    assert polls.answer_count(db, other_q) == 20
+    for answer, r in got:
+        if answer == "a\x00b":  # the NUL is dropped, the text kept
+            assert r.status_code == 200 and r.json()["mine"] == ["ab"]
+        elif answer != "poor":
+            assert r.status_code in (400, 409) and "database" not in r.text.lower(), (answer, r.text)
+    assert list(polls.text_answers(db, text_q)["value_text"]) == ["ab"] * 3
+    with httpx.Client(base_url=url) as client:
+        client.get(f"/join?code={made['join_code']}")
+        for code in ("\ud800", "a" * 5000):
+            assert vote(client, code, text_q, "fine").status_code in (400, 404)
+
+
+def test_a_hidden_answer_stays_hidden_when_it_is_sent_again(phones):
+    url, db = phones
+    made, (_, text_q) = new_session(db)
+    polls.set_state(db, text_q, "open")
+    with httpx.Client(base_url=url) as troll:
+        troll.get(f"/join?code={made['join_code']}")
+        token = troll.cookies[participant.COOKIE]
+        assert vote(troll, made["join_code"], text_q, "offensive words").is_success
+        polls.moderate(db, text_q, token, True)
+        assert vote(troll, made["join_code"], text_q, "offensive words").is_success
+        assert vote(troll, made["join_code"], text_q, "other offensive words").is_success
+    assert polls.text_answers(db, text_q).empty  # still hidden in the file
+    live = room.rooms(db).get(made["session_id"])
+    assert live.text_answers(text_q) == [] and len(live.text_answers(text_q, include_hidden=True)) == 1
+
+
+def test_odd_json_is_refused_with_a_400_not_a_server_error(phones):
+    url, db = phones
+    made, (qid, _) = new_session(db)
+    polls.set_state(db, qid, "open")
+    deep = "[" * 3000 + "]" * 3000
+    with httpx.Client(base_url=url) as phone:
+        phone.get(f"/join?code={made['join_code']}")
+        for body in (
+            f'{{"code": "{made["join_code"]}", "question": 1e400, "answer": "fair"}}',
+            f'{{"code": "{made["join_code"]}", "question": {qid}, "answer": {deep}}}',
+            f'{{"code": "{made["join_code"]}", "question": true, "answer": "fair"}}',
+            f'{{"code": "{made["join_code"]}", "question": "{qid}", "answer": "fair"}}',
+            f'{{"code": "{made["join_code"]}", "question": {qid}.5, "answer": "fair"}}',
+        ):
+            got = phone.post("/join/vote", content=body, headers={"Content-Type": "application/json"})
+            assert got.status_code == 400, (body[:60], got.status_code)
+    assert polls.answer_count(db, qid) == 0
+
+
+def test_a_stream_needs_the_page_s_cookie_and_one_phone_holds_few_streams(phones):
+    url, db = phones
+    made, _ = new_session(db)
+    with httpx.Client(base_url=url) as stranger:  # never opened the page
+        assert stranger.get(f"/join/events?code={made['join_code']}").status_code == 403
+    events: queue.Queue = queue.Queue()
+    with httpx.Client(base_url=url, timeout=httpx.Timeout(5, read=30)) as phone:
+        phone.get(f"/join?code={made['join_code']}")
+        try:
+            for _ in range(participant.STREAMS_PER_PHONE):
+
+                def listen() -> None:
+                    with phone.stream("GET", f"/join/events?code={made['join_code']}") as stream:
+                        read_events(stream, events)
+
+                threading.Thread(target=listen, daemon=True).start()
+                events.get(timeout=10)
+            extra = phone.get(f"/join/events?code={made['join_code']}")
+            assert extra.status_code == 429 and "tabs" in extra.json()["error"]
+        finally:
+            participant.HUB.close_all()

@@ -13,6 +13,7 @@ import pytest
 
 from pcn_data import polls, room
 from pcn_data.db import Database
+from pcn_data.errors import DatabaseError
 
 
 @pytest.fixture
@@ -214,3 +215,37 @@ def test_votes_arriving_together_are_committed_together(db, monkeypatch):
         t.join()
     assert sum(batches) == 40 and len(batches) < 20, batches  # far fewer commits than votes
     assert rooms.get(sid).count(qid) == polls.answer_count(db, qid) == 40
+
+
+def test_a_vote_the_file_refuses_does_not_cost_the_others_in_its_batch(db, monkeypatch):
+    sid, qids = session(db)
+    rooms = room.rooms(db)
+    qid = qids[0]
+    polls.set_state(db, qid, "open")
+    real = polls.cast_votes
+
+    def refusing(db_, votes):
+        time.sleep(0.02)  # let the votes behind it queue into one batch
+        if any(token == "participant-token-POISON" for _, token, _ in votes):
+            raise DatabaseError("The database reported an error: cannot store this")
+        return real(db_, votes)
+
+    monkeypatch.setattr(polls, "cast_votes", refusing)
+    outcome = {}
+
+    def phone(token: str) -> None:
+        try:
+            rooms.cast(sid, qid, token, "a")
+            outcome[token] = "ok"
+        except DatabaseError:
+            outcome[token] = "refused"
+
+    tokens = [f"participant-token-{i:04d}" for i in range(20)] + ["participant-token-POISON"]
+    threads = [threading.Thread(target=phone, args=(t,)) for t in tokens]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcome.pop("participant-token-POISON") == "refused"
+    assert set(outcome.values()) == {"ok"} and len(outcome) == 20
+    assert rooms.get(sid).count(qid) == polls.answer_count(db, qid) == 20

@@ -145,6 +145,14 @@ def test_a_whole_workshop_with_five_phones_a_lost_connection_and_a_restart(demo_
             tab = phones[0].context.new_page()
             tab.goto(link)
             recorded(tab, "Poor")
+            # An answer changed in one tab shows in the other, its choice too (not the old one,
+            # which a tap on Send would put back); then the first tab changes it back.
+            vote(tab, "Fair")
+            recorded(phones[0], "Fair")
+            assert phones[0].get_by_label("Fair", exact=True).is_checked()
+            vote(phones[0], "Poor")
+            recorded(tab, "Poor")
+            assert tab.get_by_label("Poor", exact=True).is_checked()
             tab.close()
 
             # A phone loses its connection: it says so, keeps the answer it changes meanwhile,
