@@ -87,6 +87,9 @@ def run_child(path, mode, *args, until: str, timeout: float = 60) -> list[str]:
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
+    # What the child said between the line that stopped the reading and the kill is an
+    # acknowledgement too: the pipe still holds it.
+    lines += [line.strip() for line in child.stdout.read().splitlines()]
     assert any(line.startswith(until) for line in lines), (lines, child.stderr.read()[-2000:])
     assert child.returncode == -signal.SIGKILL
     return lines
