@@ -65,7 +65,6 @@ class Room:
     questions: dict[int, Question] = field(default_factory=dict)
     presenter_position: int = 1
     answers: dict[int, dict[str, Vote]] = field(default_factory=dict)
-    version: int = 0  # bumps when what phones see changes
 
     def ordered(self) -> list[Question]:
         """Return the questions in order."""
@@ -130,7 +129,7 @@ class Room:
     def phone_state(self, token: str | None) -> dict:
         """Return what a participant's phone shows: the session, the open question and their answer."""
         q = self.open_question()
-        state: dict = {"version": self.version, "title": self.title, "code": self.join_code, "question": None}
+        state: dict = {"title": self.title, "code": self.join_code, "question": None}
         if q is not None:
             state["question"] = {
                 "id": q.poll_question_id,
@@ -197,7 +196,7 @@ class Rooms:
         with self._lock:
             room = self._rooms.get(session_id)
             if room is None:
-                room = self._load(session_id, version=0)
+                room = self._load(session_id)
                 if room is not None:
                     self._rooms[session_id] = room
             return room
@@ -212,9 +211,7 @@ class Rooms:
         # Read under the write lock (no vote can commit between the read and the swap) but not
         # under the rooms' own lock, which the participant page's event loop takes.
         with self.db.write_lock:
-            with self._lock:
-                old = self._rooms.get(session_id)
-            room = self._load(session_id, version=(old.version + 1) if old else 0)
+            room = self._load(session_id)
             with self._lock:
                 if room is None:
                     self._rooms.pop(session_id, None)
@@ -222,13 +219,13 @@ class Rooms:
                     self._rooms[session_id] = room
         self._tell(session_id, "structure")
 
-    def _load(self, session_id: int, *, version: int) -> Room | None:
+    def _load(self, session_id: int) -> Room | None:
         """Return a session's room read from the file, or None."""
         db = self.db
         head = db.query("SELECT join_code, title FROM poll_session WHERE session_id = ?", [session_id])
         if head.empty:
             return None
-        room = Room(session_id, str(head["join_code"].iloc[0]), str(head["title"].iloc[0]), version=version)
+        room = Room(session_id, str(head["join_code"].iloc[0]), str(head["title"].iloc[0]))
         room.presenter_position = polls.presenter_position(db, session_id)
         opts = db.query(
             "SELECT o.poll_question_id, o.option_code, o.label FROM poll_option o "
