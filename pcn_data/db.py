@@ -19,10 +19,19 @@ import pandas as pd
 from pcn_data.config import duckdb_config
 from pcn_data.errors import DatabaseError, DatabaseLockedError, PcnDataError
 
-SCHEMA_VERSION = "6"
-# Versions this one can upgrade in place: the upgrade only adds tables (schema.sql is idempotent;
-# version 6 added the audit trail) and one nullable column.
-_UPGRADABLE = {"1", "2", "3", "4", "5"}
+SCHEMA_VERSION = "7"
+# Versions this one can upgrade in place: the upgrade adds tables (schema.sql is idempotent;
+# version 6 added the audit trail), nullable columns, and rebuilds the poll question table (version
+# 7 widened its kinds, which DuckDB cannot alter in place).
+_UPGRADABLE = {"1", "2", "3", "4", "5", "6"}
+# The poll tables rebuilt by the version 7 upgrade, referenced ones last, with the columns kept.
+_REBUILT = {
+    "poll_vote": "poll_question_id, participant_token, option_code, rank, value_text, hidden, cast_at",
+    "poll_option": "poll_question_id, option_code, label, position",
+    "poll_question": (
+        "poll_question_id, session_id, position, question_code, wording, kind, state, results_visible"
+    ),
+}
 
 _LOCK_PID = re.compile(r"\(PID (\d+)\)")
 log = logging.getLogger(__name__)
@@ -40,6 +49,23 @@ def note_write(event: str) -> None:
 def _schema_sql() -> str:
     """Return the text of schema.sql."""
     return resources.files("pcn_data").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+def _set_aside_poll_tables(cur) -> dict[str, str]:
+    """Return the poll tables of a file before version 7, copied aside and dropped (table -> copy),
+    so that schema.sql makes them again with the wider kinds; none when the file has them already."""
+    columns = cur.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'poll_question'"
+    ).fetchall()
+    if not columns or ("sensitive",) in columns:
+        return {}
+    kept = {}
+    for table in _REBUILT:  # the tables that reference poll_question first
+        copy = f"_v6_{table}"
+        cur.execute(f"CREATE TEMP TABLE {copy} AS SELECT {_REBUILT[table]} FROM {table}")
+        cur.execute(f"DROP TABLE {table}")
+        kept[table] = copy
+    return kept
 
 
 def _wrap(exc: duckdb.Error, path: Path) -> PcnDataError:
@@ -94,9 +120,17 @@ class Database:
         version = self.meta().get("schema_version")
         if version in _UPGRADABLE:
             with self.transaction(bump_version=False) as cur:
+                kept = _set_aside_poll_tables(cur)
                 cur.execute(_schema_sql())
+                for table in reversed(_REBUILT):
+                    if table in kept:
+                        cols = _REBUILT[table]
+                        cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {kept[table]}")
+                        cur.execute(f"DROP TABLE {kept[table]}")
                 # Version 5 gave invitations the batch that wrote them (so an import can be undone).
                 cur.execute("ALTER TABLE invitation ADD COLUMN IF NOT EXISTS batch_id INTEGER")
+                # Version 7: where a PCN wants to be in a year, beside its stage.
+                cur.execute("ALTER TABLE self_assessment ADD COLUMN IF NOT EXISTS desired_stage_code VARCHAR")
                 cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
             log.warning(
                 "schema upgraded in place: %s from version %s to %s", self.path, version, SCHEMA_VERSION

@@ -218,6 +218,7 @@ CREATE TABLE IF NOT EXISTS self_assessment (
     stage_code  VARCHAR NOT NULL REFERENCES sa_stage (stage_code),
     assessed_on DATE,
     batch_id    INTEGER,
+    desired_stage_code VARCHAR,              -- version 7: where the PCN wants to be in a year, if said
     PRIMARY KEY (pcn_code, domain_code, wave_id)
 );
 
@@ -266,6 +267,17 @@ CREATE TABLE IF NOT EXISTS poll_session (
     created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
+-- A session's settings beyond a live poll, one row at most per session; no row: the defaults.
+-- (A table of its own: DuckDB cannot add columns to poll_session, which other tables reference.)
+CREATE TABLE IF NOT EXISTS poll_session_setting (
+    session_id  INTEGER PRIMARY KEY REFERENCES poll_session (session_id),
+    self_paced  BOOLEAN NOT NULL DEFAULT FALSE,  -- answered at each one's own pace, every question open
+    opens_at    TIMESTAMP,                       -- a self-paced session's window; NULL: no limit that side
+    closes_at   TIMESTAMP,
+    qa_approval BOOLEAN NOT NULL DEFAULT FALSE,  -- Q&A questions show only once the facilitator approves
+    copied_from INTEGER REFERENCES poll_session (session_id)  -- the session this one duplicates
+);
+
 CREATE SEQUENCE IF NOT EXISTS poll_question_seq START 1;
 CREATE TABLE IF NOT EXISTS poll_question (
     poll_question_id INTEGER PRIMARY KEY DEFAULT nextval('poll_question_seq'),
@@ -273,9 +285,10 @@ CREATE TABLE IF NOT EXISTS poll_question (
     position         INTEGER NOT NULL,
     question_code    VARCHAR,                -- from the question bank, or NULL for ad-hoc
     wording          VARCHAR NOT NULL,
-    kind             VARCHAR NOT NULL CHECK (kind IN ('agreement', 'single', 'multi', 'ranking', 'text')),
+    kind             VARCHAR NOT NULL CHECK (kind IN ('agreement', 'single', 'multi', 'ranking', 'text', 'qa', 'maturity')),
     state            VARCHAR NOT NULL DEFAULT 'draft' CHECK (state IN ('draft', 'open', 'closed')),
-    results_visible  BOOLEAN NOT NULL DEFAULT FALSE
+    results_visible  BOOLEAN NOT NULL DEFAULT FALSE,
+    sensitive        BOOLEAN NOT NULL DEFAULT FALSE  -- results shown only once the question is closed
 );
 
 CREATE TABLE IF NOT EXISTS poll_option (
@@ -302,6 +315,43 @@ CREATE TABLE IF NOT EXISTS poll_vote (
     value_text        VARCHAR,
     hidden            BOOLEAN NOT NULL DEFAULT FALSE,  -- moderated open-text answer
     cast_at           TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- A word the facilitator took out of an open-text question's word cloud (stored lower-case).
+CREATE TABLE IF NOT EXISTS poll_hidden_word (
+    poll_question_id INTEGER NOT NULL REFERENCES poll_question (poll_question_id),
+    word             VARCHAR NOT NULL,
+    PRIMARY KEY (poll_question_id, word)
+);
+
+-- Q&A: a question the room asks (on a question of kind 'qa'), and the room's votes for it.
+CREATE SEQUENCE IF NOT EXISTS poll_qa_item_seq START 1;
+CREATE TABLE IF NOT EXISTS poll_qa_item (
+    item_id           INTEGER PRIMARY KEY DEFAULT nextval('poll_qa_item_seq'),
+    poll_question_id  INTEGER NOT NULL REFERENCES poll_question (poll_question_id),
+    participant_token VARCHAR NOT NULL,
+    text              VARCHAR NOT NULL,
+    status            VARCHAR NOT NULL DEFAULT 'pending'
+                      CHECK (status IN ('pending', 'approved', 'hidden', 'answered')),
+    submitted_at      TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE TABLE IF NOT EXISTS poll_qa_vote (
+    item_id           INTEGER NOT NULL REFERENCES poll_qa_item (item_id),
+    participant_token VARCHAR NOT NULL,
+    PRIMARY KEY (item_id, participant_token)
+);
+
+-- A maturity-matrix round (a question of kind 'maturity'): one participant's stage for one domain
+-- of the PCN they chose, now and wanted in a year. Shown only as a spread, never per person.
+CREATE TABLE IF NOT EXISTS poll_maturity (
+    poll_question_id  INTEGER NOT NULL REFERENCES poll_question (poll_question_id),
+    participant_token VARCHAR NOT NULL,
+    pcn_code          VARCHAR NOT NULL REFERENCES pcn (pcn_code),
+    domain_code       VARCHAR NOT NULL REFERENCES sa_domain (domain_code),
+    now_stage         VARCHAR NOT NULL REFERENCES sa_stage (stage_code),
+    desired_stage     VARCHAR REFERENCES sa_stage (stage_code),
+    cast_at           TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    PRIMARY KEY (poll_question_id, participant_token, domain_code)
 );
 
 -- The audit trail: one row for every change a person makes and every refusal, appended in the

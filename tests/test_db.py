@@ -126,7 +126,7 @@ def test_a_file_of_another_schema_version_is_refused(tmp_path):
         Database(tmp_path / "v.duckdb")
 
 
-@pytest.mark.parametrize("old", ["1", "2", "3", "4", "5"])
+@pytest.mark.parametrize("old", ["1", "2", "3", "4", "5", "6"])
 def test_an_older_file_is_upgraded_in_place_keeping_its_data(tmp_path, old):
     path = tmp_path / "old.duckdb"
     db = Database(path)
@@ -150,4 +150,103 @@ def test_an_older_file_is_upgraded_in_place_keeping_its_data(tmp_path, old):
     for table in ("poll_presenter", "import_mapping", "import_change", "import_label_mapping", "audit_trail"):
         assert db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]) == 1
     assert "batch_id" in set(db.query("DESCRIBE invitation")["column_name"])
+    db.close()
+
+
+def _version_6_polls(cur) -> None:
+    """Put back the poll tables as version 6 had them: five kinds, no sensitive flag, no settings."""
+    for table in (
+        "poll_maturity",
+        "poll_qa_vote",
+        "poll_qa_item",
+        "poll_hidden_word",
+        "poll_session_setting",
+        "poll_vote",
+        "poll_option",
+    ):
+        cur.execute(f"DROP TABLE {table}")
+    cur.execute("DROP TABLE poll_question")
+    cur.execute("""
+        CREATE TABLE poll_question (
+            poll_question_id INTEGER PRIMARY KEY DEFAULT nextval('poll_question_seq'),
+            session_id INTEGER NOT NULL REFERENCES poll_session (session_id),
+            position INTEGER NOT NULL,
+            question_code VARCHAR,
+            wording VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL CHECK (kind IN ('agreement', 'single', 'multi', 'ranking', 'text')),
+            state VARCHAR NOT NULL DEFAULT 'draft',
+            results_visible BOOLEAN NOT NULL DEFAULT FALSE
+        );
+        CREATE TABLE poll_option (
+            poll_question_id INTEGER NOT NULL REFERENCES poll_question (poll_question_id),
+            option_code VARCHAR NOT NULL,
+            label VARCHAR NOT NULL,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (poll_question_id, option_code)
+        );
+        CREATE TABLE poll_vote (
+            poll_question_id INTEGER NOT NULL REFERENCES poll_question (poll_question_id),
+            participant_token VARCHAR NOT NULL,
+            option_code VARCHAR,
+            rank INTEGER,
+            value_text VARCHAR,
+            hidden BOOLEAN NOT NULL DEFAULT FALSE,
+            cast_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+    """)
+    cur.execute("ALTER TABLE self_assessment DROP COLUMN desired_stage_code")
+
+
+def test_a_version_6_file_keeps_its_polls_and_takes_the_new_question_types(tmp_path):
+    path = tmp_path / "six.duckdb"
+    db = Database(path)
+    with db.transaction() as cur:
+        _version_6_polls(cur)
+        cur.execute("INSERT INTO ics VALUES ('X', 'An ICS')")
+        cur.execute("INSERT INTO place (place_code, ics_code, name) VALUES ('P', 'X', 'A place')")
+        cur.execute(
+            "INSERT INTO wave (wave_id, wave_code, name, kind, ics_code, place_code, opened_on, status) "
+            "VALUES (7, 'poll-1', 'Before', 'poll', 'X', 'P', DATE '2026-01-01', 'open')"
+        )
+        cur.execute(
+            "INSERT INTO poll_session (session_id, wave_id, join_code, title) "
+            "VALUES (3, 7, 'ABCDEF', 'Before')"
+        )
+        cur.execute(
+            "INSERT INTO poll_question (session_id, position, wording, kind, state) "
+            "VALUES (3, 1, 'Pick one', 'single', 'closed')"
+        )
+        kept = cur.execute("SELECT poll_question_id FROM poll_question").fetchone()[0]
+        cur.execute(
+            "INSERT INTO poll_option VALUES (?, 'a', 'Apples', 1), (?, 'b', 'Pears', 2)", [kept, kept]
+        )
+        cur.execute(
+            "INSERT INTO poll_vote (poll_question_id, participant_token, option_code) VALUES (?, 't1', 'b')",
+            [kept],
+        )
+        cur.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    db.close()
+
+    db = Database(path)
+    assert db.meta()["schema_version"] == SCHEMA_VERSION
+    assert db.query("SELECT option_code, label FROM poll_option ORDER BY 1").values.tolist() == [
+        ["a", "Apples"],
+        ["b", "Pears"],
+    ]
+    assert db.query(
+        "SELECT poll_question_id, participant_token, option_code FROM poll_vote"
+    ).values.tolist() == [[kept, "t1", "b"]]
+    assert db.scalar("SELECT sensitive FROM poll_question WHERE poll_question_id = ?", [kept]) is False
+    with db.transaction() as cur:  # the new kinds, and a new question numbered after the kept one
+        cur.execute(
+            "INSERT INTO poll_question (session_id, position, wording, kind) VALUES (3, 2, 'Ask', 'qa')"
+        )
+        cur.execute(
+            "INSERT INTO poll_question (session_id, position, wording, kind) "
+            "VALUES (3, 3, 'Stage', 'maturity')"
+        )
+    assert db.scalar("SELECT min(poll_question_id) FROM poll_question WHERE kind = 'qa'") > kept
+    with db.transaction() as cur:
+        cur.execute("INSERT INTO poll_session_setting (session_id, self_paced) VALUES (3, TRUE)")
+    assert "desired_stage_code" in set(db.query("DESCRIBE self_assessment")["column_name"])
     db.close()
