@@ -35,11 +35,11 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route
 
 import plain
-from pcn_data import polls
-from pcn_data.config import db_path, max_phones
-from pcn_data.db import Database, get_database
-from pcn_data.errors import PcnDataError
-from pcn_data.room import Rooms, rooms
+from pcn_data.core.config import db_path, max_phones
+from pcn_data.core.db import Database, get_database
+from pcn_data.core.errors import PcnDataError
+from pcn_data.workshop import polls
+from pcn_data.workshop.room import Rooms, rooms
 
 log = logging.getLogger("pcn.app")
 COOKIE = "pcn_participant"

@@ -24,10 +24,10 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 import participant
-from pcn_data import logs
-from pcn_data.config import db_path
-from pcn_data.db import get_database
-from pcn_data.errors import PcnDataError
+from pcn_data.core import logs
+from pcn_data.core.config import db_path
+from pcn_data.core.db import get_database
+from pcn_data.core.errors import PcnDataError
 
 # The operator's log from the process's start, not from its first page (ui starts it there too).
 logs.configure("INFO")

@@ -20,36 +20,18 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 import plain
-from pcn_data import (
-    access as acl,
-)
-from pcn_data import (
-    alt_text,
-    backup,
-    charts,
-    compare,
-    config,
-    demo,
-    engagement,
-    exports,
-    findings,
-    logs,
-    polls,
-    queries,
-    redaction,
-    results,
-    slide_files,
-    slides,
-    tracker,
-    trail,
-    views,
-    voices,
-)
-from pcn_data import room as live_room
-from pcn_data.db import Database, get_database
-from pcn_data.errors import PcnDataError, RenderError
-from pcn_data.filters import Filters
+from pcn_data import alt_text, charts, demo, views
+from pcn_data.core import access as acl
+from pcn_data.core import backup, config, logs, trail
+from pcn_data.core.db import Database, get_database
+from pcn_data.core.errors import PcnDataError, RenderError
+from pcn_data.core.filters import Filters
 from pcn_data.importing import batches
+from pcn_data.programme import engagement, tracker
+from pcn_data.reports import exports, slide_files, slides
+from pcn_data.survey import compare, findings, queries, redaction, results, voices
+from pcn_data.workshop import polls
+from pcn_data.workshop import room as live_room
 
 ALL = "all"
 log = logging.getLogger("pcn.app")

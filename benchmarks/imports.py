@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pcn_data.db import Database  # noqa: E402
+from pcn_data.core.db import Database  # noqa: E402
 from pcn_data.demo import build_demo_file  # noqa: E402
 from pcn_data.importing.batches import Upload, apply, undo  # noqa: E402
 

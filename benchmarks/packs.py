@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pcn_data import slide_files, slides  # noqa: E402
-from pcn_data.db import Database  # noqa: E402
+from pcn_data.core.db import Database  # noqa: E402
 from pcn_data.demo import build_demo_file  # noqa: E402
+from pcn_data.reports import slide_files, slides  # noqa: E402
 
 PACKS = {"place pack (Morecambe Bay, 2021)": ("MB", "2021"), "ICS pack (2023)": (None, None)}
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import time
 
-from pcn_data import audit, protect
-from pcn_data.config import min_group_size
-from pcn_data.db import Database
+from pcn_data import audit
+from pcn_data.core.config import min_group_size
+from pcn_data.core.db import Database
+from pcn_data.survey import protect
 
 
 def main() -> None:

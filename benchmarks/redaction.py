@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pcn_data.demo import _NAME_A, _NAME_B, COMMENTS, IDENTIFYING  # noqa: E402
-from pcn_data.voices import redact  # noqa: E402
+from pcn_data.survey.voices import redact  # noqa: E402
 
 
 def national_names() -> list[str]:

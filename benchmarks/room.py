@@ -42,9 +42,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pcn_data import polls  # noqa: E402
-from pcn_data.db import Database  # noqa: E402
+from pcn_data.core.db import Database  # noqa: E402
 from pcn_data.demo import build_demo_file  # noqa: E402
+from pcn_data.workshop import polls  # noqa: E402
 from scripts.live_server import CHROMIUM_ARGS, server  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

@@ -35,10 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pcn_data import polls  # noqa: E402
-from pcn_data.db import Database, close_database, get_database  # noqa: E402
+from pcn_data.core.db import Database, close_database, get_database  # noqa: E402
 from pcn_data.demo import build_demo_file  # noqa: E402
-from pcn_data.queries import list_ics, list_places  # noqa: E402
+from pcn_data.survey.queries import list_ics, list_places  # noqa: E402
+from pcn_data.workshop import polls  # noqa: E402
 from scripts.apptest import behave_like_a_running_server  # noqa: E402
 from scripts.live_server import browser, choose, server, wait_for_app  # noqa: E402
 

@@ -20,10 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pcn_data import backup, polls, tracker  # noqa: E402
-from pcn_data.db import Database  # noqa: E402
+from pcn_data.core import backup  # noqa: E402
+from pcn_data.core.db import Database  # noqa: E402
 from pcn_data.demo import build_demo_file  # noqa: E402
 from pcn_data.importing.batches import Upload, apply  # noqa: E402
+from pcn_data.programme import tracker  # noqa: E402
+from pcn_data.workshop import polls  # noqa: E402
 
 ROUNDS = ("2024", "2025", "2026")  # survey rounds imported in the year (the demo holds 2021, 2023)
 WORKSHOPS = 10  # one a month or so, in the five places

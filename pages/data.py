@@ -9,16 +9,16 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data import bank
-from pcn_data.config import min_group_size
-from pcn_data.db import SCHEMA_VERSION
-from pcn_data.errors import PcnDataError
-from pcn_data.exports import csv_bytes
+from pcn_data.core import bank
+from pcn_data.core.config import min_group_size
+from pcn_data.core.db import SCHEMA_VERSION
+from pcn_data.core.errors import PcnDataError
 from pcn_data.importing import mapping_file
 from pcn_data.importing.batches import already_imported, apply, target_labels, undo
 from pcn_data.importing.mapping import IGNORE, answer_options
 from pcn_data.importing.reading import max_upload_mb
 from pcn_data.importing.survey import might_hold
+from pcn_data.reports.exports import csv_bytes
 
 ui.ensure_navigation_mode()
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data.config import min_group_size
+from pcn_data.core.config import min_group_size
 
 ui.ensure_navigation_mode()
 

@@ -5,7 +5,8 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data import compare, exports
+from pcn_data.reports import exports
+from pcn_data.survey import compare
 
 ui.ensure_navigation_mode()
 

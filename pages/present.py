@@ -1,13 +1,13 @@
 """Presenter view: full screen on the projector. The answer count while results are hidden,
 the results once revealed. It redraws itself twice a second from the live room in memory
-(pcn_data/room.py), so the projector costs no database query while votes arrive."""
+(pcn_data/workshop/room.py), so the projector costs no database query while votes arrive."""
 
 import streamlit as st
 
 import plain
 import ui
-from pcn_data import polls, projector
-from pcn_data.voices import redact
+from pcn_data.survey.voices import redact
+from pcn_data.workshop import polls, projector
 
 ui.ensure_navigation_mode()
 ui.require_page("present")

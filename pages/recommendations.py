@@ -6,8 +6,9 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data import exports, tracker
-from pcn_data.errors import PcnDataError
+from pcn_data.core.errors import PcnDataError
+from pcn_data.programme import tracker
+from pcn_data.reports import exports
 
 ui.ensure_navigation_mode()
 

@@ -5,7 +5,8 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data import results, views
+from pcn_data import views
+from pcn_data.survey import results
 
 ui.ensure_navigation_mode()
 

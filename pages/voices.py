@@ -5,8 +5,8 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data import voices
-from pcn_data.errors import PcnDataError
+from pcn_data.core.errors import PcnDataError
+from pcn_data.survey import voices
 
 ui.ensure_navigation_mode()
 

@@ -7,10 +7,10 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data import polls
-from pcn_data.config import min_reveal_votes
-from pcn_data.errors import PcnDataError
-from pcn_data.exports import csv_bytes, xlsx_bytes
+from pcn_data.core.config import min_reveal_votes
+from pcn_data.core.errors import PcnDataError
+from pcn_data.reports.exports import csv_bytes, xlsx_bytes
+from pcn_data.workshop import polls
 
 ui.ensure_navigation_mode()
 ui.require_page("workshop")

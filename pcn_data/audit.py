@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pcn_data import compare, findings, polls, protect, queries, results, voices
-from pcn_data.db import Database
-from pcn_data.filters import Filters
+from pcn_data.core.db import Database
+from pcn_data.core.filters import Filters
+from pcn_data.survey import compare, findings, protect, queries, results, voices
+from pcn_data.workshop import polls
 
 
 @dataclass
@@ -183,7 +184,7 @@ def per_view_pattern(table: protect.Table, k: int) -> np.ndarray:
     """Return the cells one-view-at-a-time suppression would publish: each role view's place rows
     suppressed among their siblings, its total on its own (the product before the protected
     tables), for the audit to be shown failing and for benchmarks/protection.py's comparison."""
-    from pcn_data.stats import suppress
+    from pcn_data.survey.stats import suppress
 
     cells = table.cells()
     n = table.with_margins()[0].reshape(-1)

@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sequential
 
-from pcn_data.errors import RenderError
+from pcn_data.core.errors import RenderError
 
 NHS_BLUE = "#005EB8"
 # Okabe-Ito, led by NHS Blue: distinguishable with the common colour-vision deficiencies.

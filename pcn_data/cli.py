@@ -11,15 +11,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from pcn_data import demo, logs
-from pcn_data.compare import DEFAULT_MEASURE, MEASURES
-from pcn_data.config import db_path, min_group_size
-from pcn_data.db import Database
-from pcn_data.errors import PcnDataError
-from pcn_data.filters import Filters
-from pcn_data.findings import headline_findings
+from pcn_data import demo
+from pcn_data.core import logs
+from pcn_data.core.config import db_path, min_group_size
+from pcn_data.core.db import Database
+from pcn_data.core.errors import PcnDataError
+from pcn_data.core.filters import Filters
 from pcn_data.importing.plan import KINDS as IMPORT_KINDS
-from pcn_data.queries import count_rows, list_waves, respondent_totals, respondents_by_place
+from pcn_data.survey.compare import DEFAULT_MEASURE, MEASURES
+from pcn_data.survey.findings import headline_findings
+from pcn_data.survey.queries import count_rows, list_waves, respondent_totals, respondents_by_place
 
 
 def _progress(fraction: float, message: str) -> None:
@@ -55,7 +56,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Create a clean database file for real data: the schema and the question bank, no answers."""
-    from pcn_data import bank
+    from pcn_data.core import bank
 
     if Path(args.db).exists():
         raise PcnDataError(f"There is already a file at {args.db}: choose a new path for a clean file.")
@@ -151,7 +152,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"There is no file at {path}.")
-    from pcn_data import trail
+    from pcn_data.core import trail
 
     trail.set_actor(args.by)
     # The file is read and bounded before the database is opened: a file past a limit is refused
@@ -242,7 +243,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check a snapshot (read-only): schema version, every table and its rows as recorded; 1 if not."""
-    from pcn_data import backup
+    from pcn_data.core import backup
 
     report = backup.verify(args.snapshot)
     print(f"{args.snapshot}: {'whole' if report.ok else 'NOT WHOLE'}")
@@ -256,7 +257,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """Put a snapshot in place of a stopped dashboard's file, keeping the replaced file beside it."""
-    from pcn_data import backup
+    from pcn_data.core import backup
 
     kept = backup.restore(args.snapshot, args.db)
     print(f"Restored {args.db} from {args.snapshot}.")
@@ -304,7 +305,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
     template) or PDF (the pages' chart images, drawn in Chromium)."""
     # Imported here: a pack loads python-pptx and fpdf2 (and, for the PDF, kaleido), which the other
     # commands never need.
-    from pcn_data import pack_template, slide_files, slides
+    from pcn_data.reports import pack_template, slide_files, slides
 
     start = time.perf_counter()
     pdf = args.out.suffix.lower() == ".pdf"

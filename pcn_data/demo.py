@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pcn_data import bank
-from pcn_data.db import Database
-from pcn_data.errors import PcnDataError
+from pcn_data.core import bank
+from pcn_data.core.db import Database
+from pcn_data.core.errors import PcnDataError
 
 Progress = Callable[[float, str], None]
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from pcn_data.compare import Measure
-from pcn_data.filters import Filters
+from pcn_data.core.filters import Filters
+from pcn_data.survey.compare import Measure
 
 GAP_TITLE = "Agreeing: “I am clear about my role” vs “partners are clear about it”"
 HEATMAP_TITLE = "“How would you rate your PCN's relationship with …?” Good or Excellent"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pcn_data.db import Database, close_database, get_database
+from pcn_data.core.db import Database, close_database, get_database
 from pcn_data.demo import build_demo_file
 from scripts.apptest import behave_like_a_running_server
 

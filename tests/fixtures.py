@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pcn_data import bank
-from pcn_data.db import Database
+from pcn_data.core import bank
+from pcn_data.core.db import Database
 
 
 def _ics_and_wave(cur, wave: str, opened_on: str) -> None:

@@ -9,10 +9,10 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pcn_data import access as acl
-from pcn_data import polls
-from pcn_data.db import close_database, get_database
-from pcn_data.errors import ConfigError
+from pcn_data.core import access as acl
+from pcn_data.core.db import close_database, get_database
+from pcn_data.core.errors import ConfigError
+from pcn_data.workshop import polls
 from tests.conftest import ROOT
 from tests.hostile import markdown_text
 

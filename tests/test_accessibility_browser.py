@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from pcn_data import polls
-from pcn_data.db import Database
+from pcn_data.core.db import Database
+from pcn_data.workshop import polls
 from scripts.live_server import browser, serve, wait_for_app
 from tests.browser_helpers import Allowed, axe_violations, describe_violations, require_chromium
 

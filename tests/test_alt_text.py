@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pcn_data import alt_text, results, views
-from pcn_data.filters import Filters
+from pcn_data import alt_text, views
+from pcn_data.core.filters import Filters
+from pcn_data.survey import results
 from tests.conftest import ROOT
 
 
@@ -125,7 +126,7 @@ def test_the_relationship_heatmap_never_names_a_hidden_cell(demo_db):
 
 
 def test_counts_hidden_by_the_protected_table_are_never_added_up(demo_db):
-    from pcn_data import queries
+    from pcn_data.survey import queries
 
     resp = queries.respondents_by_place(demo_db, Filters(ics="QE1"))
     text = alt_text.describe("respondents_by_place", resp)

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-DATA_MODULES = sorted((ROOT / "pcn_data").glob("*.py"))
+DATA_MODULES = sorted((ROOT / "pcn_data").rglob("*.py"))
 UI_FILES = [ROOT / "dashboard.py", ROOT / "ui.py", *sorted((ROOT / "pages").glob("*.py"))]
 
 
@@ -21,12 +21,12 @@ def imported_modules(path):
             yield node.module.split(".")[0]
 
 
-@pytest.mark.parametrize("path", DATA_MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", DATA_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_pcn_data_never_imports_streamlit(path):
     assert "streamlit" not in set(imported_modules(path))
 
 
-@pytest.mark.parametrize("path", DATA_MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", DATA_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_only_the_chart_module_imports_plotly(path):
     if path.name != "charts.py":
         assert "plotly" not in set(imported_modules(path))
@@ -60,7 +60,7 @@ def reads_answers(path) -> bool:
     return bool(READS_ANSWERS.search(path.read_text()))
 
 
-@pytest.mark.parametrize("path", DATA_MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", DATA_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_only_the_protected_tables_aggregate_survey_answers(path):
     if "importing" in path.parts or path.name == "demo.py":
         return  # writers of answers, not readers for display

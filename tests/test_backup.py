@@ -15,9 +15,10 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pcn_data import backup, polls
-from pcn_data.db import SCHEMA_VERSION, Database
+from pcn_data.core import backup
+from pcn_data.core.db import SCHEMA_VERSION, Database
 from pcn_data.importing.batches import Upload, apply, undo
+from pcn_data.workshop import polls
 from tests.conftest import ROOT
 
 TEMPLATE = ROOT / "tests" / "data" / "imports" / "template.csv"

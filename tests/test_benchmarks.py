@@ -3,7 +3,7 @@ the projector and phone pages are timed on a live poll session."""
 
 import ui
 from benchmarks import run as bench
-from pcn_data import polls
+from pcn_data.workshop import polls
 from tests.conftest import ROOT
 
 

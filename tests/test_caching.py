@@ -4,10 +4,11 @@ change of place is cut from the answer cached for every place."""
 import pandas as pd
 import pytest
 
-from pcn_data import results, tracker
-from pcn_data.db import Database
-from pcn_data.filters import Filters
-from pcn_data.queries import cut_to_places
+from pcn_data.core.db import Database
+from pcn_data.core.filters import Filters
+from pcn_data.programme import tracker
+from pcn_data.survey import results
+from pcn_data.survey.queries import cut_to_places
 from tests.conftest import ROOT
 
 
@@ -66,7 +67,7 @@ def test_a_write_during_a_run_is_seen_by_the_rest_of_that_run(own_copy):
         import streamlit as st
 
         import ui
-        from pcn_data import tracker
+        from pcn_data.programme import tracker
 
         before = [ui.data_version(), len(ui.query("history", "MB"))]
         tracker.update(ui.database(), 1, "MB", by="Test", status="Done", note="written mid-run")

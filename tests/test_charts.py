@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 
 from pcn_data import charts
-from pcn_data.filters import Filters
-from pcn_data.queries import respondents_by_place
+from pcn_data.core.filters import Filters
+from pcn_data.survey.queries import respondents_by_place
 from tests.results_helpers import _decode
 
 
@@ -198,7 +198,8 @@ def _plain(value):
 
 def _builder_inputs(db) -> dict[str, tuple]:
     """Return, per chart builder, arguments as the pages build them from the demo data."""
-    from pcn_data import compare, engagement, results, tracker
+    from pcn_data.programme import engagement, tracker
+    from pcn_data.survey import compare, results
 
     f21, f23 = Filters(wave="2021"), Filters(wave="2023")
     measure = compare.MEASURES["net_role_clear_self"]

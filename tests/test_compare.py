@@ -6,8 +6,8 @@ import math
 import pandas as pd
 import pytest
 
-from pcn_data.compare import MEASURES, engagement_by_pcn, label_against_total, measure_by_place
-from pcn_data.filters import Filters
+from pcn_data.core.filters import Filters
+from pcn_data.survey.compare import MEASURES, engagement_by_pcn, label_against_total, measure_by_place
 from tests.fixtures import small_database
 from tests.results_helpers import assert_no_recovery, open_tables
 

@@ -15,8 +15,9 @@ import time
 
 import pytest
 
-from pcn_data import polls, tracker
-from pcn_data.db import Database
+from pcn_data.core.db import Database
+from pcn_data.programme import tracker
+from pcn_data.workshop import polls
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
@@ -25,8 +26,10 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SI
 # which point it waits to be killed) or ACK <n> (a write that returned) and flushes each line.
 CHILD = r"""
 import sys, time
-from pcn_data.db import Database
-from pcn_data import polls, tracker, trail
+from pcn_data.core.db import Database
+from pcn_data.workshop import polls
+from pcn_data.programme import tracker
+from pcn_data.core import trail
 from pcn_data.importing import batches
 
 path, mode = sys.argv[1], sys.argv[2]

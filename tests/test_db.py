@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from pcn_data.db import SCHEMA_VERSION, Database, get_database
-from pcn_data.errors import DatabaseError, DatabaseLockedError, PcnDataError
+from pcn_data.core.db import SCHEMA_VERSION, Database, get_database
+from pcn_data.core.errors import DatabaseError, DatabaseLockedError, PcnDataError
 from tests.conftest import ROOT
 
 

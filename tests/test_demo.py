@@ -12,7 +12,7 @@ def share(db, sql, params=()):
 
 
 def option_share(db, question, options, wave, place=None, substantive_only=True):
-    """Share of answers to a question that are in options (independent of pcn_data.queries)."""
+    """Share of answers to a question that are in options (independent of pcn_data.survey.queries)."""
     return share(
         db,
         f"""
@@ -233,7 +233,7 @@ def test_national_scale_has_42_icss_about_1250_pcns_5_waves_tens_of_thousands(na
 
 
 def test_an_existing_file_is_not_replaced_without_force(tmp_path):
-    from pcn_data.errors import PcnDataError
+    from pcn_data.core.errors import PcnDataError
 
     path = tmp_path / "x.duckdb"
     path.write_bytes(b"precious")

@@ -4,7 +4,7 @@ import io
 
 import pandas as pd
 
-from pcn_data.exports import csv_bytes, neutralise
+from pcn_data.reports.exports import csv_bytes, neutralise
 
 
 def test_cells_starting_with_formula_characters_are_neutralised():

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from pcn_data.db import close_database, get_database
+from pcn_data.core.db import close_database, get_database
 from plain import clean
 from scripts.live_server import browser, free_port, wait_for_app
 from tests.browser_helpers import require_chromium

@@ -9,8 +9,8 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pcn_data import polls
-from pcn_data.db import close_database, get_database
+from pcn_data.core.db import close_database, get_database
+from pcn_data.workshop import polls
 from tests.conftest import ROOT
 from tests.hostile import TEXTS, assert_charts_hold_no_markup, assert_text_is_text
 

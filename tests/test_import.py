@@ -11,8 +11,8 @@ import openpyxl.xml
 import pytest
 
 from pcn_data.cli import main
-from pcn_data.db import Database
-from pcn_data.errors import PcnDataError
+from pcn_data.core.db import Database
+from pcn_data.core.errors import PcnDataError
 from pcn_data.importing import batches
 from pcn_data.importing.batches import Upload, ValidationFailed, already_imported, apply, undo
 from pcn_data.importing.mapping import propose
@@ -457,7 +457,7 @@ def test_a_csv_cut_off_inside_a_quoted_answer_is_reported_as_truncated(db):
 
 
 def test_rejected_rows_download_cannot_run_as_a_spreadsheet_formula(db):
-    from pcn_data.exports import csv_bytes
+    from pcn_data.reports.exports import csv_bytes
 
     text = (FIXTURES / "unknown_pcn.csv").read_text(encoding="utf-8").replace("U99999", "=HYPERLINK(1)")
     plan = Upload(text.encode(), "formula.csv").plan(db, wave="2025")

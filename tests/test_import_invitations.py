@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pcn_data.filters import Filters
+from pcn_data.core.filters import Filters
 from pcn_data.importing.batches import Upload, ValidationFailed, apply, undo
-from pcn_data.queries import respondents_by_place
+from pcn_data.survey.queries import respondents_by_place
 from tests.test_import import content, upload
 
 
@@ -93,7 +93,7 @@ def test_bad_invitation_rows_are_named_and_nothing_is_written(db):
 def test_an_older_file_gains_the_batch_column_and_keeps_its_invitations(tmp_path, demo_path, old):
     import shutil
 
-    from pcn_data.db import SCHEMA_VERSION, Database
+    from pcn_data.core.db import SCHEMA_VERSION, Database
 
     path = tmp_path / "v3.duckdb"
     shutil.copy(demo_path, path)

@@ -152,7 +152,7 @@ def test_the_command_line_names_the_unmatched_answers_then_uses_the_saved_matche
         "“Agree strongly” for role_clear_self)" in out
     )
     # Matched once (as on the Data page), the next file from the same tool imports unaided.
-    from pcn_data.db import Database
+    from pcn_data.core.db import Database
 
     with_labels = Database(path)
     apply(with_labels, google_forms().plan(with_labels, wave="2025", labels={AGREE: "sa", NOT_SAY: IGNORE}))

@@ -307,7 +307,7 @@ def db_copy(demo_path, tmp_path) -> Path:
 
 
 def _rows(db: Path) -> int:
-    from pcn_data.db import Database
+    from pcn_data.core.db import Database
 
     database = Database(db, read_only=True)
     try:

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pcn_data.db import close_database, get_database
-from pcn_data.filters import Filters
+from pcn_data.core.db import close_database, get_database
+from pcn_data.core.filters import Filters
 from pcn_data.importing.batches import Upload, apply
 from tests.conftest import ROOT
 from tests.hostile import markdown_text
@@ -43,8 +43,8 @@ def test_an_import_shows_on_the_overview_without_a_restart(private):
     assert not at.exception
     # Its 6 respondents are one cell of the protected respondents table: the line shows what the
     # table publishes (the count, or "hidden" where a group inside would otherwise be exposed).
-    from pcn_data import protect
-    from pcn_data.queries import respondent_totals
+    from pcn_data.survey import protect
+    from pcn_data.survey.queries import respondent_totals
 
     total = respondent_totals(db, Filters(ics="QE1"))
     row = total[total["wave_code"] == "2025"].iloc[0]

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 
-from pcn_data.db import SCHEMA_VERSION, Database
+from pcn_data.core.db import SCHEMA_VERSION, Database
 from tests.conftest import ROOT
 
 SECRET_VOTE = "Dr Zebedee Quartermain said something unrepeatable"
@@ -21,9 +21,10 @@ SCRIPT = f"""
 import datetime as dt, os, sys
 from streamlit.testing.v1 import AppTest
 import ui
-from pcn_data import polls, voices
-from pcn_data.db import get_database
-from pcn_data.filters import Filters
+from pcn_data.workshop import polls
+from pcn_data.survey import voices
+from pcn_data.core.db import get_database
+from pcn_data.core.filters import Filters
 from pcn_data.importing.batches import Upload, apply
 
 ui.SLOW_RERUN_S = 0.0  # every rerun counts as slow here, so that one is logged
@@ -110,7 +111,7 @@ def test_a_schema_upgrade_is_logged(tmp_path, caplog):
 
 
 def test_text_lines_are_one_line_each_with_the_cause(tmp_path):
-    from pcn_data import logs
+    from pcn_data.core import logs
 
     record = logging.LogRecord("pcn_data.x", logging.ERROR, __file__, 1, "failed: %s", ("two\nlines",), None)
     try:

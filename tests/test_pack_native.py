@@ -25,7 +25,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE, MSO_SHAPE_TYPE
 from pptx.util import Inches, Pt
 
-from pcn_data.config import min_group_size
+from pcn_data.core.config import min_group_size
 from tests.conftest import ROOT
 from tests.fixtures import small_database
 from tests.results_helpers import figure
@@ -618,7 +618,8 @@ def tiny_png(width: int = 20, height: int = 12) -> bytes:
 
 
 def test_a_chart_powerpoint_has_no_type_for_is_a_picture_with_alt_text(demo_db, monkeypatch):
-    from pcn_data import charts, native_charts, slide_files, slides
+    from pcn_data import charts
+    from pcn_data.reports import native_charts, slide_files, slides
 
     monkeypatch.delitem(native_charts.READERS, "progress_bars")  # as if PowerPoint had no such chart
     drawn = []

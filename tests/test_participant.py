@@ -21,9 +21,10 @@ import uvicorn
 from starlette.applications import Starlette
 
 import participant
-from pcn_data import config, polls, room
-from pcn_data.db import Database
-from pcn_data.errors import ConfigError
+from pcn_data.core import config
+from pcn_data.core.db import Database
+from pcn_data.core.errors import ConfigError
+from pcn_data.workshop import polls, room
 from scripts.live_server import free_port
 from tests.conftest import ROOT
 

@@ -15,10 +15,10 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pcn_data import polls, room
-from pcn_data.db import Database, close_database, get_database
-from pcn_data.exports import csv_bytes, xlsx_bytes
-from pcn_data.filters import Filters
+from pcn_data.core.db import Database, close_database, get_database
+from pcn_data.core.filters import Filters
+from pcn_data.reports.exports import csv_bytes, xlsx_bytes
+from pcn_data.workshop import polls, room
 from tests.conftest import ROOT
 
 
@@ -267,7 +267,7 @@ def test_every_vote_survives_a_new_process_on_the_same_file(db):
     path = db.path
     db.close()
     script = (
-        "import sys; from pcn_data.db import Database; from pcn_data import polls\n"
+        "import sys; from pcn_data.core.db import Database; from pcn_data.workshop import polls\n"
         "db = Database(sys.argv[1])\n"
         "for i in range(25): polls.cast_vote(db, int(sys.argv[2]), f'p{i}', ['poor', 'good'][i % 2])\n"
         "import os; os._exit(0)  # no clean shutdown: the votes must already be on disk\n"

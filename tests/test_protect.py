@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pcn_data import audit, protect
-from pcn_data.filters import Filters
-from pcn_data.queries import option_counts
+from pcn_data import audit
+from pcn_data.core.filters import Filters
+from pcn_data.survey import protect
+from pcn_data.survey.queries import option_counts
 from tests.conftest import ROOT
 from tests.fixtures import people_database
 from tests.results_helpers import open_tables

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from pcn_data.filters import Filters, where
-from pcn_data.findings import headline_findings
-from pcn_data.queries import (
+from pcn_data.core.filters import Filters, where
+from pcn_data.survey.findings import headline_findings
+from pcn_data.survey.queries import (
     add_shares,
     list_places,
     net_scores,

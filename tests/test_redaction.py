@@ -15,9 +15,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pcn_data import voices  # noqa: E402
-from pcn_data.filters import Filters  # noqa: E402
-from pcn_data.redaction import TITLES, known_names, redact  # noqa: E402
+from pcn_data.core.filters import Filters  # noqa: E402
+from pcn_data.survey import voices  # noqa: E402
+from pcn_data.survey.redaction import TITLES, known_names, redact  # noqa: E402
 
 # The PCN names a database would pass (Voices passes every PCN's name, with and without "PCN").
 KNOWN = ["Riverside PCN", "Riverside", "Cedar Vale PCN", "Cedar Vale", "Kestrel Moor PCN", "Kestrel Moor"]

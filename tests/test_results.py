@@ -3,14 +3,14 @@
 import pandas as pd
 import pytest
 
-from pcn_data.filters import Filters
-from pcn_data.results import (
+from pcn_data.core.filters import Filters
+from pcn_data.survey.results import (
     NOT_DISTINGUISHABLE,
     compare_with_total,
     needs_by_role,
     relationship_matrix,
 )
-from pcn_data.stats import difference_interval, wilson
+from pcn_data.survey.stats import difference_interval, wilson
 
 
 def test_comparison_labels_follow_hand_computed_wilson_intervals():

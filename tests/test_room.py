@@ -1,4 +1,4 @@
-"""The live room in memory (pcn_data/room.py) against the poll tables: every count the presenter
+"""The live room in memory (pcn_data/workshop/room.py) against the poll tables: every count the presenter
 and the phones are given from memory is the count plain SQL gives on the file."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import time
 import pandas as pd
 import pytest
 
-from pcn_data import polls, room
-from pcn_data.db import Database
-from pcn_data.errors import DatabaseError
+from pcn_data.core.db import Database
+from pcn_data.core.errors import DatabaseError
+from pcn_data.workshop import polls, room
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from pcn_data.db import SCHEMA_VERSION
+from pcn_data.core.db import SCHEMA_VERSION
 from scripts.live_server import free_port
 from tests.conftest import ROOT
 

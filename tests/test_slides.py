@@ -17,12 +17,13 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Emu
 
-from pcn_data import charts, slide_files, slides
-from pcn_data.compare import MEASURES, measure_by_place
-from pcn_data.config import min_group_size
-from pcn_data.errors import RenderError
-from pcn_data.findings import headline_findings
-from pcn_data.stats import net_agreement, wilson
+from pcn_data import charts
+from pcn_data.core.config import min_group_size
+from pcn_data.core.errors import RenderError
+from pcn_data.reports import slide_files, slides
+from pcn_data.survey.compare import MEASURES, measure_by_place
+from pcn_data.survey.findings import headline_findings
+from pcn_data.survey.stats import net_agreement, wilson
 from tests.conftest import ROOT
 from tests.fixtures import small_database
 from tests.results_helpers import _decode, figure, raw_answers

@@ -5,9 +5,9 @@ import math
 import pandas as pd
 import pytest
 
-from pcn_data.config import min_group_size
-from pcn_data.errors import ConfigError
-from pcn_data.stats import net_agreement, suppress, wilson
+from pcn_data.core.config import min_group_size
+from pcn_data.core.errors import ConfigError
+from pcn_data.survey.stats import net_agreement, suppress, wilson
 
 
 def test_wilson_four_of_eight_matches_the_textbook_interval():

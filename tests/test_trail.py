@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 import ui
-from pcn_data import polls, room, trail
-from pcn_data.db import Database
+from pcn_data.core import trail
+from pcn_data.core.db import Database
 from pcn_data.importing.batches import Upload
+from pcn_data.workshop import polls, room
 from tests.conftest import ROOT
 from tests.test_access import signed_in  # noqa: F401  (the fixture)
 

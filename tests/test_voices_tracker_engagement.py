@@ -5,9 +5,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from pcn_data import engagement, tracker, voices
-from pcn_data.errors import PcnDataError
-from pcn_data.filters import Filters
+from pcn_data.core.errors import PcnDataError
+from pcn_data.core.filters import Filters
+from pcn_data.programme import engagement, tracker
+from pcn_data.survey import voices
 
 # Redaction ---------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import urllib.parse
 
 import pytest
 
-from pcn_data import polls
+from pcn_data.workshop import polls
 from scripts.live_server import browser, free_port, server, wait_for_app
 from tests.browser_helpers import choose, require_chromium
 from tests.conftest import ROOT

@@ -8,9 +8,9 @@ import json
 
 import pandas as pd
 
-from pcn_data import backup, bank, trail
-from pcn_data.db import Database
-from pcn_data.errors import PcnDataError
+from pcn_data.core import backup, bank, trail
+from pcn_data.core.db import Database
+from pcn_data.core.errors import PcnDataError
 from pcn_data.importing import poll, records, survey
 from pcn_data.importing.mapping import FIELDS, IGNORE, Proposal, normalise, propose, save_labels, save_mapping
 from pcn_data.importing.plan import KINDS, Plan, sha256
@@ -266,7 +266,7 @@ def _write_survey(cur, plan: Plan, batch: int, valid_only: bool) -> dict:
     _insert(cur, "respondent", respondents, {"wave_id": wave_id, "batch_id": batch})
     _insert(cur, "answer", answers, {})
     # Imported here: reading and checking a file need nothing of the comment pages.
-    from pcn_data.voices import suggest_codes
+    from pcn_data.survey.voices import suggest_codes
 
     codes = [
         {"respondent_id": a["respondent_id"], "question_code": a["question_code"], "theme_code": code}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from pcn_data.db import Database
+from pcn_data.core.db import Database
 
 IGNORE = "ignore"
 # Respondent fields a wide export carries as ordinary questions or metadata.

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import tomllib
 
-from pcn_data.errors import PcnDataError
+from pcn_data.core.errors import PcnDataError
 from pcn_data.importing.mapping import normalise
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from pcn_data.db import Database
+from pcn_data.core.db import Database
 from pcn_data.importing.mapping import normalise
 from pcn_data.importing.plan import Plan
 from pcn_data.importing.reading import Workbook, parse_date

@@ -19,7 +19,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pcn_data.errors import PcnDataError
+from pcn_data.core.errors import PcnDataError
 
 logger = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@ XLSX files in the project's own column layouts."""
 
 from __future__ import annotations
 
-from pcn_data import bank
-from pcn_data.db import Database
+from pcn_data.core import bank
+from pcn_data.core.db import Database
 from pcn_data.importing.mapping import by_code_or_label, normalise
 from pcn_data.importing.plan import Plan
 from pcn_data.importing.reading import Sheet

@@ -9,8 +9,8 @@ import json
 import re
 from dataclasses import dataclass
 
-from pcn_data import bank
-from pcn_data.db import Database
+from pcn_data.core import bank
+from pcn_data.core.db import Database
 from pcn_data.importing.mapping import (
     FIELDS,
     IGNORE,

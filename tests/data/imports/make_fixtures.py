@@ -219,9 +219,9 @@ RESPONDENTS = [
 
 
 def check_against_bank() -> None:
-    """Fail if the copied wordings or labels no longer match pcn_data/bank.py."""
+    """Fail if the copied wordings or labels no longer match pcn_data/core/bank.py."""
     sys.path.insert(0, str(ROOT))
-    from pcn_data import bank
+    from pcn_data.core import bank
 
     wording = {q[0]: q[3] for q in bank.QUESTIONS}
     for code, text in Q.items():

@@ -18,15 +18,17 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from pcn_data import compare, results, views
-from pcn_data.compare import MEASURES, measure_by_place
-from pcn_data.config import min_group_size
-from pcn_data.db import Database
-from pcn_data.errors import PcnDataError
-from pcn_data.filters import Filters
-from pcn_data.findings import headline_findings
-from pcn_data.native_charts import NativeChart, native_chart
-from pcn_data.queries import (
+from pcn_data import views
+from pcn_data.core.config import min_group_size
+from pcn_data.core.db import Database
+from pcn_data.core.errors import PcnDataError
+from pcn_data.core.filters import Filters
+from pcn_data.programme.tracker import progress as tracker_progress
+from pcn_data.reports.native_charts import NativeChart, native_chart
+from pcn_data.survey import compare, results
+from pcn_data.survey.compare import MEASURES, measure_by_place
+from pcn_data.survey.findings import headline_findings
+from pcn_data.survey.queries import (
     display_names,
     list_ics,
     list_places,
@@ -35,7 +37,6 @@ from pcn_data.queries import (
     respondent_totals,
     respondents_by_place,
 )
-from pcn_data.tracker import progress as tracker_progress
 
 # The slide is 13.333 x 7.5 inches (16:9). A chart is laid out 1000 pixels wide and shown 9.15
 # inches wide, so its type (sized for a 1920-pixel screen) comes out a third larger on a projector;

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pcn_data.config import min_group_size
-from pcn_data.db import Database
+from pcn_data.core.config import min_group_size
+from pcn_data.core.db import Database
 
 ALL = "*"
 # The ICS code of a national figure: the sum of every ICS's cell, shown only where each is.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from pcn_data.native_charts import NativeChart, Series, is_dark
+from pcn_data.reports.native_charts import NativeChart, Series, is_dark
 
 GRID = "D8DDE0"
 AXIS = "AEB7BD"

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
-from pcn_data.native_charts import NativeChart
-from pcn_data.slides import CHART_BOX, SLIDE_H, SLIDE_W, TEXT_BOX, Pack, Slide, chart_images
+from pcn_data.reports.native_charts import NativeChart
+from pcn_data.reports.slides import CHART_BOX, SLIDE_H, SLIDE_W, TEXT_BOX, Pack, Slide, chart_images
 
 NHS_BLUE = "#005EB8"
 TEXT = "#212B32"
@@ -384,7 +384,7 @@ def to_pptx(pack: Pack, template=None, *, template_name: str | None = None) -> b
     from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
     from pptx.oxml.ns import qn
 
-    from pcn_data import pack_template, pptx_charts
+    from pcn_data.reports import pack_template, pptx_charts
 
     prs = pack_template.open_template(template, template_name)
     layout_ = pack_template.content_layout(prs)

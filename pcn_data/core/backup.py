@@ -20,9 +20,9 @@ from pathlib import Path
 
 import duckdb
 
-from pcn_data.config import _env_int
-from pcn_data.db import _UPGRADABLE, SCHEMA_VERSION, Database, _wrap
-from pcn_data.errors import ConfigError, PcnDataError
+from pcn_data.core.config import _env_int
+from pcn_data.core.db import _UPGRADABLE, SCHEMA_VERSION, Database, _wrap
+from pcn_data.core.errors import ConfigError, PcnDataError
 
 log = logging.getLogger(__name__)
 

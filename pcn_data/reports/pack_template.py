@@ -13,7 +13,7 @@ import zipfile
 from io import BytesIO
 from pathlib import Path
 
-from pcn_data.errors import PcnDataError
+from pcn_data.core.errors import PcnDataError
 
 SLIDE_W, SLIDE_H = 13.333, 7.5  # inches, as slides.SLIDE_W / SLIDE_H (16:9)
 

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from pcn_data import protect
-from pcn_data.db import Database
-from pcn_data.filters import Filters, where
-from pcn_data.stats import net_agreement, wilson
+from pcn_data.core.db import Database
+from pcn_data.core.filters import Filters, where
+from pcn_data.survey import protect
+from pcn_data.survey.stats import net_agreement, wilson
 
 # Breakdowns a caller may choose, each a set of cells of the protected tables. Years in role is
 # not one: see protect.BANDS.

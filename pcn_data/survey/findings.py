@@ -6,10 +6,10 @@ from dataclasses import asdict, dataclass, replace
 
 import pandas as pd
 
-from pcn_data.db import Database
-from pcn_data.filters import Filters
-from pcn_data.queries import add_shares, net_scores, question_wordings, selection_counts
-from pcn_data.stats import wilson
+from pcn_data.core.db import Database
+from pcn_data.core.filters import Filters
+from pcn_data.survey.queries import add_shares, net_scores, question_wordings, selection_counts
+from pcn_data.survey.stats import wilson
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pandas as pd
 
-from pcn_data import trail
-from pcn_data.db import Database
-from pcn_data.errors import PcnDataError
+from pcn_data.core import trail
+from pcn_data.core.db import Database
+from pcn_data.core.errors import PcnDataError
 
 STATUSES = ["Not started", "In progress", "Done", "Not applicable"]
 FIELDS = ("status", "owner", "due_on", "note")

@@ -10,10 +10,10 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from pcn_data import bank
-from pcn_data.db import Database
-from pcn_data.filters import Filters
-from pcn_data.queries import (
+from pcn_data.core import bank
+from pcn_data.core.db import Database
+from pcn_data.core.filters import Filters
+from pcn_data.survey.queries import (
     add_shares,
     cut_by_place,
     list_waves,
@@ -21,7 +21,7 @@ from pcn_data.queries import (
     option_counts,
     place_and_total_counts,
 )
-from pcn_data.stats import difference_interval, wilson
+from pcn_data.survey.stats import difference_interval, wilson
 
 ROLE_ITEMS = ["role_clear_self", "role_partners_clear", "role_boundaries"]
 VISION_ITEMS = ["vision_pcn", "vision_non"]

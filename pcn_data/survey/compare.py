@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pcn_data import bank
-from pcn_data.db import Database
-from pcn_data.filters import Filters, where
-from pcn_data.queries import add_shares, net_scores, place_and_total_counts
-from pcn_data.results import change, wave_pair
-from pcn_data.stats import wilson
+from pcn_data.core import bank
+from pcn_data.core.db import Database
+from pcn_data.core.filters import Filters, where
+from pcn_data.survey.queries import add_shares, net_scores, place_and_total_counts
+from pcn_data.survey.results import change, wave_pair
+from pcn_data.survey.stats import wilson
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from contextvars import ContextVar
 
 import pandas as pd
 
-from pcn_data.db import Database, note_write
+from pcn_data.core.db import Database, note_write
 
 LOCAL = "local"
 ACTIONS = {

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pcn_data import polls
-from pcn_data.db import Database
+from pcn_data.core.db import Database
+from pcn_data.workshop import polls
 
 log = logging.getLogger(__name__)
 Listener = Callable[[int, str, str | None], None]  # (session_id, what, token)

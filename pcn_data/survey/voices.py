@@ -9,14 +9,15 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from pcn_data import protect, trail
-from pcn_data.config import min_group_size
-from pcn_data.db import Database
-from pcn_data.errors import PcnDataError
-from pcn_data.filters import RESPONDENT_FROM, Filters, where
-from pcn_data.redaction import redact
+from pcn_data.core import trail
+from pcn_data.core.config import min_group_size
+from pcn_data.core.db import Database
+from pcn_data.core.errors import PcnDataError
+from pcn_data.core.filters import RESPONDENT_FROM, Filters, where
+from pcn_data.survey import protect
+from pcn_data.survey.redaction import redact
 
-# `redact` lives in pcn_data.redaction; pages and exports still import it from here.
+# `redact` lives in pcn_data.survey.redaction; pages and exports still import it from here.
 
 
 # Suggested codes: a comment gets every sub-theme whose words it contains. Kept as plain data

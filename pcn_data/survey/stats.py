@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from pcn_data.config import min_group_size, validate_min_group
+from pcn_data.core.config import min_group_size, validate_min_group
 
 Z95 = 1.959963984540054
 

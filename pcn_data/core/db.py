@@ -16,8 +16,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pcn_data.config import duckdb_config
-from pcn_data.errors import DatabaseError, DatabaseLockedError, PcnDataError
+from pcn_data.core.config import duckdb_config
+from pcn_data.core.errors import DatabaseError, DatabaseLockedError, PcnDataError
 
 SCHEMA_VERSION = "7"
 # Versions this one can upgrade in place: the upgrade adds tables (schema.sql is idempotent;

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pcn_data.errors import ConfigError, PcnDataError
+from pcn_data.core.errors import ConfigError, PcnDataError
 
 ROLES = {
     "facilitator": "Facilitator",

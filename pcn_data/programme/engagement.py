@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pcn_data.db import Database
-from pcn_data.filters import Filters, where
-from pcn_data.queries import respondents_by_place
+from pcn_data.core.db import Database
+from pcn_data.core.filters import Filters, where
+from pcn_data.survey.queries import respondents_by_place
 
 KINDS = {
     "workshop": "Workshops",

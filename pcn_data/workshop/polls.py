@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pcn_data import trail
-from pcn_data.config import min_reveal_votes
-from pcn_data.db import Database
-from pcn_data.errors import PcnDataError
-from pcn_data.filters import Filters, where
-from pcn_data.queries import add_shares, list_waves, option_counts
-from pcn_data.stats import suppress
-from pcn_data.voices import redact
+from pcn_data.core import trail
+from pcn_data.core.config import min_reveal_votes
+from pcn_data.core.db import Database
+from pcn_data.core.errors import PcnDataError
+from pcn_data.core.filters import Filters, where
+from pcn_data.survey.queries import add_shares, list_waves, option_counts
+from pcn_data.survey.stats import suppress
+from pcn_data.survey.voices import redact
 
 KINDS = {
     "agreement": "Agreement scale",

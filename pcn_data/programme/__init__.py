@@ -1,0 +1,1 @@
+"""The programme's own records (not confidential): engagement and the recommendations tracker."""
