@@ -47,3 +47,23 @@ def results_bars(res: pd.DataFrame, kind: str) -> str:
     caption = "Points: a first place scores most." if ranking else ""
     note = f"<div class='present-sub'>{caption}</div>" if caption else ""
     return f"{style}<div class='bars' data-testid='present-bars'>{''.join(rows)}</div>{note}"
+
+
+def word_cloud(svg: str, answers: list[str]) -> str:
+    """Return the HTML of a revealed open-text question: its word cloud beside the list of the
+    answers shown (moderated, redacted), in one element so that a redraw replaces both at once.
+
+    svg: from `cloud.svg` (its words escaped there); answers: plain text, escaped here."""
+    items = "".join(f"<div class='present-text'>{html.escape(a)}</div>" for a in answers)
+    style = (
+        "<style>.cloud-wrap{display:grid;grid-template-columns:minmax(0,2.4fr) minmax(14rem,1fr);"
+        "gap:1.5rem;align-items:start;margin-top:0.5rem}"
+        ".cloud-wrap svg.cloud{width:100%;height:auto;max-height:64vh;display:block}"
+        ".cloud-list{max-height:64vh;overflow-y:auto}"
+        ".cloud-list .present-text{font-size:clamp(1.1rem,2.6vh,1.5rem);margin:0 0 0.5rem}</style>"
+    )
+    listed = items or "<div class='present-sub'>No answers shown yet.</div>"
+    return (
+        f"{style}<div class='cloud-wrap'>{svg}"
+        f"<div class='cloud-list' data-testid='present-cloud-list'>{listed}</div></div>"
+    )
