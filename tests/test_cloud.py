@@ -4,9 +4,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import queue
 import re
 import shutil
+import threading
+import time
 
+import httpx
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -14,6 +19,8 @@ from pcn_data import cloud, polls, room
 from pcn_data.db import close_database, get_database
 from tests.conftest import ROOT
 from tests.hostile import TEXTS
+from tests.test_participant import new_session, read_events, vote
+from tests.test_participant import phones as phones  # the fixture: uvicorn serving /join in this process
 
 
 @pytest.fixture
@@ -293,3 +300,57 @@ def test_the_facilitator_marks_a_question_sensitive_when_adding_it(live_app):
     polls.set_state(db, qid, "closed")
     at.run()
     assert not at.button(key=f"workshop_reveal_{qid}").disabled
+
+
+# Over HTTP, as phones vote and listen (tests/test_participant.py's in-process uvicorn).
+
+
+def test_phones_answers_over_http_make_the_cloud_counted_once_a_person(phones):
+    url, db = phones
+    made, (_, text_q) = new_session(db)
+    polls.set_state(db, text_q, "open")
+    for answer in ["Trust, trust and TRUST", "trust the estates team", "Estates?", "workload"]:
+        with httpx.Client(base_url=url) as phone:
+            phone.get(f"/join?code={made['join_code']}")
+            assert vote(phone, made["join_code"], text_q, answer).status_code == 200
+    live = room.rooms(db).get(made["session_id"])
+    assert live.word_counts(text_q) == {"estates": 2, "trust": 2, "team": 1, "workload": 1}
+    polls.hide_word(db, text_q, "trust")
+    after = room.rooms(db).get(made["session_id"]).word_counts(text_q)
+    assert after == {"estates": 2, "team": 1, "workload": 1}
+
+
+def test_the_phones_stream_never_carries_a_sensitive_questions_results(phones):
+    url, db = phones
+    made, qids = new_session(
+        db,
+        "Sensitive",
+        polls.QuestionSpec("Rate your ICB", "single", ("Good", "Poor"), sensitive=True),
+        polls.QuestionSpec("What worries you?", "text", sensitive=True),
+    )
+    events: queue.Queue = queue.Queue()
+    answers = {qids[0]: ["o1", "o2", "o2", "o2"], qids[1]: ["money", "staff", "money", "rota"]}
+    with httpx.Client(base_url=url, timeout=httpx.Timeout(5, read=30)) as watcher:
+        watcher.get(f"/join?code={made['join_code']}")
+        with watcher.stream("GET", f"/join/events?code={made['join_code']}") as stream:
+            threading.Thread(target=read_events, args=(stream, events), daemon=True).start()
+            for qid in qids:
+                polls.set_state(db, qid, "open")
+                for answer in answers[qid]:
+                    with httpx.Client(base_url=url) as phone:
+                        phone.get(f"/join?code={made['join_code']}")
+                        assert vote(phone, made["join_code"], qid, answer).status_code == 200
+                with pytest.raises(polls.PollError, match="once it is closed"):
+                    polls.reveal(db, qid)
+                polls.set_state(db, qid, "closed")
+                polls.reveal(db, qid)
+            time.sleep(1)
+    seen = []
+    while not events.empty():
+        seen.append(events.get())
+    assert len(seen) >= 3  # waiting, each question opened, closed
+    asked = {"id", "wording", "kind", "options", "mine", "max_text"}
+    for state in seen:  # the phone is told the question and its own (empty) answer, nothing else
+        q = state["question"]
+        assert q is None or (set(q) == asked and q["mine"] == [])
+        assert "staff" not in json.dumps(state) and "rota" not in json.dumps(state)
