@@ -82,10 +82,11 @@ def live() -> None:
         known = tuple(ui.query("known_names"))
         hidden = room.hidden_words.get(qid, frozenset())
         shown = room.text_answers(qid)
+        counts = room.word_counts(qid, known)
         answers = [plain.clean(cloud.mask(cloud.redacted(a.text, known), hidden)) for a in shown]
         st.html(
             f"<div class='present-sub'>{len(answers)} shown of {n} answers</div>"
-            + projector.word_cloud(cloud.svg(room.word_counts(qid, known)), answers)
+            + projector.word_cloud(cloud.svg(counts), cloud.description(counts), answers)
         )
     else:
         res = room.results(qid)

@@ -127,9 +127,11 @@ def word_controls(room, qid: int) -> None:
     """Draw an open-text question's word cloud words and the facilitator's hiding of a word."""
     hidden = sorted(room.hidden_words.get(qid, ()))
     counts = room.word_counts(qid, tuple(ui.query("known_names")))
-    with st.expander(f"Word cloud: {len(counts)} words, {len(hidden)} hidden"):
+    # A label that does not change with the counts: the expander stays open while the list redraws.
+    with st.expander("Word cloud"):
         top = ", ".join(f"{w} ({n})" for w, n in list(counts.items())[:20])
-        st.caption(plain.md(f"Most used: {top}." if counts else "No words yet."))
+        most = f" Most used: {top}." if counts else ""
+        st.caption(plain.md(f"{len(counts)} words in the cloud, {len(hidden)} hidden.{most}"))
         w1, w2 = st.columns([4, 1], vertical_alignment="bottom")
         w1.text_input("Hide a word from the cloud and the answers shown", key=f"workshop_word_{qid}")
         w2.button(

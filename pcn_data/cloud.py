@@ -170,17 +170,24 @@ def layout(items: tuple[tuple[str, int], ...]) -> tuple[Placed, ...]:
     return tuple(placed)
 
 
-def svg(word_counts: dict[str, int]) -> str:
-    """Return the cloud as an SVG element: each word an escaped <text> of its layout's size,
-    stretched to the width the layout measured (so any sans-serif font fits the same box)."""
-    placed = layout(tuple(word_counts.items()))
+def description(word_counts: dict[str, int]) -> str:
+    """Return the words of a cloud in a sentence, most used first (the image's text alternative)."""
+    if not word_counts:
+        return "Word cloud: no words yet."
     top = ", ".join(f"{w} ({n})" for w, n in list(word_counts.items())[:10])
-    label = f"Word cloud of {len(word_counts)} words. Most used: {top}." if word_counts else "No words yet."
+    return f"Word cloud of {len(word_counts)} words. Most used: {top}."
+
+
+def svg(word_counts: dict[str, int]) -> str:
+    """Return the cloud as a standalone SVG document: each word an escaped <text> of its layout's
+    size, stretched to the width the layout measured (so any sans-serif font fits the same box).
+
+    The presenter shows it as an image (st.html keeps no inline SVG), where no script can run."""
+    placed = layout(tuple(word_counts.items()))
     parts = [
-        f"<svg viewBox='0 0 {WIDTH} {HEIGHT}' xmlns='http://www.w3.org/2000/svg' role='img' "
-        f"aria-label='{html.escape(label, quote=True)}' data-testid='present-cloud' class='cloud' "
-        "preserveAspectRatio='xMidYMid meet' font-family='Arial, \"Liberation Sans\", Helvetica, sans-serif' "
-        "font-weight='700'>"
+        f"<svg viewBox='0 0 {WIDTH} {HEIGHT}' width='{WIDTH}' height='{HEIGHT}' "
+        "xmlns='http://www.w3.org/2000/svg' "
+        "font-family='Arial, \"Liberation Sans\", Helvetica, sans-serif' font-weight='700'>"
     ]
     for i, (word, n, x, y, size, vertical, width) in enumerate(placed):
         turn = " rotate(-90)" if vertical else ""

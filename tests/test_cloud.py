@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import queue
@@ -251,8 +252,10 @@ def test_the_presenter_draws_the_cloud_beside_the_moderated_list(live_app):
     at.switch_page("pages/present.py").run()
     assert not at.exception
     page = html_of(at)
-    svg = re.search(r"<svg[^>]*data-testid='present-cloud'.*?</svg>", page, re.S).group(0)
+    src = re.search(r"data-testid='present-cloud' src='data:image/svg\+xml;base64,([^']+)'", page)
+    svg = base64.b64decode(src.group(1)).decode()
     assert placed_words(svg) == {"access": 3, "ask": 1, "estates": 1, "workload": 1}
+    assert "alt='Word cloud of 4 words. Most used: access (3), ask (1), estates (1), workload (1).'" in page
     # The list beside it: the three shown answers, redacted, with the hidden word masked.
     assert "Estates, estates and more estates" not in page
     assert "[hidden] [hidden] [hidden], and access" in page and "Ask [name] about access" in page
