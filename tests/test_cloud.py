@@ -357,3 +357,19 @@ def test_the_phones_stream_never_carries_a_sensitive_questions_results(phones):
         q = state["question"]
         assert q is None or (set(q) == asked and q["mine"] == [])
         assert "staff" not in json.dumps(state) and "rota" not in json.dumps(state)
+
+
+def test_the_export_leaves_out_hidden_answers_and_masks_hidden_words_as_the_presenter_did(db):
+    sid, (qid,) = session(db, polls.QuestionSpec("One word for the year?", "text"))
+    polls.set_state(db, qid, "open")
+    for token, text in ANSWERS.items():
+        room.rooms(db).cast(sid, qid, token, text)
+    polls.reveal(db, qid)
+    polls.moderate(db, qid, "phone-d-000000000004", True)
+    polls.hide_word(db, qid, "trust")
+    texts = list(polls.session_results(db, sid)["text"])
+    assert texts == [
+        "[hidden] [hidden] [hidden], and access",
+        "access to estates; the PCN and our GP practice",
+        "Workload. Ask [name] about access",
+    ]
