@@ -183,7 +183,9 @@ def svg(word_counts: dict[str, int]) -> str:
     size, stretched to the width the layout measured (so any sans-serif font fits the same box).
 
     The presenter shows it as an image (st.html keeps no inline SVG), where no script can run."""
-    placed = layout(tuple(word_counts.items()))
+    # Only the words drawn are the layout's key: a change among the rest needs no new layout.
+    drawn = sorted(word_counts.items(), key=lambda item: (-item[1], item[0]))[:MAX_WORDS]
+    placed = layout(tuple(drawn))
     parts = [
         f"<svg viewBox='0 0 {WIDTH} {HEIGHT}' width='{WIDTH}' height='{HEIGHT}' "
         "xmlns='http://www.w3.org/2000/svg' "

@@ -158,6 +158,7 @@ class Room:
                 "options": [{"code": c, "label": label} for c, label in q.options],
                 "mine": self.mine(q.poll_question_id, token) if token else [],
                 "max_text": polls.MAX_TEXT,
+                "sensitive": q.sensitive,  # the phone says why no results show until it closes
             }
         return state
 

@@ -112,6 +112,12 @@ def test_the_layout_is_computed_once_for_the_same_counts_and_is_the_same_every_t
     assert cloud.svg(dict(counts)) == first  # computed again from nothing: the same picture
     changed = cloud.svg({**counts, "time": 2})
     assert changed != first and placed_words(changed)["time"] == 2
+    # A change beyond the words drawn (the most used MAX_WORDS) needs no new layout.
+    many = {f"word{chr(97 + i // 26)}{chr(97 + i % 26)}": 100 - i for i in range(cloud.MAX_WORDS + 5)}
+    cloud.layout.cache_clear()
+    drawn = cloud.svg(many)
+    assert cloud.svg({**many, "wordcm": 7}) == drawn
+    assert cloud.layout.cache_info().misses == 1
     # Bigger count, bigger word.
     sizes = {w: int(s) for s, w in re.findall(r"font-size='(\d+)'[^>]*>([^<]*)<", first)}
     assert sizes["access"] > sizes["time"]
@@ -165,7 +171,16 @@ def test_a_sensitive_question_gives_its_results_to_no_one_while_open(db):
                 read()
         assert not rooms.get(sid).questions[qid].results_visible
         state = rooms.get(sid).phone_state("sensitive-phone-0000")["question"]
-        assert set(state) == {"id", "wording", "kind", "options", "mine", "max_text"}  # own answer only
+        assert set(state) == {
+            "id",
+            "wording",
+            "kind",
+            "options",
+            "mine",
+            "max_text",
+            "sensitive",
+        }  # own answer
+        assert state["sensitive"] is True
         polls.set_state(db, qid, "closed")
     polls.reveal(db, choice)
     assert list(rooms.get(sid).results(choice)["votes"]) == [1, 2]
@@ -352,10 +367,10 @@ def test_the_phones_stream_never_carries_a_sensitive_questions_results(phones):
     while not events.empty():
         seen.append(events.get())
     assert len(seen) >= 3  # waiting, each question opened, closed
-    asked = {"id", "wording", "kind", "options", "mine", "max_text"}
+    asked = {"id", "wording", "kind", "options", "mine", "max_text", "sensitive"}
     for state in seen:  # the phone is told the question and its own (empty) answer, nothing else
         q = state["question"]
-        assert q is None or (set(q) == asked and q["mine"] == [])
+        assert q is None or (set(q) == asked and q["mine"] == [] and q["sensitive"] is True)
         assert "staff" not in json.dumps(state) and "rota" not in json.dumps(state)
 
 

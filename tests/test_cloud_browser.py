@@ -185,6 +185,8 @@ def test_a_word_cloud_with_a_hidden_answer_and_word_and_a_sensitive_question(dem
             phone.get_by_role("button", name="Send my answer").click()
             recorded(phone, option)
         phones[1].screenshot(path=str(SHOTS / "phone_sensitive.png"))
+        # The phone tells its participant why they will not see the results yet.
+        assert "results are shown only once this question closes" in phones[1].inner_text("#question")
         projector.wait_for_function(
             "() => document.querySelector('.present-count')?.innerText === '5'", timeout=30000
         )
