@@ -14,8 +14,9 @@ import pytest
 from pcn_data import polls
 from pcn_data.db import close_database, get_database
 from scripts.live_server import browser, free_port, server, wait_for_app
-from tests.browser_helpers import require_chromium
+from tests.browser_helpers import axe_violations, require_chromium
 from tests.conftest import ROOT
+from tests.test_accessibility_browser import STREAMLIT_OWN
 
 pytestmark = pytest.mark.browser
 
@@ -162,6 +163,11 @@ def test_a_word_cloud_with_a_hidden_answer_and_word_and_a_sensitive_question(dem
         assert shown == ["[hidden] and access", ANSWERS[1], ANSWERS[2], "[hidden] the estates team"]
         facilitator.wait_for_selector("text=3 words in the cloud, 1 hidden.", timeout=30000)
         facilitator.screenshot(path=str(SHOTS / "workshop_words.png"), full_page=True)
+        # The cloud, its alternative text and the word controls pass axe (WCAG 2.2 A/AA).
+        assert axe_violations(projector, STREAMLIT_OWN) == []
+        assert axe_violations(facilitator, STREAMLIT_OWN) == []
+        alt = projector.locator("img[data-testid=present-cloud]").get_attribute("alt")
+        assert alt == "Word cloud of 3 words. Most used: access (3), estates (2), team (1)."
 
         # A phone changes its answer: the cloud follows, never blank in between.
         phones[0].fill("#text", "Access to funding")
@@ -185,6 +191,7 @@ def test_a_word_cloud_with_a_hidden_answer_and_word_and_a_sensitive_question(dem
             phone.get_by_role("button", name="Send my answer").click()
             recorded(phone, option)
         phones[1].screenshot(path=str(SHOTS / "phone_sensitive.png"))
+        assert axe_violations(phones[1]) == []
         # The phone tells its participant why they will not see the results yet.
         assert "results are shown only once this question closes" in phones[1].inner_text("#question")
         projector.wait_for_function(
