@@ -40,6 +40,8 @@ _LABELS = re.compile(
 # A word: letters (any script), joined by an apostrophe or hyphen ("work-life", "don't"); digits
 # and markup characters end a word, so "<script>" gives "script", drawn as text like any word.
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# A web address is not a word the room used: "https", "www" and a domain's parts would crowd the cloud.
+_URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S*", re.IGNORECASE)
 _FONT_FALLBACK = "DroidSansMono.ttf"  # shipped inside the wordcloud package
 # Arial's metrics (the NHS font, and what the projector's browser draws the words in).
 _FONTS = (
@@ -59,7 +61,7 @@ def stop_words() -> frozenset[str]:
 
 def words(text: str) -> set[str]:
     """Return the distinct cloud words of one answer (lower-case), without stop words or labels."""
-    text = _LABELS.sub(" ", text or "")
+    text = _URL.sub(" ", _LABELS.sub(" ", text or ""))
     found = set()
     for w in _WORD.findall(text.lower()):
         w = w.replace("’", "'")

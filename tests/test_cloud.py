@@ -94,6 +94,10 @@ def test_a_hidden_answer_and_a_hidden_word_leave_the_cloud_at_once(db):
         polls.hide_word(db, qid, "two words")
 
 
+def test_web_addresses_are_not_words_of_the_room():
+    assert cloud.words("see www.evil.example and HTTP://evil.example/x, then funding") == {"see", "funding"}
+
+
 def test_a_word_cloud_only_for_open_text(db):
     _, (qid,) = session(db, polls.QuestionSpec("Agree?", "agreement"))
     with pytest.raises(polls.PollError, match="open-text"):
