@@ -82,6 +82,10 @@
       return;
     }
     main.appendChild(el("h2", { id: "wording" }, q.wording));
+    if (q.sensitive) {
+      main.appendChild(el("p", { "class": "sensitive" },
+        "A sensitive question: its results are shown only once this question closes."));
+    }
     var form = el("form", { id: "answer", novalidate: "novalidate" });
     var send = el("button", { type: "submit", "class": "send" }, "Send my answer");
     var draft = currentDraft(q);

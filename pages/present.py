@@ -6,8 +6,7 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data.survey.voices import redact
-from pcn_data.workshop import polls, projector
+from pcn_data.workshop import cloud, polls, projector
 
 ui.ensure_navigation_mode()
 ui.require_page("present")
@@ -69,18 +68,26 @@ def live() -> None:
     qid = q.poll_question_id
     st.html(f"<div class='present-q'>{plain.html(q.wording)}</div>")
     n = room.count(qid)
-    if not q.results_visible:
+    # A sensitive question open for answers shows its count only, whatever its reveal says.
+    if not q.results_visible or room.withheld(qid):
         state = "Answering now" if q.state == "open" else "Not open for answers"
+        why = "results hidden until revealed"
+        if room.withheld(qid):
+            why = "a sensitive question: results can be shown once it is closed"
         st.html(
             f"<div class='present-count' data-testid='present-count'>{n}</div>"
-            f"<div class='present-sub'>{'answer' if n == 1 else 'answers'} · {state} · "
-            "results hidden until revealed</div>"
+            f"<div class='present-sub'>{'answer' if n == 1 else 'answers'} · {state} · {why}</div>"
         )
     elif q.kind == "text":
-        answers = room.text_answers(qid)
-        st.html(f"<div class='present-sub'>{len(answers)} shown of {n} answers</div>")
-        for a in answers:
-            st.html(f"<div class='present-text'>{plain.html(redact(a.text, ui.query('known_names')))}</div>")
+        known = tuple(ui.query("known_names"))
+        hidden = room.hidden_words.get(qid, frozenset())
+        shown = room.text_answers(qid)
+        counts = room.word_counts(qid, known)
+        answers = [plain.clean(cloud.mask(cloud.redacted(a.text, known), hidden)) for a in shown]
+        st.html(
+            f"<div class='present-sub'>{len(answers)} shown of {n} answers</div>"
+            + projector.word_cloud(cloud.svg(counts), cloud.description(counts), answers)
+        )
     else:
         res = room.results(qid)
         st.html(projector.results_bars(res, q.kind))

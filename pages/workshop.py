@@ -96,18 +96,59 @@ with st.expander("Add a question written on the day"):
         options_text = st.text_area(
             "Options, one per line (single choice, multiple choice and ranking)", key="workshop_add_options"
         )
+        sensitive = st.checkbox(
+            "Sensitive: show its results only once the question is closed",
+            key="workshop_add_sensitive",
+            help="No one, you included, sees its answers land while it is open: only how many there are.",
+        )
         if st.form_submit_button("Add the question", key="workshop_add_submit"):
             try:
                 ui.require("run_polls")
-                polls.add_question(
-                    db, session_id, polls.QuestionSpec(wording, kind, tuple(options_text.splitlines()))
-                )
+                options = tuple(options_text.splitlines())
+                spec = polls.QuestionSpec(wording, kind, options, sensitive=sensitive)
+                polls.add_question(db, session_id, spec)
             except PcnDataError as exc:  # a refused role too, as on every page that writes
                 st.error(plain.md(str(exc)))
             else:
                 st.success("Question added.")
 
 need = min_reveal_votes()
+
+
+def hide_typed_word(qid: int) -> None:
+    """Hide the word typed in the question's box, then empty the box."""
+    # Read in the callback: the box's value when the button was drawn is the one before typing.
+    key = f"workshop_word_{qid}"
+    polls.hide_word(db, qid, st.session_state.get(key, ""))
+    st.session_state[key] = ""
+
+
+def word_controls(room, qid: int) -> None:
+    """Draw an open-text question's word cloud words and the facilitator's hiding of a word."""
+    hidden = sorted(room.hidden_words.get(qid, ()))
+    counts = room.word_counts(qid, tuple(ui.query("known_names")))
+    # A label that does not change with the counts: the expander stays open while the list redraws.
+    with st.expander("Word cloud"):
+        top = ", ".join(f"{w} ({n})" for w, n in list(counts.items())[:20])
+        most = f" Most used: {top}." if counts else ""
+        st.caption(plain.md(f"{len(counts)} words in the cloud, {len(hidden)} hidden.{most}"))
+        w1, w2 = st.columns([4, 1], vertical_alignment="bottom")
+        w1.text_input("Hide a word from the cloud and the answers shown", key=f"workshop_word_{qid}")
+        w2.button(
+            "Hide the word",
+            key=f"workshop_hide_word_{qid}",
+            on_click=ui.act,
+            args=("run_polls", hide_typed_word, qid),
+        )
+        for i, w in enumerate(hidden):
+            h1, h2 = st.columns([6, 1], vertical_alignment="center")
+            h1.markdown(f"~~{plain.md(w)}~~ (hidden)")
+            h2.button(
+                "Show",
+                key=f"workshop_show_word_{qid}_{i}",
+                on_click=ui.act,
+                args=("run_polls", polls.hide_word, db, qid, w, False),
+            )
 
 
 @st.fragment(run_every=2)
@@ -125,7 +166,8 @@ def question_list() -> None:
         with st.container(border=True):
             c1, c2, c3, c4, c5 = st.columns([5, 1.2, 1.3, 1.3, 1.3], vertical_alignment="center")
             mark = " · on screen" if q.position == on_screen else ""
-            c1.markdown(f"**{q.position}. {plain.md(q.wording)}**  \n{polls.KINDS[q.kind]} · {q.state}{mark}")
+            what = polls.KINDS[q.kind] + (" · sensitive" if q.sensitive else "")
+            c1.markdown(f"**{q.position}. {plain.md(q.wording)}**  \n{what} · {q.state}{mark}")
             c2.metric("Answers", answered, label_visibility="collapsed")
             is_open = q.state == "open"
             c3.button(
@@ -138,7 +180,8 @@ def question_list() -> None:
             c4.button(
                 "Hide results" if q.results_visible else "Reveal",
                 key=f"workshop_reveal_{qid}",
-                disabled=not q.results_visible and answered < need,
+                disabled=not q.results_visible and (answered < need or room.withheld(qid)),
+                help="A sensitive question: reveal it once it is closed." if room.withheld(qid) else None,
                 on_click=ui.act,
                 args=("run_polls", polls.reveal, db, qid, not q.results_visible),
             )
@@ -149,7 +192,11 @@ def question_list() -> None:
                 on_click=ui.act,
                 args=("run_polls", polls.move_presenter, db, session_id, int(q.position) - on_screen),
             )
-            if q.kind == "text" and answered:
+            if q.kind == "text" and room.withheld(qid):
+                st.caption("A sensitive question: its answers can be read and moderated once it is closed.")
+            elif q.kind == "text":
+                word_controls(room, qid)
+            if q.kind == "text" and answered and not room.withheld(qid):
                 answers = room.text_answers(qid, include_hidden=True)
                 with st.expander(f"Moderate {len(answers)} answers"):
                     for i, a in enumerate(answers):

@@ -19,6 +19,7 @@ from pcn_data.core.filters import Filters, where
 from pcn_data.survey.queries import add_shares, list_waves, option_counts
 from pcn_data.survey.stats import suppress
 from pcn_data.survey.voices import redact
+from pcn_data.workshop import cloud
 
 KINDS = {
     "agreement": "Agreement scale",
@@ -37,6 +38,8 @@ AGREE5 = [
 # Join codes avoid letters and digits that read alike on a projector (0/O, 1/I/L).
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 MAX_TEXT = 280
+# A sensitive question's results wait for it to close, so that no one watches votes land one by one.
+SENSITIVE_OPEN = "This question is sensitive: its results can be shown once it is closed."
 
 
 class PollError(PcnDataError):
@@ -67,6 +70,7 @@ class QuestionSpec:
     kind: str
     options: tuple[str, ...] = ()  # labels, for ad-hoc single/multi/ranking questions
     question_code: str | None = None
+    sensitive: bool = False  # results only once the question is closed
 
 
 def bank_question(db: Database, question_code: str) -> QuestionSpec:
@@ -149,9 +153,9 @@ def _insert_question(cur, db: Database, session: int, position: int, q: Question
     else:
         options = [(f"o{i}", label.strip()) for i, label in enumerate(q.options, start=1) if label.strip()]
     qid = cur.execute(
-        "INSERT INTO poll_question (session_id, position, question_code, wording, kind) "
-        "VALUES (?, ?, ?, ?, ?) RETURNING poll_question_id",
-        [session, position, q.question_code, q.wording.strip(), q.kind],
+        "INSERT INTO poll_question (session_id, position, question_code, wording, kind, sensitive) "
+        "VALUES (?, ?, ?, ?, ?, ?) RETURNING poll_question_id",
+        [session, position, q.question_code, q.wording.strip(), q.kind, bool(q.sensitive)],
     ).fetchall()[0][0]
     if options and q.kind != "text":
         cur.executemany(
@@ -248,7 +252,7 @@ def questions(db: Database, session_id: int) -> pd.DataFrame:
     return db.query(
         """
         SELECT q.poll_question_id, q.position, q.question_code, q.wording, q.kind, q.state,
-               q.results_visible, count(DISTINCT v.participant_token) AS answers
+               q.results_visible, count(DISTINCT v.participant_token) AS answers, q.sensitive
         FROM poll_question q LEFT JOIN poll_vote v ON v.poll_question_id = q.poll_question_id
         WHERE q.session_id = ? GROUP BY ALL ORDER BY q.position
         """,
@@ -303,6 +307,11 @@ def set_state(db: Database, poll_question_id: int, state: str) -> None:
         cur.execute(
             "UPDATE poll_question SET state = ? WHERE poll_question_id = ?", [state, poll_question_id]
         )
+        if state == "open":  # a sensitive question opened again hides its results until it closes
+            cur.execute(
+                "UPDATE poll_question SET results_visible = false WHERE poll_question_id = ? AND sensitive",
+                [poll_question_id],
+            )
         trail.record(cur, "poll_control", f"poll question {poll_question_id}", state)
     _changed(db, session)
 
@@ -310,6 +319,8 @@ def set_state(db: Database, poll_question_id: int, state: str) -> None:
 def reveal(db: Database, poll_question_id: int, visible: bool = True) -> None:
     """Show or hide a question's results; a reveal needs the configured number of answers."""
     if visible:
+        if withheld(db, poll_question_id):
+            raise PollError(SENSITIVE_OPEN)
         n = answer_count(db, poll_question_id)
         need = min_reveal_votes()
         if n < need:
@@ -450,6 +461,16 @@ def _vote_rows(kind: str, answer, valid: set[str]) -> list[tuple]:
     return [(c, None, None) for c in codes]
 
 
+def withheld(db: Database, poll_question_id: int) -> bool:
+    """Return True while a sensitive question is open: its results are given to no one."""
+    return bool(
+        db.scalar(
+            "SELECT count(*) FROM poll_question WHERE poll_question_id = ? AND sensitive AND state = 'open'",
+            [poll_question_id],
+        )
+    )
+
+
 def answer_count(db: Database, poll_question_id: int) -> int:
     """Return how many participants have answered a question."""
     return int(
@@ -465,7 +486,10 @@ def results(db: Database, poll_question_id: int) -> pd.DataFrame:
 
     Grain: one row per option. `n` is the participants who answered; `share` is votes / n (for
     multiple choice, the share of participants who chose the option). Ranking: `mean_rank`
-    (1 = top) and Borda `points` (k for a first place ... 1 for a last)."""
+    (1 = top) and Borda `points` (k for a first place ... 1 for a last). Refused (PollError) while
+    a sensitive question is open."""
+    if withheld(db, poll_question_id):
+        raise PollError(SENSITIVE_OPEN)
     return db.query(
         """
         WITH v AS (SELECT * FROM poll_vote WHERE poll_question_id = ?),
@@ -487,7 +511,10 @@ def results(db: Database, poll_question_id: int) -> pd.DataFrame:
 
 
 def text_answers(db: Database, poll_question_id: int, *, include_hidden: bool = False) -> pd.DataFrame:
-    """Return open-text answers, oldest first: participant_token, value_text, hidden, cast_at."""
+    """Return open-text answers, oldest first: participant_token, value_text, hidden, cast_at.
+    Refused (PollError) while a sensitive question is open, to the facilitator too."""
+    if withheld(db, poll_question_id):
+        raise PollError(SENSITIVE_OPEN)
     return db.query(
         """
         SELECT participant_token, value_text, hidden, cast_at FROM poll_vote
@@ -512,6 +539,35 @@ def moderate(db: Database, poll_question_id: int, token: str, hidden: bool) -> N
     _changed(db, session)
 
 
+def hidden_words(db: Database, poll_question_id: int) -> list[str]:
+    """Return the words taken out of an open-text question's word cloud, A to Z."""
+    df = db.query(
+        "SELECT word FROM poll_hidden_word WHERE poll_question_id = ? ORDER BY word", [poll_question_id]
+    )
+    return df["word"].tolist()
+
+
+def hide_word(db: Database, poll_question_id: int, word: str, hidden: bool = True) -> None:
+    """Take a word out of an open-text question's word cloud (and its answers on the presenter),
+    or put it back."""
+    word = cloud.normalise(word)
+    if hidden and not cloud.is_word(word):
+        raise PollError("Type one word from the cloud to hide it.")
+    with db.transaction(bump_version=False) as cur:
+        session, kind = _question_row(cur, poll_question_id, "session_id, kind")
+        if kind != "text":
+            raise PollError("Only an open-text question has a word cloud.")
+        cur.execute(
+            "DELETE FROM poll_hidden_word WHERE poll_question_id = ? AND word = ?", [poll_question_id, word]
+        )
+        if hidden:
+            cur.execute("INSERT INTO poll_hidden_word VALUES (?, ?)", [poll_question_id, word])
+        # Which question only: the word may be the very thing the facilitator took out of sight.
+        done = "word hidden" if hidden else "word shown"
+        trail.record(cur, "moderation", f"poll question {poll_question_id}", done)
+    _changed(db, session)
+
+
 def session_results(db: Database, session_id: int) -> pd.DataFrame:
     """Return a session's aggregated results for export: one row per question x option
     (one row per shown answer for open text), never a row per participant.
@@ -524,14 +580,14 @@ def session_results(db: Database, session_id: int) -> pd.DataFrame:
     known = db.query("SELECT name FROM pcn")["name"].tolist()
     known += [n.removesuffix(" PCN") for n in known if n.endswith(" PCN")]
     for q in questions(db, session_id).itertuples(index=False):
-        if not q.results_visible or q.answers < need:
+        if not q.results_visible or q.answers < need or (q.sensitive and q.state == "open"):
             continue
         base = {"position": q.position, "question": q.wording, "type": KINDS[q.kind], "answers": q.answers}
         if q.kind == "text":
+            gone = hidden_words(db, q.poll_question_id)  # as the presenter showed it
             for text in text_answers(db, q.poll_question_id)["value_text"]:
-                rows.append(
-                    {**base, "option": "", "votes": None, "share_pct": None, "text": redact(text, known)}
-                )
+                shown = cloud.mask(redact(text, known), gone)
+                rows.append({**base, "option": "", "votes": None, "share_pct": None, "text": shown})
             continue
         for r in results(db, q.poll_question_id).itertuples(index=False):
             share = None if pd.isna(r.share) else round(100 * r.share, 1)
@@ -569,6 +625,7 @@ def survey_comparison(db: Database, session_id: int) -> pd.DataFrame:
         FROM poll_question q JOIN option o ON o.question_code = q.question_code
         LEFT JOIN poll_vote v ON v.poll_question_id = q.poll_question_id AND v.option_code = o.option_code
         WHERE q.session_id = ? AND q.kind IN ('agreement', 'single', 'multi')
+              AND NOT (q.sensitive AND q.state = 'open')
         GROUP BY ALL ORDER BY q.question_code, o.sort_order
         """,
         [session_id],

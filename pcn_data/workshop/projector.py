@@ -4,6 +4,7 @@ did, 6 frames in 1,504). Every label is escaped here."""
 
 from __future__ import annotations
 
+import base64
 import html
 
 import pandas as pd
@@ -47,3 +48,27 @@ def results_bars(res: pd.DataFrame, kind: str) -> str:
     caption = "Points: a first place scores most." if ranking else ""
     note = f"<div class='present-sub'>{caption}</div>" if caption else ""
     return f"{style}<div class='bars' data-testid='present-bars'>{''.join(rows)}</div>{note}"
+
+
+def word_cloud(svg: str, description: str, answers: list[str]) -> str:
+    """Return the HTML of a revealed open-text question: its word cloud beside the list of the
+    answers shown (moderated, redacted), in one element so that a redraw replaces both at once.
+
+    svg: from `cloud.svg` (its words escaped there), shown as an image: in an <img> an SVG runs no
+    script and loads nothing. description: its text alternative; answers: plain text, escaped here."""
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    alt = html.escape(description, quote=True)
+    image = f"<img class='cloud' data-testid='present-cloud' src='{src}' alt='{alt}'>"
+    items = "".join(f"<div class='present-text'>{html.escape(a)}</div>" for a in answers)
+    style = (
+        "<style>.cloud-wrap{display:grid;grid-template-columns:minmax(0,2.4fr) minmax(14rem,1fr);"
+        "gap:1.5rem;align-items:start;margin-top:0.5rem}"
+        ".cloud-wrap img.cloud{width:100%;height:auto;max-height:64vh;object-fit:contain;display:block}"
+        ".cloud-list{max-height:64vh;overflow-y:auto}"
+        ".cloud-list .present-text{font-size:clamp(1.1rem,2.6vh,1.5rem);margin:0 0 0.5rem}</style>"
+    )
+    listed = items or "<div class='present-sub'>No answers shown yet.</div>"
+    return (
+        f"{style}<div class='cloud-wrap'>{image}"
+        f"<div class='cloud-list' data-testid='present-cloud-list'>{listed}</div></div>"
+    )

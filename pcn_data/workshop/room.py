@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pcn_data.core.db import Database
-from pcn_data.workshop import polls
+from pcn_data.workshop import cloud, polls
 
 log = logging.getLogger(__name__)
 Listener = Callable[[int, str, str | None], None]  # (session_id, what, token)
@@ -42,6 +42,7 @@ class Question:
     state: str
     results_visible: bool
     options: tuple[tuple[str, str], ...]  # (option_code, label) in order
+    sensitive: bool = False  # results given to no one while the question is open
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Room:
     questions: dict[int, Question] = field(default_factory=dict)
     presenter_position: int = 1
     answers: dict[int, dict[str, Vote]] = field(default_factory=dict)
+    hidden_words: dict[int, frozenset[str]] = field(default_factory=dict)  # out of each word cloud
 
     def ordered(self) -> list[Question]:
         """Return the questions in order."""
@@ -90,9 +92,19 @@ class Room:
             return []
         return [vote.text] if vote.text is not None else list(vote.codes)
 
+    def withheld(self, poll_question_id: int) -> bool:
+        """Return True while a sensitive question is open: its results are given to no one."""
+        q = self.questions[poll_question_id]
+        return q.sensitive and q.state == "open"
+
+    def _check_shown(self, poll_question_id: int) -> None:
+        if self.withheld(poll_question_id):
+            raise polls.PollError(polls.SENSITIVE_OPEN)
+
     def results(self, poll_question_id: int) -> pd.DataFrame:
         """Return a choice question's results as `polls.results` does (same columns, same
-        grain: one row per option), counted from memory."""
+        grain: one row per option), counted from memory. Refused while a sensitive question is open."""
+        self._check_shown(poll_question_id)
         q = self.questions[poll_question_id]
         votes = list(self.answers.get(poll_question_id, {}).values())
         n, k = len(votes), len(q.options)
@@ -118,13 +130,21 @@ class Room:
         )
 
     def text_answers(self, poll_question_id: int, *, include_hidden: bool = False) -> list[Vote]:
-        """Return open-text answers, oldest first (hidden ones only when asked)."""
+        """Return open-text answers, oldest first (hidden ones only when asked). Refused while a
+        sensitive question is open, for the facilitator's moderation too."""
+        self._check_shown(poll_question_id)
         # list() first: a vote may be added by another thread while this reads (list() of a dict's
         # values is one step under the GIL; a loop over them is not).
         votes = [v for v in list(self.answers.get(poll_question_id, {}).values()) if v.text is not None]
         return sorted(
             (v for v in votes if include_hidden or not v.hidden), key=lambda v: (v.cast_at, v.token)
         )
+
+    def word_counts(self, poll_question_id: int, known: tuple[str, ...] = ()) -> dict[str, int]:
+        """Return an open-text question's word cloud counts (`cloud.counts`): its shown answers,
+        redacted, without the words the facilitator hid. Refused while a sensitive question is open."""
+        texts = [cloud.redacted(v.text, known) for v in self.text_answers(poll_question_id)]
+        return cloud.counts(texts, self.hidden_words.get(poll_question_id, frozenset()))
 
     def phone_state(self, token: str | None) -> dict:
         """Return what a participant's phone shows: the session, the open question and their answer."""
@@ -138,6 +158,7 @@ class Room:
                 "options": [{"code": c, "label": label} for c, label in q.options],
                 "mine": self.mine(q.poll_question_id, token) if token else [],
                 "max_text": polls.MAX_TEXT,
+                "sensitive": q.sensitive,  # the phone says why no results show until it closes
             }
         return state
 
@@ -247,8 +268,16 @@ class Rooms:
                 str(q.state),
                 bool(q.results_visible),
                 tuple(by_q.get(qid, [])),
+                bool(q.sensitive),
             )
             room.answers[qid] = {}
+        hidden = db.query(
+            "SELECT h.poll_question_id, list(h.word ORDER BY h.word) AS words FROM poll_hidden_word h "
+            "JOIN poll_question q USING (poll_question_id) WHERE q.session_id = ? GROUP BY ALL",
+            [session_id],
+        )
+        for qid, words in hidden.itertuples(index=False, name=None):
+            room.hidden_words[int(qid)] = frozenset(str(w) for w in words)
         # Grain: one row per participant x question (the option codes gathered in rank order).
         votes = db.query(
             """
