@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pcn_data import polls
+from pcn_data import polls, session_admin
 from pcn_data.db import Database
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,7 @@ class Room:
     questions: dict[int, Question] = field(default_factory=dict)
     presenter_position: int = 1
     answers: dict[int, dict[str, Vote]] = field(default_factory=dict)
+    paced: session_admin.Window | None = None  # a self-paced session's window; None: run live
 
     def ordered(self) -> list[Question]:
         """Return the questions in order."""
@@ -128,6 +129,8 @@ class Room:
 
     def phone_state(self, token: str | None) -> dict:
         """Return what a participant's phone shows: the session, the open question and their answer."""
+        if self.paced is not None:
+            return session_admin.phone_state(self, token)
         q = self.open_question()
         state: dict = {"title": self.title, "code": self.join_code, "question": None}
         if q is not None:
@@ -227,6 +230,7 @@ class Rooms:
             return None
         room = Room(session_id, str(head["join_code"].iloc[0]), str(head["title"].iloc[0]))
         room.presenter_position = polls.presenter_position(db, session_id)
+        room.paced = session_admin.window(db, session_id)
         opts = db.query(
             "SELECT o.poll_question_id, o.option_code, o.label FROM poll_option o "
             "JOIN poll_question q USING (poll_question_id) WHERE q.session_id = ? "
