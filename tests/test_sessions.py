@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
-from pcn_data import polls, room, session_admin, session_compare
+from pcn_data import alt_text, charts, polls, room, session_admin, session_compare
 from pcn_data.config import min_reveal_votes
 
 
@@ -237,3 +238,40 @@ def test_comparison_beside_the_survey_hides_a_room_under_k(db, monkeypatch):
     second = beside[(beside.session_id == copy["session_id"]) & (beside.option_code == "poor")].iloc[0]
     assert not second["hidden"] and second["votes"] == 3 and second["n"] == 6
     assert "survey_share" in beside.columns
+
+
+def comparison_frame() -> pd.DataFrame:
+    """Return compare()'s rows for one question in three sessions, the last hidden."""
+    rows = []
+    sessions = [
+        ("Morecambe Bay · 24 Nov 2026", 4, [3, 1], False),
+        ("Pennine Lancashire · 05 Jan 2027", 5, [1, 4], False),
+        ("West Lancashire · 12 Jan 2027", None, [None, None], True),
+    ]
+    for session, n, votes, hidden in sessions:
+        for pos, (code, label) in enumerate([("good", "Good"), ("poor", "Poor")], start=1):
+            v = votes[pos - 1]
+            rows.append({"session": session, "label": label, "option_code": code, "option_position": pos,
+                         "votes": v, "n": n, "share": None if hidden else v / n, "hidden": hidden,
+                         "why": "fewer than 3 answers" if hidden else ""})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_the_session_chart_draws_each_shown_session_and_names_the_hidden_one_without_its_n():
+    df = comparison_frame()
+    fig = charts.session_bars(df, "Relationship with the ICS")
+    bars = {t.name: t for t in fig.data}
+    assert list(bars) == [
+        "Morecambe Bay · 24 Nov 2026 (n = 4)",
+        "Pennine Lancashire · 05 Jan 2027 (n = 5)",
+        "West Lancashire · 12 Jan 2027 (not shown: fewer than 3 answers)",
+    ]
+    mb = bars["Morecambe Bay · 24 Nov 2026 (n = 4)"]
+    assert list(mb.y) == ["Good", "Poor"] and list(mb.x) == [0.75, 0.25]
+    hidden = bars["West Lancashire · 12 Jan 2027 (not shown: fewer than 3 answers)"]
+    assert all(x != x for x in hidden.x)  # NaN: no bar
+    assert set(hidden.customdata) == {"not shown"}
+    text = alt_text.describe("session_bars", df, "Relationship with the ICS")
+    assert "highest Pennine Lancashire · 05 Jan 2027, Poor, 80%" in text
+    assert "lowest Pennine Lancashire · 05 Jan 2027, Good, 20%" in text
+    assert "2 not shown (fewer than 3 answers)" in text
