@@ -119,7 +119,8 @@ def compare(db: Database, session_ids: list[int], *, beside_survey: bool = False
         for r in rows.itertuples(index=False)
     ]
     asked_in = rows.groupby("question_key")["session_id"].transform("nunique")
-    rows = rows[asked_in >= 2].copy()
+    # Oldest session first: a place before and after reads left to right in the legend.
+    rows = rows[asked_in >= 2].sort_values(["held_on", "session_id", "position", "option_position"]).copy()
     rows["share"] = (rows["votes"] / rows["n"]).where(rows["n"] > 0)
     need = min_reveal_votes()
     why = pd.Series("", index=rows.index, dtype=object)
