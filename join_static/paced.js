@@ -192,6 +192,8 @@
     }
     head.textContent = "";
     if (w) head.appendChild(el("p", { id: "window", "class": w.status === "open" ? "window" : "window shut" }, w.text));
+    if (w && w.status === "after") head.appendChild(el("p", null, "Thank you for your answers."));
+    if (w && w.status === "before") head.appendChild(el("p", null, "Come back then: this page will show the questions."));
     if (qs.length) {
       head.appendChild(el("p", { id: "progress", "class": "progress", role: "status" },
         state.answered + " of " + state.total + " answered"));
