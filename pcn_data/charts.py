@@ -844,7 +844,7 @@ def session_bars(df: pd.DataFrame, title: str) -> go.Figure:
                 if hidden
                 else f"{session} (n = {_int(first['n'])})",
                 "marker": {"color": CATEGORICAL[i % len(CATEGORICAL)]},
-                "text": [_pct(v) for v in share],
+                "text": ["not shown" if hidden else _pct(v) for v in share],
                 "textposition": "outside",
                 "customdata": [
                     "not shown" if hidden or item not in rows else _of(session, rows[item]) for item in items
@@ -853,13 +853,16 @@ def session_bars(df: pd.DataFrame, title: str) -> go.Figure:
             }
         )
     sessions = max(1, df["session"].nunique())
+    # Plotly draws a group's first bar lowest: reversed, the oldest session is on top of each group
+    # (and first in the legend, read in reverse), as the legend and the table list them.
+    traces.reverse()
     layout = base_layout(
         title,
         height=max(380, 160 + 26 * len(items) * sessions),
         barmode="group",
         bargap=0.25,
-        legend={"traceorder": "normal"},
-        xaxis={"range": [0, 1.1], "tickformat": ".0%", "title": _text("Share of the session's answers")},
+        legend={"traceorder": "reversed"},
+        xaxis={"range": [0, 1.15], "tickformat": ".0%", "title": _text("Share of the session's answers")},
         yaxis={"categoryorder": "array", "categoryarray": list(reversed(items))},
     )
     return _figure(traces, layout)

@@ -292,6 +292,9 @@ def set_state(db: Database, poll_question_id: int, state: str) -> None:
     """Open a question (closing any other open one, and showing it on the presenter) or close it."""
     if state not in ("open", "closed"):
         raise PollError(f"Unknown state {state!r}.")
+    from pcn_data import session_admin  # (it imports this module)
+
+    session_admin.refuse_question_control(db, poll_question_id)
     with db.transaction(bump_version=False) as cur:
         session, position = _question_row(cur, poll_question_id, "session_id, position")
         if state == "open":

@@ -109,6 +109,21 @@ def check_vote(cur, poll_question_id: int) -> bool:
     return True
 
 
+def refuse_question_control(db: Database, poll_question_id: int) -> None:
+    """Raise PollError when a question's session is self-paced: its window, not a facilitator's
+    open or close of one question, decides when every question takes answers."""
+    paced = db.scalar(
+        "SELECT s.self_paced FROM poll_question q JOIN poll_session_setting s USING (session_id) "
+        "WHERE q.poll_question_id = ?",
+        [poll_question_id],
+    )
+    if paced:
+        raise polls.PollError(
+            "This session is self-paced: its window opens and closes every question. "
+            "Change the window on the Live workshop page."
+        )
+
+
 def set_window(
     db: Database, session_id: int, opens_at: dt.datetime | None, closes_at: dt.datetime | None
 ) -> None:

@@ -261,17 +261,30 @@ def test_the_session_chart_draws_each_shown_session_and_names_the_hidden_one_wit
     df = comparison_frame()
     fig = charts.session_bars(df, "Relationship with the ICS")
     bars = {t.name: t for t in fig.data}
-    assert list(bars) == [
+    # Drawn bottom-up, so the first session is on top of each group and the legend (reversed) reads
+    # in the frame's order.
+    assert list(bars)[::-1] == [
         "Morecambe Bay · 24 Nov 2026 (n = 4)",
         "Pennine Lancashire · 05 Jan 2027 (n = 5)",
         "West Lancashire · 12 Jan 2027 (not shown: fewer than 3 answers)",
     ]
+    assert fig.layout.legend.traceorder == "reversed"
     mb = bars["Morecambe Bay · 24 Nov 2026 (n = 4)"]
     assert list(mb.y) == ["Good", "Poor"] and list(mb.x) == [0.75, 0.25]
     hidden = bars["West Lancashire · 12 Jan 2027 (not shown: fewer than 3 answers)"]
     assert all(x != x for x in hidden.x)  # NaN: no bar
-    assert set(hidden.customdata) == {"not shown"}
+    assert set(hidden.customdata) == {"not shown"} and set(hidden.text) == {"not shown"}
     text = alt_text.describe("session_bars", df, "Relationship with the ICS")
     assert "highest Pennine Lancashire · 05 Jan 2027, Poor, 80%" in text
     assert "lowest Pennine Lancashire · 05 Jan 2027, Good, 20%" in text
     assert "2 not shown (fewer than 3 answers)" in text
+
+
+def test_a_self_paced_session_refuses_opening_or_closing_one_question(db):
+    made, (q1, q2) = new_session(db, polls.bank_question(db, "rel_ics"), polls.QuestionSpec("Words", "text"))
+    session_admin.set_window(db, made["session_id"], None, None)
+    with pytest.raises(polls.PollError, match="self-paced"):
+        polls.set_state(db, q1, "closed")  # the presenter's Close would stop nothing: refused, not ignored
+    with pytest.raises(polls.PollError, match="self-paced"):
+        polls.set_state(db, q2, "open")  # nor close the others, as opening one does live
+    assert set(polls.questions(db, made["session_id"])["state"]) == {"open"}

@@ -107,24 +107,25 @@ def test_the_comparison_page_charts_each_session_and_hides_one_under_the_minimum
         wl["session_id"],
     }
     fig = figure(at, "compare_sessions_0")
-    names = [t["name"] for t in fig["data"]]
+    traces = fig["data"][::-1]  # drawn bottom-up: the oldest session on top
+    names = [t["name"] for t in traces]
     assert names == [
         "Morecambe Bay · 24 Nov 2026 (n = 4)",
         "Pennine Lancashire · 05 Jan 2027 (n = 6)",
         "West Lancashire · 09 Feb 2027 (not shown: fewer than 3 answers)",
     ]
     labels = polls.options(db, rel).set_index("option_code")["label"]
-    for trace, answers in zip(fig["data"][:2], [mb_answers, pl_answers], strict=True):
+    for trace, answers in zip(traces[:2], [mb_answers, pl_answers], strict=True):
         got = dict(zip(trace["y"], trace["x"], strict=True))
         for code in ["poor", "fair", "good", "excellent"]:
             assert got[labels[code]] == pytest.approx(answers.count(code) / len(answers))
-    west = fig["data"][2]
+    west = traces[2]
     assert all(x is None or x != x for x in west["x"]) and set(west["customdata"]) == {"not shown"}
     assert "2" not in west["name"].replace("2027", "")  # its true n is not written
 
     at.toggle(key="compare_sessions_survey").set_value(True).run()
     assert not at.exception
-    names = [t["name"] for t in figure(at, "compare_sessions_0")["data"]]
+    names = [t["name"] for t in figure(at, "compare_sessions_0")["data"]][::-1]
     assert names[0] == "Morecambe Bay · 24 Nov 2026 (not shown: fewer than 5 answers beside the survey)"
     assert names[1].startswith("Pennine Lancashire · 05 Jan 2027 (n = ")
 
