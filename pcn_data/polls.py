@@ -388,11 +388,12 @@ def _cast(cur, poll_question_id: int, token: str, answer) -> None:
     """Replace one participant's answer inside a transaction; raise PollError before writing."""
     if not token or len(token) > 64:
         raise PollError("This phone has no participant token: reload the join page.")
-    kind, state = _question_row(cur, poll_question_id, "kind, state")
     from pcn_data import session_admin  # (it imports this module)
 
+    # The question and its session's self-paced window in one query (a vote's cost is its queries).
+    kind, state, window = session_admin.vote_row(cur, poll_question_id)
     # A self-paced session's window decides, not the question's state: every question is open in it.
-    if not session_admin.check_vote(cur, poll_question_id) and state != "open":
+    if not session_admin.check_vote(window) and state != "open":
         raise PollError("This question has closed: your answer was not recorded.")
     valid = {
         r[0]

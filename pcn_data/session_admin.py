@@ -89,23 +89,26 @@ def window(db: Database, session_id: int) -> Window | None:
     return _window_row((bool(r["self_paced"]), opens, closes))
 
 
-def question_window(cur, poll_question_id: int) -> Window | None:
-    """Return the self-paced window of a question's session inside a transaction, or None."""
+def vote_row(cur, poll_question_id: int) -> tuple[str, str, Window | None]:
+    """Return a question's kind, state and its session's self-paced window (None when run live),
+    in one query inside the vote's transaction; raise PollError for a deleted question."""
     rows = cur.execute(
-        "SELECT s.self_paced, s.opens_at, s.closes_at FROM poll_question q "
-        "JOIN poll_session_setting s USING (session_id) WHERE q.poll_question_id = ?",
+        "SELECT q.kind, q.state, s.self_paced, s.opens_at, s.closes_at FROM poll_question q "
+        "LEFT JOIN poll_session_setting s ON s.session_id = q.session_id WHERE q.poll_question_id = ?",
         [poll_question_id],
     ).fetchall()
-    return _window_row(rows[0] if rows else None)
+    if not rows:
+        raise polls.PollError("That question no longer exists.")
+    kind, state, *window = rows[0]
+    return kind, state, _window_row(window)
 
 
-def check_vote(cur, poll_question_id: int) -> bool:
-    """Return True when the question's session is self-paced (its window, not the question's
-    state, decides); raise PollError when the vote falls outside that window."""
-    paced = question_window(cur, poll_question_id)
-    if paced is None:
+def check_vote(window: Window | None) -> bool:
+    """Return True when a question's session is self-paced (its window, not the question's state,
+    decides); raise PollError when a vote now falls outside that window."""
+    if window is None:
         return False
-    paced.check(now())
+    window.check(now())
     return True
 
 
