@@ -17,6 +17,7 @@
   var notices = {}; // question id -> {kind, text}: the last send's outcome
   var drawn = {}; // question id -> {node, sig}: redrawn only when its question or answer changes
   var drawnIds = "";
+  var focusNote = null; // question id whose note takes the focus once redrawn (after its send)
   var source = null;
   var retryMs = 2000;
   var lastHeard = Date.now();
@@ -171,6 +172,7 @@
     box.appendChild(form);
     var note = noteOf(q);
     note.className += " note";
+    note.setAttribute("tabindex", "-1");
     box.appendChild(note);
     return box;
   }
@@ -217,6 +219,8 @@
       var node = questionNode(q, i, qs.length);
       if (was) list.replaceChild(node, was.node); else list.appendChild(node);
       drawn[q.id] = { node: node, sig: s };
+      // The form just sent was redrawn under the keyboard: the focus goes to what became of it.
+      if (focusNote === q.id) { focusNote = null; node.querySelector(".note").focus(); }
     });
   }
 
@@ -238,6 +242,7 @@
       return response.json().then(function (body) { return { ok: response.ok, body: body }; });
     }).then(function (result) {
       var now = find(q.id);
+      focusNote = q.id;
       if (result.ok && now) {
         var had = (now.mine || []).length > 0;
         now.mine = result.body.mine;

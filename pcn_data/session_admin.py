@@ -134,9 +134,8 @@ def set_window(
     if opens_at is not None and closes_at is not None and closes_at <= opens_at:
         raise polls.PollError("A session closes after it opens: choose a later closing time.")
     with db.transaction() as cur:
-        if not cur.execute("SELECT count(*) FROM poll_session WHERE session_id = ?", [session_id]).fetchall()[
-            0
-        ][0]:
+        found = cur.execute("SELECT count(*) FROM poll_session WHERE session_id = ?", [session_id]).fetchall()
+        if not found[0][0]:
             raise polls.PollError("That session no longer exists.")
         cur.execute(
             "INSERT INTO poll_session_setting (session_id, self_paced, opens_at, closes_at) "
