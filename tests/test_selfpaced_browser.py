@@ -11,7 +11,7 @@ import pytest
 from pcn_data import polls, session_admin
 from pcn_data.db import Database
 from scripts.live_server import browser, free_port, server, wait_for_app
-from tests.browser_helpers import require_chromium
+from tests.browser_helpers import axe_violations, describe_violations, require_chromium
 from tests.conftest import ROOT
 from tests.hostile import TEXTS
 
@@ -123,6 +123,10 @@ def test_five_phones_answer_a_self_paced_session_at_their_own_pace_until_it_clos
         choose(phones[1], rel, "Good")
         recorded(phones[1], rel, "Good")
         phones[0].screenshot(path=str(ARTIFACTS / "selfpaced_phone.png"), full_page=True)
+        # The page every question is on passes axe (WCAG 2.2 A and AA), answered and not.
+        for phone in (phones[0], phones[4]):
+            found = axe_violations(phone)
+            assert not found, describe_violations(found)
 
         # The fifth phone comes back later: the page remembers the other answers, and its own.
         choose(phones[4], first, "Digital")
