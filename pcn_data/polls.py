@@ -182,8 +182,12 @@ def add_question(db: Database, session_id: int, spec: QuestionSpec) -> int:
 
 def close_session(db: Database, session_id: int, closed_on: dt.date) -> None:
     """Close every question of a session and mark its wave closed on that date."""
+    from pcn_data import session_admin  # (it imports this module)
+
     with db.transaction() as cur:
         cur.execute("UPDATE poll_question SET state = 'closed' WHERE session_id = ?", [session_id])
+        # A self-paced session's window decides when it takes votes: it ends now too.
+        session_admin.end_window(cur, session_id)
         cur.execute(
             "UPDATE wave SET status = 'closed', closed_on = ? WHERE wave_id = "
             "(SELECT wave_id FROM poll_session WHERE session_id = ?)",

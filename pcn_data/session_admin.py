@@ -156,26 +156,24 @@ def set_window(
     polls._changed(db, session_id)
 
 
-def close_now(db: Database, session_id: int) -> None:
-    """Close a self-paced session's window now (the next vote is refused) and the session."""
-    paced = window(db, session_id)
-    if paced is None:
-        raise polls.PollError("This session is not self-paced.")
+def end_window(cur, session_id: int) -> None:
+    """End a self-paced session's window now, inside the caller's transaction (a window that has
+    already closed keeps its time; a live session has none)."""
     closing = now()
-    opens = paced.opens_at if paced.opens_at is None or paced.opens_at < closing else closing
-    with db.transaction() as cur:
-        cur.execute(
-            "UPDATE poll_session_setting SET opens_at = ?, closes_at = ? WHERE session_id = ?",
-            [opens, closing, session_id],
-        )
-        cur.execute("UPDATE poll_question SET state = 'closed' WHERE session_id = ?", [session_id])
-        cur.execute(
-            "UPDATE wave SET status = 'closed', closed_on = ? WHERE wave_id = "
-            "(SELECT wave_id FROM poll_session WHERE session_id = ?)",
-            [closing.date(), session_id],
-        )
-        trail.record(cur, "poll_control", f"session {session_id}", f"self-paced closed {when(closing)}")
-    polls._changed(db, session_id)
+    cur.execute(
+        "UPDATE poll_session_setting SET closes_at = ?, "
+        "opens_at = CASE WHEN opens_at > ? THEN ? ELSE opens_at END "
+        "WHERE session_id = ? AND self_paced AND (closes_at IS NULL OR closes_at > ?)",
+        [closing, closing, closing, session_id, closing],
+    )
+
+
+def close_now(db: Database, session_id: int) -> None:
+    """Close a self-paced session now: its window ends (the next vote is refused), its questions
+    and its wave close, as "Close the session" does."""
+    if window(db, session_id) is None:
+        raise polls.PollError("This session is not self-paced.")
+    polls.close_session(db, session_id, now().date())
 
 
 def copied_from(db: Database, session_id: int) -> int | None:

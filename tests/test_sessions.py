@@ -288,3 +288,14 @@ def test_a_self_paced_session_refuses_opening_or_closing_one_question(db):
     with pytest.raises(polls.PollError, match="self-paced"):
         polls.set_state(db, q2, "open")  # nor close the others, as opening one does live
     assert set(polls.questions(db, made["session_id"])["state"]) == {"open"}
+
+
+def test_closing_a_self_paced_session_closes_its_window_too(db, monkeypatch):
+    made, (q1,) = new_session(db)
+    session_admin.set_window(db, made["session_id"], OPENS, CLOSES)
+    at(monkeypatch, dt.datetime(2026, 12, 2, 15, 0))
+    polls.cast_vote(db, q1, "before-close-tok", "good")
+    polls.close_session(db, made["session_id"], dt.date(2026, 12, 2))  # the page's "Close the session"
+    with pytest.raises(polls.PollError, match="closed on Wed 2 Dec 2026 at 15:00"):
+        polls.cast_vote(db, q1, "after-close-tok1", "good")
+    assert session_admin.window(db, made["session_id"]).closes_at == dt.datetime(2026, 12, 2, 15, 0)
