@@ -299,3 +299,25 @@ def test_closing_a_self_paced_session_closes_its_window_too(db, monkeypatch):
     with pytest.raises(polls.PollError, match="closed on Wed 2 Dec 2026 at 15:00"):
         polls.cast_vote(db, q1, "after-close-tok1", "good")
     assert session_admin.window(db, made["session_id"]).closes_at == dt.datetime(2026, 12, 2, 15, 0)
+
+
+def test_times_are_told_in_the_servers_zone_as_it_is_on_that_date(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/London")
+    time.tzset()
+    try:
+        assert session_admin.when(dt.datetime(2026, 7, 1, 9, 0)) == "Wed 1 Jul 2026 at 09:00 (BST)"
+        assert session_admin.when(dt.datetime(2026, 12, 1, 9, 0)) == "Tue 1 Dec 2026 at 09:00 (GMT)"
+        # A window set in summer and read in winter keeps each time in its own zone.
+        window = session_admin.Window(dt.datetime(2026, 10, 20, 9, 0), dt.datetime(2026, 11, 3, 17, 0))
+        assert (
+            window.describe(dt.datetime(2026, 10, 1))
+            == "This session opens on Tue 20 Oct 2026 at 09:00 (BST)."
+        )
+        assert window.describe(dt.datetime(2026, 10, 21)) == (
+            "Open until Tue 3 Nov 2026 at 17:00 (GMT): answer at your own pace."
+        )
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
