@@ -28,6 +28,7 @@ ui.run(
         "Workshop": [
             st.Page("pages/workshop.py", title="Live workshop", icon=":material/how_to_vote:"),
             st.Page("pages/present.py", title="Presenter view", icon=":material/slideshow:"),
+            st.Page("pages/compare_sessions.py", title="Sessions side by side", icon=":material/compare:"),
         ],
         "Data": [st.Page("pages/data.py", title="Data and method", icon=":material/database:")],
     }

@@ -197,6 +197,7 @@ def _page(title: str, body: str, *, state: dict | None = None) -> str:
 <title>{plain.html(title)}</title>
 <link rel="stylesheet" href="/join/static/join.css">
 <script src="/join/static/join.js" defer></script>
+<script src="/join/static/paced.js" defer></script>
 </head>
 <body>
 <main id="main">
@@ -235,6 +236,12 @@ async def join_page(request: Request) -> Response:
         else:
             state = _clean(room.phone_state(token))
             body = f"""<h1 id="title">{plain.html(room.title)}</h1>
+<p id="status" class="status" role="status" aria-live="polite"></p>
+<section id="paced" data-code="{plain.html(room.join_code)}">
+<p class="waiting">Connecting…</p>
+</section>"""  # a self-paced session: every question at once, drawn by paced.js
+            if not state.get("self_paced"):
+                body = f"""<h1 id="title">{plain.html(room.title)}</h1>
 <p id="status" class="status" role="status" aria-live="polite"></p>
 <section id="question" aria-live="polite" data-code="{plain.html(room.join_code)}">
 <p class="waiting">Connecting…</p>
@@ -401,7 +408,7 @@ async def vote(request: Request) -> Response:
 async def static(request: Request) -> Response:
     """Return join.js or join.css."""
     name = request.path_params["name"]
-    if name not in ("join.js", "join.css"):
+    if name not in ("join.js", "join.css", "paced.js"):
         return Response("Not found", status_code=404)
     return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
 

@@ -215,6 +215,7 @@
     source.addEventListener("state", function (event) {
       lastHeard = Date.now();
       state = JSON.parse(event.data);
+      if (state.self_paced) { window.location.reload(); return; } // now self-paced: paced.js draws it
       // An answer sent from another tab of this phone: show it here too, unless this tab holds a
       // choice of its own not yet sent (that one is the participant's latest thought).
       var q = state.question;

@@ -10,7 +10,7 @@ import ui
 from pcn_data.core.config import min_reveal_votes
 from pcn_data.core.errors import PcnDataError
 from pcn_data.reports.exports import csv_bytes, xlsx_bytes
-from pcn_data.workshop import polls
+from pcn_data.workshop import polls, session_admin
 
 ui.ensure_navigation_mode()
 ui.require_page("workshop")
@@ -66,6 +66,8 @@ labels = {
     int(r.session_id): f"{r.title} · {r.place} · {r.held_on:%d %b %Y} · code {r.join_code}"
     for r in sessions.itertuples(index=False)
 }
+if "_workshop_next" in st.session_state:  # a copy just made: show it (set before the widget is drawn)
+    st.session_state["workshop_session"] = st.session_state.pop("_workshop_next")
 if st.session_state.get("workshop_session") not in labels:
     st.session_state["workshop_session"] = next(iter(labels))
 session_id = st.selectbox("Session", options=list(labels), format_func=labels.get, key="workshop_session")
@@ -111,6 +113,68 @@ with st.expander("Add a question written on the day"):
                 st.error(plain.md(str(exc)))
             else:
                 st.success("Question added.")
+
+paced = session_admin.window(db, session_id)
+now = session_admin.now()
+with st.expander("Self-paced: open for days, each answering at their own pace", expanded=paced is not None):
+    st.caption(
+        f"Every question is open on the same link between these times, no presenter needed. Times are "
+        f"the server's, {session_admin.zone(now)} (now {now:%H:%M} on {now:%d/%m/%Y})."
+    )
+    if paced is not None:
+        st.markdown(f"**{plain.md(paced.describe(now))}**")
+    with st.form("workshop_paced", border=False):
+        w1, w2 = st.columns(2)
+        opens = w1.datetime_input(
+            "Opens", value=paced.opens_at if paced and paced.opens_at else now, format="DD/MM/YYYY",
+            key="workshop_paced_opens",
+        )  # fmt: skip
+        closes = w2.datetime_input(
+            "Closes", value=paced.closes_at if paced and paced.closes_at else now + dt.timedelta(days=7),
+            format="DD/MM/YYYY", key="workshop_paced_closes",
+        )  # fmt: skip
+        label = "Change the window" if paced is not None else "Open for self-paced answers"
+        if st.form_submit_button(label, type="primary", key="workshop_paced_set"):
+            try:
+                ui.require("run_polls")
+                session_admin.set_window(db, session_id, opens, closes)
+            except PcnDataError as exc:
+                st.error(plain.md(str(exc)))
+            else:
+                st.rerun()
+    if paced is not None and paced.status(now) != "after":
+        st.button(
+            "Close it now",
+            key="workshop_paced_close",
+            on_click=ui.act,
+            args=("run_polls", session_admin.close_now, db, session_id),
+        )
+
+with st.expander("Duplicate this session for another place or date"):
+    st.caption("The copy has the same questions and options, and none of the answers.")
+    with st.form("workshop_copy", border=False):
+        copy_title = st.text_input("Title of the copy", value=session["title"], key="workshop_copy_title")
+        k1, k2 = st.columns(2)
+        copy_place = k1.selectbox(
+            "Place", options=list(place_names), format_func=place_names.get, key="workshop_copy_place"
+        )
+        copy_on = k2.date_input("Date", value=dt.date.today(), format="DD/MM/YYYY", key="workshop_copy_date")
+        if st.form_submit_button("Duplicate", key="workshop_copy_submit"):
+            try:
+                ui.require("run_polls")
+                made = session_admin.duplicate(
+                    db, session_id, title=copy_title, place_code=copy_place, held_on=copy_on
+                )
+            except PcnDataError as exc:
+                st.error(plain.md(str(exc)))
+            else:
+                st.session_state["_workshop_next"] = made["session_id"]
+                st.rerun()
+st.link_button(
+    "Compare with other sessions",
+    f"/compare_sessions?session={session_id}",
+    icon=":material/compare_arrows:",
+)
 
 need = min_reveal_votes()
 
@@ -174,6 +238,7 @@ def question_list() -> None:
                 "Close" if is_open else "Open",
                 key=f"workshop_open_{qid}",
                 type="primary",
+                disabled=paced is not None,  # a self-paced session's window opens and closes them all
                 on_click=ui.act,
                 args=("run_polls", polls.set_state, db, qid, "closed" if is_open else "open"),
             )

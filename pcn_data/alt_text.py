@@ -180,6 +180,21 @@ def _grouped_shares(df, title, *, group_col="grp_label", label_col="label", min_
     return _group_item(df, title, group_col=group_col, label_col=label_col, min_group=min_group)
 
 
+def _session_bars(df, title, **_):
+    shown, hidden = _rows(df, lambda r: f"{r['session']}, {r['label']}", "share", "n")
+    per_session = df.drop_duplicates("session")
+    why = "; ".join(dict.fromkeys(w for w in per_session["why"] if w)) or None
+    return Summary(
+        f"{title}: share of each session's answers",
+        shown,
+        hidden,
+        "bars",
+        pct,
+        _total_n(per_session, "n", per="session"),
+        why=why,
+    )
+
+
 def _interval_dots(df, title, *, est, label_col, signed=False, min_group=5, **_):
     n_col = "n" if "n" in df.columns else None
     shown, hidden = _rows(df, label_col, est, n_col)
@@ -280,6 +295,7 @@ READERS: dict[str, Callable[..., Summary]] = {
     "ranked_shares": _ranked_shares,
     "small_multiples": _small_multiples,
     "grouped_shares": _grouped_shares,
+    "session_bars": _session_bars,
     "interval_dots": _interval_dots,
     "stage_heatmap": _stage_heatmap,
     "movement_heatmap": _movement_heatmap,

@@ -237,6 +237,21 @@ def _builder_inputs(db) -> dict[str, tuple]:
         ),
         "ranked_shares": (needs[needs["is_total"] & ~needs["is_exclusive"].astype(bool)], "Ranked"),
         "grouped_shares": (results.needs_by_role(db, f23), "By role"),
+        "session_bars": (
+            pd.DataFrame(
+                {
+                    "session": ["A · 1 Dec 2026", "A · 1 Dec 2026", "B · 2 Dec 2026", "B · 2 Dec 2026"],
+                    "label": ["Good", "Poor"] * 2,
+                    "option_position": [1, 2] * 2,
+                    "votes": [3, 1, None, None],
+                    "n": [4, 4, None, None],
+                    "share": [0.75, 0.25, None, None],
+                    "hidden": [False, False, True, True],
+                    "why": ["", "", "fewer than 3 answers", "fewer than 3 answers"],
+                }
+            ),
+            "Sessions",
+        ),
         "small_multiples": (needs, "Panels"),
         "stage_heatmap": (latest, "Stages"),
         "movement_heatmap": (compare.movement(sa), "Moves"),

@@ -29,7 +29,7 @@ _RESULTS = {
     "compare_places", "pcn_development", "pcn_profile", "engagement", "recommendations",
 }  # fmt: skip
 PAGES = {
-    "facilitator": _RESULTS | {"data", "workshop", "present"},
+    "facilitator": _RESULTS | {"data", "workshop", "present", "compare_sessions"},
     "oversight": _RESULTS | {"data"},
     "clinical_director": _RESULTS | {"data"},
     # A participant answers polls on the participant's page (/join, participant.py), which is not

@@ -186,8 +186,12 @@ def add_question(db: Database, session_id: int, spec: QuestionSpec) -> int:
 
 def close_session(db: Database, session_id: int, closed_on: dt.date) -> None:
     """Close every question of a session and mark its wave closed on that date."""
+    from pcn_data.workshop import session_admin  # (it imports this module)
+
     with db.transaction() as cur:
         cur.execute("UPDATE poll_question SET state = 'closed' WHERE session_id = ?", [session_id])
+        # A self-paced session's window decides when it takes votes: it ends now too.
+        session_admin.end_window(cur, session_id)
         cur.execute(
             "UPDATE wave SET status = 'closed', closed_on = ? WHERE wave_id = "
             "(SELECT wave_id FROM poll_session WHERE session_id = ?)",
@@ -296,6 +300,9 @@ def set_state(db: Database, poll_question_id: int, state: str) -> None:
     """Open a question (closing any other open one, and showing it on the presenter) or close it."""
     if state not in ("open", "closed"):
         raise PollError(f"Unknown state {state!r}.")
+    from pcn_data.workshop import session_admin  # (it imports this module)
+
+    session_admin.refuse_question_control(db, poll_question_id)
     with db.transaction(bump_version=False) as cur:
         session, position = _question_row(cur, poll_question_id, "session_id, position")
         if state == "open":
@@ -396,8 +403,12 @@ def _cast(cur, poll_question_id: int, token: str, answer) -> None:
     """Replace one participant's answer inside a transaction; raise PollError before writing."""
     if not token or len(token) > 64:
         raise PollError("This phone has no participant token: reload the join page.")
-    kind, state = _question_row(cur, poll_question_id, "kind, state")
-    if state != "open":
+    from pcn_data.workshop import session_admin  # (it imports this module)
+
+    # The question and its session's self-paced window in one query (a vote's cost is its queries).
+    kind, state, window = session_admin.vote_row(cur, poll_question_id)
+    # A self-paced session's window decides, not the question's state: every question is open in it.
+    if not session_admin.check_vote(window) and state != "open":
         raise PollError("This question has closed: your answer was not recorded.")
     valid = {
         r[0]

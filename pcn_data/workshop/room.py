@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pcn_data.core.db import Database
-from pcn_data.workshop import cloud, polls
+from pcn_data.workshop import cloud, polls, session_admin
 
 log = logging.getLogger(__name__)
 Listener = Callable[[int, str, str | None], None]  # (session_id, what, token)
@@ -67,6 +67,7 @@ class Room:
     presenter_position: int = 1
     answers: dict[int, dict[str, Vote]] = field(default_factory=dict)
     hidden_words: dict[int, frozenset[str]] = field(default_factory=dict)  # out of each word cloud
+    paced: session_admin.Window | None = None  # a self-paced session's window; None: run live
 
     def ordered(self) -> list[Question]:
         """Return the questions in order."""
@@ -148,6 +149,8 @@ class Room:
 
     def phone_state(self, token: str | None) -> dict:
         """Return what a participant's phone shows: the session, the open question and their answer."""
+        if self.paced is not None:
+            return session_admin.phone_state(self, token)
         q = self.open_question()
         state: dict = {"title": self.title, "code": self.join_code, "question": None}
         if q is not None:
@@ -248,6 +251,7 @@ class Rooms:
             return None
         room = Room(session_id, str(head["join_code"].iloc[0]), str(head["title"].iloc[0]))
         room.presenter_position = polls.presenter_position(db, session_id)
+        room.paced = session_admin.window(db, session_id)
         opts = db.query(
             "SELECT o.poll_question_id, o.option_code, o.label FROM poll_option o "
             "JOIN poll_question q USING (poll_question_id) WHERE q.session_id = ? "
