@@ -3,33 +3,15 @@
 import streamlit as st
 
 import ui
+from pcn_data.core import site
 
 ui.ensure_navigation_mode()
 st.set_page_config(page_title="PCN Futures Dashboard", page_icon=ui.FAVICON, layout="wide")
 
+# Every file in pages/, listed once in the registry (pcn_data/core/site.py), grouped as navigated.
 ui.run(
     {
-        "Results": [
-            st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-            st.Page("pages/role_clarity.py", title="Role clarity and vision", icon=":material/badge:"),
-            st.Page("pages/relationships.py", title="Relationships across the ICS", icon=":material/hub:"),
-            st.Page("pages/development_needs.py", title="Development needs", icon=":material/school:"),
-            st.Page("pages/voices.py", title="Voices", icon=":material/format_quote:"),
-        ],
-        "Compare": [
-            st.Page("pages/compare_places.py", title="Compare places", icon=":material/compare_arrows:"),
-            st.Page("pages/pcn_development.py", title="PCN development", icon=":material/trending_up:"),
-            st.Page("pages/pcn_profile.py", title="PCN profile", icon=":material/person_search:"),
-        ],
-        "Programme": [
-            st.Page("pages/engagement.py", title="Engagement", icon=":material/groups:"),
-            st.Page("pages/recommendations.py", title="Recommendations tracker", icon=":material/checklist:"),
-        ],
-        "Workshop": [
-            st.Page("pages/workshop.py", title="Live workshop", icon=":material/how_to_vote:"),
-            st.Page("pages/present.py", title="Presenter view", icon=":material/slideshow:"),
-            st.Page("pages/compare_sessions.py", title="Sessions side by side", icon=":material/compare:"),
-        ],
-        "Data": [st.Page("pages/data.py", title="Data and method", icon=":material/database:")],
+        group: [st.Page(p.path, title=p.title, icon=p.icon, default=p.default) for p in pages]
+        for group, pages in site.groups().items()
     }
 )

@@ -22,7 +22,7 @@ from streamlit.runtime.pages_manager import PagesManager
 import plain
 from pcn_data import alt_text, charts, demo, views
 from pcn_data.core import access as acl
-from pcn_data.core import backup, config, logs, trail
+from pcn_data.core import backup, config, logs, site, trail
 from pcn_data.core.db import Database, get_database
 from pcn_data.core.errors import PcnDataError, RenderError
 from pcn_data.core.filters import Filters
@@ -322,7 +322,7 @@ def page_style() -> None:
 
 def _stem(page) -> str:
     """Return the pages/ file stem of a navigation page (the default page's url_path is empty)."""
-    return page.url_path or "overview"
+    return page.url_path or site.DEFAULT
 
 
 def run(pages) -> None:
@@ -775,7 +775,7 @@ def read_mapping_file(uploaded) -> tuple[str | None, dict[str, str], dict[tuple[
 
 
 # Pages shown on a projector: no sidebar, filters or banner. (Phones use /join, participant.py.)
-BARE_PAGES = {"present"}
+BARE_PAGES = site.BARE
 
 
 def bare_page() -> None:

@@ -6,6 +6,7 @@ import streamlit as st
 
 import plain
 import ui
+from pcn_data.core import site
 from pcn_data.core.errors import PcnDataError
 from pcn_data.programme import tracker
 from pcn_data.reports import exports
@@ -55,7 +56,7 @@ st.markdown(
     help="Of the report's 15 recommendations",
 )
 st.dataframe(
-    recs.assign(evidence=recs["evidence_page"].map(lambda p: f"/{p}?place={place}"))[
+    recs.assign(evidence=recs["evidence_page"].map(lambda p: f"{site.page(p).url}?place={place}"))[
         ["rec_id", "text", "theme", "lead", "tools", "status", "owner", "due_on", "note", "evidence"]
     ],
     hide_index=True,

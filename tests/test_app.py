@@ -28,12 +28,6 @@ def independent_poor_share(db, wave, place=None):
     return int(poor), int(base)
 
 
-def test_the_dashboard_lists_every_page_file():
-    text = (ROOT / "dashboard.py").read_text()
-    for page in PAGES:
-        assert f'"{page}"' in text, f"{page} is not in st.navigation"
-
-
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_opens_without_an_exception(app, page):
     app.run()

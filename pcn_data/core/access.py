@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pcn_data.core import site
 from pcn_data.core.errors import ConfigError, PcnDataError
 
 ROLES = {
@@ -23,19 +24,10 @@ ROLES = {
     "clinical_director": "Clinical Director",
     "participant": "Workshop participant",
 }
-# Pages (file stems under pages/) each role may open.
-_RESULTS = {
-    "overview", "role_clarity", "relationships", "development_needs", "voices",
-    "compare_places", "pcn_development", "pcn_profile", "engagement", "recommendations",
-}  # fmt: skip
-PAGES = {
-    "facilitator": _RESULTS | {"data", "workshop", "present", "compare_sessions"},
-    "oversight": _RESULTS | {"data"},
-    "clinical_director": _RESULTS | {"data"},
-    # A participant answers polls on the participant's page (/join, participant.py), which is not
-    # a dashboard page and needs no sign-in: no dashboard page is theirs.
-    "participant": set(),
-}
+# Pages (file stems under pages/) each role may open: read from the page registry. A participant
+# answers polls on the participant's page (/join, participant.py), which is not a dashboard page
+# and needs no sign-in: no dashboard page is theirs.
+PAGES = {role: set(site.stems_for(role)) for role in ROLES}
 # Actions that change data, and the roles that may take them.
 ACTIONS = {
     "import": {"facilitator"},
