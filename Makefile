@@ -31,6 +31,7 @@ test: $(VENV)/.dev-installed lint
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.dev-installed
 	$(PY) -m ruff check --fix .
