@@ -27,6 +27,7 @@ KINDS = {
     "multi": "Multiple choice",
     "ranking": "Ranking",
     "text": "Open text",
+    "qa": "Q&A",  # the room asks questions and votes them up (pcn_data/workshop/qa.py)
 }
 AGREE5 = [
     ("sd", "Strongly disagree"),
@@ -157,7 +158,7 @@ def _insert_question(cur, db: Database, session: int, position: int, q: Question
         "VALUES (?, ?, ?, ?, ?, ?) RETURNING poll_question_id",
         [session, position, q.question_code, q.wording.strip(), q.kind, bool(q.sensitive)],
     ).fetchall()[0][0]
-    if options and q.kind != "text":
+    if options and q.kind not in ("text", "qa"):
         cur.executemany(
             "INSERT INTO poll_option VALUES (?, ?, ?, ?)",
             [[qid, code, label, i] for i, (code, label) in enumerate(options, start=1)],
@@ -591,6 +592,20 @@ def session_results(db: Database, session_id: int) -> pd.DataFrame:
     known = db.query("SELECT name FROM pcn")["name"].tolist()
     known += [n.removesuffix(" PCN") for n in known if n.endswith(" PCN")]
     for q in questions(db, session_id).itertuples(index=False):
+        if q.kind == "qa":  # the questions the room saw (approved, answered), redacted, with votes
+            from pcn_data.workshop import qa  # qa imports this module
+
+            asked = qa.export_rows(db, q.poll_question_id)
+            base = {
+                "position": q.position,
+                "question": q.wording,
+                "type": KINDS[q.kind],
+                "answers": len(asked),
+            }
+            for r in asked.itertuples(index=False):
+                status = "Answered" if r.status == "answered" else "Not answered"
+                rows.append({**base, "option": status, "votes": r.votes, "share_pct": None, "text": r.text})
+            continue
         if not q.results_visible or q.answers < need or (q.sensitive and q.state == "open"):
             continue
         base = {"position": q.position, "question": q.wording, "type": KINDS[q.kind], "answers": q.answers}

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pcn_data.core.db import Database
-from pcn_data.workshop import cloud, polls, session_admin
+from pcn_data.workshop import cloud, polls, qa, session_admin
 
 log = logging.getLogger(__name__)
 Listener = Callable[[int, str, str | None], None]  # (session_id, what, token)
@@ -68,6 +68,7 @@ class Room:
     answers: dict[int, dict[str, Vote]] = field(default_factory=dict)
     hidden_words: dict[int, frozenset[str]] = field(default_factory=dict)  # out of each word cloud
     paced: session_admin.Window | None = None  # a self-paced session's window; None: run live
+    qa: qa.Board | None = None  # the room's Q&A questions and votes, when it has a Q&A
 
     def ordered(self) -> list[Question]:
         """Return the questions in order."""
@@ -163,6 +164,8 @@ class Room:
                 "max_text": polls.MAX_TEXT,
                 "sensitive": q.sensitive,  # the phone says why no results show until it closes
             }
+            if q.kind == "qa":
+                state["question"]["qa"] = qa.phone_view(self, q.poll_question_id, token)
         return state
 
 
@@ -196,6 +199,15 @@ class Rooms:
         with self._lock:
             if fn in self._listeners:
                 self._listeners.remove(fn)
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Return the lock of the rooms in memory (held to change one after a commit, see qa.py)."""
+        return self._lock
+
+    def tell(self, session_id: int, what: str, token: str | None = None) -> None:
+        """Tell listeners a room changed (what: 'structure' for every phone, 'vote' for one token's)."""
+        self._tell(session_id, what, token)
 
     def _tell(self, session_id: int, what: str, token: str | None = None) -> None:
         for fn in list(self._listeners):
@@ -282,6 +294,8 @@ class Rooms:
         )
         for qid, words in hidden.itertuples(index=False, name=None):
             room.hidden_words[int(qid)] = frozenset(str(w) for w in words)
+        if any(q.kind == "qa" for q in room.questions.values()):
+            room.qa = qa.load(db, session_id)
         # Grain: one row per participant x question (the option codes gathered in rank order).
         votes = db.query(
             """
