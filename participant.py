@@ -9,6 +9,9 @@ the same process (Starlette routes of `st.App`, see server.py):
 - GET  /join/events        server-sent events: the open question, pushed when the facilitator
                            opens, closes or reveals, and the phone's own answer;
 - POST /join/vote          one small JSON request, committed to DuckDB before it is acknowledged;
+- POST /join/ask, /join/upvote, /join/withdraw
+                           a Q&A question asked, voted up, a vote withdrawn (the same rules as
+                           a vote: cookie, origin, JSON, body cap; pcn_data/qa.py);
 - GET  /join/static/...    join.js and join.css (the Content-Security-Policy allows only files
                            from this origin, no inline script).
 
@@ -38,7 +41,7 @@ import plain
 from pcn_data.core.config import db_path, max_phones
 from pcn_data.core.db import Database, get_database
 from pcn_data.core.errors import PcnDataError
-from pcn_data.workshop import polls
+from pcn_data.workshop import polls, qa
 from pcn_data.workshop.room import Rooms, rooms
 
 log = logging.getLogger("pcn.app")
@@ -405,6 +408,50 @@ async def vote(request: Request) -> Response:
     return JSONResponse({"ok": True, "question": question, "mine": _clean(mine)})
 
 
+async def qa_action(request: Request) -> Response:
+    """Take a phone's Q&A action (ask a question, vote one up, withdraw the vote) and acknowledge
+    it, with the Q&A as this phone now sees it, once it is committed to the file.
+
+    Body: {"code", "question", "answer"}: the question's text to ask, or the item id (a string)."""
+    action = request.url.path.rsplit("/", 1)[-1]
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return _refuse("Send it from the poll page.", 415)
+    if not _same_site(request):
+        return _refuse("Send it from the poll page.", 403)
+    token = _token(request)
+    if token is None:
+        return _refuse(
+            "This phone has not kept its place in the poll: allow cookies for this site, then reload.", 403
+        )
+    sent = await _read_vote(request)
+    if isinstance(sent, Response):
+        return sent
+    code, question, answer = sent
+    if not isinstance(answer, str) or (action != "ask" and not (answer.isascii() and answer.isdigit())):
+        return _refuse("That could not be read: reload the page and try again.", 400)
+    _, registry = await _rooms()
+
+    def act() -> dict | None:
+        room = registry.by_code(code[:16])
+        if room is None:
+            return None
+        if action == "ask":
+            qa.submit(registry, room.session_id, question, token, answer)
+        else:
+            qa.vote(registry, room.session_id, question, token, int(answer[:12]), action == "upvote")
+        return qa.phone_view(registry.get(room.session_id), question, token)
+
+    try:
+        view = await run_in_threadpool(act)
+        if view is None:
+            return _refuse("There is no poll with that code.", 404)
+    except polls.PollError as exc:
+        return _refuse(str(exc), 409)
+    except PcnDataError:
+        return _refuse("That was not recorded: please send it again.", 503)
+    return JSONResponse({"ok": True, "question": question, "qa": _clean(view)})
+
+
 async def static(request: Request) -> Response:
     """Return join.js or join.css."""
     name = request.path_params["name"]
@@ -417,5 +464,8 @@ ROUTES = [
     Route("/join", join_page, methods=["GET"]),
     Route("/join/events", events, methods=["GET"]),
     Route("/join/vote", vote, methods=["POST"]),
+    Route("/join/ask", qa_action, methods=["POST"]),
+    Route("/join/upvote", qa_action, methods=["POST"]),
+    Route("/join/withdraw", qa_action, methods=["POST"]),
     Route("/join/static/{name}", static, methods=["GET"]),
 ]

@@ -11,6 +11,7 @@ import pytest
 from pcn_data.core import trail
 from pcn_data.core.db import Database
 from pcn_data.workshop import polls, qa, room
+from tests.hostile import FORBIDDEN_HTML, TEXTS, html_text
 
 
 @pytest.fixture
@@ -178,3 +179,17 @@ def test_the_export_holds_approved_and_answered_questions_with_votes_never_token
     assert list(rows["option"]) == ["Answered", "Not answered", "Not answered"]
     flat = table.astype(str).to_string()
     assert "Hidden one" not in flat and "Pending one" not in flat and "tok-" not in flat
+
+
+def test_hostile_questions_are_text_on_the_projector(db, monkeypatch):
+    monkeypatch.setattr(qa, "PRESENTER_TOP", len(TEXTS))  # every one on the screen
+    sid, qid = qa_session(db, approval=False)
+    rooms = room.rooms(db)
+    for i, text in enumerate(TEXTS):
+        qa.submit(rooms, sid, qid, f"tok-hostile-{i:04d}", text)
+    projected = qa.presenter_html(rooms.get(sid), qid)
+    for fragment in FORBIDDEN_HTML:
+        assert fragment not in projected
+    words = html_text(projected)
+    assert "<script>alert('boo')</script>" in words and "[Sign in](https://evil.example/login)" in words
+    assert "right-to-left override" in words and "W" * 250 in words

@@ -22,6 +22,7 @@ the database's write lock. Facilitator actions commit here and reload the room (
 from __future__ import annotations
 
 import html
+import re
 import threading
 import time
 import weakref
@@ -64,10 +65,16 @@ class Board:
     items: dict[int, dict[int, Item]] = field(default_factory=dict)
 
 
+# The Unicode direction controls (as plain.clean): a question must not turn the projector's
+# words after it around.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 @lru_cache(maxsize=4096)
 def _shown(text: str, known: tuple[str, ...]) -> str:
-    """Return a question redacted for the room (cached: a reload redacts each text once)."""
-    return redact(text, known)
+    """Return a question redacted for the room, without direction controls (cached: a reload
+    redacts each text once)."""
+    return _BIDI.sub("", redact(text, known))
 
 
 def approval(db: Database, session_id: int) -> bool:
