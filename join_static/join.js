@@ -74,6 +74,8 @@
     var q = state && state.question;
     if (!q || shownQuestion !== q.id) notice = null;
     shownQuestion = q ? q.id : null;
+    if (q && q.kind === "qa") { renderQa(q); return; }
+    qaView = null;
     main.textContent = "";
     if (!q) {
       main.appendChild(el("p", { "class": "waiting" }, state && state.ended
@@ -176,6 +178,131 @@
       main.appendChild(el("p", { "class": "recorded", id: "recorded" },
         "Answer recorded: " + describe(q, mine) + ". You can change it until the question closes."));
     }
+  }
+
+  // Q&A: the form is built once per question and kept while the list under it is redrawn, so
+  // that a push (someone in the room voting) never takes the text or the focus from a phone.
+  var qaView = null; // {id, form, area, count, send, note, list, intro}
+  var qaDrafts = {}; // question id -> the question being typed
+
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+
+  function renderQa(q) {
+    var board = q.qa || { items: [], asked: 0, max_asked: 5, approval: false };
+    if (!qaView || qaView.id !== q.id || !main.contains(qaView.form)) {
+      main.textContent = "";
+      var v = { id: q.id };
+      v.wording = el("h2", { id: "wording" }, q.wording);
+      v.intro = el("p", { "class": "qa-intro" });
+      v.form = el("form", { id: "ask", novalidate: "novalidate" });
+      var label = el("label", { "for": "qa-text" }, "Your question");
+      v.area = el("textarea", { id: "qa-text", maxlength: String(q.max_text), rows: "3" });
+      v.area.value = qaDrafts[q.id] || "";
+      v.count = el("p", { "class": "count", "aria-live": "polite" });
+      v.send = el("button", { type: "submit", "class": "send" }, "Send my question");
+      v.area.addEventListener("input", function () {
+        qaDrafts[q.id] = v.area.value;
+        updateAsk(v, state.question && state.question.qa);
+      });
+      v.form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        if (v.area.value.trim()) ask(q, v.area.value);
+      });
+      v.form.appendChild(label);
+      v.form.appendChild(v.area);
+      v.form.appendChild(v.count);
+      v.form.appendChild(v.send);
+      v.note = el("div", { id: "qa-note" });
+      v.head = el("h3", { "class": "qa-head" }, "Questions from the room");
+      v.list = el("ol", { id: "qa-list", "class": "qa-list" });
+      [v.wording, v.intro, v.form, v.note, v.head, v.list].forEach(function (n) { main.appendChild(n); });
+      qaView = v;
+    }
+    var view = qaView;
+    view.wording.textContent = q.wording;
+    view.intro.textContent = "Ask a question, or vote up the ones you want answered." +
+      (board.approval ? " Questions show once the facilitator approves them." : "");
+    updateAsk(view, board);
+    view.note.textContent = "";
+    if (notice) view.note.appendChild(el("p", { "class": notice.kind, role: "alert" }, notice.text));
+    var focused = document.activeElement && document.activeElement.getAttribute("data-item");
+    view.list.textContent = "";
+    if (!board.items.length) view.list.appendChild(el("li", { "class": "waiting" }, "No questions yet."));
+    board.items.forEach(function (item) {
+      var li = el("li", { "class": "qa-item " + item.status + (item.own ? " own" : "") });
+      li.appendChild(el("p", { "class": "qa-text" }, item.text));
+      var meta = el("div", { "class": "qa-meta" });
+      meta.appendChild(el("span", { "class": "qa-votes" }, plural(item.votes, "vote", "votes")));
+      var tag = { pending: "Waiting for approval", hidden: "Not shown to the room", answered: "Answered" }[item.status];
+      if (item.own) meta.appendChild(el("span", { "class": "qa-tag" }, "Your question"));
+      if (tag) meta.appendChild(el("span", { "class": "qa-tag " + item.status }, tag));
+      if (!item.own && item.status === "approved") {
+        var b = el("button", { type: "button", "class": item.voted ? "vote voted" : "vote",
+          "aria-pressed": item.voted ? "true" : "false", "data-item": String(item.id) },
+          item.voted ? "Voted: tap to take back" : "Vote up");
+        b.addEventListener("click", function () { upvote(q, item.id, !item.voted); });
+        meta.appendChild(b);
+      }
+      li.appendChild(meta);
+      view.list.appendChild(li);
+    });
+    if (focused) {
+      var again = view.list.querySelector('[data-item="' + focused + '"]');
+      if (again) again.focus();
+    }
+  }
+
+  function updateAsk(v, board) {
+    board = board || { asked: 0, max_asked: 5 };
+    var full = board.asked >= board.max_asked;
+    v.count.textContent = full
+      ? "You have asked " + board.max_asked + " questions, the most one person can ask here."
+      : v.area.value.length + " of " + v.area.getAttribute("maxlength") + " characters";
+    v.send.textContent = v.sending ? "Sending…" : "Send my question";
+    v.send.disabled = v.sending || full || !v.area.value.trim();
+  }
+
+  function qaPost(route, q, answer, done) {
+    var finish = function () { if (qaView) qaView.sending = false; };
+    fetch("/join/" + route, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ code: code, question: q.id, answer: answer })
+    }).then(function (response) {
+      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+    }).then(function (result) {
+      finish();
+      if (result.ok) {
+        if (state.question && state.question.id === result.body.question) state.question.qa = result.body.qa;
+        done();
+      } else {
+        notice = { kind: "error", text: result.body.error || "That was not recorded." };
+      }
+      render();
+    }, function () {
+      finish();
+      notice = { kind: "pending", text: "Not sent: no connection. Send it again when the connection is back." };
+      render();
+      setStatus("Reconnecting…", true);
+    });
+  }
+
+  function ask(q, text) {
+    qaView.sending = true;
+    updateAsk(qaView, q.qa);
+    var approval = q.qa && q.qa.approval;
+    qaPost("ask", q, text, function () {
+      qaDrafts[q.id] = "";
+      if (qaView) qaView.area.value = "";
+      notice = { kind: "recorded", text: approval
+        ? "Question sent. It shows to the room once the facilitator approves it."
+        : "Question sent." };
+    });
+  }
+
+  function upvote(q, item, up) {
+    qaPost(up ? "upvote" : "withdraw", q, String(item), function () { notice = null; });
   }
 
   function submit(q, answer) {

@@ -6,7 +6,7 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data.workshop import cloud, polls, projector
+from pcn_data.workshop import cloud, polls, projector, qa
 
 ui.ensure_navigation_mode()
 ui.require_page("present")
@@ -67,6 +67,9 @@ def live() -> None:
         return
     qid = q.poll_question_id
     st.html(f"<div class='present-q'>{plain.html(q.wording)}</div>")
+    if q.kind == "qa":  # live, with no reveal: approved questions are there for the room to see
+        st.html(qa.presenter_html(room, qid))
+        return
     n = room.count(qid)
     # A sensitive question open for answers shows its count only, whatever its reveal says.
     if not q.results_visible or room.withheld(qid):
@@ -134,6 +137,7 @@ def controls() -> None:
     c4.button(
         "Hide results" if q.results_visible else "Reveal results",
         key="present_reveal",
+        disabled=q.kind == "qa",  # a Q&A shows live
         on_click=ui.act,
         args=("run_polls", polls.reveal, db, qid, not q.results_visible),
     )

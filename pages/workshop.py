@@ -10,7 +10,7 @@ import ui
 from pcn_data.core.config import min_reveal_votes
 from pcn_data.core.errors import PcnDataError
 from pcn_data.reports.exports import csv_bytes, xlsx_bytes
-from pcn_data.workshop import polls, session_admin
+from pcn_data.workshop import polls, qa, session_admin
 
 ui.ensure_navigation_mode()
 ui.require_page("workshop")
@@ -176,6 +176,21 @@ st.link_button(
     icon=":material/compare_arrows:",
 )
 
+
+def set_qa_approval(key: str) -> None:
+    """Turn Q&A approval on or off as the toggle now says."""
+    ui.act("run_polls", qa.set_approval, db, session_id, bool(st.session_state[key]))
+
+
+approval_key = f"workshop_qa_approval_{session_id}"
+st.toggle(
+    "Q&A questions wait for my approval before the room sees them",
+    value=qa.approval(db, session_id),
+    key=approval_key,
+    on_change=set_qa_approval,
+    args=(approval_key,),
+)
+
 need = min_reveal_votes()
 
 
@@ -215,6 +230,25 @@ def word_controls(room, qid: int) -> None:
             )
 
 
+def qa_moderation(room, qid: int) -> None:
+    """List a Q&A's questions (as typed) with their votes and approve, hide and answered buttons."""
+    asked = qa.for_facilitator(room, qid)
+    waiting = sum(i.status == "pending" for i in asked)
+    with st.expander(f"Moderate {len(asked)} questions ({waiting} waiting for approval)", expanded=True):
+        for item in asked:
+            m1, m2, m3 = st.columns([5, 1.2, 1.2], vertical_alignment="center")
+            votes = len(item.voters)
+            plural = "vote" if votes == 1 else "votes"
+            m1.markdown(f"{plain.md(item.text)}  \n*{qa.STATUS_LABELS[item.status]} · {votes} {plural}*")
+            for col, (status, label) in zip((m2, m3), qa.moderation_actions(item.status), strict=False):
+                col.button(
+                    label,
+                    key=f"workshop_qa_{status}_{item.item_id}",
+                    on_click=ui.act,
+                    args=("run_polls", qa.set_status, db, item.item_id, status),
+                )
+
+
 @st.fragment(run_every=2)
 def question_list() -> None:
     """List the questions with live answer counts and their open, reveal and show controls."""
@@ -227,6 +261,8 @@ def question_list() -> None:
     ui.show_refusal()
     for q in qs:
         qid, answered = q.poll_question_id, room.count(q.poll_question_id)
+        if q.kind == "qa":  # questions asked, not answers
+            answered = len(room.qa.items.get(qid, {})) if room.qa else 0
         with st.container(border=True):
             c1, c2, c3, c4, c5 = st.columns([5, 1.2, 1.3, 1.3, 1.3], vertical_alignment="center")
             mark = " · on screen" if q.position == on_screen else ""
@@ -245,7 +281,10 @@ def question_list() -> None:
             c4.button(
                 "Hide results" if q.results_visible else "Reveal",
                 key=f"workshop_reveal_{qid}",
-                disabled=not q.results_visible and (answered < need or room.withheld(qid)),
+                disabled=(
+                    q.kind == "qa"  # a Q&A shows live
+                    or (not q.results_visible and (answered < need or room.withheld(qid)))
+                ),
                 help="A sensitive question: reveal it once it is closed." if room.withheld(qid) else None,
                 on_click=ui.act,
                 args=("run_polls", polls.reveal, db, qid, not q.results_visible),
@@ -274,6 +313,8 @@ def question_list() -> None:
                             on_click=ui.act,
                             args=("run_polls", polls.moderate, db, qid, a.token, not a.hidden),
                         )
+            if q.kind == "qa" and answered:
+                qa_moderation(room, qid)
 
 
 question_list()
@@ -285,7 +326,8 @@ d1, d2, d3 = st.columns([1, 1, 2])
 # holds only the questions revealed to the room, with open text redacted and hidden answers left out.
 st.caption(
     "The results files hold the questions whose results were revealed, with open-text answers "
-    "redacted and the answers you hid left out."
+    "redacted and the answers you hid left out, and the Q&A questions the room saw (approved or "
+    "answered, redacted) with their votes."
 )
 d1.download_button(
     "Results (CSV)",

@@ -165,6 +165,28 @@ def ranked(room, poll_question_id: int) -> tuple[list[Item], list[Item]]:
     return waiting, answered
 
 
+STATUS_LABELS = {"pending": "waiting for approval", "approved": "shown to the room", "answered": "answered",
+                 "hidden": "hidden"}  # fmt: skip
+
+
+def moderation_actions(status: str) -> list[tuple[str, str]]:
+    """Return the facilitator's choices for a question in this status: (new status, button label)."""
+    return {
+        "pending": [("approved", "Approve"), ("hidden", "Hide")],
+        "approved": [("answered", "Mark answered"), ("hidden", "Hide")],
+        "answered": [("approved", "Not answered"), ("hidden", "Hide")],
+        "hidden": [("approved", "Show again")],
+    }[status]
+
+
+def for_facilitator(room, poll_question_id: int) -> list[Item]:
+    """Return every question of a Q&A for moderation: pending ones first (oldest first), then
+    approved by votes, then answered, then hidden."""
+    found = list(room.qa.items.get(poll_question_id, {}).values()) if room.qa else []
+    order = {"pending": 0, "approved": 1, "answered": 2, "hidden": 3}
+    return sorted(found, key=lambda i: (order[i.status], -len(i.voters), i.submitted_at, i.item_id))
+
+
 def phone_view(room, poll_question_id: int, token: str | None) -> dict:
     """Return what a phone shows of a Q&A: the room's questions with their votes and this
     participant's own votes, then the participant's own questions not shown to the room."""
