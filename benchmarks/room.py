@@ -2,6 +2,7 @@
 
     python benchmarks/room.py                    # N = 25, 50, 100, 150, 300; 60 s of waiting each
     python benchmarks/room.py --n 150 --wait 20  # one size, a shorter wait
+    python benchmarks/room.py --qa --n 25        # a Q&A: phones ask and vote questions up
 
 For each N, against `streamlit run server.py` on 127.0.0.1 with a copy of the demo file holding
 one poll session (an agreement question, closed):
@@ -18,6 +19,13 @@ one poll session (an agreement question, closed):
 8. lag from the last acknowledgement until the projector's count shows N;
 9. the facilitator reveals: the projector's totals must be the votes cast;
 10. the server stops; the file's votes must be the votes cast, exactly.
+
+With --qa the question is a Q&A (pcn_data/qa.py, no approval) and steps 6 to 9 become: every
+phone asks one question within 5 s (POST /join/ask), then votes up 3 of the others' within 5 s
+(POST /join/upvote), and 20% withdraw one of those votes (POST /join/withdraw); acknowledgements
+cover all three; the lag runs from the last acknowledgement until the projector's Q&A line shows
+every question and vote; the projector's top question must be the one with most votes, and the
+file's questions and votes must be those acknowledged.
 
 The server's resident memory is sampled throughout (peak). Linux only (reads /proc).
 """
@@ -59,6 +67,7 @@ LABELS = {
 }
 TICK = os.sysconf("SC_CLK_TCK")
 BEGIN, END = "<!-- room:begin -->", "<!-- room:end -->"
+QA_BEGIN, QA_END = "<!-- room-qa:begin -->", "<!-- room-qa:end -->"  # the --qa table's place
 
 
 def cpu_seconds(pid: int) -> float:
@@ -122,6 +131,7 @@ class Phone:
     question_id: int = 0
     answer: str = ""
     acks: list[float] = field(default_factory=list)
+    routes: list[str] = field(default_factory=list)  # with --qa: which action each ack was
     errors: list[str] = field(default_factory=list)
     stream: asyncio.Task | None = None
 
@@ -175,14 +185,28 @@ class Phone:
             self.errors.append(f"vote {status} {content[:80]!r}")
 
 
+async def qa_post(phone: Phone, route: str, answer: str) -> dict | None:
+    """Post one Q&A action for a phone; return the phone's Q&A view, or None (the error noted)."""
+    body = json.dumps({"code": phone.code, "question": phone.question_id, "answer": answer}).encode()
+    started = time.perf_counter()
+    status, _, content = await http(phone.port, "POST", f"/join/{route}", cookie=phone.cookie, body=body)
+    phone.acks.append(time.perf_counter() - started)
+    phone.routes.append(route)
+    if status != 200:
+        phone.errors.append(f"{route} {status} {content[:80]!r}")
+        return None
+    return json.loads(content)["qa"]
+
+
 def percentile(values: list[float], q: float) -> float:
     """Return the q-th percentile (0-100) by the nearest rank."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
-def prepare(base: Path, work: Path) -> tuple[Path, str, int]:
-    """Return a copy of the demo file with one closed agreement question, its join code and session."""
+def prepare(base: Path, work: Path, kind: str = "agreement") -> tuple[Path, str, int]:
+    """Return a copy of the demo file with one closed question (agreement, or a Q&A), its join
+    code and session."""
     path = work / "room.duckdb"
     shutil.copy(base, path)
     db = Database(path)
@@ -191,21 +215,25 @@ def prepare(base: Path, work: Path) -> tuple[Path, str, int]:
         title="Room benchmark",
         place_code="MB",
         held_on=dt.date.today(),
-        questions=[polls.QuestionSpec("My PCN's voice is heard at place level.", "agreement")],
+        questions=[
+            polls.QuestionSpec("Your questions for the panel", "qa")
+            if kind == "qa"
+            else polls.QuestionSpec("My PCN's voice is heard at place level.", "agreement")
+        ],
     )
     db.close()
     return path, made["join_code"], made["session_id"]
 
 
-async def run_one(n: int, wait_s: float, base: Path, work: Path, seed: int) -> dict:
-    """Return the figures of one room of n phones."""
+async def run_one(n: int, wait_s: float, base: Path, work: Path, seed: int, kind: str = "agreement") -> dict:
+    """Return the figures of one room of n phones (kind: agreement, or qa for a Q&A)."""
     from playwright.async_api import async_playwright
 
     from pcn_data.charts import chromium_path
 
     rng = random.Random(seed)
-    path, code, session_id = prepare(base, work)
-    row: dict = {"n": n}
+    path, code, session_id = prepare(base, work, kind)
+    row: dict = {"n": n, "kind": kind}
     with server(path, timeout=120) as running:
         pid, port = running.pid, int(running.url.rsplit(":", 1)[1])
         peak = [rss_mb(pid)]
@@ -220,7 +248,8 @@ async def run_one(n: int, wait_s: float, base: Path, work: Path, seed: int) -> d
             chromium = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             projector = await chromium.new_page(viewport={"width": 1920, "height": 1080})
             await projector.goto(f"{running.url}/present?session={session_id}")
-            await projector.wait_for_selector(".present-count", timeout=120_000)
+            ready = "[data-testid=present-qa-count]" if kind == "qa" else ".present-count"
+            await projector.wait_for_selector(ready, timeout=120_000)
             await asyncio.sleep(3)
             c0, t0 = cpu_seconds(pid), time.perf_counter()
             await asyncio.sleep(15)
@@ -264,38 +293,14 @@ async def run_one(n: int, wait_s: float, base: Path, work: Path, seed: int) -> d
                 except OSError as exc:
                     phone.errors.append(f"vote {type(exc).__name__}")
 
-            c0, t0 = cpu_seconds(pid), time.perf_counter()
-            await asyncio.gather(*(vote_at(ph, rng.uniform(0, 5), rng.choice(CODES)) for ph in phones))
-            last_ack = time.perf_counter()
-            # The lag the room sees: from the last vote's acknowledgement to the projector's count.
-            await projector.wait_for_function(
-                f"() => document.querySelector('.present-count')?.innerText === '{n}'",
-                timeout=120_000,
-                polling=20,
-            )
-            row["presenter_lag_s"] = time.perf_counter() - last_ack
-            changers = rng.sample(phones, n // 5)
-            await asyncio.gather(*(vote_at(ph, rng.uniform(0, 2), rng.choice(CODES)) for ph in changers))
-            row["server_cpu_votes_pct"] = 100 * (cpu_seconds(pid) - c0) / (time.perf_counter() - t0)
-            acks = [a for ph in phones for a in ph.acks]
-            row["ack_p50_ms"], row["ack_p95_ms"] = 1000 * statistics.median(acks), 1000 * percentile(acks, 95)
-            row["votes_cast"] = len(acks)
-
-            # The reveal: the projector's totals must be the answers as they stand, changes included.
-            expected = Counter(ph.answer for ph in phones if ph.answer)
-            want = " · ".join(f"{LABELS[c]}: {expected[c]}" for c in CODES)
-            await projector.locator(".st-key-present_reveal button").click()
-            try:
-                await projector.wait_for_function(
-                    "(w) => document.querySelector('[data-testid=present-totals]')?.innerText.includes(w)",
-                    arg=want,
-                    timeout=30_000,
-                )
-                row["presenter_exact"] = True
-            except Exception:  # noqa: BLE001 - a timeout is the finding
-                row["presenter_exact"] = False
-            await projector.screenshot(path=str(OUT / f"room_presenter_{n}.png"))
-            await chromium.close()
+            if kind == "qa":
+                await run_qa(row, phones, projector, rng, n, pid)
+                await projector.screenshot(path=str(OUT / f"room_qa_presenter_{n}.png"))
+                await chromium.close()
+                expected = None
+            else:
+                expected = await run_votes(row, phones, projector, rng, n, pid, vote_at)
+                await chromium.close()
         for ph in phones:
             if ph.stream:
                 ph.stream.cancel()
@@ -304,6 +309,15 @@ async def run_one(n: int, wait_s: float, base: Path, work: Path, seed: int) -> d
         row["errors"] = sum(len(ph.errors) for ph in phones)
         row["error_kinds"] = sorted({e for ph in phones for e in ph.errors})[:5]
     db = Database(path, read_only=True)
+    if kind == "qa":
+        stored = db.query(
+            "SELECT i.item_id, count(v.participant_token) AS votes FROM poll_qa_item i "
+            "LEFT JOIN poll_qa_vote v USING (item_id) GROUP BY i.item_id"
+        )
+        db.close()
+        row["stored_exact"] = dict(stored.itertuples(index=False, name=None)) == row.pop("qa_expected")
+        row["answers"] = len(stored)
+        return row
     stored = dict(
         db.query(
             "SELECT option_code, count(*) AS n FROM poll_vote v "
@@ -317,6 +331,116 @@ async def run_one(n: int, wait_s: float, base: Path, work: Path, seed: int) -> d
     ) == sum(expected.values())
     row["answers"] = sum(expected.values())
     return row
+
+
+async def run_votes(row: dict, phones: list[Phone], projector, rng, n: int, pid: int, vote_at) -> Counter:
+    """Steps 6-9 for a choice question: vote, change, presenter lag, reveal; return the answers."""
+    c0, t0 = cpu_seconds(pid), time.perf_counter()
+    await asyncio.gather(*(vote_at(ph, rng.uniform(0, 5), rng.choice(CODES)) for ph in phones))
+    last_ack = time.perf_counter()
+    # The lag the room sees: from the last vote's acknowledgement to the projector's count.
+    await projector.wait_for_function(
+        f"() => document.querySelector('.present-count')?.innerText === '{n}'",
+        timeout=120_000,
+        polling=20,
+    )
+    row["presenter_lag_s"] = time.perf_counter() - last_ack
+    changers = rng.sample(phones, n // 5)
+    await asyncio.gather(*(vote_at(ph, rng.uniform(0, 2), rng.choice(CODES)) for ph in changers))
+    row["server_cpu_votes_pct"] = 100 * (cpu_seconds(pid) - c0) / (time.perf_counter() - t0)
+    acks = [a for ph in phones for a in ph.acks]
+    row["ack_p50_ms"], row["ack_p95_ms"] = 1000 * statistics.median(acks), 1000 * percentile(acks, 95)
+    row["votes_cast"] = len(acks)
+
+    # The reveal: the projector's totals must be the answers as they stand, changes included.
+    expected = Counter(ph.answer for ph in phones if ph.answer)
+    want = " · ".join(f"{LABELS[c]}: {expected[c]}" for c in CODES)
+    await projector.locator(".st-key-present_reveal button").click()
+    try:
+        await projector.wait_for_function(
+            "(w) => document.querySelector('[data-testid=present-totals]')?.innerText.includes(w)",
+            arg=want,
+            timeout=30_000,
+        )
+        row["presenter_exact"] = True
+    except Exception:  # noqa: BLE001 - a timeout is the finding
+        row["presenter_exact"] = False
+    await projector.screenshot(path=str(OUT / f"room_presenter_{n}.png"))
+    return expected
+
+
+async def run_qa(row: dict, phones: list[Phone], projector, rng, n: int, pid: int) -> None:
+    """Steps 6-9 for a Q&A: every phone asks, votes 3 up, 20% withdraw one; presenter lag."""
+    c0, t0 = cpu_seconds(pid), time.perf_counter()
+    authors: dict[int, Phone] = {}
+    voted: dict[int, set[int]] = {}  # item -> the phones (by index) whose vote was acknowledged
+
+    async def ask(i: int, ph: Phone) -> None:
+        await asyncio.sleep(rng.uniform(0, 5))
+        try:
+            view = await qa_post(ph, "ask", f"Question {i} from the room: what happens next?")
+        except OSError as exc:
+            ph.errors.append(f"ask {type(exc).__name__}")
+            return
+        if view:
+            own = [it["id"] for it in view["items"] if it["own"]]
+            authors[own[-1]] = ph
+
+    await asyncio.gather(*(ask(i, ph) for i, ph in enumerate(phones)))
+    items = list(authors)
+    plans = {i: rng.sample([it for it in items if authors[it] is not ph], min(3, len(items) - 1))
+             for i, ph in enumerate(phones)}  # fmt: skip
+
+    async def up(i: int, ph: Phone) -> None:
+        await asyncio.sleep(rng.uniform(0, 5))
+        for item in plans[i]:
+            try:
+                if await qa_post(ph, "upvote", str(item)) is not None:
+                    voted.setdefault(item, set()).add(i)
+            except OSError as exc:
+                ph.errors.append(f"upvote {type(exc).__name__}")
+
+    await asyncio.gather(*(up(i, ph) for i, ph in enumerate(phones)))
+
+    async def withdraw(i: int, ph: Phone) -> None:
+        await asyncio.sleep(rng.uniform(0, 2))
+        item = rng.choice(plans[i])
+        try:
+            if await qa_post(ph, "withdraw", str(item)) is not None:
+                voted.get(item, set()).discard(i)
+        except OSError as exc:
+            ph.errors.append(f"withdraw {type(exc).__name__}")
+
+    changers = rng.sample(range(len(phones)), len(phones) // 5)
+    await asyncio.gather(*(withdraw(i, phones[i]) for i in changers if plans[i]))
+    last_ack = time.perf_counter()
+    votes = sum(len(v) for v in voted.values())
+    want = f"{len(items)} questions waiting · 0 answered · {votes} votes"
+    try:
+        await projector.wait_for_function(
+            "(w) => document.querySelector('[data-testid=present-qa-count]')?.innerText.includes(w)",
+            arg=want,
+            timeout=120_000,
+            polling=20,
+        )
+        row["presenter_lag_s"] = time.perf_counter() - last_ack
+        top = max(len(v) for v in voted.values()) if voted else 0
+        shown = await projector.locator("[data-testid=present-qa] .qa-votes").first.inner_text()
+        row["presenter_exact"] = shown.split()[0] == str(top)
+    except Exception:  # noqa: BLE001 - a timeout is the finding
+        row["presenter_lag_s"], row["presenter_exact"] = float("nan"), False
+    row["server_cpu_votes_pct"] = 100 * (cpu_seconds(pid) - c0) / (time.perf_counter() - t0)
+    acks = [a for ph in phones for a in ph.acks]
+    row["ack_p50_ms"], row["ack_p95_ms"] = 1000 * statistics.median(acks), 1000 * percentile(acks, 95)
+    row["votes_cast"] = len(acks)
+    for route in ("ask", "upvote", "withdraw"):  # printed beside the table, per action
+        times = [a for ph in phones for a, r in zip(ph.acks, ph.routes, strict=True) if r == route]
+        if times:
+            row[f"{route}_p50_p95_ms"] = [
+                round(1000 * statistics.median(times)),
+                round(1000 * percentile(times, 95)),
+            ]
+    row["qa_expected"] = {item: len(voted.get(item, ())) for item in items}
 
 
 COLUMNS = [
@@ -351,6 +475,7 @@ def main() -> None:
     )
     parser.add_argument("--n", type=int, nargs="+", default=[25, 50, 100, 150, 300])
     parser.add_argument("--wait", type=float, default=60.0, help="seconds the room waits (default 60)")
+    parser.add_argument("--qa", action="store_true", help="a Q&A: phones ask and vote questions up")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
@@ -360,9 +485,10 @@ def main() -> None:
     started = time.perf_counter()
     load_before = os.getloadavg()
     rows = []
+    kind = "qa" if args.qa else "agreement"
     for n in args.n:
         with tempfile.TemporaryDirectory() as work:
-            row = asyncio.run(run_one(n, args.wait, base, Path(work), seed=n))
+            row = asyncio.run(run_one(n, args.wait, base, Path(work), seed=n, kind=kind))
         rows.append(row)
         print(
             json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}), flush=True
@@ -381,9 +507,12 @@ def main() -> None:
     if not args.no_write:
         results = HERE / "RESULTS.md"
         old = results.read_text(encoding="utf-8")
-        head, _, rest = old.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        results.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}", encoding="utf-8")
+        begin, end = (QA_BEGIN, QA_END) if args.qa else (BEGIN, END)
+        if begin not in old:  # the Q&A table's first run: a section of its own at the end
+            old += f"\n## A room asking questions (Q&A)\n\n{begin}\n{end}\n"
+        head, _, rest = old.partition(begin)
+        _, _, tail = rest.partition(end)
+        results.write_text(f"{head}{begin}\n{text}\n{end}{tail}", encoding="utf-8")
 
 
 if __name__ == "__main__":

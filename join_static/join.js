@@ -188,7 +188,8 @@
   function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
 
   function renderQa(q) {
-    var board = q.qa || { items: [], asked: 0, max_asked: 5, approval: false };
+    var board = q.qa || { list: "[]", voted: [], own: [], yours: [], asked: 0, max_asked: 5, approval: false };
+    var items = qaItems(board);
     if (!qaView || qaView.id !== q.id || !main.contains(qaView.form)) {
       main.textContent = "";
       var v = { id: q.id };
@@ -227,8 +228,8 @@
     if (notice) view.note.appendChild(el("p", { "class": notice.kind, role: "alert" }, notice.text));
     var focused = document.activeElement && document.activeElement.getAttribute("data-item");
     view.list.textContent = "";
-    if (!board.items.length) view.list.appendChild(el("li", { "class": "waiting" }, "No questions yet."));
-    board.items.forEach(function (item) {
+    if (!items.length) view.list.appendChild(el("li", { "class": "waiting" }, "No questions yet."));
+    items.forEach(function (item) {
       var li = el("li", { "class": "qa-item " + item.status + (item.own ? " own" : "") });
       li.appendChild(el("p", { "class": "qa-text" }, item.text));
       var meta = el("div", { "class": "qa-meta" });
@@ -250,6 +251,17 @@
       var again = view.list.querySelector('[data-item="' + focused + '"]');
       if (again) again.focus();
     }
+  }
+
+  // The room's list comes as JSON text shared by every phone (the server builds it once a change);
+  // this phone's own votes and questions come beside it, as ids.
+  function qaItems(board) {
+    var listed = JSON.parse(board.list || "[]").concat(board.yours || []);
+    return listed.map(function (item) {
+      item.voted = board.voted.indexOf(item.id) >= 0;
+      item.own = board.own.indexOf(item.id) >= 0;
+      return item;
+    });
   }
 
   function updateAsk(v, board) {

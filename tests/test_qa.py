@@ -47,14 +47,14 @@ def test_a_question_asked_shows_at_once_without_approval_and_votes_order_it(db):
     for voter in ("tok-carol-000000", "tok-dan-00000000"):
         qa.vote(rooms, sid, qid, voter, b, True)
     qa.vote(rooms, sid, qid, "tok-bob-00000000", a, True)
-    view = rooms.get(sid).phone_state("tok-carol-000000")["question"]["qa"]
-    assert [(i["text"], i["votes"], i["voted"], i["own"]) for i in view["items"]] == [
+    view = qa.phone_items(rooms.get(sid).phone_state("tok-carol-000000")["question"]["qa"])
+    assert [(i["text"], i["votes"], i["voted"], i["own"]) for i in view] == [
         ("When is the next place board?", 2, True, False),
         ("Who funds the ARRS roles?", 1, False, False),
     ]
-    assert [i["votes"] for i in view["items"]] == [sql_votes(db, b), sql_votes(db, a)]
+    assert [i["votes"] for i in view] == [sql_votes(db, b), sql_votes(db, a)]
     # A fresh load from the file gives the same board as memory kept.
-    fresh = room.Rooms(db).get(sid).phone_state("tok-carol-000000")["question"]["qa"]
+    fresh = qa.phone_items(room.Rooms(db).get(sid).phone_state("tok-carol-000000")["question"]["qa"])
     assert fresh == view
 
 
@@ -80,24 +80,24 @@ def test_with_approval_a_question_shows_only_to_its_author_until_approved(db):
     sid, qid = qa_session(db, approval=True)
     rooms = room.rooms(db)
     item = qa.submit(rooms, sid, qid, "tok-alice-000000", "Is the ICS listening?")
-    mine = rooms.get(sid).phone_state("tok-alice-000000")["question"]["qa"]["items"]
+    mine = qa.phone_items(rooms.get(sid).phone_state("tok-alice-000000")["question"]["qa"])
     assert [(i["text"], i["status"], i["own"]) for i in mine] == [("Is the ICS listening?", "pending", True)]
-    assert rooms.get(sid).phone_state("tok-bob-00000000")["question"]["qa"]["items"] == []
+    assert qa.phone_items(rooms.get(sid).phone_state("tok-bob-00000000")["question"]["qa"]) == []
     assert "Is the ICS listening" not in qa.presenter_html(rooms.get(sid), qid)
     with pytest.raises(polls.PollError, match="not open for votes"):
         qa.vote(rooms, sid, qid, "tok-bob-00000000", item, True)
     assert sql_votes(db, item) == 0
     qa.set_status(db, item, "approved")
-    seen = rooms.get(sid).phone_state("tok-bob-00000000")["question"]["qa"]["items"]
+    seen = qa.phone_items(rooms.get(sid).phone_state("tok-bob-00000000")["question"]["qa"])
     assert [i["text"] for i in seen] == ["Is the ICS listening?"]
     assert "Is the ICS listening?" in qa.presenter_html(rooms.get(sid), qid)
     # Hidden: gone for the room and the presenter; votes refused; its author is told.
     qa.set_status(db, item, "hidden")
-    assert rooms.get(sid).phone_state("tok-bob-00000000")["question"]["qa"]["items"] == []
+    assert qa.phone_items(rooms.get(sid).phone_state("tok-bob-00000000")["question"]["qa"]) == []
     assert "Is the ICS listening" not in qa.presenter_html(rooms.get(sid), qid)
     with pytest.raises(polls.PollError, match="not open for votes"):
         qa.vote(rooms, sid, qid, "tok-bob-00000000", item, True)
-    own = rooms.get(sid).phone_state("tok-alice-000000")["question"]["qa"]["items"]
+    own = qa.phone_items(rooms.get(sid).phone_state("tok-alice-000000")["question"]["qa"])
     assert [i["status"] for i in own] == ["hidden"]
     # Each facilitator action is in the audit trail, without the question's words.
     log = trail.read(db)
@@ -117,7 +117,7 @@ def test_one_vote_a_participant_withdrawable_and_not_for_their_own_question(db):
         qa.vote(rooms, sid, qid, "tok-alice-000000", item, True)
     qa.vote(rooms, sid, qid, "tok-bob-00000000", item, False)
     assert sql_votes(db, item) == 0
-    assert rooms.get(sid).phone_state("tok-bob-00000000")["question"]["qa"]["items"][0]["votes"] == 0
+    assert qa.phone_items(rooms.get(sid).phone_state("tok-bob-00000000")["question"]["qa"])[0]["votes"] == 0
 
 
 def test_questions_are_cleaned_capped_and_refused_when_closed(db):
@@ -151,7 +151,7 @@ def test_questions_are_redacted_for_the_room_but_not_for_the_facilitator(db):
     rooms = room.rooms(db)
     asked = "Can Dr Sarah Jones email me at sarah.jones@nhs.net?"
     qa.submit(rooms, sid, qid, "tok-alice-000000", asked)
-    shown = rooms.get(sid).phone_state("tok-bob-00000000")["question"]["qa"]["items"][0]["text"]
+    shown = qa.phone_items(rooms.get(sid).phone_state("tok-bob-00000000")["question"]["qa"])[0]["text"]
     assert "sarah.jones@nhs.net" not in shown and "Sarah Jones" not in shown
     assert "sarah.jones@nhs.net" not in qa.presenter_html(rooms.get(sid), qid)
     assert list(qa.items(db, qid)["text"]) == [asked]  # the facilitator moderates what was typed

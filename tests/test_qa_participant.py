@@ -59,19 +59,19 @@ def test_a_question_asked_is_in_the_file_when_acknowledged_and_votes_count_once(
     alice, bob = phone(url, code), phone(url, code)
     asked = post(alice, "ask", code, qid, "Who holds the ARRS budget?")
     assert asked.status_code == 200, asked.text
-    (item,) = asked.json()["qa"]["items"]
+    (item,) = qa.phone_items(asked.json()["qa"])
     assert item["text"] == "Who holds the ARRS budget?" and item["own"] and item["votes"] == 0
     assert list(qa.items(db, qid)["text"]) == ["Who holds the ARRS budget?"]  # committed first
     # A second vote by the same phone is still one vote; it can be withdrawn.
     for _ in range(2):
         up = post(bob, "upvote", code, qid, str(item["id"]))
         assert up.status_code == 200
-        assert up.json()["qa"]["items"][0] == {**item, "own": False, "votes": 1, "voted": True}
+        assert qa.phone_items(up.json()["qa"])[0] == {**item, "own": False, "votes": 1, "voted": True}
     assert votes_in_file(db, item["id"]) == 1
-    assert page_state(alice, code)["question"]["qa"]["items"][0]["votes"] == 1
+    assert qa.phone_items(page_state(alice, code)["question"]["qa"])[0]["votes"] == 1
     own = post(alice, "upvote", code, qid, str(item["id"]))
     assert own.status_code == 409 and "your own" in own.json()["error"]
-    assert post(bob, "withdraw", code, qid, str(item["id"])).json()["qa"]["items"][0]["votes"] == 0
+    assert qa.phone_items(post(bob, "withdraw", code, qid, str(item["id"])).json()["qa"])[0]["votes"] == 0
     assert votes_in_file(db, item["id"]) == 0
 
 
@@ -79,7 +79,7 @@ def test_q_and_a_posts_that_could_be_forged_are_refused(phones):
     url, db = phones
     code, _, qid = qa_session(db, approval=False)
     alice = phone(url, code)
-    item = post(alice, "ask", code, qid, "Fine question").json()["qa"]["items"][0]["id"]
+    item = qa.phone_items(post(alice, "ask", code, qid, "Fine question").json()["qa"])[0]["id"]
     with httpx.Client(base_url=url) as stranger:  # never opened the page: no cookie
         for route, answer in (("ask", "Spam"), ("upvote", str(item))):
             refused = post(stranger, route, code, qid, answer)
@@ -102,23 +102,23 @@ def test_a_pending_or_hidden_question_reaches_no_other_phone_and_takes_no_vote(p
     events: queue.Queue = queue.Queue()
     with bob.stream("GET", f"/join/events?code={code}") as stream:
         threading.Thread(target=read_events, args=(stream, events), daemon=True).start()
-        assert events.get(timeout=10)["question"]["qa"]["items"] == []
+        assert qa.phone_items(events.get(timeout=10)["question"]["qa"]) == []
         asked = post(alice, "ask", code, qid, "Secret until approved")
-        (mine,) = asked.json()["qa"]["items"]
+        (mine,) = qa.phone_items(asked.json()["qa"])
         assert mine["status"] == "pending"
         assert "Secret until approved" not in json.dumps(page_state(bob, code))
         refused = post(bob, "upvote", code, qid, str(mine["id"]))
         assert refused.status_code == 409 and votes_in_file(db, mine["id"]) == 0
         qa.set_status(db, mine["id"], "approved")  # pushed to the waiting phone
         pushed = events.get(timeout=10)
-        assert [i["text"] for i in pushed["question"]["qa"]["items"]] == ["Secret until approved"]
+        assert [i["text"] for i in qa.phone_items(pushed["question"]["qa"])] == ["Secret until approved"]
         assert post(bob, "upvote", code, qid, str(mine["id"])).status_code == 200
-        assert events.get(timeout=10)["question"]["qa"]["items"][0]["votes"] == 1
+        assert qa.phone_items(events.get(timeout=10)["question"]["qa"])[0]["votes"] == 1
         qa.set_status(db, mine["id"], "hidden")
-        assert events.get(timeout=10)["question"]["qa"]["items"] == []
+        assert qa.phone_items(events.get(timeout=10)["question"]["qa"]) == []
         refused = post(bob, "upvote", code, qid, str(mine["id"]))
         assert refused.status_code == 409 and "not open for votes" in refused.json()["error"]
-        assert page_state(alice, code)["question"]["qa"]["items"][0]["status"] == "hidden"
+        assert qa.phone_items(page_state(alice, code)["question"]["qa"])[0]["status"] == "hidden"
     # An item sent with another question's id (here an agreement question) is refused.
     sid = int(polls.session_by_code(db, code)["session_id"])
     polls.add_question(db, sid, polls.QuestionSpec("Agree?", "agreement"))
@@ -138,7 +138,7 @@ def test_hostile_questions_come_back_as_text_to_every_phone(phones):
         assert got.status_code == 200, (i, got.text)
     page = bob.get(f"/join?code={code}").text
     state = json.loads(page.split('id="pcn-state">')[1].split("</script>")[0])
-    shown = {i["text"] for i in state["question"]["qa"]["items"]}
+    shown = {i["text"] for i in qa.phone_items(state["question"]["qa"])}
     assert "<script>alert('boo')</script>" in shown  # the words, as JSON data for textContent
     assert "<script>alert" not in page.split('id="pcn-state">')[1]  # nothing that ends the element
     assert not any("\u202e" in t for t in shown)  # direction overrides cleaned (participant._clean)

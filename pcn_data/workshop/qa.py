@@ -22,6 +22,7 @@ the database's write lock. Facilitator actions commit here and reload the room (
 from __future__ import annotations
 
 import html
+import json
 import re
 import threading
 import time
@@ -40,6 +41,7 @@ MAX_PER_PERSON = 5
 STATUSES = ("pending", "approved", "hidden", "answered")
 PRESENTER_TOP = 8  # questions shown on the projector, most votes first
 PRESENTER_ANSWERED = 3  # the latest answered ones, listed apart
+PUSH_EVERY_S = 0.25  # phones are told of the room's votes at most this often (see _tell_soon)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class Board:
     approval: bool = False
     known: tuple[str, ...] = ()  # the names redaction takes out (PCN names of the file)
     items: dict[int, dict[int, Item]] = field(default_factory=dict)
+    version: int = 0  # counts changes made in memory since the load (see _room_list)
+    cache: dict[int, tuple] = field(default_factory=dict)  # poll question -> ((id, version), JSON)
 
 
 # The Unicode direction controls (as plain.clean): a question must not turn the projector's
@@ -127,8 +131,20 @@ def set_status(db: Database, item_id: int, status: str) -> None:
     polls._changed(db, int(row[0][0]))
 
 
+_warmed = threading.Event()
+
+
+def _warm() -> None:
+    """Read redaction's name lists once, off the request path: the first question asked in a
+    process would otherwise wait about 0.7 s for them."""
+    if not _warmed.is_set():
+        _warmed.set()
+        threading.Thread(target=redact, args=("Warm up the name lists", ()), daemon=True).start()
+
+
 def load(db: Database, session_id: int) -> Board:
     """Return a session's Q&A read from the file."""
+    _warm()
     board = Board(approval(db, session_id), tuple(known_names(db)))
     # Grain: one row per item, its voters gathered.
     df = db.query(
@@ -187,35 +203,59 @@ def for_facilitator(room, poll_question_id: int) -> list[Item]:
     return sorted(found, key=lambda i: (order[i.status], -len(i.voters), i.submitted_at, i.item_id))
 
 
-def phone_view(room, poll_question_id: int, token: str | None) -> dict:
-    """Return what a phone shows of a Q&A: the room's questions with their votes and this
-    participant's own votes, then the participant's own questions not shown to the room."""
+def _room_list(room, poll_question_id: int) -> str:
+    """Return the JSON text of a Q&A's questions as every phone sees them (approved ones by votes,
+    then answered ones), made once for each change of the board and shared by every phone."""
+    board = room.qa
+    if board is None:
+        return "[]"
+    key = (poll_question_id, board.version)
+    cached = board.cache.get(poll_question_id)
+    if cached is not None and cached[0] == key:
+        return cached[1]
     waiting, answered = ranked(room, poll_question_id)
-    mine = [
-        i
-        for i in (room.qa.items.get(poll_question_id, {}).values() if room.qa else ())
-        if token and i.token == token and i.status in ("pending", "hidden")
-    ]
-    out = [
-        {
-            "id": i.item_id,
-            "text": i.shown,
-            "votes": len(i.voters),
-            "voted": bool(token) and token in i.voters,
-            "own": bool(token) and i.token == token,
-            "status": i.status,
-        }
-        for i in [*waiting, *answered, *sorted(mine, key=lambda i: i.submitted_at)]
-    ]
-    asked = sum(
-        1 for i in (room.qa.items.get(poll_question_id, {}).values() if room.qa else ()) if i.token == token
+    text = json.dumps(
+        [
+            {"id": i.item_id, "text": i.shown, "votes": len(i.voters), "status": i.status}
+            for i in waiting + answered
+        ]
     )
+    board.cache[poll_question_id] = (key, text)
+    return text
+
+
+def phone_view(room, poll_question_id: int, token: str | None) -> dict:
+    """Return what a phone shows of a Q&A: `list`, the room's questions with their votes (JSON
+    text shared by every phone: a push to 150 phones builds it once, not 150 times); `voted` and
+    `own`, the ids this participant voted for and asked; `yours`, their questions not shown to
+    the room (pending or hidden); how many they asked and may ask; whether approval is on."""
+    found = list(room.qa.items.get(poll_question_id, {}).values()) if room.qa else []
+    if not token:
+        found = []
+    own = sorted((i for i in found if i.token == token), key=lambda i: (i.submitted_at, i.item_id))
     return {
-        "items": out,
-        "asked": asked if token else 0,
+        "list": _room_list(room, poll_question_id),
+        "voted": sorted(i.item_id for i in found if token in i.voters),
+        "own": [i.item_id for i in own],
+        "yours": [
+            {"id": i.item_id, "text": i.shown, "votes": len(i.voters), "status": i.status}
+            for i in own
+            if i.status in ("pending", "hidden")
+        ],
+        "asked": len(own),
         "max_asked": MAX_PER_PERSON,
         "approval": bool(room.qa and room.qa.approval),
     }
+
+
+def phone_items(view: dict) -> list[dict]:
+    """Return a phone's Q&A view as the phone lists it (join.js does the same): the room's
+    questions then the participant's own unseen ones, each with `voted` and `own` flags."""
+    voted, own = set(view["voted"]), set(view["own"])
+    return [
+        {**i, "voted": i["id"] in voted, "own": i["id"] in own}
+        for i in [*json.loads(view["list"]), *view["yours"]]
+    ]
 
 
 def presenter_html(room, poll_question_id: int) -> str:
@@ -293,6 +333,7 @@ class _Ticket:
     poll_question_id: int
     token: str
     text: str | None = None  # a question asked
+    shown: str = ""  # the question redacted for the room, made before the locks are taken
     item_id: int | None = None  # a vote (up) or its withdrawal
     up: bool = True
     done: bool = False
@@ -328,7 +369,11 @@ def submit(rooms, session_id: int, poll_question_id: int, token: str, text) -> i
         raise polls.PollError("Write your question first.")
     if len(cleaned) > polls.MAX_TEXT:
         raise polls.PollError(f"Keep it under {polls.MAX_TEXT} characters.")
-    ticket = _run(rooms, _Ticket(session_id, poll_question_id, token, text=cleaned))
+    # Redacted here, in the phone's worker thread: not under the write lock nor the rooms' lock,
+    # which the participant page's event loop takes.
+    room = rooms.get(session_id)
+    shown = _shown(cleaned, room.qa.known if room is not None and room.qa is not None else ())
+    ticket = _run(rooms, _Ticket(session_id, poll_question_id, token, text=cleaned, shown=shown))
     return ticket.result.item_id
 
 
@@ -361,8 +406,34 @@ def _run(rooms, ticket: _Ticket) -> _Ticket:
     if ticket.text is not None and ticket.result.status == "pending":
         rooms.tell(ticket.session_id, "vote", ticket.token)
     else:
-        rooms.tell(ticket.session_id, "structure")
+        _tell_soon(rooms, ticket.session_id)
     return ticket
+
+
+_soon: set[tuple[int, int]] = set()
+_soon_lock = threading.Lock()
+
+
+def _tell_soon(rooms, session_id: int) -> None:
+    """Wake every phone of the session once within PUSH_EVERY_S, however many votes land meanwhile.
+
+    A room voting at once would otherwise push the whole list to every phone for every vote:
+    150 phones casting 3 votes each is 450 x 150 pushes. The phone that acted has its answer
+    already (the acknowledgement carries its view); the presenter reads memory by itself."""
+    key = (id(rooms), session_id)
+    with _soon_lock:
+        if key in _soon:
+            return
+        _soon.add(key)
+
+    def fire() -> None:
+        with _soon_lock:
+            _soon.discard(key)
+        rooms.tell(session_id, "structure")
+
+    timer = threading.Timer(PUSH_EVERY_S, fire)
+    timer.daemon = True
+    timer.start()
 
 
 def _commit(rooms, batch: list[_Ticket]) -> None:
@@ -391,12 +462,14 @@ def _commit(rooms, batch: list[_Ticket]) -> None:
                 continue
             found = room.qa.items.setdefault(t.poll_question_id, {})
             if t.text is not None:
-                item = replace(t.result, shown=_shown(t.result.text, room.qa.known))
+                item = replace(t.result, shown=t.shown)
                 found[item.item_id] = t.result = item
             elif t.item_id in found:
                 old = found[t.item_id]
                 voters = old.voters | {t.token} if t.up else old.voters - {t.token}
                 found[t.item_id] = replace(old, voters=voters)
+            # After the change (readers take no lock): a list built meanwhile is built again.
+            room.qa.version += 1
 
 
 def _apply(cur, t: _Ticket) -> Item | None:
