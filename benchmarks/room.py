@@ -383,8 +383,7 @@ async def run_qa(row: dict, phones: list[Phone], projector, rng, n: int, pid: in
             ph.errors.append(f"ask {type(exc).__name__}")
             return
         if view:
-            own = [it["id"] for it in view["items"] if it["own"]]
-            authors[own[-1]] = ph
+            authors[view["own"][-1]] = ph
 
     await asyncio.gather(*(ask(i, ph) for i, ph in enumerate(phones)))
     items = list(authors)
