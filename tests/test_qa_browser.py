@@ -12,9 +12,10 @@ import pytest
 from pcn_data import polls
 from pcn_data.db import Database
 from scripts.live_server import browser, server, wait_for_app
-from tests.browser_helpers import require_chromium
+from tests.browser_helpers import axe_violations, describe_violations, require_chromium
 from tests.conftest import ROOT
 from tests.hostile import TEXTS
+from tests.test_accessibility_browser import STREAMLIT_OWN
 
 pytestmark = pytest.mark.browser
 
@@ -167,8 +168,14 @@ def test_a_q_and_a_with_approval_votes_and_an_answered_question(demo_path, tmp_p
         wait_texts(projector, "[data-testid=present-qa] .qa-text", [ASKED[0]])
         wait_texts(projector, "[data-testid=present-qa-answered] .qa-text", [ASKED[1]])
         phones[3].wait_for_selector(".qa-item.answered >> text=Answered", timeout=30000)
+        phones[3].screenshot(path=str(SHOTS / "qa_phone_answered.png"), full_page=True)
         projector.screenshot(path=str(SHOTS / "qa_presenter_answered.png"))
         projector.screenshot(path=str(ARTIFACTS / "qa_presenter.png"))
+
+        # WCAG A/AA (axe) on a phone with every kind of item, the presenter and the facilitator.
+        for page, allowed in ((phones[2], ()), (projector, STREAMLIT_OWN), (facilitator, STREAMLIT_OWN)):
+            found = axe_violations(page, allowed)
+            assert not found, describe_violations(found)
 
         # The hostile question was text everywhere: no script ran, no image was made of it.
         for page in (projector, *phones):

@@ -282,7 +282,8 @@ def presenter_html(room, poll_question_id: int) -> str:
         ".qa-votes{font-weight:700;color:#005EB8;font-size:clamp(1.8rem,4.5vh,2.6rem);"
         "text-align:center;line-height:1}"
         ".qa-votes small{display:block;font-size:0.9rem;font-weight:400;color:#4C6272}"
-        ".qa-answered{opacity:0.55;border-left-color:#AEB7BD}.qa-answered .qa-votes{color:#4C6272}"
+        ".qa-answered{color:#4C6272;background:#F8FAFA;border-left-color:#AEB7BD}"
+        ".qa-answered .qa-votes{color:#4C6272}"
         ".qa-head{font-size:clamp(1.2rem,3vh,1.6rem);color:#4C6272;margin:0.6rem 0 0.2rem}</style>"
     )
     summary = (
