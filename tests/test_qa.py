@@ -10,6 +10,7 @@ import pytest
 
 from pcn_data.core import trail
 from pcn_data.core.db import Database
+from pcn_data.reports.exports import csv_bytes, xlsx_bytes
 from pcn_data.workshop import polls, qa, room
 from tests.hostile import FORBIDDEN_HTML, TEXTS, html_text
 
@@ -179,6 +180,12 @@ def test_the_export_holds_approved_and_answered_questions_with_votes_never_token
     assert list(rows["option"]) == ["Answered", "Not answered", "Not answered"]
     flat = table.astype(str).to_string()
     assert "Hidden one" not in flat and "Pending one" not in flat and "tok-" not in flat
+    # The workshop page's download: a question typed as a formula stays text in a spreadsheet.
+    formula = qa.submit(rooms, sid, qid, "tok-formula-00000000", '=HYPERLINK("http://evil.example")')
+    qa.set_status(db, formula, "approved")
+    csv = csv_bytes(polls.session_results(db, sid)).decode("utf-8-sig")
+    assert "Answered one" in csv and "'=HYPERLINK" in csv and "Pending one" not in csv
+    assert xlsx_bytes(polls.session_results(db, sid), "poll results")[:2] == b"PK"
 
 
 def test_hostile_questions_are_text_on_the_projector(db, monkeypatch):
