@@ -5,6 +5,7 @@ against plain SQL on the file; a pending or hidden question reaches no one but i
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 
@@ -200,3 +201,41 @@ def test_hostile_questions_are_text_on_the_projector(db, monkeypatch):
     words = html_text(projected)
     assert "<script>alert('boo')</script>" in words and "[Sign in](https://evil.example/login)" in words
     assert "right-to-left override" in words and "W" * 250 in words
+
+
+def test_a_room_asking_and_voting_at_once_is_committed_together_and_memory_equals_the_file(db, monkeypatch):
+    sid, qid = qa_session(db, approval=False)
+    rooms = room.rooms(db)
+    tokens = [f"tok-room-{i:08d}" for i in range(20)]
+    ids = [qa.submit(rooms, sid, qid, t, f"Question {i}") for i, t in enumerate(tokens)]
+    commits = []
+    real = qa._commit
+
+    def counted(registry, batch):
+        commits.append(len(batch))
+        real(registry, batch)
+
+    monkeypatch.setattr(qa, "_commit", counted)
+    errors = []
+
+    def phone(i: int) -> None:
+        try:
+            for j in (1, 2, 3):
+                qa.vote(rooms, sid, qid, tokens[i], ids[(i + j) % len(ids)], True)
+            qa.vote(rooms, sid, qid, tokens[i], ids[(i + 1) % len(ids)], False)  # one taken back
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=phone, args=(i,)) for i in range(len(tokens))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(commits) == 4 * len(tokens)  # every action committed once
+    print(f"{sum(commits)} actions in {len(commits)} commits")
+    memory = {i["id"]: i["votes"] for i in qa.phone_items(rooms.get(sid).phone_state(None)["question"]["qa"])}
+    assert memory == {item: sql_votes(db, item) for item in ids}
+    assert sum(memory.values()) == 2 * len(tokens)
+    fresh = room.Rooms(db).get(sid).phone_state(None)["question"]["qa"]
+    assert {i["id"]: i["votes"] for i in qa.phone_items(fresh)} == memory
