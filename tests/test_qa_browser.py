@@ -134,11 +134,18 @@ def test_a_q_and_a_with_approval_votes_and_an_answered_question(demo_path, tmp_p
         wait_texts(phones[2], ".qa-text", [*ASKED[:2], ASKED[2]])
         assert "Not shown to the room" in phones[2].locator(".qa-item.own").inner_text()
 
+        # A phone half way through typing keeps its words and its focus while the room's votes
+        # are pushed to it.
+        phones[4].locator("#qa-text").fill("Half typed")
+        phones[4].locator("#qa-text").focus()
         # Votes: the hostile question three (not by its author), the first one two.
         for phone in (phones[0], phones[2], phones[3]):
             upvote(phone, "alert('boo')")
-        for phone in (phones[3], phones[4]):
-            upvote(phone, ASKED[0])
+        upvote(phones[3], ASKED[0])
+        wait_texts(phones[4], ".qa-votes", ["3 votes", "1 vote"])  # pushed while it types
+        assert phones[4].locator("#qa-text").input_value() == "Half typed"
+        assert phones[4].evaluate("() => document.activeElement.id") == "qa-text"
+        upvote(phones[4], ASKED[0])
         own = phones[1].locator(".qa-item.own")
         assert own.get_by_role("button").count() == 0  # no vote for one's own question
         # The presenter: by votes (the later question first), the hidden one nowhere.
