@@ -107,3 +107,17 @@ def test_hostile_questions_are_text_on_the_presenter_and_the_workshop_page(live_
     assert_text_is_text(at, TEXTS)
     at.switch_page("pages/workshop.py").run()
     assert_text_is_text(at, TEXTS)
+
+
+def test_a_q_and_a_is_added_on_the_day_from_the_workshop_page(live_app):
+    at, db = live_app
+    sid, _ = qa_session(db)
+    at.run()
+    at.switch_page("pages/workshop.py").run()
+    at.text_input(key="workshop_add_wording").input("Questions for the place board")
+    at.selectbox(key="workshop_add_kind").set_value("qa")
+    at.button(key="workshop_add_submit").click().run()
+    assert not at.exception
+    qs = polls.questions(db, sid)
+    assert list(qs["kind"]) == ["qa", "qa"] and qs["wording"].iloc[-1] == "Questions for the place board"
+    assert polls.options(db, int(qs["poll_question_id"].iloc[-1])).empty
