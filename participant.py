@@ -11,7 +11,7 @@ the same process (Starlette routes of `st.App`, see server.py):
 - POST /join/vote          one small JSON request, committed to DuckDB before it is acknowledged;
 - POST /join/ask, /join/upvote, /join/withdraw
                            a Q&A question asked, voted up, a vote withdrawn (the same rules as
-                           a vote: cookie, origin, JSON, body cap; pcn_data/qa.py);
+                           a vote: cookie, origin, JSON, body cap; pcn_data/workshop/qa.py);
 - GET  /join/static/...    join.js and join.css (the Content-Security-Policy allows only files
                            from this origin, no inline script).
 

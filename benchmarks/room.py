@@ -20,7 +20,7 @@ one poll session (an agreement question, closed):
 9. the facilitator reveals: the projector's totals must be the votes cast;
 10. the server stops; the file's votes must be the votes cast, exactly.
 
-With --qa the question is a Q&A (pcn_data/qa.py, no approval) and steps 6 to 9 become: every
+With --qa the question is a Q&A (pcn_data/workshop/qa.py, no approval) and steps 6 to 9 become: every
 phone asks one question within 5 s (POST /join/ask), then votes up 3 of the others' within 5 s
 (POST /join/upvote), and 20% withdraw one of those votes (POST /join/withdraw); acknowledgements
 cover all three; the lag runs from the last acknowledgement until the projector's Q&A line shows

@@ -1,4 +1,4 @@
-"""Q&A (pcn_data/qa.py): the room asks questions and votes them up; the facilitator approves,
+"""Q&A (pcn_data/workshop/qa.py): the room asks questions and votes them up; the facilitator approves,
 hides or marks them answered. Counts in memory (what phones and the presenter get) are checked
 against plain SQL on the file; a pending or hidden question reaches no one but its author."""
 

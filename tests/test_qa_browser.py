@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pcn_data import polls
-from pcn_data.db import Database
+from pcn_data.core.db import Database
+from pcn_data.workshop import polls
 from scripts.live_server import browser, server, wait_for_app
 from tests.browser_helpers import axe_violations, describe_violations, require_chromium
 from tests.conftest import ROOT

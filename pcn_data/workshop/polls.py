@@ -587,7 +587,7 @@ def session_results(db: Database, session_id: int) -> pd.DataFrame:
     An export follows the room's rules: only questions whose results were revealed and that
     reached the reveal minimum are in it; open text is redacted as on every page, and answers
     the facilitator hid are left out. A Q&A gives one row per question the room saw (approved or
-    answered: `option` says which), redacted, with its votes (pcn_data/qa.py)."""
+    answered: `option` says which), redacted, with its votes (pcn_data/workshop/qa.py)."""
     rows = []
     need = min_reveal_votes()
     known = db.query("SELECT name FROM pcn")["name"].tolist()
