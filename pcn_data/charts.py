@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import logging
 import shutil
 import textwrap
 import threading
@@ -24,6 +25,8 @@ import plotly.graph_objects as go
 from plotly.colors import sequential
 
 from pcn_data.core.errors import RenderError
+
+log = logging.getLogger(__name__)
 
 NHS_BLUE = "#005EB8"
 # Okabe-Ito, led by NHS Blue: distinguishable with the common colour-vision deficiencies.
@@ -1345,7 +1348,8 @@ def _warm_renderer() -> _Renderer:
             try:
                 _renderer = _Renderer(path)
             except Exception as exc:
-                raise RenderError(f"Chromium could not be started to draw chart images ({exc}).") from None
+                log.warning("Chromium not started for chart images", exc_info=exc)
+                raise RenderError(f"Chromium could not be started to draw chart images ({exc}).") from exc
             atexit.register(close_renderer)
         return _renderer
 
@@ -1373,4 +1377,5 @@ def to_png(fig: go.Figure, *, width: int, height: int | None = None, scale: floa
     except Exception as exc:
         # A browser that crashed or hung is dropped, so that the next image starts a new one.
         close_renderer()
-        raise RenderError(f"A chart image could not be drawn ({type(exc).__name__}: {exc}).") from None
+        log.warning("chart image not drawn", exc_info=exc)
+        raise RenderError(f"A chart image could not be drawn ({type(exc).__name__}: {exc}).") from exc

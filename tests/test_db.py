@@ -1,12 +1,16 @@
 """Connection handling: one connection per process, transactions, a clear message when locked."""
 
+import logging
 import subprocess
 import sys
 import textwrap
 import time
+import traceback
 
+import duckdb
 import pytest
 
+from pcn_data.core import logs
 from pcn_data.core.db import SCHEMA_VERSION, Database, get_database
 from pcn_data.core.errors import DatabaseError, DatabaseLockedError, PcnDataError
 from tests.conftest import ROOT
@@ -91,6 +95,98 @@ def test_duckdb_errors_are_wrapped_in_our_exception(tmp_path):
     with pytest.raises(DatabaseError), db.transaction() as cur:
         cur.execute("INSERT INTO place VALUES ('P', 'NO-SUCH-ICS', 'Orphan', 0)")
     db.close()
+
+
+def _db_records(caplog) -> list[logging.LogRecord]:
+    """Return the records the data layer logged at WARNING or above."""
+    return [r for r in caplog.records if r.name.startswith("pcn_data") and r.levelno >= logging.WARNING]
+
+
+def test_a_duckdb_failure_keeps_its_cause_is_logged_once_and_reads_as_one_sentence(tmp_path, caplog):
+    db = Database(tmp_path / "c.duckdb")
+    with caplog.at_level(logging.INFO, logger="pcn_data"), pytest.raises(DatabaseError) as err:
+        db.query("SELECT * FROM no_such_table WHERE x = ?", [1])
+    cause = err.value.__cause__
+    assert isinstance(cause, duckdb.CatalogException)
+    assert "no_such_table" in str(cause)
+    (record,) = _db_records(caplog)  # once, with the DuckDB error as its cause
+    assert record.exc_info[1] is cause
+    assert "no_such_table" in record.getMessage()
+    message = str(err.value)
+    assert message.startswith("The database reported an error: Catalog Error: Table with name no_such_table")
+    assert "\n" not in message and "LINE" not in message and "Traceback" not in message
+    # A failed write: the same, logged as an error, and rolled back.
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="pcn_data"), pytest.raises(DatabaseError) as err:
+        with db.transaction() as cur:
+            cur.execute("INSERT INTO place VALUES ('P', 'NO-SUCH-ICS', 'Orphan', 0)")
+    assert isinstance(err.value.__cause__, duckdb.ConstraintException)
+    (record,) = _db_records(caplog)
+    assert record.levelname == "ERROR" and record.exc_info[1] is err.value.__cause__
+    assert "rolled back" in record.getMessage()
+    assert db.scalar("SELECT count(*) FROM place") == 0
+    db.close()
+
+
+SECRET_ANSWER = 'Dr O\'Hare told me "in confidence"\nthat the ICB never listens'
+
+
+@pytest.mark.parametrize("kind", ["duplicate key", "conversion"])
+def test_a_refused_row_with_answer_text_leaves_that_text_out_of_the_log(tmp_path, caplog, kind):
+    """DuckDB quotes the value it refused: a duplicate key ("label_key: …") or a string it could
+    not convert ('…'). Neither the user's sentence, the log, nor a traceback of the chain may
+    carry that text."""
+    db = Database(tmp_path / "s.duckdb")
+    with caplog.at_level(logging.DEBUG, logger="pcn_data"), pytest.raises(DatabaseError) as err:
+        with db.transaction() as cur:
+            if kind == "duplicate key":
+                row = ["msforms", "role_1", SECRET_ANSWER, "agree"]
+                sql = (
+                    "INSERT INTO import_label_mapping (source_format, question_code, label_key, "
+                    "option_code) VALUES (?, ?, ?, ?)"
+                )
+                cur.execute(sql, row)
+                cur.execute(sql, row)
+            else:
+                cur.execute(
+                    "INSERT INTO answer (respondent_id, question_code, value_number) VALUES (?, ?, ?)",
+                    ["r1", "other_text", SECRET_ANSWER],
+                )
+    cause = err.value.__cause__
+    refused = duckdb.ConstraintException if kind == "duplicate key" else duckdb.ConversionException
+    assert isinstance(cause, refused)
+    (record,) = _db_records(caplog)
+    written = [
+        str(err.value),
+        "".join(traceback.format_exception(err.value)),
+        logs._Text("%(message)s", tracebacks=True).format(record),
+        logs._Json(tracebacks=True).format(record),
+    ]
+    assert ("duplicate key" if kind == "duplicate key" else "could not convert string") in written[0].lower()
+    for text in written:
+        for fragment in ("O'Hare", "in confidence", "never listens"):
+            assert fragment not in text, text
+    db.close()
+
+
+def test_the_command_line_gives_one_sentence_and_logs_the_cause_of_a_duckdb_failure(tmp_path):
+    path = tmp_path / "not-a-database.duckdb"
+    path.write_text("a spreadsheet saved with the wrong name\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "pcn_data", "summary", "--db", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        env={**__import__("os").environ, "PCN_LOG_FORMAT": "json"},
+    )
+    assert result.returncode == 1
+    log_line, error = result.stderr.strip().splitlines()
+    assert error.startswith(f"error: The database reported an error: IO Error: The file {path} exists")
+    assert error.count(". ") == 0 and "Traceback" not in result.stderr
+    logged = __import__("json").loads(log_line)
+    assert logged["level"] == "WARNING" and logged["logger"] == "pcn_data.core.db"
+    assert logged["cause"].startswith("IOException: IO Error: The file")
 
 
 def test_concurrent_writers_are_serialised(tmp_path):

@@ -10,6 +10,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from pcn_data.core.db import SCHEMA_VERSION, Database
 from tests.conftest import ROOT
 
@@ -122,3 +124,60 @@ def test_text_lines_are_one_line_each_with_the_cause(tmp_path):
     assert text == "log: ERROR pcn_data.x: failed: two | lines"
     line = json.loads(logs._Json(tracebacks=False).format(record))
     assert line["cause"] == "ValueError: the cause" and "traceback" not in line
+
+
+def _role_map(tmp_path):
+    from pcn_data.core import access
+
+    path = tmp_path / "roles.toml"
+    path.write_text("[users\nbroken = ")
+    return lambda: access.load_role_map(path)
+
+
+def _setting(tmp_path):
+    from pcn_data.core import config
+
+    return config.min_group_size
+
+
+def _template(tmp_path):
+    from pcn_data.reports import pack_template
+
+    return lambda: pack_template.open_template(b"PK\x03\x04 not a presentation", "ours.pptx")
+
+
+def _mapping_file(tmp_path):
+    from pcn_data.importing import mapping_file
+
+    return lambda: mapping_file.loads("columns = [unclosed", "mapping.toml")
+
+
+def _csv_encoding(tmp_path):
+    from pcn_data.importing import reading
+
+    return lambda: reading.read_file(b"place,answer\nMB,caf\x81\n", "answers.csv")
+
+
+@pytest.mark.parametrize(
+    ("make", "cause"),
+    [
+        (_role_map, "TOMLDecodeError"),
+        (_setting, "ValueError"),
+        (_template, "BadZipFile"),
+        (_mapping_file, "TOMLDecodeError"),
+        (_csv_encoding, "UnicodeDecodeError"),
+    ],
+)
+def test_a_library_error_becomes_our_sentence_with_its_cause_kept_and_logged_once(
+    tmp_path, monkeypatch, caplog, make, cause
+):
+    from pcn_data.core.errors import PcnDataError
+
+    monkeypatch.setenv("PCN_MIN_GROUP", "five")
+    with caplog.at_level(logging.DEBUG, logger="pcn_data"), pytest.raises(PcnDataError) as err:
+        make(tmp_path)()
+    assert type(err.value.__cause__).__name__ == cause
+    assert "\n" not in str(err.value) and "Traceback" not in str(err.value)
+    (record,) = [r for r in caplog.records if r.name.startswith("pcn_data")]
+    # The cause is in the record: as the exception itself, or named by logs.cause.
+    assert (record.exc_info and record.exc_info[1] is err.value.__cause__) or cause in record.getMessage()

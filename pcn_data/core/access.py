@@ -7,6 +7,7 @@ the rules live."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -17,6 +18,8 @@ from typing import Any
 
 from pcn_data.core import site
 from pcn_data.core.errors import ConfigError, PcnDataError
+
+log = logging.getLogger(__name__)
 
 ROLES = {
     "facilitator": "Facilitator",
@@ -82,7 +85,8 @@ def load_role_map(path: Path | None = None) -> dict[str, Access]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"The role map {path} is not valid TOML: {exc}") from None
+        log.warning("role map %s not read", path, exc_info=exc)
+        raise ConfigError(f"The role map {path} is not valid TOML: {exc}") from exc
     out = {}
     for email, entry in (data.get("users") or {}).items():
         role = entry.get("role") if isinstance(entry, dict) else None

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from pcn_data.core.config import _env_int
-from pcn_data.core.db import _UPGRADABLE, SCHEMA_VERSION, Database, _wrap
+from pcn_data.core.db import _UPGRADABLE, SCHEMA_VERSION, Database, _failed
 from pcn_data.core.errors import ConfigError, PcnDataError
 
 log = logging.getLogger(__name__)
@@ -272,7 +272,7 @@ def verify(path: str | Path) -> Report:
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
-        report.fail(str(_wrap(exc, path)))
+        report.fail(str(_failed(exc, path, "snapshot not opened to verify")))
         return report
     try:
         cur = con.cursor()
@@ -307,7 +307,7 @@ def verify(path: str | Path) -> Report:
             f"{len(found)} tables, {sum(report.rows.values())} rows",
         )
     except duckdb.Error as exc:
-        report.fail(f"unreadable: {str(exc).splitlines()[0]}")
+        report.fail(f"unreadable: {str(_failed(exc, path, 'snapshot unreadable'))}")
     finally:
         con.close()
     return report
@@ -331,7 +331,7 @@ def restore(snapshot_path: str | Path, db_path: str | Path) -> Path | None:
             con.execute("CHECKPOINT")
             con.close()
         except duckdb.Error as exc:
-            raise _wrap(exc, db_path) from None
+            raise _failed(exc, db_path, "file to replace not opened") from exc
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         kept = db_path.with_name(f"{db_path.name}.replaced-{stamp}")
         db_path.replace(kept)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import socket
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pcn_data.core.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "pcn_futures.duckdb"
@@ -43,8 +46,9 @@ def _env_int(name: str, default: int) -> int:
         return default
     try:
         return int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+    except ValueError as exc:
+        log.warning("setting %s refused", name, exc_info=exc)
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from exc
 
 
 def min_group_size() -> int:

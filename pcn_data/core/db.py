@@ -18,6 +18,7 @@ import pandas as pd
 
 from pcn_data.core.config import duckdb_config
 from pcn_data.core.errors import DatabaseError, DatabaseLockedError, PcnDataError
+from pcn_data.core.logs import without_values
 
 SCHEMA_VERSION = "7"
 # Versions this one can upgrade in place: the upgrade adds tables (schema.sql is idempotent;
@@ -69,7 +70,8 @@ def _set_aside_poll_tables(cur) -> dict[str, str]:
 
 
 def _wrap(exc: duckdb.Error, path: Path) -> PcnDataError:
-    """Return our own exception, with a readable message, for a DuckDB error."""
+    """Return our own exception, with a readable message, for a DuckDB error (its values removed
+    first: see _failed)."""
     text = str(exc)
     if "Could not set lock" in text or "Conflicting lock" in text:
         pid = _LOCK_PID.search(text)
@@ -80,6 +82,23 @@ def _wrap(exc: duckdb.Error, path: Path) -> PcnDataError:
         )
     first_line = text.splitlines()[0] if text else type(exc).__name__
     return DatabaseError(f"The database reported an error: {first_line}")
+
+
+def _failed(exc: duckdb.Error, path: Path, event: str, level: int = logging.WARNING) -> PcnDataError:
+    """Return our exception for a DuckDB error, after removing the values its message quotes and
+    logging it, with the DuckDB error as its cause, once."""
+    # A constraint or conversion error quotes the value it refused ("Duplicate key "text: …"",
+    # "Could not convert string '…'"), which can be a survey answer, a comment or a poll answer.
+    # The error itself is kept (its type, its traceback) as the cause, with its message rewritten
+    # once here, so that neither the user's sentence, the log nor any traceback of the chain
+    # carries that text.
+    exc.args = (without_values(str(exc), keep=(str(path), str(path.resolve()))),)
+    wrapped = _wrap(exc, path)
+    # A held file is expected (a second program, the dashboard running): the sentence says it all.
+    if isinstance(wrapped, DatabaseLockedError):
+        level = logging.INFO
+    log.log(level, "%s (%s): %s", event, path, wrapped, exc_info=exc)
+    return wrapped
 
 
 class Database:
@@ -100,7 +119,7 @@ class Database:
         try:
             self._con = duckdb.connect(str(self.path), read_only=read_only, config=duckdb_config())
         except duckdb.Error as exc:
-            raise _wrap(exc, self.path) from None
+            raise _failed(exc, self.path, "database not opened") from exc
         if not read_only:
             self._ensure_schema()
         log.info("database opened: %s (%s)", self.path, "read-only" if read_only else "read-write")
@@ -148,7 +167,7 @@ class Database:
         try:
             return cur.execute(sql, list(params)).df()
         except duckdb.Error as exc:
-            raise _wrap(exc, self.path) from None
+            raise _failed(exc, self.path, "query failed") from exc
         finally:
             cur.close()
 
@@ -158,7 +177,7 @@ class Database:
         try:
             row = cur.execute(sql, list(params)).fetchone()
         except duckdb.Error as exc:
-            raise _wrap(exc, self.path) from None
+            raise _failed(exc, self.path, "query failed") from exc
         finally:
             cur.close()
         return None if row is None else row[0]
@@ -192,9 +211,7 @@ class Database:
                 if not _pending.events:
                     log.debug("write committed (%.0f ms)", ms)
             except duckdb.Error as exc:
-                wrapped = _wrap(exc, self.path)
-                log.error("write failed and was rolled back: %s", wrapped, exc_info=exc)
-                raise wrapped from None
+                raise _failed(exc, self.path, "write failed and was rolled back", logging.ERROR) from exc
             finally:
                 _pending.events = None
                 cur.close()
@@ -207,7 +224,7 @@ class Database:
         try:
             yield cur
         except duckdb.Error as exc:
-            raise _wrap(exc, self.path) from None
+            raise _failed(exc, self.path, "statement failed") from exc
         finally:
             cur.close()
 

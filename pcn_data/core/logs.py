@@ -8,7 +8,10 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import sys
+import traceback
+from pathlib import Path
 
 # The loggers whose records are the operator's: the data layer and the Streamlit glue.
 LOGGERS = ("pcn_data", "pcn")
@@ -76,3 +79,34 @@ def configure(default_level: str = "INFO", *, prefix: str = "%(asctime)s ", stre
         )
         logger.addHandler(handler)
         logger.setLevel(level)
+
+
+# DuckDB echoes the statement after "LINE n:": ours are parameterised, but a literal may be data.
+_STATEMENT = re.compile(r"\n\s*LINE \d+:.*", re.DOTALL)
+
+
+def without_values(text: str, keep: tuple[str, ...] = ()) -> str:
+    """Return an error message with everything from its first quote to its last replaced by …,
+    except the quoted strings in keep (such as the database file's own path)."""
+    # DuckDB and Python quote the value they could not take ('…' or "key: …"), and that value may
+    # be an answer's text with quotes or lines of its own: so no quoted span is parsed, all of them
+    # go, and a lone quote takes the rest of the message with it.
+    for i, safe in enumerate(keep):
+        text = text.replace(f'"{safe}"', f"\0{i}\0").replace(f"'{safe}'", f"\0{i}\0")
+    quotes = [i for i, c in enumerate(text) if c in "'\""]
+    if quotes:
+        first, last = quotes[0], quotes[-1]
+        text = text[: first + 1] + "…" + (text[last:] if last > first else "")
+    for i, safe in enumerate(keep):
+        text = text.replace(f"\0{i}\0", safe)
+    return _STATEMENT.sub("", text).strip()
+
+
+def cause(exc: BaseException) -> str:
+    """Return an exception's type, its message without quoted values, and the line that raised it."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = (
+        f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno} in {frames[-1].name})" if frames else ""
+    )
+    message = without_values(str(exc))
+    return f"{type(exc).__name__}{': ' + message if message else ''}{where}"

@@ -16,10 +16,13 @@ written by the command line (--save-mapping) and the Data page, read back by eit
 
 from __future__ import annotations
 
+import logging
 import tomllib
 
 from pcn_data.core.errors import PcnDataError
 from pcn_data.importing.mapping import normalise
+
+log = logging.getLogger(__name__)
 
 
 class MappingFileError(PcnDataError):
@@ -55,7 +58,8 @@ def loads(text: str, file_name: str) -> tuple[str | None, dict[str, str], dict[t
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise MappingFileError(f"{file_name} is not a mapping file that can be read ({exc}).") from None
+        log.warning("mapping file %s not read", file_name, exc_info=exc)
+        raise MappingFileError(f"{file_name} is not a mapping file that can be read ({exc}).") from exc
     columns = doc.get("columns", {})
     answers = doc.get("answers", {})
     if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):

@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from pcn_data.core import logs
 from pcn_data.core.errors import PcnDataError
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,9 @@ def failed(file_name: str, exc: BaseException) -> ImportFileError:
         return ImportFileError(
             f"{file_name} needs more memory than this server has to import it: split it into smaller files."
         )
-    logger.error("Import of %s failed: %s: %s", file_name, type(exc).__name__, exc, exc_info=exc)
+    # The cause's message may quote a cell of the file (a KeyError on an answer, a ValueError on a
+    # value): logged without its quoted values, with the line that raised it.
+    logger.error("Import of %s failed: %s", file_name, logs.cause(exc))
     return ImportFileError(
         f"{file_name} could not be imported because the importer failed ({type(exc).__name__}): nothing "
         f"was written, and the details are in the server's log."
@@ -103,8 +106,9 @@ def max_upload_bytes() -> int:
     raw = os.environ.get("PCN_MAX_UPLOAD_MB", "").strip()
     try:
         megabytes = float(raw) if raw else DEFAULT_MAX_MB
-    except ValueError:
-        raise ImportFileError(f"PCN_MAX_UPLOAD_MB must be a number of megabytes, not {raw!r}.") from None
+    except ValueError as exc:
+        logger.warning("setting PCN_MAX_UPLOAD_MB refused", exc_info=exc)
+        raise ImportFileError(f"PCN_MAX_UPLOAD_MB must be a number of megabytes, not {raw!r}.") from exc
     return int(megabytes * 1024 * 1024)
 
 
@@ -158,7 +162,9 @@ def guarded(file_name: str):
     except PcnDataError:
         raise
     except Exception as exc:
-        raise failed(file_name, exc) from exc
+        # Deliberately no cause: a traceback of the chain would print the message that failed()
+        # logs only without its values (a cell of the file); the log line has the type and place.
+        raise failed(file_name, exc) from None
 
 
 def _decode(data: bytes, file_name: str) -> tuple[str, str]:
@@ -179,10 +185,12 @@ def _decode(data: bytes, file_name: str) -> tuple[str, str]:
         # Excel on Windows saves "CSV" in Windows-1252, not UTF-8.
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as exc:
+        # Its message names a byte and its position, never the text (which only .object holds).
+        logger.info("Refused %s: %s", file_name, logs.cause(exc))
         raise ImportFileError(
             f"{file_name} is in a text encoding the importer cannot read (byte {exc.start + 1} is "
             f"not UTF-8 or Windows-1252): save it again as 'CSV UTF-8'."
-        ) from None
+        ) from exc
 
 
 def _rectangular(rows: list[list[str]], file_name: str) -> list[list[str]]:
@@ -295,11 +303,12 @@ def _read_csv(data: bytes, file_name: str) -> Workbook:
     try:
         for row in reader:
             rows.append(counter.kept([cell.strip() for cell in row]))
-    except csv.Error as exc:
+    except csv.Error as exc:  # its messages name a character or a limit, never a field's text
+        logger.info("Refused %s: %s", file_name, logs.cause(exc))
         raise ImportFileError(
             f"{file_name} could not be read past row {reader.line_num} ({exc}): the file may be "
             f"truncated or its quotes unbalanced; export it again."
-        ) from None
+        ) from exc
     notes = [] if encoding.startswith("utf") else ["Read as Windows-1252 (the file was not UTF-8)."]
     return Workbook(file_name, [Sheet("CSV", _rectangular(rows, file_name))], encoding=encoding, notes=notes)
 
@@ -339,11 +348,12 @@ def _check_workbook(data: bytes, file_name: str) -> None:
     worksheet declared past the row, column or cell limits."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        logger.info("Refused %s: %s", file_name, logs.cause(exc))  # the zip directory, not a cell
         raise ImportFileError(
             f"{file_name} is not an Excel workbook that can be opened (it may be truncated, or "
             f"another kind of file renamed .xlsx): export it again as .xlsx or CSV."
-        ) from None
+        ) from exc
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_ZIP_ENTRIES:
@@ -419,7 +429,7 @@ def _read_xlsx(data: bytes, file_name: str) -> Workbook:
     from openpyxl.utils.exceptions import InvalidFileException
 
     def refused(exc: DefusedXmlException) -> ImportFileError:
-        logger.info("Refused %s: %r", file_name, exc)
+        logger.info("Refused %s: %s", file_name, logs.cause(exc))
         return ImportFileError(
             f"{file_name} declares XML entities ({type(exc).__name__}), which a workbook saved by Excel "
             f"never has and which the importer refuses: save it again from Excel."
@@ -428,11 +438,14 @@ def _read_xlsx(data: bytes, file_name: str) -> Workbook:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except DefusedXmlException as exc:
-        raise refused(exc) from None
+        raise refused(exc) from exc  # it names the entity a hostile file declares, not a cell
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, EOFError, ValueError) as exc:
         if isinstance(exc.__cause__ or exc.__context__, DefusedXmlException):
-            raise refused(exc.__cause__ or exc.__context__) from None
-        logger.info("Refused %s: %r", file_name, exc)
+            declared = exc.__cause__ or exc.__context__
+            raise refused(declared) from declared
+        # Deliberately no cause, here and below: openpyxl's errors while it parses the shared
+        # strings or the cells can quote one (a survey answer), so logs.cause logs them without it.
+        logger.info("Refused %s: %s", file_name, logs.cause(exc))
         raise ImportFileError(
             f"{file_name} is not an Excel workbook that can be opened (it may be truncated, or "
             f"another kind of file renamed .xlsx): export it again as .xlsx or CSV."
@@ -446,9 +459,9 @@ def _read_xlsx(data: bytes, file_name: str) -> Workbook:
                 rows.append(counter.kept(_trimmed(values), f" in worksheet “{ws.title}”"))
             sheets.append(Sheet(ws.title, _rectangular(rows, file_name)))
     except DefusedXmlException as exc:
-        raise refused(exc) from None
+        raise refused(exc) from exc
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError) as exc:
-        logger.info("Refused %s: %r", file_name, exc)
+        logger.info("Refused %s: %s", file_name, logs.cause(exc))  # no cause chained: see above
         raise ImportFileError(
             f"{file_name} could not be read to the end ({type(exc).__name__}): the workbook may be "
             f"damaged or truncated, so export it again."

@@ -9,11 +9,14 @@ given our colours and font), so there is no binary file to keep in step with the
 from __future__ import annotations
 
 import functools
+import logging
 import zipfile
 from io import BytesIO
 from pathlib import Path
 
 from pcn_data.core.errors import PcnDataError
+
+log = logging.getLogger(__name__)
 
 SLIDE_W, SLIDE_H = 13.333, 7.5  # inches, as slides.SLIDE_W / SLIDE_H (16:9)
 
@@ -197,7 +200,8 @@ def open_template(template: bytes | Path | str | None = None, name: str | None =
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise PcnDataError(f"The template {name} cannot be read: {exc.strerror or exc}.") from None
+            log.warning("template %s not read", name, exc_info=exc)
+            raise PcnDataError(f"The template {name} cannot be read: {exc.strerror or exc}.") from exc
     if len(data) > MAX_TEMPLATE_BYTES:
         raise PcnDataError(
             f"The template {name} is larger than 50 MB: a template needs no pictures that big."
@@ -205,10 +209,11 @@ def open_template(template: bytes | Path | str | None = None, name: str | None =
     try:
         prs = Presentation(BytesIO(_as_presentation_package(data)))
     except Exception as exc:  # noqa: BLE001 - zip, XML and package errors all mean "not a pptx"
+        log.warning("template %s not opened", name, exc_info=exc)
         raise PcnDataError(
             f"The template {name} is not a PowerPoint file (.pptx or .potx) that can be opened "
             f"({type(exc).__name__}: {exc}). Save it from PowerPoint as a .pptx and try again."
-        ) from None
+        ) from exc
     if not len(prs.slide_layouts):
         raise PcnDataError(f"The template {name} has no slide layouts to build a pack on.")
     _drop_slides(prs)

@@ -446,6 +446,8 @@ def typed_text(answer) -> str:
     try:
         answer.encode("utf-8")
     except UnicodeEncodeError:  # an unpaired surrogate: no keyboard types it, the file cannot hold it
+        # Deliberately no cause and no log line: the error holds the participant's whole answer
+        # (its .object), and the phone is told what to do.
         raise PollError("That answer could not be read: type it again.") from None
     text = "".join(c for c in answer if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
     visible = [c for c in text if unicodedata.category(c) not in ("Cf", "Zs", "Zl", "Zp") and not c.isspace()]
