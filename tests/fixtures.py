@@ -1,91 +1,67 @@
-"""A deliberately small database, written row by row, for suppression tests."""
+"""A deliberately small database, written row by row, for suppression tests: one factory whose
+keyword arguments make each variant (as datasette's make_app_client serves all of its tests)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from pcn_data.core import bank
 from pcn_data.core.db import Database
 
-
-def _ics_and_wave(cur, wave: str, opened_on: str) -> None:
-    """Install the question bank, the fixture ICS and its one survey wave."""
-    bank.install(cur)
-    cur.execute("INSERT INTO ics VALUES ('ICSX', 'Fixture ICS')")
-    cur.execute(
-        "INSERT INTO wave (wave_id, wave_code, name, kind, ics_code, opened_on) "
-        "VALUES (1, ?, 'Fixture wave', 'survey', 'ICSX', CAST(? AS DATE))",
-        [wave, opened_on],
-    )
+# Places of the `people` variant when none are named: five, so that a place nobody answered from
+# is still a place of the ICS.
+FIVE_PLACES = ("P1", "P2", "P3", "P4", "P5")
 
 
-def small_database(
+def make_database(
     path: Path,
-    answers: dict[str, list[str]],
+    answers: dict[str, list[str]] | None = None,
     *,
+    people: list[tuple[str, str, str, str]] | None = None,
+    places: tuple[str, ...] | None = None,
     question: str = "rel_ics",
     wave: str = "2021",
     role: str = "cd",
+    invitations: bool = True,
 ) -> Database:
-    """Return a new database with one ICS; answers maps place code -> one option per respondent.
+    """Return a new database with one ICS ('ICSX'), one survey wave and one PCN per place, whose
+    every respondent answers `question`.
 
-    Each place has one PCN and every respondent answers `question`.
+    Give either answers, {place code: one option per respondent} (each respondent in `role`,
+    1 to 3 years in it), or people, [(place, role, years band, option)], one respondent a row.
+    places: every place of the ICS, in order (default: the keys of answers, or P1..P5 for people).
+    invitations: each PCN invited as many people as answered (the base of the response rate),
+    in each role.
     """
+    if (answers is None) == (people is None):
+        raise ValueError("give answers or people, not both")
+    if people is None:
+        people = [(place, role, "1to3", option) for place, options in answers.items() for option in options]
+        invited = {(place, role): len(options) for place, options in answers.items()}  # 0 for none
+    else:
+        invited = Counter((place, who) for place, who, _, _ in people)
+    places = places or (tuple(answers) if answers is not None else FIVE_PLACES)
+    pcn = {place: f"U{i:05d}" for i, place in enumerate(places)}
     db = Database(path)
     with db.transaction() as cur:
-        _ics_and_wave(cur, wave, "2021-05-01")
-        for i, (place, options) in enumerate(answers.items()):
+        bank.install(cur)
+        cur.execute("INSERT INTO ics VALUES ('ICSX', 'Fixture ICS')")
+        cur.execute(
+            "INSERT INTO wave (wave_id, wave_code, name, kind, ics_code, opened_on) "
+            "VALUES (1, ?, 'Fixture wave', 'survey', 'ICSX', CAST(? AS DATE))",
+            [wave, f"{wave}-05-01"],
+        )
+        for i, place in enumerate(places):
             cur.execute("INSERT INTO place VALUES (?, 'ICSX', ?, ?)", [place, f"Place {place}", i])
-            cur.execute("INSERT INTO pcn VALUES (?, ?, ?, 4, 40000)", [f"U{i:05d}", place, f"PCN {place}"])
-            cur.execute(
+            cur.execute("INSERT INTO pcn VALUES (?, ?, ?, 4, 40000)", [pcn[place], place, f"PCN {place}"])
+        if invitations:
+            cur.executemany(
                 "INSERT INTO invitation (wave_id, pcn_code, role_code, invited) VALUES (1, ?, ?, ?)",
-                [f"U{i:05d}", role, len(options)],
+                [[pcn[place], who, n] for (place, who), n in invited.items()],
             )
-            for j, option in enumerate(options):
-                rid = f"{place}-{j}"
-                cur.execute("INSERT INTO respondent VALUES (?, 1, ?, ?, '1to3', 1)", [rid, f"U{i:05d}", role])
-                cur.execute(
-                    "INSERT INTO answer (respondent_id, question_code, option_code) VALUES (?, ?, ?)",
-                    [rid, question, option],
-                )
-    return db
-
-
-def small_place_database(
-    path: Path, answers: dict[str, list[str]], *, question: str = "rel_ics", wave: str = "2023"
-) -> Database:
-    """Return a new database with one ICS and one place 'P' whose PCNs answer `question`;
-    answers maps PCN code -> one option per respondent (all Clinical Directors)."""
-    db = Database(path)
-    with db.transaction() as cur:
-        _ics_and_wave(cur, wave, "2023-05-01")
-        cur.execute("INSERT INTO place VALUES ('P', 'ICSX', 'Place P', 0)")
-        for pcn, options in answers.items():
-            cur.execute("INSERT INTO pcn VALUES (?, 'P', ?, 4, 40000)", [pcn, f"PCN {pcn}"])
-            for j, option in enumerate(options):
-                rid = f"{pcn}-{j}"
-                cur.execute("INSERT INTO respondent VALUES (?, 1, ?, 'cd', '1to3', 1)", [rid, pcn])
-                cur.execute(
-                    "INSERT INTO answer (respondent_id, question_code, option_code) VALUES (?, ?, ?)",
-                    [rid, question, option],
-                )
-    return db
-
-
-def people_database(
-    path: Path, people: list[tuple[str, str, str, str]], *, question: str = "rel_ics"
-) -> Database:
-    """Return a new database with one ICS of places P1..P5 (one PCN each) and one 2023 wave;
-    people are (place, role, years band, option) rows, one respondent each, answering `question`."""
-    db = Database(path)
-    with db.transaction() as cur:
-        _ics_and_wave(cur, "2023", "2023-05-01")
-        for i in range(1, 6):
-            cur.execute("INSERT INTO place VALUES (?, 'ICSX', ?, ?)", [f"P{i}", f"Place {i}", i])
-            cur.execute("INSERT INTO pcn VALUES (?, ?, ?, 4, 40000)", [f"U{i:05d}", f"P{i}", f"PCN {i}"])
-        for j, (place, role, band, option) in enumerate(people):
-            pcn = f"U{int(place[1:]):05d}"
-            cur.execute("INSERT INTO respondent VALUES (?, 1, ?, ?, ?, 1)", [f"R{j}", pcn, role, band])
+        for j, (place, who, band, option) in enumerate(people):
+            cur.execute("INSERT INTO respondent VALUES (?, 1, ?, ?, ?, 1)", [f"R{j}", pcn[place], who, band])
             cur.execute(
                 "INSERT INTO answer (respondent_id, question_code, option_code) VALUES (?, ?, ?)",
                 [f"R{j}", question, option],

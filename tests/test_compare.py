@@ -8,7 +8,7 @@ import pytest
 
 from pcn_data.core.filters import Filters
 from pcn_data.survey.compare import MEASURES, engagement_by_pcn, label_against_total, measure_by_place
-from tests.fixtures import small_database
+from tests.fixtures import make_database
 from tests.results_helpers import assert_no_recovery, open_tables
 
 K = 5
@@ -22,7 +22,7 @@ def wilson_by_hand(x, n, z=1.959964):
 
 
 def test_labels_follow_hand_computed_wilson_intervals(tmp_path):
-    db = small_database(
+    db = make_database(
         tmp_path / "labels.duckdb",
         {
             "A": ["good"] * 18 + ["poor"] * 2,  # 90% good: 69.9% to 97.2%
@@ -74,7 +74,7 @@ def test_no_measure_reveals_a_place_under_k_on_the_demo(demo_db, code, wave):
 
 
 def test_complementary_suppression_across_places_on_a_small_fixture(tmp_path):
-    db = small_database(
+    db = make_database(
         tmp_path / "c.duckdb", {"A": ["poor"], "B": ["good"] * 6, "C": ["poor"] * 7, "D": ["good"] * 9}
     )
     rows = measure_by_place(db, MEASURES["good_ics"], Filters(wave="2021")).set_index("grp")

@@ -27,7 +27,7 @@ from pptx.util import Inches, Pt
 
 from pcn_data.core.config import min_group_size
 from tests.conftest import ROOT
-from tests.fixtures import small_database
+from tests.fixtures import make_database
 from tests.results_helpers import figure
 
 K = min_group_size()
@@ -344,7 +344,7 @@ def test_no_suppressed_value_anywhere_in_the_package(tmp_path):
     # Place A has 3 respondents (under K): 2 of 3 rate the ICS relationship good or better, a share
     # (67%) that no group shown has.
     path = tmp_path / "fixture.duckdb"
-    db = small_database(
+    db = make_database(
         path,
         {
             "A": ["excellent", "excellent", "fair"],

@@ -17,7 +17,7 @@ from pcn_data.core.filters import Filters
 from pcn_data.survey import protect
 from pcn_data.survey.queries import option_counts
 from tests.conftest import ROOT
-from tests.fixtures import people_database
+from tests.fixtures import make_database
 from tests.results_helpers import open_tables
 
 K = 5
@@ -192,7 +192,7 @@ ADVERSARIAL = {
 
 @pytest.mark.parametrize("case", list(ADVERSARIAL))
 def test_the_audit_passes_on_adversarial_fixtures(tmp_path, case):
-    db = people_database(tmp_path / "a.duckdb", ADVERSARIAL[case])
+    db = make_database(tmp_path / "a.duckdb", people=ADVERSARIAL[case], wave="2023", invitations=False)
     report = audit.run(db)
     assert report.ok, report.summary()
     assert report.views > 0 and report.tables > 0

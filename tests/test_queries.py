@@ -13,13 +13,13 @@ from pcn_data.survey.queries import (
     respondents_by_place,
     selection_counts,
 )
-from tests.fixtures import small_database
+from tests.fixtures import make_database
 
 
 @pytest.fixture
 def small(tmp_path):
     # Place A: 1 respondent, B: 6, C: 7, D: 20. A is under K; A+B is the complement.
-    db = small_database(
+    db = make_database(
         tmp_path / "small.duckdb",
         {
             "A": ["poor"],

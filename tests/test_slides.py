@@ -25,7 +25,7 @@ from pcn_data.survey.compare import MEASURES, measure_by_place
 from pcn_data.survey.findings import headline_findings
 from pcn_data.survey.stats import net_agreement, wilson
 from tests.conftest import ROOT
-from tests.fixtures import small_database
+from tests.fixtures import make_database
 from tests.results_helpers import _decode, figure, raw_answers
 
 TODAY = dt.date(2026, 3, 2)
@@ -373,7 +373,7 @@ def test_placeholders_look_the_same_whatever_the_true_n(tmp_path):
     def pack_text(size):
         path = tmp_path / str(size) / "fixture.duckdb"
         path.parent.mkdir()
-        db = small_database(path, {"A": ["poor"] * size, "B": ["good"] * 7, "C": ["fair"] * 6})
+        db = make_database(path, {"A": ["poor"] * size, "B": ["good"] * 7, "C": ["fair"] * 6})
         try:
             pack = slides.build_pack(db, slides.pack_filters(db, place="A"), today=TODAY)
         finally:
