@@ -87,9 +87,16 @@ def test_nothing_suppressed_can_be_recovered_by_subtraction(small):
 
 
 def test_headline_for_a_suppressed_place_carries_no_number(small):
-    for finding in headline_findings(small, Filters(wave="2021", places=("A",))):
+    four = ["ics_poor", "vision_unclear", "top_need", "net_role_clarity"]
+    hidden = headline_findings(small, Filters(wave="2021", places=("A",)))  # 1 respondent
+    assert [f.key for f in hidden] == four
+    for finding in hidden:
         assert finding.suppressed and finding.value is None and finding.n is None
         assert finding.formatted() == "–"
+    # The same headline for place D (20 respondents: 10 poor, 5 fair, 5 good) carries its number.
+    shown = headline_findings(small, Filters(wave="2021", places=("D",)))[0]
+    assert not shown.suppressed and shown.n == 20
+    assert shown.value == pytest.approx(10 / 20) and shown.formatted() == "50%"
 
 
 def test_shares_exclude_dont_know_from_the_base(demo_db):
