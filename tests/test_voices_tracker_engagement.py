@@ -199,6 +199,9 @@ def test_participation_shares_equal_an_independent_count(demo_db):
     sizes = demo_db.query("SELECT place_code, count(*) AS n FROM pcn GROUP BY ALL").set_index("place_code")[
         "n"
     ]
+    # A row for every place and kind of event that PCNs took part in (15 in the demo), none other.
+    assert set(part.index) == set(zip(links["place_code"], links["kind"], strict=True))
+    assert len(part) == 15
     for (place, kind), row in part.iterrows():
         took_part = links[(links["place_code"] == place) & (links["kind"] == kind)]["pcn_code"].nunique()
         assert row["pcns_taking_part"] == took_part
@@ -273,15 +276,40 @@ def test_quote_wall_steps_through_redacted_quotes(app):
 
 
 def test_changing_place_after_choosing_a_comment_to_recode(app, demo_db):
-    app.query_params.update({"wave": "2023"})
+    app.query_params.update({"wave": "2023", "place": "CL"})
     app.run()
     app.switch_page("pages/voices.py").run()
-    cl = voices.comments(demo_db, Filters(wave="2023", ics="QE1", places=("CL",)))["comment_key"].iloc[-1]
+
+    def listed(place: str) -> pd.DataFrame:
+        comments = voices.comments(demo_db, Filters(wave="2023", ics="QE1", places=(place,)))
+        return comments.drop_duplicates("comment_key").reset_index(drop=True)
+
+    def chosen() -> str:
+        # The comment the page chose, read from the key of its codes widget.
+        (key,) = [w.key for w in app.multiselect if w.key.startswith("voices_codes_")]
+        return key.removeprefix("voices_codes_")
+
+    # AppTest chooses an option by its label (a comment's first 110 characters), and the demo's
+    # comments repeat: a Central Lancashire comment that is the last with its words, not the first.
+    central = listed("CL")
+    labelled = central.assign(label=central["text"].str[:110])
+    last_with = labelled.drop_duplicates("label", keep="last")["comment_key"]
+    cl = last_with.iloc[-1]
+    assert cl != central["comment_key"].iloc[0]
     app.selectbox(key="voices_edit_comment").set_value(cl).run()
     assert not app.exception
+    assert chosen() == cl
     for place in ("MB", "WL", "CL"):  # the chosen Central Lancashire comment leaves the list
         app.selectbox(key="place").set_value(place).run()
         assert not app.exception
+        expected = list(listed(place)["comment_key"])
+        assert len(expected) > 1, place
+        # The list is this place's comments, and the choice starts again from its first (so back
+        # in Central Lancashire it is not the comment chosen before), with that comment's codes.
+        assert len(app.selectbox(key="voices_edit_comment").options) == len(expected)
+        assert chosen() == expected[0] != cl
+        codes = app.multiselect(key=f"voices_codes_{expected[0]}").value
+        assert sorted(codes) == sorted(voices.comment_codes(demo_db, expected[0]))
 
 
 def test_thinnest_evidence_is_named_across_the_ics_whatever_place_is_chosen(app):
