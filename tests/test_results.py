@@ -90,6 +90,7 @@ def test_needs_by_role_protects_small_roles(demo_db):
     assert set(sizes[sizes < 5].index) == {"cd", "manager"}
     assert by_role["cd"] and by_role["manager"]
     assert df.loc[df["suppressed"], "count"].isna().all()
-    # A role shown has 5 or more, with its true count.
+    # A role shown has 5 or more, with its true count (clinical leads: one at least is shown).
+    assert list(by_role[~by_role].index) == ["clinical_lead"]
     for role in by_role[~by_role].index:
         assert df.loc[df["grp"] == role, "n"].iloc[0] == sizes[role] >= 5
