@@ -480,11 +480,11 @@ def draw(call: views.ChartCall):
 
 def min_group() -> int:
     """Return K, the suppression threshold in force."""
-    return config.min_group_size()
+    return config.min_group()
 
 
 def total_label(f: Filters) -> str:
-    """Return the name of the total row: the ICS's name, or England when all ICSs are chosen."""
+    """Return the name of the total row: the ICS's name, or "All ICSs" when all are chosen."""
     return f.total_label(names())
 
 

@@ -10,7 +10,7 @@ import argparse
 import time
 
 from pcn_data import audit
-from pcn_data.core.config import min_group_size
+from pcn_data.core.config import min_group
 from pcn_data.core.db import Database
 from pcn_data.survey import protect
 
@@ -22,7 +22,7 @@ def main() -> None:
     parser.add_argument("--audit-ics", help="audit these ICSs' tables (all views are not called)")
     args = parser.parse_args()
     db = Database(args.db, read_only=True)
-    k = min_group_size()
+    k = min_group()
     start = time.perf_counter()
     prot = protect.protect(db)
     print(f"build: {time.perf_counter() - start:.1f} s for {len(prot.tables)} tables")

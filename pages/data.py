@@ -10,7 +10,7 @@ import streamlit as st
 import plain
 import ui
 from pcn_data.core import bank
-from pcn_data.core.config import min_group_size
+from pcn_data.core.config import min_group
 from pcn_data.core.db import SCHEMA_VERSION
 from pcn_data.core.errors import PcnDataError
 from pcn_data.importing import mapping_file
@@ -324,7 +324,7 @@ def import_section() -> None:
                 )
             else:
                 st.success("No problems found: every row can be imported.")
-            who = st.text_input("Your name (kept with the import)", key="import_by").strip()
+            typed_name = st.text_input("Your name (kept with the import)", key="import_by").strip()
             blocked = bool(plan.file_problems) or previous is not None or plan.good_rows == 0
             b1, b2 = st.columns(2)
             do_all = b1.button(
@@ -339,7 +339,7 @@ def import_section() -> None:
                 try:
                     ui.require("import")  # checked again here, not only by hiding the section
                     with st.spinner("Importing…"):
-                        result = apply(db, plan, valid_only=do_valid, imported_by=who or None)
+                        result = apply(db, plan, valid_only=do_valid, imported_by=typed_name or None)
                 except PcnDataError as exc:
                     st.error(plain.md(str(exc)))
                 else:
@@ -412,7 +412,7 @@ if ui.can("read_audit"):
 st.subheader("Method and confidentiality")
 st.markdown(
     f"""
-- **Suppression.** A group with fewer than **{min_group_size()}** respondents is shown as a
+- **Suppression.** A group with fewer than **{min_group()}** respondents is shown as a
   placeholder that looks the same whatever its true size. Every survey number is a cell of
   one protected table per wave, question and ICS (place by role, with every total), and enough
   other cells are hidden with a small group that no combination of views, filters, downloads
@@ -424,7 +424,7 @@ st.markdown(
   do not overlap; otherwise it is "not distinguishable", and places are never ranked. A change
   between waves carries Newcombe's interval and compares like with like (2021 asked Clinical
   Directors only).
-- **Comments** appear at place level or above, only from places with {min_group_size()} or more
+- **Comments** appear at place level or above, only from places with {min_group()} or more
   respondents, with names, emails, phone numbers, practice and PCN names removed.
 - **Don't know** answers are shown separately and not counted as negative.
 - **No respondent-level rows** of survey answers are ever shown or exported.

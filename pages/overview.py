@@ -7,7 +7,7 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data.core.config import min_group_size
+from pcn_data.core.config import min_group
 
 ui.ensure_navigation_mode()
 
@@ -24,7 +24,7 @@ for col, finding in zip(st.columns(4), ui.query("headline_findings", f), strict=
         st.metric(finding.title, finding.formatted(), help=f"Question: “{plain.md(finding.question)}”")
         if finding.suppressed:
             st.markdown(
-                f"**Not shown**: fewer than {min_group_size()} respondents in this group, "
+                f"**Not shown**: fewer than {min_group()} respondents in this group, "
                 "or hidden to protect a smaller group."
             )
         else:
@@ -74,6 +74,6 @@ else:
         )
     st.caption(
         "Response rate: Clinical Directors who responded / Clinical Directors invited. "
-        f"The size of a group is as confidential as its answers: a count under {min_group_size()}, or one "
+        f"The size of a group is as confidential as its answers: a count under {min_group()}, or one "
         'that would give such a count away by subtraction, reads "hidden" and has no bar.'
     )

@@ -104,7 +104,7 @@ else:
             min_value=dt.date(2020, 1, 1),
         )
         note = st.text_area("Note", value=row["note"] or "", key=f"tracker_note_{suffix}")
-        who = st.text_input(
+        typed_name = st.text_input(
             "Your name (kept with the change)",
             key="tracker_who",
             value=st.session_state.get("tracker_last_who", ""),
@@ -116,7 +116,7 @@ else:
                     ui.database(),
                     int(rec_id),
                     place,
-                    by=ui.who().email or who,
+                    by=ui.who().email or typed_name,
                     status=status,
                     owner=owner,
                     due_on=due_on,
@@ -125,7 +125,7 @@ else:
             except PcnDataError as exc:
                 st.error(plain.md(str(exc)))
             else:
-                st.session_state["tracker_last_who"] = who
+                st.session_state["tracker_last_who"] = typed_name
                 st.session_state["tracker_flash"] = (
                     f"Saved {n} change{'s' if n != 1 else ''}." if n else "Nothing changed."
                 )

@@ -196,7 +196,7 @@ def per_view_pattern(table: protect.Table, k: int) -> np.ndarray:
             pd.DataFrame({"cell": rows, "n": n[rows], "parent": 0, "count": 0}),
             group_cols=["parent", "cell"],
             partition_by=["parent"],
-            k=k,
+            min_group=k,
         )
         for cell, hid in zip(got["cell"], got["suppressed"], strict=True):
             published[cell] = not hid
@@ -212,6 +212,6 @@ def run(db: Database, ics_codes: list[str] | None = None, views: bool = True) ->
     prot = protect.current(db)
     if views:
         enumerate_views(db, report, ics_codes)
-    audit_tables(prot, report, prot.k, ics_codes)
+    audit_tables(prot, report, prot.min_group, ics_codes)
     report.seconds = time.perf_counter() - start
     return report

@@ -13,7 +13,7 @@ import pandas as pd
 
 from pcn_data import demo
 from pcn_data.core import logs
-from pcn_data.core.config import db_path, min_group_size
+from pcn_data.core.config import db_path, min_group
 from pcn_data.core.db import Database
 from pcn_data.core.errors import PcnDataError
 from pcn_data.core.filters import Filters
@@ -116,7 +116,7 @@ def summary(db: Database) -> dict:
     return {
         "db": str(db.path),
         "dataset": db.meta().get("dataset"),
-        "suppression_threshold": min_group_size(),
+        "suppression_threshold": min_group(),
         "ics": counts["ics"],
         "places": counts["places"],
         "pcns": counts["pcns"],

@@ -137,7 +137,7 @@ def _role_map(tmp_path):
 def _setting(tmp_path):
     from pcn_data.core import config
 
-    return config.min_group_size
+    return config.min_group
 
 
 def _template(tmp_path):

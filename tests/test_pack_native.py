@@ -25,12 +25,12 @@ from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE, MSO_SHAPE_TYPE
 from pptx.util import Inches, Pt
 
-from pcn_data.core.config import min_group_size
+from pcn_data.core.config import min_group
 from tests.conftest import ROOT
 from tests.fixtures import make_database
 from tests.results_helpers import figure
 
-K = min_group_size()
+K = min_group()
 CHART_SLIDES = {
     "Who responded": "chart",
     "Role clarity": "chart",

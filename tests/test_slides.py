@@ -18,7 +18,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Emu
 
 from pcn_data import charts
-from pcn_data.core.config import min_group_size
+from pcn_data.core.config import min_group
 from pcn_data.core.errors import RenderError
 from pcn_data.reports import slide_files, slides
 from pcn_data.survey.compare import MEASURES, measure_by_place
@@ -29,7 +29,7 @@ from tests.fixtures import make_database
 from tests.results_helpers import _decode, figure, raw_answers
 
 TODAY = dt.date(2026, 3, 2)
-K = min_group_size()
+K = min_group()
 HEADINGS = [
     "PCN Futures: evidence for the oversight group",
     "Headline findings: {subject}",

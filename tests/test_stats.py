@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from pcn_data.core.config import min_group_size
+from pcn_data.core.config import min_group
 from pcn_data.core.errors import ConfigError
 from pcn_data.survey.stats import net_agreement, suppress, wilson
 
@@ -51,7 +51,7 @@ def _groups(ns, counts=None, partition="ICS"):
 
 
 def test_a_group_under_k_is_blanked_with_its_n():
-    out = suppress(_groups([3, 8, 9]), group_cols=["parent", "grp"], partition_by=["parent"], k=5)
+    out = suppress(_groups([3, 8, 9]), group_cols=["parent", "grp"], partition_by=["parent"], min_group=5)
     small = out[out["grp"] == "g0"].iloc[0]
     assert small["suppressed"]
     assert pd.isna(small["n"]) and pd.isna(small["count"])
@@ -60,29 +60,29 @@ def test_a_group_under_k_is_blanked_with_its_n():
 def test_complementary_suppression_hides_the_next_smallest_group():
     # A place with PCNs of 1, 6 and 7 respondents and its total shown: the 1 could be
     # recovered as total - 6 - 7, so the 6 is hidden too; the 7 stays.
-    out = suppress(_groups([1, 6, 7]), group_cols=["parent", "grp"], partition_by=["parent"], k=5)
+    out = suppress(_groups([1, 6, 7]), group_cols=["parent", "grp"], partition_by=["parent"], min_group=5)
     assert list(out["suppressed"]) == [True, True, False]
     assert out.loc[2, "n"] == 7
 
 
 def test_two_small_groups_whose_sum_is_still_under_k_pull_in_a_third():
-    out = suppress(_groups([1, 2, 9, 12]), group_cols=["parent", "grp"], partition_by=["parent"], k=5)
+    out = suppress(_groups([1, 2, 9, 12]), group_cols=["parent", "grp"], partition_by=["parent"], min_group=5)
     assert list(out["suppressed"]) == [True, True, True, False]
 
 
 def test_small_groups_that_together_reach_k_need_no_complement():
-    out = suppress(_groups([2, 4, 9]), group_cols=["parent", "grp"], partition_by=["parent"], k=5)
+    out = suppress(_groups([2, 4, 9]), group_cols=["parent", "grp"], partition_by=["parent"], min_group=5)
     assert list(out["suppressed"]) == [True, True, False]
 
 
 def test_an_empty_group_needs_no_protection():
-    out = suppress(_groups([0, 6, 7]), group_cols=["parent", "grp"], partition_by=["parent"], k=5)
+    out = suppress(_groups([0, 6, 7]), group_cols=["parent", "grp"], partition_by=["parent"], min_group=5)
     assert list(out["suppressed"]) == [True, False, False]
 
 
 def test_partitions_are_protected_separately():
     df = pd.concat([_groups([1, 6, 7], partition="A"), _groups([6, 7, 8], partition="B")])
-    out = suppress(df, group_cols=["parent", "grp"], partition_by=["parent"], k=5)
+    out = suppress(df, group_cols=["parent", "grp"], partition_by=["parent"], min_group=5)
     assert list(out["suppressed"]) == [True, True, False, False, False, False]
 
 
@@ -95,43 +95,44 @@ def test_rows_of_one_group_are_suppressed_together():
             "count": [1, 2, 4, 5, 10, 10],
         }
     )
-    out = suppress(df, group_cols=["grp"], k=5)
+    out = suppress(df, group_cols=["grp"], min_group=5)
     assert list(out["suppressed"]) == [True, True, True, True, False, False]
     assert out["option"].tolist() == ["x", "y"] * 3  # labels survive, numbers do not
     assert out.loc[out["grp"] == "a", "count"].isna().all()
 
 
 def test_placeholder_is_identical_whatever_the_true_n():
-    one = suppress(_groups([1, 9, 9]), group_cols=["parent", "grp"], partition_by=["parent"], k=5)
-    four = suppress(_groups([4, 9, 9]), group_cols=["parent", "grp"], partition_by=["parent"], k=5)
+    one = suppress(_groups([1, 9, 9]), group_cols=["parent", "grp"], partition_by=["parent"], min_group=5)
+    four = suppress(_groups([4, 9, 9]), group_cols=["parent", "grp"], partition_by=["parent"], min_group=5)
     cols = ["n", "count", "suppressed"]
     pd.testing.assert_frame_equal(one.loc[[0], cols], four.loc[[0], cols])
 
 
 def test_also_suppresses_groups_decided_elsewhere():
     df = _groups([9, 9, 9])
-    out = suppress(df, group_cols=["parent", "grp"], partition_by=["parent"], k=5, also=df["grp"] == "g1")
+    also = df["grp"] == "g1"
+    out = suppress(df, group_cols=["parent", "grp"], partition_by=["parent"], min_group=5, also=also)
     # g1 forced; alone it would be total minus the rest, so the next smallest (g0) goes too.
     assert list(out["suppressed"]) == [True, True, False]
 
 
 def test_threshold_may_never_be_below_three(monkeypatch):
     with pytest.raises(ConfigError, match="never be below 3"):
-        suppress(_groups([1, 2]), group_cols=["parent", "grp"], k=2)
+        suppress(_groups([1, 2]), group_cols=["parent", "grp"], min_group=2)
     monkeypatch.setenv("PCN_MIN_GROUP", "2")
     with pytest.raises(ConfigError, match="never be below 3"):
-        min_group_size()
+        min_group()
 
 
 def test_threshold_comes_from_config(monkeypatch):
     monkeypatch.delenv("PCN_MIN_GROUP", raising=False)
-    assert min_group_size() == 5
+    assert min_group() == 5
     monkeypatch.setenv("PCN_MIN_GROUP", "10")
     out = suppress(_groups([8, 12, 20]), group_cols=["parent", "grp"], partition_by=["parent"])
     assert list(out["suppressed"]) == [True, True, False]
     monkeypatch.setenv("PCN_MIN_GROUP", "ten")
     with pytest.raises(ConfigError, match="whole number"):
-        min_group_size()
+        min_group()
 
 
 def _suppress_by_loop(df, group_cols, partition_by, also, k):
@@ -181,7 +182,7 @@ def test_suppress_matches_the_rule_written_as_a_loop_on_random_tables():
         also = pd.Series(rng.random(len(df)) < 0.05, index=df.index) if case % 3 == 0 else None
         k = int(rng.choice([3, 5]))
         partition = ["q", "parent"] if case % 4 else []
-        out = suppress(df, group_cols=["q", "parent", "grp"], partition_by=partition, also=also, k=k)
+        out = suppress(df, group_cols=["q", "parent", "grp"], partition_by=partition, also=also, min_group=k)
         assert list(out["suppressed"]) == _suppress_by_loop(df, ["q", "parent", "grp"], partition, also, k)
         assert out.loc[out["suppressed"], ["n", "count"]].isna().all().all()
         assert (out.loc[~out["suppressed"], "n"].fillna(0) >= k).all()

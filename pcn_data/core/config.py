@@ -27,16 +27,16 @@ def db_path() -> Path:
     return Path(os.environ.get("PCN_DB") or DEFAULT_DB_PATH)
 
 
-def validate_min_group(k: int) -> int:
-    """Return k when it is an allowed suppression threshold; raise ConfigError otherwise."""
-    if isinstance(k, bool) or not isinstance(k, int):
-        raise ConfigError(f"The suppression threshold must be a whole number, not {k!r}.")
-    if k < FLOOR_MIN_GROUP:
+def validate_min_group(min_group: int) -> int:
+    """Return min_group when it is an allowed suppression threshold (K); raise ConfigError otherwise."""
+    if isinstance(min_group, bool) or not isinstance(min_group, int):
+        raise ConfigError(f"The suppression threshold must be a whole number, not {min_group!r}.")
+    if min_group < FLOOR_MIN_GROUP:
         raise ConfigError(
-            f"The suppression threshold is {k}, but it may never be below {FLOOR_MIN_GROUP}: "
+            f"The suppression threshold is {min_group}, but it may never be below {FLOOR_MIN_GROUP}: "
             f"a smaller group could identify individual respondents."
         )
-    return k
+    return min_group
 
 
 def _env_int(name: str, default: int) -> int:
@@ -51,7 +51,7 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from exc
 
 
-def min_group_size() -> int:
+def min_group() -> int:
     """Return K, the smallest group whose survey answers may be shown ($PCN_MIN_GROUP, default 5)."""
     return validate_min_group(_env_int("PCN_MIN_GROUP", DEFAULT_MIN_GROUP))
 

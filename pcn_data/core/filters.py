@@ -37,7 +37,7 @@ class Filters:
         return " · ".join(parts)
 
     def total_label(self, names: dict[str, str]) -> str:
-        """Return the name of the total row: the ICS's name, or England when all ICSs are chosen."""
+        """Return the name of the total row: the ICS's name, or "All ICSs" when all are chosen."""
         return names.get(self.ics, "ICS total") if self.ics else "All ICSs"
 
 

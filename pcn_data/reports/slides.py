@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from pcn_data import views
-from pcn_data.core.config import min_group_size
+from pcn_data.core.config import min_group
 from pcn_data.core.db import Database
 from pcn_data.core.errors import PcnDataError
 from pcn_data.core.filters import Filters
@@ -573,7 +573,7 @@ def _context(db: Database, f: Filters) -> _Context:
     total = f.total_label(names)
     subject_code = f.places[0] if f.places else "total"
     subject = names.get(subject_code, total)
-    return _Context(db, f, min_group_size(), names, total, subject_code, subject, question_wordings(db))
+    return _Context(db, f, min_group(), names, total, subject_code, subject, question_wordings(db))
 
 
 def _plan(c: _Context, measure: str) -> list[PlannedChart]:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pcn_data.core.config import min_group_size
+from pcn_data.core import config
 from pcn_data.core.db import Database
 
 ALL = "*"
@@ -228,10 +228,10 @@ class Attacker:
                 out.append(res.x)
         return out
 
-    def exposures(self, k: int) -> list[Exposure]:
+    def exposures(self, min_group: int) -> list[Exposure]:
         """Return every hidden cell with respondents whose size is derived exactly or, for a group
-        under k, to fewer than k values; and every answer count above 0 of a hidden group under
-        k that is derived exactly ("exactly one of them chose this")."""
+        under K, to fewer than K values; and every answer count above 0 of a hidden group under
+        K that is derived exactly ("exactly one of them chose this")."""
         hidden = np.flatnonzero(~self.published & (self.n_cells >= 1) & distinct(self.table.shape))
         if hidden.size == 0:
             return []
@@ -240,12 +240,12 @@ class Attacker:
         for c in hidden:
             true_n = self.n_cells[c]
             quantities = [-1]
-            if true_n < k:
+            if true_n < min_group:
                 quantities += [o for o in range(self.no) if self.x_cells[c, o] >= 1]
             for what in quantities:
                 true = true_n if what < 0 else self.x_cells[c, what]
                 vec = self._functional(c, what)
-                need = k if (what < 0 and true_n < k) else 2  # values the range must span
+                need = min_group if (what < 0 and true_n < min_group) else 2  # values the range must span
                 seen = [true, *(float(vec @ pt) for pt in points)]
                 if np.floor(max(seen) + _EPS) - np.ceil(min(seen) - _EPS) + 1 >= need:
                     continue
@@ -264,9 +264,9 @@ def distinct(shape: tuple[int, int, int]) -> np.ndarray:
     return np.array([all(size != 1 or c[d] == size for d, size in enumerate(shape)) for c in cells])
 
 
-def exposures(table: Table, published: np.ndarray, k: int) -> list[Exposure]:
+def exposures(table: Table, published: np.ndarray, min_group: int) -> list[Exposure]:
     """Return the hidden cells of table that what is published bounds too tightly (see Attacker)."""
-    return Attacker(table, published).exposures(k)
+    return Attacker(table, published).exposures(min_group)
 
 
 def offered(shape: tuple[int, int, int]) -> np.ndarray:
@@ -323,16 +323,16 @@ def _templates(cell: tuple[int, int, int], shape: tuple[int, int, int]) -> Itera
                     }
 
 
-def solve_pattern(tables: list[Table], k: int) -> np.ndarray:
+def solve_pattern(tables: list[Table], min_group: int) -> np.ndarray:
     """Return the cells to publish (bool per cell) for tables sharing sizes in every cell.
 
     The hypercube method (as in GHMITER, the statistical offices' tool for linked tables):
-    every cell under k is hidden, and each one with respondents is given the cheapest
-    hypercube of hidden cells (see _templates) across which it can move by k - 1 or more
+    every cell under K is hidden, and each one with respondents is given the cheapest
+    hypercube of hidden cells (see _templates) across which it can move by K - 1 or more
     without changing anything published, its respondents keeping their answers. Cells no
     view offers (a place by band, the interior) are hidden from the start and never need a
     cube of their own. An ICS whose
-    total is under k, or a cell no cube can protect, hides the whole table.
+    total is under K, or a cell no cube can protect, hides the whole table.
     """
     first = tables[0]
     shape = first.shape
@@ -341,9 +341,9 @@ def solve_pattern(tables: list[Table], k: int) -> np.ndarray:
     index = {c: i for i, c in enumerate(cells)}
     n = n_all.reshape(-1)
     shown_anywhere = offered(shape)
-    hidden = (n < k) | ~shown_anywhere
+    hidden = (n < min_group) | ~shown_anywhere
     total = index[shape]
-    if n[total] < k:
+    if n[total] < min_group:
         return np.zeros(len(cells), dtype=bool)
     # A respondent moved along a cube keeps their answer, so a cube moves a single-choice table's
     # option only as far as its corners hold it: the room is the sum over options of the least
@@ -366,7 +366,7 @@ def solve_pattern(tables: list[Table], k: int) -> np.ndarray:
     # Hiding a margin costs more than hiding its parts: the ICS total and place rows are what
     # people read first.
     cost = (n + 1.0) * (4.0**stars)
-    for ci in sorted(np.flatnonzero((n >= 1) & (n < k)), key=lambda i: (-n[i], i)):
+    for ci in sorted(np.flatnonzero((n >= 1) & (n < min_group)), key=lambda i: (-n[i], i)):
         cell = cells[ci]
         if not shown_anywhere[ci]:
             continue  # never offered: hidden from the start, and protected as the margins are
@@ -375,7 +375,7 @@ def solve_pattern(tables: list[Table], k: int) -> np.ndarray:
             ids = {index[c]: s for c, s in cube.items()}
             down = room([i for i, s in ids.items() if s > 0])
             up = room([i for i, s in ids.items() if s < 0])
-            if down + up + 1 < k:
+            if down + up + 1 < min_group:
                 continue
             extra = sum(cost[i] for i in ids if not hidden[i])
             if extra < best_cost:
@@ -430,7 +430,7 @@ class Protected:
 
     cells: pd.DataFrame  # wave, ics, question, place, role, band, n (NA if hidden), suppressed
     counts: pd.DataFrame  # wave, ics, question, place, role, band, option_code, count (published only)
-    k: int
+    min_group: int  # K
     tables: dict[tuple[str, str, str], Table] = field(default_factory=dict, repr=False)
     patterns: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict, repr=False)
     options: pd.DataFrame | None = field(default=None, repr=False)  # the question bank's options
@@ -559,10 +559,10 @@ def _with_national(cells: pd.DataFrame, counts: pd.DataFrame) -> tuple[pd.DataFr
     )
 
 
-def protect(db: Database, k: int | None = None) -> Protected:
+def protect(db: Database, min_group: int | None = None) -> Protected:
     """Return the protected tables of every survey question, solved jointly per wave x ICS x
     audience (questions whose every cell holds the same respondents share one pattern)."""
-    k = min_group_size() if k is None else k
+    min_group = config.min_group() if min_group is None else min_group
     all_tables = tables(db)
     groups: dict[tuple, list[Table]] = {}
     for t in all_tables:
@@ -571,7 +571,7 @@ def protect(db: Database, k: int | None = None) -> Protected:
     cell_rows, count_rows = [], []
     patterns = {}
     for group in groups.values():
-        published = solve_pattern(group, k)
+        published = solve_pattern(group, min_group)
         for t in group:
             patterns[(t.wave, t.ics, t.question)] = published
             n_all, x_all = t.with_margins()
@@ -600,7 +600,7 @@ def protect(db: Database, k: int | None = None) -> Protected:
     return Protected(
         cells,
         counts,
-        k,
+        min_group,
         {(t.wave, t.ics, t.question): t for t in all_tables},
         patterns,
         db.query("SELECT question_code, option_code, label, sort_order, polarity, is_exclusive FROM option"),
@@ -617,7 +617,7 @@ _recorders: list[list[pd.DataFrame]] = []
 
 def current(db: Database) -> Protected:
     """Return the protected tables of the database as it is now (computed once per data version)."""
-    key = (str(db.path), db.data_version(), min_group_size())
+    key = (str(db.path), db.data_version(), config.min_group())
     with _cache_lock:
         got = _cache.get(key)
         if got is None:

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from pcn_data.core.config import min_group_size, validate_min_group
+from pcn_data.core import config
+from pcn_data.core.config import validate_min_group
 
 Z95 = 1.959963984540054
 
@@ -69,21 +70,21 @@ def suppress(
     partition_by: Sequence[str] = (),
     value_cols: Sequence[str] = ("count",),
     also: pd.Series | None = None,
-    k: int | None = None,
+    min_group: int | None = None,
 ) -> pd.DataFrame:
     """Return df with a `suppressed` column and every number of a suppressed group blanked.
 
     A group (rows sharing group_cols, with n_col respondents) is suppressed when it has fewer
-    than k respondents. Groups sharing partition_by are siblings of one shown total (places of
+    than K respondents. Groups sharing partition_by are siblings of one shown total (places of
     an ICS, PCNs of a place, options of a question): while the suppressed siblings together
-    hold between 1 and k-1 respondents, or a single non-empty sibling is the only one hidden,
+    hold between 1 and K - 1 respondents, or a single non-empty sibling is the only one hidden,
     the total minus the shown siblings would reveal them, so the next-smallest sibling is
     suppressed too. `also` (a boolean Series on df's rows)
     suppresses the groups of its True rows for reasons decided elsewhere, before the
     complementary step. n_col and value_cols of suppressed rows become missing, so the
     placeholder looks the same whatever the true n was.
     """
-    k = min_group_size() if k is None else validate_min_group(k)
+    min_group = config.min_group() if min_group is None else validate_min_group(min_group)
     group_cols = list(group_cols)
     partition_by = list(partition_by)
     if not set(partition_by) <= set(group_cols):
@@ -91,7 +92,7 @@ def suppress(
     out = df.copy()
     if out.empty:
         out["suppressed"] = pd.Series(dtype=bool)
-        out.attrs["min_group"] = k
+        out.attrs["min_group"] = min_group
         return out
 
     grouped = out.assign(
@@ -101,8 +102,8 @@ def suppress(
     row_group = grouped.ngroup().to_numpy()
     groups = grouped.agg(**{n_col: (n_col, "first"), "_also": ("_also", "any")}).reset_index()
     n = groups[n_col].astype(float).fillna(0).to_numpy()
-    hidden = (n < k) | groups["_also"].to_numpy(dtype=bool)
-    # Complementary step, per partition (siblings of one shown total). Unhidden groups hold k or
+    hidden = (n < min_group) | groups["_also"].to_numpy(dtype=bool)
+    # Complementary step, per partition (siblings of one shown total). Unhidden groups hold K or
     # more, so hiding the next-smallest one always ends the risk: one more at most.
     part = (
         groups.groupby(partition_by, dropna=False, sort=False).ngroup().to_numpy()
@@ -112,8 +113,8 @@ def suppress(
     hidden_n = np.bincount(part, weights=np.where(hidden, n, 0.0))
     hidden_groups = np.bincount(part, weights=(hidden & (n > 0)).astype(float))
     # Never leave one non-empty group as the only one hidden (it is total minus the rest), nor
-    # hidden groups that together hold fewer than k.
-    exposed = ((hidden_n > 0) & (hidden_n < k)) | (hidden_groups == 1)
+    # hidden groups that together hold fewer than K.
+    exposed = ((hidden_n > 0) & (hidden_n < min_group)) | (hidden_groups == 1)
     candidates = groups[~hidden & exposed[part]].sort_values([n_col, *group_cols], kind="stable")
     next_smallest = candidates.index[~pd.Series(part[candidates.index]).duplicated().to_numpy()]
     hidden[next_smallest] = True
@@ -123,5 +124,5 @@ def suppress(
     for col in [n_col, *value_cols]:
         out[col] = out[col].astype("Float64").mask(suppressed)
     out = out.reset_index(drop=True)
-    out.attrs["min_group"] = k
+    out.attrs["min_group"] = min_group
     return out

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from pcn_data.core import trail
-from pcn_data.core.config import min_group_size
+from pcn_data.core.config import min_group
 from pcn_data.core.db import Database
 from pcn_data.core.errors import PcnDataError
 from pcn_data.core.filters import RESPONDENT_FROM, Filters, where
@@ -82,8 +82,8 @@ def _comment_cells(db: Database, f: Filters) -> tuple[list[tuple[str, str, str]]
     own = protect.lookup(db, wanted.assign(role_code=role))[["wave_code", "place_code", "n", "suppressed"]]
     both = whole.merge(own, on=["wave_code", "place_code"], how="left", suffixes=("", "_role"))
     rest = both["n"] - both["n_role"].fillna(0)
-    k = min_group_size()
-    applies = ~both["suppressed_role"].fillna(True).astype(bool) & ((rest == 0) | (rest >= k)).fillna(False)
+    shown = ~both["suppressed_role"].fillna(True).astype(bool)
+    applies = shown & ((rest == 0) | (rest >= min_group())).fillna(False)
     cells = [
         (w, p, role if ok else protect.ALL)
         for w, p, ok in zip(both["wave_code"], both["place_code"], applies, strict=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pcn_data.core.config import min_group_size, min_reveal_votes
+from pcn_data.core.config import min_group, min_reveal_votes
 from pcn_data.core.db import Database
 from pcn_data.workshop import polls
 
@@ -140,7 +140,7 @@ def compare(db: Database, session_ids: list[int], *, beside_survey: bool = False
 def _beside_survey(db: Database, rows: pd.DataFrame, why: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
     """Return the rows with K applied to each session, as beside the survey, and the survey's
     numbers for bank questions (polls.survey_comparison: both sides suppressed under K)."""
-    k = min_group_size()
+    k = min_group()
     rows = rows.assign(survey_n=pd.NA, survey_share=pd.NA)
     why = why.copy()
     why[(why == "") & (rows["n"] < k)] = f"fewer than {k} answers beside the survey"
