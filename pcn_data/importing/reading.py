@@ -15,6 +15,7 @@ import io
 import logging
 import os
 import re
+import traceback
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -69,6 +70,9 @@ def failed(file_name: str, exc: BaseException) -> ImportFileError:
     # The cause's message may quote a cell of the file (a KeyError on an answer, a ValueError on a
     # value): logged without its quoted values, with the line that raised it.
     logger.error("Import of %s failed: %s", file_name, logs.cause(exc))
+    # Its frames alone (file, line, code), which hold no cell: the message is the part that may.
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    logger.debug("where the import of %s failed:\n%s", file_name, frames)
     return ImportFileError(
         f"{file_name} could not be imported because the importer failed ({type(exc).__name__}): nothing "
         f"was written, and the details are in the server's log."
