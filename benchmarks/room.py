@@ -3,6 +3,7 @@
     python benchmarks/room.py                    # N = 25, 50, 100, 150, 300; 60 s of waiting each
     python benchmarks/room.py --n 150 --wait 20  # one size, a shorter wait
     python benchmarks/room.py --qa --n 25        # a Q&A: phones ask and vote questions up
+    python benchmarks/room.py --cloud --n 150    # open text shown as a word cloud
 
 For each N, against `streamlit run server.py` on 127.0.0.1 with a copy of the demo file holding
 one poll session (an agreement question, closed):
@@ -26,6 +27,12 @@ phone asks one question within 5 s (POST /join/ask), then votes up 3 of the othe
 cover all three; the lag runs from the last acknowledgement until the projector's Q&A line shows
 every question and vote; the projector's top question must be the one with most votes, and the
 file's questions and votes must be those acknowledged.
+
+With --cloud the question is open text, shown as a word cloud (pcn_data/workshop/cloud.py): every
+phone answers one to three words of a vocabulary within 5 s; once the count reaches N the
+facilitator reveals and the cloud's words and counts (its text alternative) must be the room's,
+each participant counted once a word; then 20% change their answer, and the cloud lag runs from
+the last acknowledgement until the projector's cloud shows the new counts.
 
 The server's resident memory is sampled throughout (peak). Linux only (reads /proc).
 """
@@ -68,6 +75,13 @@ LABELS = {
 TICK = os.sysconf("SC_CLK_TCK")
 BEGIN, END = "<!-- room:begin -->", "<!-- room:end -->"
 QA_BEGIN, QA_END = "<!-- room-qa:begin -->", "<!-- room-qa:end -->"  # the --qa table's place
+CLOUD_BEGIN, CLOUD_END = "<!-- room-cloud:begin -->", "<!-- room-cloud:end -->"  # the --cloud table's
+# Words the room answers with: none is a stop word, so each counts in the cloud as typed.
+VOCABULARY = (
+    "workload estates funding recruitment retention trust relationships leadership time capacity "
+    "digital data finance contracts wellbeing burnout governance communication resilience training "
+    "pharmacy community housing prevention population inequalities pathways access demand morale"
+).split()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -218,6 +232,8 @@ def prepare(base: Path, work: Path, kind: str = "agreement") -> tuple[Path, str,
         questions=[
             polls.QuestionSpec("Your questions for the panel", "qa")
             if kind == "qa"
+            else polls.QuestionSpec("In a word or three: what holds your PCN back?", "text")
+            if kind == "text"
             else polls.QuestionSpec("My PCN's voice is heard at place level.", "agreement")
         ],
     )
@@ -298,6 +314,9 @@ async def run_one(n: int, wait_s: float, base: Path, work: Path, seed: int, kind
                 await projector.screenshot(path=str(OUT / f"room_qa_presenter_{n}.png"))
                 await chromium.close()
                 expected = None
+            elif kind == "text":
+                expected = await run_cloud(row, phones, projector, rng, n, pid, vote_at)
+                await chromium.close()
             else:
                 expected = await run_votes(row, phones, projector, rng, n, pid, vote_at)
                 await chromium.close()
@@ -316,6 +335,16 @@ async def run_one(n: int, wait_s: float, base: Path, work: Path, seed: int, kind
         )
         db.close()
         row["stored_exact"] = dict(stored.itertuples(index=False, name=None)) == row.pop("qa_expected")
+        row["answers"] = len(stored)
+        return row
+    if kind == "text":
+        stored = db.query(
+            "SELECT participant_token, value_text FROM poll_vote v "
+            "JOIN poll_question q USING (poll_question_id) WHERE q.session_id = ?",
+            [session_id],
+        )
+        db.close()
+        row["stored_exact"] = sorted(stored["value_text"]) == sorted(expected) and len(stored) == n
         row["answers"] = len(stored)
         return row
     stored = dict(
@@ -367,6 +396,63 @@ async def run_votes(row: dict, phones: list[Phone], projector, rng, n: int, pid:
         row["presenter_exact"] = False
     await projector.screenshot(path=str(OUT / f"room_presenter_{n}.png"))
     return expected
+
+
+def cloud_counts(answers: list[str]) -> dict[str, int]:
+    """Return each word's count in the room's answers, a participant counted once a word."""
+    return dict(Counter(w for a in answers for w in set(a.split())))
+
+
+async def cloud_shows(projector, want: dict[str, int], timeout_s: float) -> bool:
+    """Return True once the projector's cloud (its text alternative) lists the words wanted, each
+    with its count, and no other; False on a timeout."""
+    check = """(want) => {
+        const img = document.querySelector('[data-testid=present-cloud]');
+        if (!img) return false;
+        const alt = img.getAttribute('alt') || '';
+        const m = alt.match(/Word cloud of (\\d+) words/);
+        if (!m || Number(m[1]) !== Object.keys(want).length) return false;
+        const pairs = [...alt.matchAll(/([a-z]+) \\((\\d+)\\)/g)];
+        return pairs.length > 0 && pairs.every(p => want[p[1]] === Number(p[2]));
+    }"""
+    try:
+        await projector.wait_for_function(check, arg=want, timeout=timeout_s * 1000, polling=20)
+        return True
+    except Exception:  # noqa: BLE001 - a timeout is the finding
+        return False
+
+
+async def run_cloud(row: dict, phones: list[Phone], projector, rng, n: int, pid: int, vote_at) -> list[str]:
+    """Steps 6-9 for open text shown as a word cloud; return the answers as they stand."""
+
+    def answer() -> str:
+        return " ".join(rng.sample(VOCABULARY, rng.randint(1, 3)))
+
+    c0, t0 = cpu_seconds(pid), time.perf_counter()
+    await asyncio.gather(*(vote_at(ph, rng.uniform(0, 5), answer()) for ph in phones))
+    last_ack = time.perf_counter()
+    await projector.wait_for_function(
+        f"() => document.querySelector('.present-count')?.innerText === '{n}'",
+        timeout=120_000,
+        polling=20,
+    )
+    row["presenter_lag_s"] = time.perf_counter() - last_ack
+    await projector.locator(".st-key-present_reveal button").click()
+    first = await cloud_shows(projector, cloud_counts([ph.answer for ph in phones if ph.answer]), 30)
+    # Answers changed while the cloud is on the projector: each change is a new layout.
+    changers = rng.sample(phones, n // 5)
+    await asyncio.gather(*(vote_at(ph, rng.uniform(0, 2), answer()) for ph in changers))
+    last_ack = time.perf_counter()
+    answers = [ph.answer for ph in phones if ph.answer]
+    again = await cloud_shows(projector, cloud_counts(answers), 60)
+    row["cloud_lag_s"] = time.perf_counter() - last_ack if again else float("nan")
+    row["presenter_exact"] = first and again
+    row["server_cpu_votes_pct"] = 100 * (cpu_seconds(pid) - c0) / (time.perf_counter() - t0)
+    acks = [a for ph in phones for a in ph.acks]
+    row["ack_p50_ms"], row["ack_p95_ms"] = 1000 * statistics.median(acks), 1000 * percentile(acks, 95)
+    row["votes_cast"] = len(acks)
+    await projector.screenshot(path=str(OUT / f"room_cloud_presenter_{n}.png"))
+    return answers
 
 
 async def run_qa(row: dict, phones: list[Phone], projector, rng, n: int, pid: int) -> None:
@@ -452,6 +538,7 @@ COLUMNS = [
     ("ack_p50_ms", "vote ack p50 (ms)", "{:.0f}"),
     ("ack_p95_ms", "vote ack p95 (ms)", "{:.0f}"),
     ("presenter_lag_s", "last vote to presenter (s)", "{:.2f}"),
+    ("cloud_lag_s", "changed answer to cloud (s)", "{:.2f}"),
     ("rss_peak_mb", "RSS peak (MB)", "{:.0f}"),
     ("votes_cast", "votes cast", "{:d}"),
     ("stored_exact", "stored = cast", "{}"),
@@ -462,9 +549,10 @@ COLUMNS = [
 
 def table(rows: list[dict]) -> str:
     """Return the rows as a markdown table."""
-    lines = ["| " + " | ".join(h for _, h, _ in COLUMNS) + " |", "|" + "---:|" * len(COLUMNS)]
+    columns = [c for c in COLUMNS if c[0] != "cloud_lag_s" or any("cloud_lag_s" in r for r in rows)]
+    lines = ["| " + " | ".join(h for _, h, _ in columns) + " |", "|" + "---:|" * len(columns)]
     for r in rows:
-        lines.append("| " + " | ".join(f.format(r[k]) for k, _, f in COLUMNS) + " |")
+        lines.append("| " + " | ".join(f.format(r[k]) for k, _, f in columns) + " |")
     return "\n".join(lines)
 
 
@@ -475,6 +563,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[25, 50, 100, 150, 300])
     parser.add_argument("--wait", type=float, default=60.0, help="seconds the room waits (default 60)")
     parser.add_argument("--qa", action="store_true", help="a Q&A: phones ask and vote questions up")
+    parser.add_argument("--cloud", action="store_true", help="open text shown as a word cloud")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
@@ -484,7 +573,7 @@ def main() -> None:
     started = time.perf_counter()
     load_before = os.getloadavg()
     rows = []
-    kind = "qa" if args.qa else "agreement"
+    kind = "qa" if args.qa else "text" if args.cloud else "agreement"
     for n in args.n:
         with tempfile.TemporaryDirectory() as work:
             row = asyncio.run(run_one(n, args.wait, base, Path(work), seed=n, kind=kind))
@@ -506,9 +595,12 @@ def main() -> None:
     if not args.no_write:
         results = HERE / "RESULTS.md"
         old = results.read_text(encoding="utf-8")
-        begin, end = (QA_BEGIN, QA_END) if args.qa else (BEGIN, END)
-        if begin not in old:  # the Q&A table's first run: a section of its own at the end
-            old += f"\n## A room asking questions (Q&A)\n\n{begin}\n{end}\n"
+        begin, end = (
+            (QA_BEGIN, QA_END) if args.qa else (CLOUD_BEGIN, CLOUD_END) if args.cloud else (BEGIN, END)
+        )
+        if begin not in old:  # the table's first run: a section of its own at the end
+            title = "A room asking questions (Q&A)" if args.qa else "A room's words as a cloud"
+            old += f"\n## {title}\n\n{begin}\n{end}\n"
         head, _, rest = old.partition(begin)
         _, _, tail = rest.partition(end)
         results.write_text(f"{head}{begin}\n{text}\n{end}{tail}", encoding="utf-8")
