@@ -23,6 +23,7 @@ ACTIONS = {
     "sign_in": "Sign-in",
     "refusal": "Refused",
     "snapshot": "Snapshot",
+    "self_assessment": "Self-assessment agreed",
 }
 _actor: ContextVar[str] = ContextVar("pcn_actor", default=LOCAL)
 

@@ -28,6 +28,7 @@ KINDS = {
     "ranking": "Ranking",
     "text": "Open text",
     "qa": "Q&A",  # the room asks questions and votes them up (pcn_data/workshop/qa.py)
+    "maturity": "PCN maturity matrix",
 }
 AGREE5 = [
     ("sd", "Strongly disagree"),
@@ -151,6 +152,10 @@ def _insert_question(cur, db: Database, session: int, position: int, q: Question
         )
     elif q.kind == "agreement":
         options = AGREE5
+    elif q.kind == "maturity":
+        from pcn_data.workshop import maturity_round  # it builds on this module
+
+        options = maturity_round.options(cur, session)
     else:
         options = [(f"o{i}", label.strip()) for i, label in enumerate(q.options, start=1) if label.strip()]
     qid = cur.execute(
@@ -417,6 +422,11 @@ def _cast(cur, poll_question_id: int, token: str, answer) -> None:
             "SELECT option_code FROM poll_option WHERE poll_question_id = ?", [poll_question_id]
         ).fetchall()
     }
+    if kind == "maturity":  # its own table: a stage per domain, not option rows
+        from pcn_data.workshop import maturity_round
+
+        maturity_round.write(cur, poll_question_id, token, answer, valid)
+        return
     rows = _vote_rows(kind, answer, valid)
     # An answer the facilitator hid stays hidden when it is sent again, or changed: moderation is
     # of the participant's answer, not of one wording of it.
@@ -489,8 +499,10 @@ def answer_count(db: Database, poll_question_id: int) -> int:
     """Return how many participants have answered a question."""
     return int(
         db.scalar(
-            "SELECT count(DISTINCT participant_token) FROM poll_vote WHERE poll_question_id = ?",
-            [poll_question_id],
+            "SELECT count(DISTINCT participant_token) FROM (SELECT participant_token FROM poll_vote "
+            "WHERE poll_question_id = ? UNION ALL SELECT participant_token FROM poll_maturity "
+            "WHERE poll_question_id = ?)",
+            [poll_question_id, poll_question_id],
         )
     )
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pcn_data.core.db import Database
-from pcn_data.workshop import cloud, polls, qa, session_admin
+from pcn_data.workshop import cloud, maturity_round, polls, qa, session_admin
 
 log = logging.getLogger(__name__)
 Listener = Callable[[int, str, str | None], None]  # (session_id, what, token)
@@ -317,6 +317,8 @@ class Rooms:
                 float(cast_at),
                 str(token),
             )
+        for qid, token, codes, cast_at in maturity_round.load_votes(db, session_id):
+            room.answers.setdefault(qid, {})[token] = Vote(codes, None, False, cast_at, token)
         return room
 
     def cast(self, session_id: int, poll_question_id: int, token: str, answer) -> list[str]:
@@ -375,6 +377,8 @@ class Rooms:
                     vote = Vote((), polls.typed_text(t.answer), hidden, now, t.token)
                 elif kind == "ranking":
                     vote = Vote(tuple(t.answer), None, hidden, now, t.token)
+                elif kind == maturity_round.KIND:
+                    vote = Vote(maturity_round.codes(t.answer), None, False, now, t.token)
                 else:  # in the file's order: a multiple choice is a set
                     codes = (t.answer,) if kind in ("agreement", "single") else tuple(sorted(t.answer))
                     vote = Vote(codes, None, hidden, now, t.token)
