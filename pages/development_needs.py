@@ -6,6 +6,7 @@ import plain
 import ui
 from pcn_data import views
 from pcn_data.survey import results
+from pcn_data.workshop import skills_audit
 
 ui.ensure_navigation_mode()
 
@@ -84,4 +85,5 @@ if compare:
         file_name=f"needs_change_{selection}.csv",
     )
 
-ui.polls_beside_survey((results.NEEDS,), f, key="needs_polls")
+# The skills audit's confidence questions sit beside the survey's needs too (pcn_data/skills_audit.py).
+ui.polls_beside_survey((results.NEEDS, *skills_audit.CONFIDENCE_CODES), f, key="needs_polls")

@@ -6,7 +6,7 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data.workshop import cloud, polls, projector, qa
+from pcn_data.workshop import cloud, maturity_round, polls, projector, qa
 
 ui.ensure_navigation_mode()
 ui.require_page("present")
@@ -90,6 +90,10 @@ def live() -> None:
         st.html(
             f"<div class='present-sub'>{len(answers)} shown of {n} answers</div>"
             + projector.word_cloud(cloud.svg(counts), cloud.description(counts), answers)
+        )
+    elif q.kind == maturity_round.KIND:  # the room's spread only: never a person's, never a PCN's
+        st.html(
+            maturity_round.spread_html(maturity_round.spread(q.options, room.answers.get(qid, {}).values()))
         )
     else:
         res = room.results(qid)

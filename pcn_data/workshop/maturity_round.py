@@ -326,3 +326,18 @@ def agreed(db: Database, f: Filters) -> pd.DataFrame:
     )
     df["source"] = [f"Agreed at {t}, {d:%d %B %Y}" for t, d in zip(df["title"], df["agreed_on"], strict=True)]
     return df[["pcn_code", "pcn", "place", "domain", "stage", "desired", "source"]]
+
+
+def agreed_in_session(db: Database, session_id: int) -> pd.DataFrame:
+    """Return the stages recorded at a session: pcn_code, domain_code, stage_code,
+    desired_stage_code, assessed_on. Grain: PCN x domain."""
+    return db.query(
+        "SELECT sa.pcn_code, sa.domain_code, sa.stage_code, sa.desired_stage_code, sa.assessed_on "
+        "FROM self_assessment sa JOIN poll_session s ON s.wave_id = sa.wave_id WHERE s.session_id = ?",
+        [session_id],
+    )
+
+
+def add_to_session(db: Database, session_id: int) -> int:
+    """Append a maturity round to a session; return its position."""
+    return polls.add_question(db, session_id, polls.QuestionSpec(WORDING, KIND))
