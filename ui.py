@@ -30,7 +30,7 @@ from pcn_data.importing import batches
 from pcn_data.programme import engagement, tracker
 from pcn_data.reports import exports, slide_files, slides
 from pcn_data.survey import compare, findings, queries, redaction, results, voices
-from pcn_data.workshop import polls
+from pcn_data.workshop import maturity_round, polls
 from pcn_data.workshop import room as live_room
 
 ALL = "all"
@@ -84,6 +84,7 @@ CACHEABLE = {
     "evidence_strength": engagement.evidence_strength,
     "list_batches": batches.list_batches,
     "sessions_asking": polls.sessions_asking,
+    "agreed_stages": maturity_round.agreed,
     "dataset": Database.dataset,
 }
 

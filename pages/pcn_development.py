@@ -52,6 +52,25 @@ if len(waves) > 1:
             file_name=f"self_assessment_movement_{first}_{last}.csv",
         )
 
+agreed = ui.query("agreed_stages", f)
+if not agreed.empty:
+    # Stages a PCN's team agreed at a workshop's maturity round (pcn_data/maturity_round.py).
+    st.header("Agreed at workshops")
+    st.dataframe(
+        agreed.drop(columns=["pcn_code"]),
+        hide_index=True,
+        key="pcn_agreed",
+        column_config={
+            "pcn": "PCN",
+            "place": "Place",
+            "domain": "Domain",
+            "stage": "Agreed stage",
+            "desired": "Wanted in a year",
+            "source": "Source",
+        },
+    )
+    st.caption("Stages each PCN's team agreed with the facilitator, newest first: the PCN's own assessment.")
+
 st.header("Engagement per PCN")
 engagement = ui.query("engagement_by_pcn", f)
 st.dataframe(

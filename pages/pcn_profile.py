@@ -47,6 +47,25 @@ if waves:
             file_name=f"profile_{code}_self_assessment.csv",
         )
 
+agreed = ui.query("agreed_stages", f.without("places"))
+agreed = agreed[agreed["pcn_code"] == code]
+if not agreed.empty:
+    # Stages the PCN's team agreed at a workshop's maturity round (pcn_data/maturity_round.py).
+    latest = agreed["source"].iloc[0]
+    st.header("Agreed at workshops")
+    st.markdown(f"Latest: {plain.md(latest)}.")
+    st.dataframe(
+        agreed[["domain", "stage", "desired", "source"]],
+        hide_index=True,
+        key="profile_agreed",
+        column_config={
+            "domain": "Domain",
+            "stage": "Agreed stage",
+            "desired": "Wanted in a year",
+            "source": "Source",
+        },
+    )
+
 st.header("Engagement")
 events = ui.query("pcn_events", code)
 if events.empty:

@@ -7,6 +7,7 @@ import streamlit as st
 
 import plain
 import ui
+import workshop_rounds
 from pcn_data.core.config import min_reveal_votes
 from pcn_data.core.errors import PcnDataError
 from pcn_data.reports.exports import csv_bytes, xlsx_bytes
@@ -176,6 +177,7 @@ st.link_button(
     icon=":material/compare_arrows:",
 )
 
+workshop_rounds.ready_made(db, session_id)
 
 def set_qa_approval(key: str) -> None:
     """Turn Q&A approval on or off as the toggle now says."""
@@ -318,6 +320,7 @@ def question_list() -> None:
 
 
 question_list()
+workshop_rounds.teams(db, session_id, session["held_on"])
 
 st.subheader("After the workshop")
 stem = f"poll_{session['join_code']}_{session['held_on']:%Y%m%d}"
