@@ -54,7 +54,7 @@ def _record(db: Database, session_id: int, qid: int, pcn: str, domains: list[str
     on = st.session_state.get(f"{key}_on") or dt.date.today()
     ui.act("run_polls", maturity_round.record_agreed, db, session_id, pcn, stages, on)
     if "_refusal" not in st.session_state:
-        st.session_state[f"{key}_done"] = True
+        st.session_state["maturity_recorded"] = pcn
 
 
 @st.fragment
@@ -80,6 +80,9 @@ def teams(db: Database, session_id: int, held_on: dt.date) -> None:
         )
         st.button("Refresh the teams", key=f"maturity_refresh_{qid}", icon=":material/refresh:")
         ui.show_refusal()
+        done = st.session_state.pop("maturity_recorded", None)
+        if done in names["pcn"]:  # above the PCNs: the recorded one's section closes as its label changes
+            st.success(f"Recorded: {plain.md(names['pcn'][done])}'s agreed stages are on PCN development.")
         stage_codes = list(names["stage"])
         for pcn, pcn_name in names["pcn"].items():
             people = team_sizes.get(pcn, 0)
@@ -137,5 +140,3 @@ def teams(db: Database, session_id: int, held_on: dt.date) -> None:
                         on_click=_record,
                         args=(db, session_id, qid, pcn, list(names["domain"])),
                     )
-                if st.session_state.pop(f"{key}_done", False):
-                    st.success(f"Recorded: {plain.md(pcn_name)}'s agreed stages are on PCN development.")

@@ -66,7 +66,7 @@ if not agreed.empty:
             "domain": "Domain",
             "stage": "Agreed stage",
             "desired": "Wanted in a year",
-            "source": "Source",
+            "source": st.column_config.TextColumn("Source", width="large"),
         },
     )
     st.caption("Stages each PCN's team agreed with the facilitator, newest first: the PCN's own assessment.")

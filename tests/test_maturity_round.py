@@ -213,7 +213,7 @@ def test_the_projector_spread_is_escaped_and_never_per_pcn(db):
     out = maturity_round.spread_html(maturity_round.spread(q.options, r.answers[qid].values()))
     names = db.query("SELECT name FROM pcn WHERE place_code = 'MB'")["name"]
     assert not any(n in out for n in names)
-    assert "4 people in the room" in out
+    assert "4 people answered" in out
     hostile = maturity_round.spread(
         [("domain:x", "<img src=x onerror=alert(1)>"), ("stage:s", "<b>S</b>")], []
     )

@@ -245,15 +245,17 @@ def spread_html(s: pd.DataFrame) -> str:
         "<style>.maturity{border-collapse:collapse;width:100%;font-size:clamp(1.1rem,2.6vh,1.6rem);"
         "line-height:1.15}.maturity th,.maturity td{padding:clamp(0.15rem,0.6vh,0.4rem) 0.6rem;"
         "border-bottom:1px solid #D8DDE0}.maturity td{text-align:center;font-weight:700;width:12%}"
-        ".maturity thead th{text-align:center;color:#4C6272}.maturity th[scope=rowgroup]{text-align:left;"
+        ".maturity caption{text-align:left;caption-side:top;margin-bottom:0.4rem}"
+        ".maturity thead th{text-align:center;color:#4C6272}.maturity thead th:first-child{text-align:left}"
+        ".maturity th[scope=rowgroup]{text-align:left;"
         "overflow-wrap:anywhere;width:34%}.maturity .m-when{text-align:left;color:#4C6272;font-weight:400;"
         "white-space:nowrap}.maturity tr.m-want td,.maturity tr.m-want th"
         "{border-bottom:3px solid #AEB7BD}</style>"
     )
     return (
         f"{style}<table class='maturity' data-testid='present-maturity'>"
-        f"<caption class='present-sub'>People at each stage, {n} "
-        f"{'person' if n == 1 else 'people'} in the room: never one person's answers, never a PCN's</caption>"
+        f"<caption class='present-sub'>How many people put their PCN at each stage: {n} "
+        f"{'person' if n == 1 else 'people'} answered</caption>"
         f"<thead><tr><th scope='col'>Domain</th><th scope='col'></th>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
     )
