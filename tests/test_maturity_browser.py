@@ -13,9 +13,10 @@ from streamlit.testing.v1 import AppTest
 from pcn_data import polls
 from pcn_data.db import Database, close_database, get_database
 from scripts.live_server import browser, free_port, server, wait_for_app
-from tests.browser_helpers import require_chromium
+from tests.browser_helpers import axe_violations, describe_violations, require_chromium
 from tests.conftest import ROOT
 from tests.hostile import TEXTS
+from tests.test_accessibility_browser import STREAMLIT_OWN
 
 pytestmark = pytest.mark.browser
 
@@ -86,6 +87,8 @@ def test_a_maturity_round_for_two_pcns_from_phones_to_pcn_development(demo_path,
             phone = chromium.new_context(viewport=PHONE).new_page()
             phone.goto(f"{public}/join?code={code}")
             phone.wait_for_selector("#pcn", timeout=30000)
+            if not phones:
+                phone.screenshot(path=str(ARTIFACTS / "maturity_phone_top.png"))
             phone.select_option("#pcn", value=f"pcn:{pcn[team]}")
             for d in domains:
                 phone.check(f"input[value='now:{d}:{now}']")
@@ -94,6 +97,8 @@ def test_a_maturity_round_for_two_pcns_from_phones_to_pcn_development(demo_path,
         # B's hostile name is the text of its option, never markup, on the phone.
         assert HOSTILE in phones[0].locator("#pcn option").all_inner_texts()
         assert phones[0].locator("b[onmouseover]").count() == 0
+        # The round's form meets WCAG 2.2 AA on the phone (nested fieldsets, a labelled list).
+        assert axe_violations(phones[3]) == [], describe_violations(axe_violations(phones[3]))
         phones[3].screenshot(path=str(ARTIFACTS / "maturity_phone.png"), full_page=True)
         phones[3].screenshot(path=str(ARTIFACTS / "maturity_phone_viewport.png"))
         for phone in phones:
@@ -124,6 +129,8 @@ def test_a_maturity_round_for_two_pcns_from_phones_to_pcn_development(demo_path,
         assert "5 people answered" in projected
         assert "hover me" not in projected and projector.locator("b[onmouseover]").count() == 0
         projector.screenshot(path=str(ARTIFACTS / "maturity_presenter.png"))
+        found = axe_violations(projector, STREAMLIT_OWN)
+        assert found == [], describe_violations(found)
 
         # The facilitator: A's team (3) has its spread and a form filled from its median; B's (2)
         # has no spread. Both record the stages they agreed.
