@@ -100,10 +100,20 @@ def write(cur, poll_question_id: int, token: str, answer, valid: set[str]) -> No
         "DELETE FROM poll_maturity WHERE poll_question_id = ? AND participant_token = ?",
         [poll_question_id, token],
     )
-    cur.executemany(
+    # One statement for the domains (unnest zips the lists): executemany runs one a row, and a
+    # room sending at once commits all its answers in one transaction (benchmarks/maturity.py).
+    cur.execute(
         "INSERT INTO poll_maturity (poll_question_id, participant_token, pcn_code, domain_code, "
-        "now_stage, desired_stage) VALUES (?, ?, ?, ?, ?, ?)",
-        [[poll_question_id, token, pcn, d, now, want] for d, (now, want) in stages.items()],
+        "now_stage, desired_stage) SELECT ?, ?, ?, unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
+        "unnest(?::VARCHAR[])",
+        [
+            poll_question_id,
+            token,
+            pcn,
+            list(stages),
+            [now for now, _ in stages.values()],
+            [want for _, want in stages.values()],
+        ],
     )
 
 
@@ -206,17 +216,19 @@ def team_view(question_options, votes: Iterable, pcn_code: str) -> pd.DataFrame 
 def suggested(question_options, votes: Iterable, pcn_code: str) -> dict[str, tuple[str | None, str | None]]:
     """Return, per domain, the team's median stage now and in a year (a starting point for the
     facilitator's form), or Nones when the team is under the reveal minimum."""
-    s = spread(question_options, votes, pcn_code)
     names = labels(question_options)
     order = list(names["stage"])
+    chosen = [v.codes for v in list(votes) if pcn_of(v.codes) == pcn_code]
+    enough = len(chosen) >= min_reveal_votes()
     out: dict[str, tuple[str | None, str | None]] = {}
     for d in names["domain"]:
         pair = []
-        for col in ("now", "want"):
-            counts = s[s["domain_code"] == d].set_index("stage_code")[col].reindex(order).fillna(0)
-            ranks = [i for i, c in enumerate(order) for _ in range(int(counts[c]))]
-            enough = s.attrs["n"] >= min_reveal_votes() and ranks
-            pair.append(order[ranks[(len(ranks) - 1) // 2]] if enough else None)
+        for when in ("now", "want"):
+            prefix = f"{when}:{d}:"
+            ranks = sorted(
+                order.index(c[len(prefix) :]) for codes in chosen for c in codes if c.startswith(prefix)
+            )
+            pair.append(order[ranks[(len(ranks) - 1) // 2]] if enough and ranks else None)
         out[d] = (pair[0], pair[1])
     return out
 
