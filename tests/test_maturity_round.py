@@ -219,3 +219,40 @@ def test_the_projector_spread_is_escaped_and_never_per_pcn(db):
     )
     html_out = maturity_round.spread_html(hostile)
     assert "<img" not in html_out and "&lt;img" in html_out and "<b>S" not in html_out
+
+
+def test_a_room_sending_at_once_is_committed_together_and_counted_exactly(db):
+    import threading
+
+    sid, qid, pcns, domains, stages = new_round(db)
+    rooms = room.rooms(db)
+    sent = {
+        f"t-many-{i:03d}-aaaaaaa": answer(pcns[i % 3], domains, stages[i % 4], "step3") for i in range(30)
+    }
+    gate = threading.Barrier(len(sent))
+    errors = []
+
+    def phone(token, ans):
+        gate.wait()
+        try:
+            rooms.cast(sid, qid, token, ans)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=phone, args=item) for item in sent.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    per_stage = db.query(
+        "SELECT now_stage, count(DISTINCT participant_token) AS people FROM poll_maturity "
+        "WHERE poll_question_id = ? AND domain_code = ? GROUP BY ALL",
+        [qid, domains[0]],
+    ).set_index("now_stage")["people"]
+    expected = {s: sum(1 for i in range(30) if stages[i % 4] == s) for s in stages}
+    assert per_stage.to_dict() == expected
+    r = rooms.get(sid)
+    s = maturity_round.spread(r.questions[qid].options, r.answers[qid].values())
+    assert s[s["domain_code"] == domains[0]].set_index("stage_code")["now"].to_dict() == expected
+    assert r.count(qid) == 30 == polls.answer_count(db, qid)
