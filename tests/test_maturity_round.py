@@ -256,3 +256,20 @@ def test_a_room_sending_at_once_is_committed_together_and_counted_exactly(db):
     s = maturity_round.spread(r.questions[qid].options, r.answers[qid].values())
     assert s[s["domain_code"] == domains[0]].set_index("stage_code")["now"].to_dict() == expected
     assert r.count(qid) == 30 == polls.answer_count(db, qid)
+
+
+def test_the_sessions_export_holds_the_rooms_spread_once_revealed_never_a_pcn(db):
+    sid, qid, pcns, domains, stages = new_round(db)
+    rooms = room.rooms(db)
+    for i, now in enumerate(["step1", "step1", "step2"]):
+        rooms.cast(sid, qid, f"t-exp-{i}-aaaaaaaaaa", answer(pcns[i % 2], domains, now, "step3"))
+    assert polls.session_results(db, sid).empty  # not revealed yet
+    polls.reveal(db, qid)  # 3 answers: the reveal minimum
+    out = polls.session_results(db, sid)
+    assert set(out["type"]) == {"PCN maturity matrix"} and set(out["answers"]) == {3}
+    assert len(out) == len(domains) * len(stages) * 2
+    row = out.set_index("option").loc["Leadership, planning and partnerships: Step 1 now"]
+    assert row["votes"] == 2 and row["share_pct"] == round(200 / 3, 1)
+    assert out.set_index("option").loc["Integrating care: Step 3 in a year", "votes"] == 3
+    names = set(db.query("SELECT name FROM pcn")["name"])
+    assert not any(n in str(v) for v in out.to_numpy().ravel() for n in names)

@@ -355,3 +355,37 @@ def agreed_in_session(db: Database, session_id: int) -> pd.DataFrame:
 def add_to_session(db: Database, session_id: int) -> int:
     """Append a maturity round to a session; return its position."""
     return polls.add_question(db, session_id, polls.QuestionSpec(WORDING, KIND))
+
+
+def export_rows(db: Database, q, need: int) -> list[dict]:
+    """Return a revealed round's rows for the session's export (polls.session_results): people per
+    domain and stage, now and in a year, for the room; nothing per person or per PCN, and nothing
+    before the reveal or under the reveal minimum. q: a row of `polls.questions`."""
+    if not q.results_visible:
+        return []
+    # Grain: domain x stage, counted over the room's participants (plain SQL on the file).
+    df = db.query(
+        """
+        WITH m AS (SELECT * FROM poll_maturity WHERE poll_question_id = ?),
+             n AS (SELECT count(DISTINCT participant_token) AS n FROM m)
+        SELECT d.label AS domain, st.label AS stage,
+               count(DISTINCT m1.participant_token) AS now, count(DISTINCT m2.participant_token) AS want, n.n
+        FROM sa_domain d CROSS JOIN sa_stage st CROSS JOIN n
+        LEFT JOIN m m1 ON m1.domain_code = d.domain_code AND m1.now_stage = st.stage_code
+        LEFT JOIN m m2 ON m2.domain_code = d.domain_code AND m2.desired_stage = st.stage_code
+        GROUP BY ALL ORDER BY any_value(d.sort_order), any_value(st.ordinal)
+        """,
+        [int(q.poll_question_id)],
+    )
+    if df.empty or int(df["n"].iloc[0]) < need:
+        return []
+    n = int(df["n"].iloc[0])
+    base = {"position": q.position, "question": q.wording, "type": polls.KINDS[KIND], "answers": n}
+    rows = []
+    for r in df.itertuples(index=False):
+        for when, votes in (("now", r.now), ("in a year", r.want)):
+            rows.append(
+                {**base, "option": f"{r.domain}: {r.stage} {when}", "votes": int(votes),
+                 "share_pct": round(100 * int(votes) / n, 1), "mean_rank": None, "text": ""}
+            )  # fmt: skip
+    return rows

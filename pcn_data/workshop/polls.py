@@ -621,6 +621,12 @@ def session_results(db: Database, session_id: int) -> pd.DataFrame:
                 status = "Answered" if r.status == "answered" else "Not answered"
                 rows.append({**base, "option": status, "votes": r.votes, "share_pct": None, "text": r.text})
             continue
+        if q.kind == "maturity":  # its answers are in a table of their own: the room's spread
+            from pcn_data.workshop import maturity_round
+
+            if not (q.sensitive and q.state == "open"):
+                rows += maturity_round.export_rows(db, q, need)
+            continue
         if not q.results_visible or q.answers < need or (q.sensitive and q.state == "open"):
             continue
         base = {"position": q.position, "question": q.wording, "type": KINDS[q.kind], "answers": q.answers}
