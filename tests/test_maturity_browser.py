@@ -100,6 +100,17 @@ def test_a_maturity_round_for_two_pcns_from_phones_to_pcn_development(demo_path,
         # The round's form meets WCAG 2.2 AA on the phone (nested fieldsets, a labelled list).
         assert axe_violations(phones[3]) == [], describe_violations(axe_violations(phones[3]))
         phones[3].screenshot(path=str(ARTIFACTS / "maturity_phone.png"), full_page=True)
+        # At 200% text nothing runs off the side and every stage is still a large target.
+        big = phones[4]
+        big.evaluate("() => { document.documentElement.style.fontSize = '200%'; }")
+        layout = big.evaluate(
+            """() => ({wide: document.documentElement.scrollWidth > window.innerWidth + 1,
+                       smallest: Math.min(...[...document.querySelectorAll('.choice, button, select')]
+                                             .map(e => e.getBoundingClientRect().height))})"""
+        )
+        assert not layout["wide"] and layout["smallest"] >= 44, layout
+        big.screenshot(path=str(ARTIFACTS / "maturity_phone_200.png"))
+        big.evaluate("() => { document.documentElement.style.fontSize = ''; }")
         phones[3].screenshot(path=str(ARTIFACTS / "maturity_phone_viewport.png"))
         for phone in phones:
             phone.get_by_role("button", name="Send my answer").click()
