@@ -57,7 +57,10 @@ def _record(db: Database, session_id: int, qid: int, pcn: str, domains: list[str
         st.session_state["maturity_recorded"] = pcn
 
 
-@st.fragment
+# Redrawn every 3 s, so that the teams' counts follow the room (from memory: no query per phone).
+# A form's unsent choices survive the redraw, and each PCN's section keeps its key, so it stays
+# open while its label's count changes.
+@st.fragment(run_every=3)
 def teams(db: Database, session_id: int, held_on: dt.date) -> None:
     """Draw, for each maturity round of the session, every PCN team's spread and the form that
     records its agreed stages, current and in a year, into the self-assessment."""
@@ -78,7 +81,6 @@ def teams(db: Database, session_id: int, held_on: dt.date) -> None:
             "fewer it would be one or two people's own answers. Record what the team agrees; it goes into "
             "the PCN's self-assessment, with this session and the date as its source."
         )
-        st.button("Refresh the teams", key=f"maturity_refresh_{qid}", icon=":material/refresh:")
         ui.show_refusal()
         done = st.session_state.pop("maturity_recorded", None)
         if done in names["pcn"]:  # above the PCNs: the recorded one's section closes as its label changes
@@ -89,7 +91,7 @@ def teams(db: Database, session_id: int, held_on: dt.date) -> None:
             mine = recorded[recorded["pcn_code"] == pcn].set_index("domain_code")
             done = " · agreed stages recorded" if not mine.empty else ""
             count = f"{people} {'person' if people == 1 else 'people'}"
-            with st.expander(f"{plain.md(pcn_name)} · {count}{done}", expanded=False):
+            with st.expander(f"{plain.md(pcn_name)} · {count}{done}", key=f"maturity_team_{qid}_{pcn}"):
                 view = maturity_round.team_view(q.options, votes, pcn)
                 if people == 0:
                     st.caption("No one has answered for this PCN.")
