@@ -82,8 +82,8 @@ def teams(db: Database, session_id: int, held_on: dt.date) -> None:
             "the PCN's self-assessment, with this session and the date as its source."
         )
         ui.show_refusal()
-        done = st.session_state.pop("maturity_recorded", None)
-        if done in names["pcn"]:  # above the PCNs: the recorded one's section closes as its label changes
+        done = st.session_state.get("maturity_recorded")
+        if done in names["pcn"]:  # kept while the section redraws, until another PCN is recorded
             st.success(f"Recorded: {plain.md(names['pcn'][done])}'s agreed stages are on PCN development.")
         stage_codes = list(names["stage"])
         for pcn, pcn_name in names["pcn"].items():
@@ -112,15 +112,19 @@ def teams(db: Database, session_id: int, held_on: dt.date) -> None:
                             now = mine.loc[d, "stage_code"]
                             want = mine.loc[d, "desired_stage_code"]
                             want = None if want is None or want != want else want
-                        # The team's median (or what was recorded) fills a stage nobody has chosen yet:
-                        # the page is often open before the team answers.
+                        # The team's median (or what was recorded) fills the form once, when there is
+                        # one: the page is often open before the team answers. Once only, and never
+                        # None: writing a widget's state resets a choice made but not yet sent.
                         for when, value in (("now", now), ("want", want)):
-                            if st.session_state.get(f"{key}_{d}_{when}") is None:
+                            filled = f"{key}_{d}_{when}_filled"
+                            if value is not None and not st.session_state.get(filled):
                                 st.session_state[f"{key}_{d}_{when}"] = value
+                                st.session_state[filled] = True
                         c1, c2 = st.columns(2)
                         c1.selectbox(
                             f"{plain.md(domain)}: agreed stage now",
                             stage_codes,
+                            index=None,  # no stage until one is agreed (or the team's median)
                             format_func=names["stage"].get,
                             placeholder="Choose a stage",
                             key=f"{key}_{d}_now",
@@ -128,6 +132,7 @@ def teams(db: Database, session_id: int, held_on: dt.date) -> None:
                         c2.selectbox(
                             "In a year",
                             stage_codes,
+                            index=None,
                             format_func=names["stage"].get,
                             placeholder="Not agreed",
                             key=f"{key}_{d}_want",
