@@ -1,6 +1,6 @@
 """Streamlit sections of the Live workshop page for its ready-made rounds: adding a maturity round
 or the skills audit in one click, and, for a maturity round, each PCN team's spread and the form
-that records the stages the team agreed (pcn_data/maturity_round.py does the work)."""
+that records the stages the team agreed (pcn_data/workshop/maturity_round.py does the work)."""
 
 from __future__ import annotations
 

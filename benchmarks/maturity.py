@@ -19,8 +19,8 @@ import threading
 import time
 from pathlib import Path
 
-from pcn_data import maturity_round, polls, room
-from pcn_data.db import Database
+from pcn_data.core.db import Database
+from pcn_data.workshop import maturity_round, polls, room
 
 
 def burst(rooms, sid: int, qid: int, answers: list) -> list[float]:

@@ -85,5 +85,5 @@ if compare:
         file_name=f"needs_change_{selection}.csv",
     )
 
-# The skills audit's confidence questions sit beside the survey's needs too (pcn_data/skills_audit.py).
+# The skills audit's confidence questions sit beside the survey's needs too (workshop/skills_audit.py).
 ui.polls_beside_survey((results.NEEDS, *skills_audit.CONFIDENCE_CODES), f, key="needs_polls")

@@ -54,7 +54,7 @@ if len(waves) > 1:
 
 agreed = ui.query("agreed_stages", f)
 if not agreed.empty:
-    # Stages a PCN's team agreed at a workshop's maturity round (pcn_data/maturity_round.py).
+    # Stages a PCN's team agreed at a workshop's maturity round (pcn_data/workshop/maturity_round.py).
     st.header("Agreed at workshops")
     st.dataframe(
         agreed.drop(columns=["pcn_code"]),

@@ -50,7 +50,7 @@ if waves:
 agreed = ui.query("agreed_stages", f.without("places"))
 agreed = agreed[agreed["pcn_code"] == code]
 if not agreed.empty:
-    # Stages the PCN's team agreed at a workshop's maturity round (pcn_data/maturity_round.py).
+    # Stages the PCN's team agreed at a workshop's maturity round (pcn_data/workshop/maturity_round.py).
     latest = agreed["source"].iloc[0]
     st.header("Agreed at workshops")
     st.markdown(f"Latest: {plain.md(latest)}.")

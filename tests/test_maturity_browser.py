@@ -10,8 +10,8 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pcn_data import polls
-from pcn_data.db import Database, close_database, get_database
+from pcn_data.core.db import Database, close_database, get_database
+from pcn_data.workshop import polls
 from scripts.live_server import browser, free_port, server, wait_for_app
 from tests.browser_helpers import axe_violations, describe_violations, require_chromium
 from tests.conftest import ROOT

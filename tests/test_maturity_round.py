@@ -1,4 +1,4 @@
-"""A maturity-matrix round (pcn_data/maturity_round.py) at the data level: phones' answers go
+"""A maturity-matrix round (pcn_data/workshop/maturity_round.py) at the data level: phones' answers go
 through the room's group commit into poll_maturity, the room's spread equals plain SQL on the
 file, a PCN's agreed stages land in self_assessment against the session's wave with an audit row,
 and PCN development's query shows them with their source."""

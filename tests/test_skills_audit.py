@@ -1,4 +1,4 @@
-"""The skills audit (pcn_data/skills_audit.py): the whole set added to a session in one step, and
+"""The skills audit (pcn_data/workshop/skills_audit.py): the whole set added to a session in one step, and
 its results on Development needs beside the survey's needs for the same place, through the same
 suppression: a room or a survey side under K shows no numbers."""
 
