@@ -179,6 +179,7 @@ st.link_button(
 
 workshop_rounds.ready_made(db, session_id)
 
+
 def set_qa_approval(key: str) -> None:
     """Turn Q&A approval on or off as the toggle now says."""
     ui.act("run_polls", qa.set_approval, db, session_id, bool(st.session_state[key]))
