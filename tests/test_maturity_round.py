@@ -273,3 +273,15 @@ def test_the_sessions_export_holds_the_rooms_spread_once_revealed_never_a_pcn(db
     assert out.set_index("option").loc["Integrating care: Step 3 in a year", "votes"] == 3
     names = set(db.query("SELECT name FROM pcn")["name"])
     assert not any(n in str(v) for v in out.to_numpy().ravel() for n in names)
+
+
+def test_a_duplicated_session_offers_the_new_places_pcns_in_its_maturity_round(db):
+    from pcn_data.workshop import session_admin
+
+    sid, qid, pcns, domains, stages = new_round(db)
+    made = session_admin.duplicate(db, sid, title="Fylde Coast day", place_code="FC", held_on=DAY)
+    copy = polls.questions(db, made["session_id"])
+    (new_qid,) = copy[copy["kind"] == "maturity"]["poll_question_id"]
+    offered = [c for c in polls.options(db, int(new_qid))["option_code"] if c.startswith("pcn:")]
+    fylde = db.query("SELECT pcn_code FROM pcn WHERE place_code = 'FC' ORDER BY name")["pcn_code"]
+    assert offered == [f"pcn:{p}" for p in fylde]

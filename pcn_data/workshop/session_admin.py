@@ -218,6 +218,15 @@ def duplicate(db: Database, session_id: int, *, title: str, place_code: str, hel
                 "VALUES (?, ?, ?, ?, ?, ?) RETURNING poll_question_id",
                 [new, position, question_code, wording, kind, sensitive],
             ).fetchall()[0][0]
+            if kind == "maturity":  # its options are the new place's PCNs, not the old one's
+                from pcn_data.workshop import maturity_round
+
+                opts = maturity_round.options(cur, new)
+                cur.executemany(
+                    "INSERT INTO poll_option VALUES (?, ?, ?, ?)",
+                    [[new_qid, code, label, i] for i, (code, label) in enumerate(opts, start=1)],
+                )
+                continue
             cur.execute(
                 "INSERT INTO poll_option SELECT ?, option_code, label, position FROM poll_option "
                 "WHERE poll_question_id = ?",
