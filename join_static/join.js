@@ -109,7 +109,7 @@
   function maturityForm(q, form, draft, refresh) {
     var stages = optionsOf(q, "stage");
     var pick = el("label", { "for": "pcn", "class": "field" }, "Your PCN");
-    var select = el("select", { id: "pcn", name: "pcn" });
+    var select = el("select", { id: "pcn", name: "pcn", "class": "pcn-select" });
     select.appendChild(el("option", { value: "" }, "Choose your PCN"));
     optionsOf(q, "pcn").forEach(function (p) {
       var opt = el("option", { value: "pcn:" + p.code }, p.label);

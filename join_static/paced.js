@@ -46,6 +46,7 @@
 
   function describe(q, answer) {
     if (q.kind === "text") return answer[0];
+    if (q.kind === "maturity") return maturityDescribe(q, answer);
     if (q.kind === "ranking") {
       return answer.map(function (c, i) { return (i + 1) + ". " + labelOf(q, c); }).join(", ");
     }
@@ -66,6 +67,7 @@
     var d = draftOf(q);
     if (q.kind === "text") return d.trim().length > 0;
     if (q.kind === "ranking") return d.length === q.options.length;
+    if (q.kind === "maturity") return maturityComplete(q, d);
     return d.length > 0;
   }
 
@@ -81,6 +83,84 @@
     var mine = q.mine || [];
     if (mine.length) return el("p", { "class": "recorded" }, "Answer recorded: " + describe(q, mine) + ".");
     return el("p", { "class": "unanswered" }, "Not answered yet.");
+  }
+
+  /* A maturity-matrix round, as join.js draws it (the codes are explained there); every id and
+     radio name carries the question's id, since the page holds every question at once. */
+  function optionsOf(q, prefix) {
+    var out = [];
+    q.options.forEach(function (o) {
+      if (o.code.indexOf(prefix + ":") === 0) out.push({ code: o.code.slice(prefix.length + 1), label: o.label });
+    });
+    return out;
+  }
+
+  function pickedWith(draft, prefix) {
+    for (var i = 0; i < draft.length; i++) if (draft[i].indexOf(prefix) === 0) return draft[i];
+    return null;
+  }
+
+  function choose(draft, prefix, code) {
+    for (var i = draft.length - 1; i >= 0; i--) if (draft[i].indexOf(prefix) === 0) draft.splice(i, 1);
+    if (code) draft.push(code);
+  }
+
+  function maturityComplete(q, draft) {
+    if (!pickedWith(draft, "pcn:")) return false;
+    var domains = optionsOf(q, "domain");
+    for (var i = 0; i < domains.length; i++) if (!pickedWith(draft, "now:" + domains[i].code + ":")) return false;
+    return true;
+  }
+
+  function maturityDescribe(q, answer) {
+    var pcn = pickedWith(answer, "pcn:");
+    var rated = optionsOf(q, "domain").filter(function (d) { return pickedWith(answer, "now:" + d.code + ":"); });
+    return (pcn ? labelOf(q, pcn) : "") + ", " + rated.length + " parts of the matrix rated";
+  }
+
+  function maturityForm(q, form, draft, refresh) {
+    var stages = optionsOf(q, "stage");
+    var sid = "pcn" + q.id;
+    form.appendChild(el("label", { "for": sid, "class": "field" }, "Your PCN"));
+    var select = el("select", { id: sid, "class": "pcn-select" });
+    select.appendChild(el("option", { value: "" }, "Choose your PCN"));
+    optionsOf(q, "pcn").forEach(function (p) {
+      var opt = el("option", { value: "pcn:" + p.code }, p.label);
+      if (pickedWith(draft, "pcn:") === "pcn:" + p.code) opt.selected = true;
+      select.appendChild(opt);
+    });
+    select.addEventListener("change", function () {
+      edited[q.id] = true;
+      choose(draft, "pcn:", select.value);
+      refresh();
+    });
+    form.appendChild(select);
+    form.appendChild(el("p", { "class": "hint" }, "For each part of the matrix: where your PCN is now, and where you want it to be in a year."));
+    optionsOf(q, "domain").forEach(function (d, di) {
+      var set = el("fieldset", { "class": "domain" });
+      set.appendChild(el("legend", null, d.label));
+      [["now", "Now"], ["want", "In a year"]].forEach(function (when) {
+        var prefix = when[0] + ":" + d.code + ":";
+        var group = el("fieldset", { "class": "stages" });
+        group.appendChild(el("legend", { "class": "when" }, when[1]));
+        stages.forEach(function (st, si) {
+          var id = "m" + q.id + "_" + di + "_" + when[0] + "_" + si;
+          var label = el("label", { "class": "choice stage", "for": id });
+          var input = el("input", { type: "radio", name: "m" + q.id + "_" + when[0] + "_" + d.code, id: id, value: prefix + st.code });
+          input.checked = pickedWith(draft, prefix) === prefix + st.code;
+          input.addEventListener("change", function () {
+            edited[q.id] = true;
+            choose(draft, prefix, prefix + st.code);
+            refresh();
+          });
+          label.appendChild(input);
+          label.appendChild(el("span", null, st.label));
+          group.appendChild(label);
+        });
+        set.appendChild(group);
+      });
+      form.appendChild(set);
+    });
   }
 
   function questionNode(q, index, total) {
@@ -119,6 +199,8 @@
         set.appendChild(label);
       });
       form.appendChild(set);
+    } else if (q.kind === "maturity") {
+      maturityForm(q, form, draft, refresh);
     } else if (q.kind === "ranking") {
       form.appendChild(el("p", null, "Tap the options in order, most important first. Tap again to take one out."));
       var list = el("div", { role: "group", "aria-label": "Options to put in order" });

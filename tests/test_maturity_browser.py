@@ -196,3 +196,62 @@ def test_a_maturity_round_for_two_pcns_from_phones_to_pcn_development(demo_path,
         assert len(by.loc[a_name]) == len(domains)
     finally:
         close_database(path)
+
+
+def test_a_self_paced_session_draws_its_maturity_round_on_the_phone(demo_path, tmp_path):
+    from pcn_data.workshop import maturity_round, session_admin
+
+    path = tmp_path / "paced.duckdb"
+    shutil.copy(demo_path, path)
+    db = Database(path)
+    try:
+        made = polls.create_session(
+            db,
+            title="Self-paced maturity",
+            place_code="MB",
+            held_on=dt.date(2026, 12, 2),
+            questions=[polls.QuestionSpec("Warm up", "agreement")],
+        )
+        maturity_round.add_to_session(db, made["session_id"])
+        now = session_admin.now().replace(tzinfo=None)
+        session_admin.set_window(
+            db, made["session_id"], now - dt.timedelta(hours=1), now + dt.timedelta(days=1)
+        )
+        pcn = db.query("SELECT pcn_code FROM pcn WHERE place_code = 'MB' ORDER BY name LIMIT 1")[
+            "pcn_code"
+        ].iloc[0]
+        domains = list(db.query("SELECT domain_code FROM sa_domain ORDER BY sort_order")["domain_code"])
+        qid = int(
+            polls.questions(db, made["session_id"]).query("kind == 'maturity'")["poll_question_id"].iloc[0]
+        )
+    finally:
+        db.close()
+    port = free_port()
+    with browser() as chromium, server(path, port=port, env={"PCN_PUBLIC_URL": f"http://127.0.0.1:{port}"}):
+        phone = chromium.new_context(viewport=PHONE).new_page()
+        phone.goto(f"http://127.0.0.1:{port}/join?code={made['join_code']}")
+        box = phone.locator(f"#pq-{qid}")
+        box.locator("select").wait_for(timeout=30000)
+        box.locator("select").select_option(value=f"pcn:{pcn}")
+        for d in domains:
+            box.locator(f"input[value='now:{d}:step2']").check()
+            box.locator(f"input[value='want:{d}:step3']").check()
+        box.get_by_role("button", name="Send my answer").click()
+        phone.wait_for_function(
+            "(id) => (document.querySelector('#pq-' + id + ' .note')?.textContent || '')"
+            ".startsWith('Answer recorded: ')",
+            arg=qid,
+            timeout=30000,
+        )
+        assert f"{len(domains)} parts of the matrix rated" in box.inner_text()
+        assert axe_violations(phone) == [], describe_violations(axe_violations(phone))
+        phone.screenshot(path=str(ARTIFACTS / "maturity_phone_paced.png"))
+    db = Database(path)
+    try:
+        stored = db.query(
+            "SELECT now_stage, desired_stage FROM poll_maturity WHERE poll_question_id = ?", [qid]
+        )
+        assert len(stored) == len(domains)
+        assert set(stored["now_stage"]) == {"step2"} and set(stored["desired_stage"]) == {"step3"}
+    finally:
+        db.close()

@@ -17,7 +17,7 @@ from pcn_data.core.db import Database
 from pcn_data.workshop import polls
 
 # What a phone can answer in a self-paced session: the kinds it draws (join_static/paced.js).
-PACED_KINDS = ("agreement", "single", "multi", "ranking", "text")
+PACED_KINDS = ("agreement", "single", "multi", "ranking", "text", "maturity")
 
 
 def now() -> dt.datetime:
