@@ -421,30 +421,29 @@ def plain_table(df: pd.DataFrame) -> pd.DataFrame:
     return df.map(lambda v: plain.md(v) if isinstance(v, str) else v)
 
 
-def figure(builder: str, *args, **kwargs):
-    """Return charts.<builder>(*args, **kwargs) with their text escaped (see _chart_text): a few
-    milliseconds, less than caching it would cost (hashing the frames for the key, and unpickling a
-    figure revalidates it)."""
-    alt = alt_text.describe(builder, *args, **kwargs)  # read from the data, escaped where it is shown
-    args = tuple(_chart_text(a) for a in args)
-    kwargs = {k: _chart_text(v) for k, v in kwargs.items()}
-    fig = getattr(charts, builder)(*args, **kwargs)
-    fig._pcn_alt_text = alt  # plotly keeps attributes named with "_"; `plot` puts it beside the chart
+def _figure(spec: views.ChartSpec):
+    """Return (figure, text alternative) of a chart spec, the figure's text escaped (see
+    _chart_text), with accessible tool buttons and pattern cues: a few milliseconds, less than caching it
+    would cost (hashing the frames for the key, and unpickling a figure revalidates it)."""
+    alt = alt_text.describe(spec.name, *spec.args, **spec.kwargs)  # read from the data, escaped where shown
+    args = tuple(_chart_text(a) for a in spec.args)
+    kwargs = {k: _chart_text(v) for k, v in spec.kwargs.items()}
+    fig = spec.builder(*args, **kwargs)
     # The chart's tool buttons: plotly draws them at 30% grey (about 1.7:1); WCAG 1.4.11 asks 3:1.
     fig.layout.modebar = {"color": "#4C6272", "activecolor": "#212B32"}
-    if builder in PATTERNED:
+    if spec.builder in PATTERNED:
         pattern_cue(fig)
-    return fig
+    return fig, alt
 
 
 # Charts whose bars tell their series (waves, activities, statuses, roles) apart by colour and legend:
 # each series gets a hatching too, so that colour is never the only cue (WCAG 1.4.1).
 PATTERNED = {
-    "respondents_by_place",
-    "response_rate_by_place",
-    "participation_bars",
-    "progress_bars",
-    "grouped_shares",
+    charts.respondents_by_place,
+    charts.response_rate_by_place,
+    charts.participation_bars,
+    charts.progress_bars,
+    charts.grouped_shares,
 }
 PATTERNS = ["", "/", ".", "x", "\\", "+", "-", "|"]
 
@@ -474,11 +473,6 @@ def pattern_cue(fig) -> None:
         }
 
 
-def draw(call: views.ChartCall):
-    """Return the figure of a chart call shared with the slide pack, its text escaped."""
-    return figure(call.builder, *call.args, **call.kwargs)
-
-
 def min_group() -> int:
     """Return K, the suppression threshold in force."""
     return config.min_group()
@@ -489,36 +483,38 @@ def total_label(f: Filters) -> str:
     return f.total_label(names())
 
 
-def plot(fig, *, key: str, container=None) -> None:
-    """Draw a figure (from `figure` or `draw`) with its one-sentence text alternative just before it,
-    for screen readers only (WCAG 1.1.1): what it shows, the largest and smallest values shown, and n,
-    computed from the chart's data by pcn_data.alt_text."""
-    container = container or st
-    alt = getattr(fig, "_pcn_alt_text", None) or "Chart: its data is in the table below it."
-    container.html(f'<p class="sr-only" data-testid="chartAlt" data-chart="{key}">{plain.html(alt)}</p>')
-    container.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
+def chart(spec: views.ChartSpec) -> None:
+    """Draw a chart spec, the one way a page draws a chart: its one-sentence text alternative just
+    before it, for screen readers only (WCAG 1.1.1: what it shows, the largest and smallest values
+    shown, and n, computed from the chart's data by pcn_data.alt_text); the figure, its text
+    escaped; its caption; and the aggregated table behind it with a CSV download in an expander.
 
+    The table (a frame, or what makes it) is made and sent only while its expander is open: on a
+    page of seven charts the tables nobody opened were 40% of every run. A spec without a caption
+    or table (Overview's, whose table is below them) draws the chart alone.
 
-def chart(
-    fig, *, key: str, caption: str, table: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str
-) -> None:
-    """Draw a figure with its caption, and the aggregated table behind it with a CSV download in an
-    expander. The table (a frame, or what makes it) is made and sent only while its expander is
-    open: on a page of seven charts the tables nobody opened were 40% of every run."""
-    plot(fig, key=key)
-    st.caption(plain.md(caption))  # captions name places, waves and questions: imported text
-    box = st.expander("Table behind this chart", key=f"{key}_open", on_change="rerun")
+    Poll results on the projector are not charts drawn here: pcn_data.projector writes them as
+    HTML bars, which redraw twice a second without the blink of a plotly chart.
+    """
+    fig, alt = _figure(spec)
+    st.html(f'<p class="sr-only" data-testid="chartAlt" data-chart="{spec.key}">{plain.html(alt)}</p>')
+    st.plotly_chart(fig, key=spec.key, theme=None, config={"displaylogo": False})
+    if spec.caption:
+        st.caption(plain.md(spec.caption))  # captions name places, waves and questions: imported text
+    if spec.table is None:
+        return
+    box = st.expander("Table behind this chart", key=f"{spec.key}_open", on_change="rerun")
     if not box.open:
         return
-    rows = table() if callable(table) else table
+    rows = spec.table() if callable(spec.table) else spec.table
     with box:
-        st.dataframe(rows, hide_index=True, key=f"{key}_table")
+        st.dataframe(rows, hide_index=True, key=f"{spec.key}_table")
         st.download_button(
             "Download CSV",
             data=lambda: exports.csv_bytes(rows),  # written when clicked, not on every run
-            file_name=file_name,
+            file_name=spec.file_name,
             mime="text/csv",
-            key=f"{key}_csv",
+            key=f"{spec.key}_csv",
             icon=":material/download:",
         )
 
@@ -707,31 +703,10 @@ def change_section(
     st.caption(plain.md(compare_note(meta)))
     if change.empty:
         return
-    d = change.assign(suppressed=False)
-    # In words beside each dot, not only by where its interval falls (WCAG 1.4.1).
-    notes = [
-        ("up" if c > 0 else "down") if bool(ok) else "not distinguishable"
-        for c, ok in zip(d["change"], d["distinguishable"], strict=True)
-    ]
     chart(
-        figure(
-            "interval_dots",
-            d,
-            title,
-            est="change",
-            low="change_low",
-            high="change_high",
-            label_col=label_col,
-            axis_title="Change (points)",
-            signed=True,
-            zero_line=True,
-            min_group=min_group(),
-            notes=notes,
-        ),
-        key=key,
-        caption=compare_note(meta),
-        table=d,
-        file_name=file_name,
+        views.change_dots(
+            change, title, label_col, min_group(), key=key, caption=compare_note(meta), file_name=file_name
+        )
     )
 
 

@@ -29,13 +29,19 @@ if rows.empty:
 ref = rows[rows["is_total"]].iloc[0]
 ref_n = "–" if ref["suppressed"] else int(ref["base"])
 ui.chart(
-    ui.draw(views.compare_places(rows, measure, f, k, total)),
-    key="compare_places",
-    caption=f"{ui.describe(f)} · every place of the ICS (the place filter only marks yours with ▶) · dots "
-    f"with 95% Wilson intervals · grey band: {total}, n = {ref_n} · "
-    "places are not ranked: where intervals overlap they are not distinguishable",
-    table=lambda: compare.benchmark_table(rows, measure),
-    file_name=f"benchmark_{code}_{f.wave}.csv",
+    views.compare_places(
+        rows,
+        measure,
+        f,
+        k,
+        total,
+        key="compare_places",
+        caption=f"{ui.describe(f)} · every place of the ICS (the place filter only marks yours with ▶) · "
+        f"dots with 95% Wilson intervals · grey band: {total}, n = {ref_n} · "
+        "places are not ranked: where intervals overlap they are not distinguishable",
+        table=lambda: compare.benchmark_table(rows, measure),
+        file_name=f"benchmark_{code}_{f.wave}.csv",
+    )
 )
 
 if st.toggle("Compare with the previous wave", key="compare_places_change"):

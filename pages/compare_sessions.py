@@ -4,6 +4,7 @@ before and after; each session through the reveal minimum, and through K beside 
 import streamlit as st
 
 import ui
+from pcn_data import charts, views
 from pcn_data.core.config import min_reveal_votes
 from pcn_data.workshop import session_compare
 
@@ -46,16 +47,18 @@ if compared.empty:
 
 for i, (_, rows) in enumerate(compared.groupby("question_key", sort=False)):
     wording = rows["question"].iloc[0]
-    fig = ui.figure("session_bars", rows, f"“{wording}”")
     shown = sorted(set(rows.loc[~rows["hidden"], "session"]))
     table_cols = ["session", "label", "votes", "n", "share", "why"] + (
         ["survey_n", "survey_share"] if beside else []
     )
     ui.chart(
-        fig,
-        key=f"compare_sessions_{i}",
-        caption=f"{wording}: share of each session's answers choosing each option; "
-        f"{len(shown)} of {rows['session'].nunique()} sessions shown.",
-        table=lambda rows=rows, cols=table_cols: rows[cols],
-        file_name=f"sessions_side_by_side_{i + 1}.csv",
+        views.ChartSpec(
+            charts.session_bars,
+            (rows, f"“{wording}”"),
+            key=f"compare_sessions_{i}",
+            caption=f"{wording}: share of each session's answers choosing each option; "
+            f"{len(shown)} of {rows['session'].nunique()} sessions shown.",
+            table=lambda rows=rows, cols=table_cols: rows[cols],
+            file_name=f"sessions_side_by_side_{i + 1}.csv",
+        )
     )

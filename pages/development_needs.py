@@ -4,7 +4,7 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data import views
+from pcn_data import charts, views
 from pcn_data.survey import results
 from pcn_data.workshop import skills_audit
 
@@ -46,21 +46,28 @@ else:
         f"{have['high']:.0%} · {plain.md(have['vs_ics'] or 'the total')}"
     )
     ui.chart(
-        ui.draw(views.needs_ranked(chosen, wording)),
-        key="needs_ranked",
-        caption=f"{scope} · n = {int(have['base'])} respondents · share of respondents, not of "
-        "selections (people could choose several) · bars show 95% Wilson intervals",
-        table=lambda: results.share_table(chosen),
-        file_name=f"needs_{selection}_{f.wave}.csv",
+        views.needs_ranked(
+            chosen,
+            wording,
+            key="needs_ranked",
+            caption=f"{scope} · n = {int(have['base'])} respondents · share of respondents, not of "
+            "selections (people could choose several) · bars show 95% Wilson intervals",
+            table=lambda: results.share_table(chosen),
+            file_name=f"needs_{selection}_{f.wave}.csv",
+        )
     )
 
 st.header("By place")
 ui.chart(
-    ui.figure("small_multiples", needs, f"“{wording}”, by place", min_group=k),
-    key="needs_by_place",
-    caption=f"{scope} · each panel: share of that place's respondents · the dark panel is the total",
-    table=lambda: results.share_table(needs),
-    file_name=f"needs_by_place_{f.wave}.csv",
+    views.ChartSpec(
+        charts.small_multiples,
+        (needs, f"“{wording}”, by place"),
+        {"min_group": k},
+        key="needs_by_place",
+        caption=f"{scope} · each panel: share of that place's respondents · the dark panel is the total",
+        table=lambda: results.share_table(needs),
+        file_name=f"needs_by_place_{f.wave}.csv",
+    )
 )
 
 waves = ui.query("list_waves").set_index("wave_code")["roles"]
@@ -68,11 +75,15 @@ if f.wave in waves.index and waves[f.wave] is not None and len(waves[f.wave]) > 
     st.header("By role")
     by_role = ui.query("needs_by_role", f)
     ui.chart(
-        ui.figure("grouped_shares", by_role, f"“{wording}”, by role", min_group=k),
-        key="needs_by_role",
-        caption=f"{scope} · share of each role's respondents · roles under {k} respondents are not shown",
-        table=lambda: results.share_table(by_role),
-        file_name=f"needs_by_role_{f.wave}.csv",
+        views.ChartSpec(
+            charts.grouped_shares,
+            (by_role, f"“{wording}”, by role"),
+            {"min_group": k},
+            key="needs_by_role",
+            caption=f"{scope} · share of each role's respondents · roles under {k} respondents are not shown",
+            table=lambda: results.share_table(by_role),
+            file_name=f"needs_by_role_{f.wave}.csv",
+        )
     )
 
 if compare:

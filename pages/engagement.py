@@ -5,6 +5,7 @@ import streamlit as st
 
 import plain
 import ui
+from pcn_data import charts, views
 
 ui.ensure_navigation_mode()
 
@@ -33,30 +34,39 @@ if not strength.empty:
 
 events = ui.query("events", f)
 ui.chart(
-    ui.figure("engagement_timeline", events, "Workshops, one-to-ones, roundtables and survey windows"),
-    key="engagement_timeline",
-    caption=f"{scope} · marker size: attendees · grey bars: survey windows",
-    table=events.drop(columns=["event_id", "place_order"]),
-    file_name="engagement_events.csv",
+    views.ChartSpec(
+        charts.engagement_timeline,
+        (events, "Workshops, one-to-ones, roundtables and survey windows"),
+        key="engagement_timeline",
+        caption=f"{scope} · marker size: attendees · grey bars: survey windows",
+        table=events.drop(columns=["event_id", "place_order"]),
+        file_name="engagement_events.csv",
+    )
 )
 
 part = ui.query("participation", f)
 ui.chart(
-    ui.figure("participation_bars", part, "Share of each place's PCNs that took part"),
-    key="engagement_participation",
-    caption=f"{scope} · a PCN took part if it was represented at one or more events of that kind · "
-    "labels: PCNs taking part of PCNs in the place",
-    table=part.drop(columns=["kind"]),
-    file_name="engagement_participation.csv",
+    views.ChartSpec(
+        charts.participation_bars,
+        (part, "Share of each place's PCNs that took part"),
+        key="engagement_participation",
+        caption=f"{scope} · a PCN took part if it was represented at one or more events of that kind · "
+        "labels: PCNs taking part of PCNs in the place",
+        table=part.drop(columns=["kind"]),
+        file_name="engagement_participation.csv",
+    )
 )
 
 resp = ui.query("respondents_by_place", f.without("wave", "places"))
 ui.chart(
-    ui.figure("response_rate_by_place", resp, "Survey response rate by place and wave"),
-    key="engagement_response",
-    caption="Clinical Directors who responded / Clinical Directors invited",
-    table=resp,
-    file_name="response_rates.csv",
+    views.ChartSpec(
+        charts.response_rate_by_place,
+        (resp, "Survey response rate by place and wave"),
+        key="engagement_response",
+        caption="Clinical Directors who responded / Clinical Directors invited",
+        table=resp,
+        file_name="response_rates.csv",
+    )
 )
 
 st.header("Evidence by place, thinnest first")

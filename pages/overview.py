@@ -7,6 +7,7 @@ import streamlit as st
 
 import plain
 import ui
+from pcn_data import views
 from pcn_data.core.config import min_group
 
 ui.ensure_navigation_mode()
@@ -51,8 +52,10 @@ else:
     )
     if resp["place_code"].nunique() <= 12:
         left, right = st.columns(2)
-        ui.plot(ui.figure("respondents_by_place", resp), key="overview_respondents", container=left)
-        ui.plot(ui.figure("response_rate_by_place", resp), key="overview_response_rate", container=right)
+        with left:
+            ui.chart(views.respondents(resp, key="overview_respondents"))
+        with right:
+            ui.chart(views.response_rate(resp, key="overview_response_rate"))
     else:
         st.info("Choose an ICS in the sidebar to chart its places; the table below lists them all.")
     table = resp.assign(

@@ -5,6 +5,7 @@ import streamlit as st
 
 import plain
 import ui
+from pcn_data import charts, views
 from pcn_data.reports import exports
 from pcn_data.survey import compare
 
@@ -27,12 +28,15 @@ latest = sa[sa["wave_code"] == shown]
 
 st.header(f"Self-assessment, {plain.md(shown)}")
 ui.chart(
-    ui.figure("stage_heatmap", latest, "PCN Maturity Matrix: stage by domain"),
-    key="pcn_stages",
-    caption=f"{scope} · PCNs in alphabetical order, never ranked: the matrix is for discussing development, "
-    "not a performance table",
-    table=latest[["place", "pcn", "domain", "stage"]],
-    file_name=f"self_assessment_{shown}.csv",
+    views.ChartSpec(
+        charts.stage_heatmap,
+        (latest, "PCN Maturity Matrix: stage by domain"),
+        key="pcn_stages",
+        caption=f"{scope} · PCNs in alphabetical order, never ranked: the matrix is for discussing "
+        "development, not a performance table",
+        table=latest[["place", "pcn", "domain", "stage"]],
+        file_name=f"self_assessment_{shown}.csv",
+    )
 )
 
 if len(waves) > 1:
@@ -45,11 +49,14 @@ if len(waves) > 1:
             summary.rename(columns={"domain": "Domain"}), hide_index=True, key="pcn_movement_summary"
         )
         ui.chart(
-            ui.figure("movement_heatmap", moves, "Steps moved, by PCN and domain"),
-            key="pcn_movement",
-            caption=f"{scope} · +1 is one step up the matrix, 'same' no change",
-            table=moves[["place", "pcn", "domain", "from", "to", "move"]],
-            file_name=f"self_assessment_movement_{first}_{last}.csv",
+            views.ChartSpec(
+                charts.movement_heatmap,
+                (moves, "Steps moved, by PCN and domain"),
+                key="pcn_movement",
+                caption=f"{scope} · +1 is one step up the matrix, 'same' no change",
+                table=moves[["place", "pcn", "domain", "from", "to", "move"]],
+                file_name=f"self_assessment_movement_{first}_{last}.csv",
+            )
         )
 
 agreed = ui.query("agreed_stages", f)

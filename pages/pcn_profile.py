@@ -5,6 +5,7 @@ import streamlit as st
 
 import plain
 import ui
+from pcn_data import charts, views
 from pcn_data.survey import compare
 
 ui.ensure_navigation_mode()
@@ -39,12 +40,15 @@ if waves:
         st.info(f"{plain.md(name)} has no self-assessment for this wave.")
     else:
         ui.chart(
-            ui.figure("peer_ranges", ranges, f"{name} against its peers", name),
-            key="profile_ranges",
-            caption="Diamond: this PCN. Bars: worst to best stage of the other PCNs in its place (blue) "
-            "and in the ICS (grey); ticks: their medians.",
-            table=ranges,
-            file_name=f"profile_{code}_self_assessment.csv",
+            views.ChartSpec(
+                charts.peer_ranges,
+                (ranges, f"{name} against its peers", name),
+                key="profile_ranges",
+                caption="Diamond: this PCN. Bars: worst to best stage of the other PCNs in its place (blue) "
+                "and in the ICS (grey); ticks: their medians.",
+                table=ranges,
+                file_name=f"profile_{code}_self_assessment.csv",
+            )
         )
 
 agreed = ui.query("agreed_stages", f.without("places"))

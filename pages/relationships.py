@@ -5,7 +5,7 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data import views
+from pcn_data import charts, views
 from pcn_data.survey import results
 
 ui.ensure_navigation_mode()
@@ -26,14 +26,17 @@ if matrix.empty:
 
 st.header("Rated good or excellent, by partner and place")
 ui.chart(
-    ui.draw(views.relationship_heatmap(matrix, k)),
-    key="relationships_heatmap",
-    caption=f"{scope} · share of those who gave a rating (Don't know excluded, shown in the hover) · n in "
-    f"each cell · the ICS row is outlined: most rate that relationship poor",
-    table=lambda: results.share_table(matrix, label_col="partner").assign(
-        **{"Don't know %": (matrix["dont_know_share"].astype(float) * 100).round(1)}
-    ),
-    file_name=f"relationships_by_place_{f.wave}.csv",
+    views.relationship_heatmap(
+        matrix,
+        k,
+        key="relationships_heatmap",
+        caption=f"{scope} · share of those who gave a rating (Don't know excluded, shown in the hover) · n "
+        f"in each cell · the ICS row is outlined: most rate that relationship poor",
+        table=lambda: results.share_table(matrix, label_col="partner").assign(
+            **{"Don't know %": (matrix["dont_know_share"].astype(float) * 100).round(1)}
+        ),
+        file_name=f"relationships_by_place_{f.wave}.csv",
+    )
 )
 
 selection = f.places[0] if f.places else "total"
@@ -43,19 +46,16 @@ name = chosen["grp_label"].iloc[0] if not chosen.empty else total
 st.header(f"Every partner: {plain.md(name)}")
 if not chosen.empty:
     ui.chart(
-        ui.figure(
-            "diverging_bars",
-            chosen,
-            f"How {name} rates its relationships: Poor and Fair left, Good and Excellent right",
-            row_col="question",
-            min_group=k,
-            highlight="ICS",
-        ),
-        key="relationships_partners",
-        caption=f"{scope} · sorted by net rating (% good or excellent minus % poor or fair) · Don't know is "
-        "not counted as negative: its share is written beside each bar",
-        table=lambda: results.likert_table(chosen),
-        file_name=f"relationships_{selection}_{f.wave}.csv",
+        views.ChartSpec(
+            charts.diverging_bars,
+            (chosen, f"How {name} rates its relationships: Poor and Fair left, Good and Excellent right"),
+            {"row_col": "question", "min_group": k, "highlight": "ICS"},
+            key="relationships_partners",
+            caption=f"{scope} · sorted by net rating (% good or excellent minus % poor or fair) · Don't know "
+            "is not counted as negative: its share is written beside each bar",
+            table=lambda: results.likert_table(chosen),
+            file_name=f"relationships_{selection}_{f.wave}.csv",
+        )
     )
 
 if compare:

@@ -1,8 +1,6 @@
 """Role clarity and vision: the CD role statements, the gap between 'I am clear' and 'others are
 clear', shared-vision clarity, and breakdowns by experience."""
 
-from functools import partial
-
 import streamlit as st
 
 import plain
@@ -25,16 +23,17 @@ compare = st.toggle("Compare with the previous wave", key="role_compare")
 def statement_charts(detail, questions, prefix, sorted_by):
     """Draw one diverging chart per statement, with its table and download."""
     for q in questions:
-        call = views.statement(detail, q, wording[q], k)
-        if call is None:
-            continue
-        ui.chart(
-            ui.draw(call),
+        spec = views.statement(
+            detail,
+            q,
+            wording[q],
+            k,
             key=f"{prefix}_{q}",
             caption=f"{scope} · n per bar on the chart · sorted by {sorted_by}",
-            table=partial(results.likert_table, call.args[0]),
             file_name=f"{prefix}_{q}_{f.wave}.csv",
         )
+        if spec is not None:
+            ui.chart(spec)
 
 
 st.header("The Clinical Director role")
@@ -47,12 +46,16 @@ st.header("Clear about my role, but are others?")
 gap = ui.query("agreement_gap", f, ui.total_label(f))
 if not gap.empty:
     ui.chart(
-        ui.draw(views.role_gap(gap, k)),
-        key="role_gap",
-        caption=f"{f.describe(ui.names())} · Clinical Directors only (the first statement is asked of them "
-        "alone) · dots with 95% Wilson intervals · gap interval treats the two shares as independent",
-        table=gap,
-        file_name=f"role_gap_{f.wave}.csv",
+        views.role_gap(
+            gap,
+            k,
+            key="role_gap",
+            caption=f"{f.describe(ui.names())} · Clinical Directors only (the first statement is asked "
+            "of them alone) · dots with 95% Wilson intervals · gap interval treats the two shares as "
+            "independent",
+            table=gap,
+            file_name=f"role_gap_{f.wave}.csv",
+        )
     )
 
 st.header("Shared vision")

@@ -78,7 +78,7 @@ def test_a_statement_by_place_matches_plain_sql(demo_db):
     f = Filters(wave="2021", ics="QE1")
     detail = results.likert(demo_db, results.ROLE_ITEMS, f, "ICS")
     call = views.statement(detail, "role_clear_self", "I am clear", 5)
-    text = alt_text.describe(call.builder, *call.args, **call.kwargs)
+    text = alt_text.describe(call.name, *call.args, **call.kwargs)
 
     # Net agreement per place by plain SQL: % positive minus % negative of the substantive answers.
     sql = demo_db.query(
@@ -115,7 +115,7 @@ def test_a_statement_by_place_matches_plain_sql(demo_db):
 def test_the_relationship_heatmap_never_names_a_hidden_cell(demo_db):
     matrix = results.relationship_matrix(demo_db, Filters(wave="2021", ics="QE1"), "ICS")
     call = views.relationship_heatmap(matrix, 5)
-    text = alt_text.describe(call.builder, *call.args, **call.kwargs)
+    text = alt_text.describe(call.name, *call.args, **call.kwargs)
     cells = call.args[0]
     hidden = cells[cells["suppressed"].astype(bool)]
     assert len(hidden) and f"{len(hidden)} not shown" in text
@@ -148,5 +148,5 @@ def test_every_reader_describes_an_empty_chart(builder):
 def test_every_chart_a_page_draws_has_a_reader():
     drawn = set()
     for path in [*Path(ROOT, "pages").glob("*.py"), Path(ROOT, "pcn_data", "views.py")]:
-        drawn |= set(re.findall(r'(?:ui\.figure\(|ChartCall\()\s*"(\w+)"', path.read_text()))
+        drawn |= set(re.findall(r"ChartSpec\(\s*charts\.(\w+)", path.read_text()))
     assert drawn and drawn <= set(alt_text.READERS), drawn - set(alt_text.READERS)

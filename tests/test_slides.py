@@ -423,7 +423,7 @@ def test_pack_charts_are_the_charts_on_screen(app, demo_db, page, key, heading):
     assert not app.exception
     f = slides.pack_filters(demo_db, place="MB", wave="2021")
     planned = {p.heading: p for p in slides.plan_charts(demo_db, f)}
-    pack_fig = json.loads(planned[heading].call.figure().to_json())
+    pack_fig = json.loads(planned[heading].spec.figure().to_json())
     assert traces(pack_fig) == traces(figure(app, key))
 
 
@@ -436,7 +436,7 @@ def test_the_pdf_has_a_page_per_slide_and_the_same_images(packs, name):
     assert pdf.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == len(pack.slides)
     images = len(re.findall(rb"/Subtype\s*/Image", pdf))
-    assert images == sum(s.call is not None for s in pack.slides)
+    assert images == sum(s.spec is not None for s in pack.slides)
 
 
 def test_pdf_boxes_are_the_pptx_boxes(packs):
@@ -458,7 +458,7 @@ def test_pdf_boxes_are_the_pptx_boxes(packs):
 
 def test_chart_images_are_sharp_pngs(packs):
     _, pack, _, _ = packs["MB"]
-    image = next(iter(slides.chart_images(pack, only=[s for s in pack.slides if s.call][:1]).values()))
+    image = next(iter(slides.chart_images(pack, only=[s for s in pack.slides if s.spec][:1]).values()))
     assert image.startswith(b"\x89PNG")
     width, _ = slide_files.png_size(image)
     assert width == slides.CHART_WIDTH * slides.IMAGE_SCALE

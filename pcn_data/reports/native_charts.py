@@ -1,7 +1,7 @@
 """The pack's charts as PowerPoint draws them natively: categories, series and numbers that a
 reader can edit, restyle and read with a screen reader, instead of pictures.
 
-Each native chart is read from the figure the page draws (the same chart call of `views`, the same
+Each native chart is read from the figure the page draws (the same chart spec of `views`, the same
 builder of `charts`, the same suppressed frame): its categories in the order the page shows them,
 its series with their colours, the values of its bars, their 95% intervals and the words written
 beside each row. So the pack cannot show a number the page hides: a value the figure leaves out
@@ -160,7 +160,7 @@ def _scaled(values, scale: float) -> tuple:
 # One reader per chart builder ------------------------------------------------------------------
 
 
-def _respondents(call: views.ChartCall, fig, k: int) -> NativeChart:
+def _respondents(spec: views.ChartSpec, fig, k: int) -> NativeChart:
     """Grouped columns of respondents per place, one series per wave; a hidden count is a gap."""
     traces = [t for t in _traces(fig) if t.get("type") == "bar"]
     places = list(dict.fromkeys(p for t in traces for p in t["x"]))
@@ -187,7 +187,7 @@ def _respondents(call: views.ChartCall, fig, k: int) -> NativeChart:
     )
 
 
-def _diverging(call: views.ChartCall, fig, k: int) -> NativeChart:
+def _diverging(spec: views.ChartSpec, fig, k: int) -> NativeChart:
     """Diverging stacked bars: negative answers to the left of zero, positive to the right, the
     neutral answer split across zero, as on the page; a hidden row is a row of gaps."""
     traces = _traces(fig)
@@ -229,7 +229,7 @@ def _diverging(call: views.ChartCall, fig, k: int) -> NativeChart:
     )
 
 
-def _dots(call: views.ChartCall, fig, k: int, *, scale: float = 1.0, fmt: str = "0%") -> NativeChart:
+def _dots(spec: views.ChartSpec, fig, k: int, *, scale: float = 1.0, fmt: str = "0%") -> NativeChart:
     """Dot charts (two shares per row, or one measure per row) as clustered bars with their 95%
     intervals as error bars; a row without a dot is a row of gaps."""
     traces = _traces(fig)
@@ -256,23 +256,23 @@ def _dots(call: views.ChartCall, fig, k: int, *, scale: float = 1.0, fmt: str = 
     )
 
 
-def _gap(call: views.ChartCall, fig, k: int) -> NativeChart:
-    return replace(_dots(call, fig, k), axis_min=0, axis_max=1)
+def _gap(spec: views.ChartSpec, fig, k: int) -> NativeChart:
+    return replace(_dots(spec, fig, k), axis_min=0, axis_max=1)
 
 
-def _compare(call: views.ChartCall, fig, k: int) -> NativeChart:
+def _compare(spec: views.ChartSpec, fig, k: int) -> NativeChart:
     """One measure per place against the ICS: the ICS (the page's grey band) is the first bar."""
-    signed = bool(call.kwargs.get("signed"))
+    signed = bool(spec.kwargs.get("signed"))
     scale, fmt = (100.0, "+0;\u22120;0") if signed else (1.0, "0%")
-    chart = _dots(call, fig, k, scale=scale, fmt=fmt)
-    reference = call.kwargs.get("reference")
+    chart = _dots(spec, fig, k, scale=scale, fmt=fmt)
+    reference = spec.kwargs.get("reference")
     series = chart.series[0]
     categories = chart.categories
     if reference is not None:
         value, low, high = (float(x) * scale for x in reference)
-        categories = (str(call.kwargs.get("reference_label", "ICS")), *categories)
+        categories = (str(spec.kwargs.get("reference_label", "ICS")), *categories)
         series = Series(
-            call.args[1] if len(call.args) > 1 else "",
+            spec.args[1] if len(spec.args) > 1 else "",
             (value, *series.values),
             series.colour,
             plus=(high - value, *series.plus),
@@ -280,7 +280,7 @@ def _compare(call: views.ChartCall, fig, k: int) -> NativeChart:
             point_colours=("#768692", *([None] * len(series.values))),
         )
     elif series.name == "":
-        series = Series(call.args[1], series.values, series.colour, plus=series.plus, minus=series.minus)
+        series = Series(spec.args[1], series.values, series.colour, plus=series.plus, minus=series.minus)
     return replace(
         chart,
         categories=categories,
@@ -291,7 +291,7 @@ def _compare(call: views.ChartCall, fig, k: int) -> NativeChart:
     )
 
 
-def _ranked(call: views.ChartCall, fig, k: int) -> NativeChart:
+def _ranked(spec: views.ChartSpec, fig, k: int) -> NativeChart:
     """Bars of shares, largest first, with their 95% intervals."""
     (t,) = [t for t in _traces(fig) if t.get("type") == "bar"]
     order = _top_to_bottom(fig, t["y"])
@@ -318,7 +318,7 @@ def _ranked(call: views.ChartCall, fig, k: int) -> NativeChart:
     )
 
 
-def _stacked(call: views.ChartCall, fig, k: int) -> NativeChart:
+def _stacked(spec: views.ChartSpec, fig, k: int) -> NativeChart:
     """Stacked bars of counts (recommendation statuses by place)."""
     bars = [t for t in _traces(fig) if t.get("type") == "bar"]
     order = _top_to_bottom(fig, bars[0]["y"] if bars else [])
@@ -377,7 +377,7 @@ def is_dark(colour: str) -> bool:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.18
 
 
-def _heatmap(call: views.ChartCall, fig, k: int) -> NativeChart:
+def _heatmap(spec: views.ChartSpec, fig, k: int) -> NativeChart:
     """A heatmap as a table: one row per partner, one column per place, each cell its share and n
     in the page's colour; a hidden cell is the page's placeholder."""
     traces = [t for t in _traces(fig) if t.get("type") == "heatmap"]
@@ -404,7 +404,7 @@ def _heatmap(call: views.ChartCall, fig, k: int) -> NativeChart:
                 )
             )
         out.append(tuple(line))
-    highlight = call.kwargs.get("highlight_row")
+    highlight = spec.kwargs.get("highlight_row")
     hidden = any(c.text == "not shown" for row in out for c in row)
     return NativeChart(
         "table",
@@ -428,10 +428,10 @@ READERS = {
 }
 
 
-def native_chart(call: views.ChartCall, k: int) -> NativeChart | None:
-    """Return the native chart of a chart call, read from the figure the page draws, or None when
+def native_chart(spec: views.ChartSpec, k: int) -> NativeChart | None:
+    """Return the native chart of a chart spec, read from the figure the page draws, or None when
     PowerPoint has no type for it (the pack then shows the figure as a picture)."""
-    reader = READERS.get(call.builder)
+    reader = READERS.get(spec.name)
     if reader is None:
         return None
-    return reader(call, call.figure(), k)
+    return reader(spec, spec.figure(), k)

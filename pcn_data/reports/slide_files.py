@@ -396,7 +396,7 @@ def to_pptx(pack: Pack, template=None, *, template_name: str | None = None) -> b
         PP_PLACEHOLDER.FOOTER,
         PP_PLACEHOLDER.SLIDE_NUMBER,
     )
-    pictures = [s for s in pack.slides if s.call is not None and s.chart is None]
+    pictures = [s for s in pack.slides if s.spec is not None and s.chart is None]
     images = chart_images(pack, only=pictures) if pictures else {}
 
     for number, slide in enumerate(pack.slides, start=1):

@@ -70,7 +70,7 @@ class Slide:
     about: str = ""  # the question wording as asked, or what the chart shows
     base: str = ""
     takeaway: str = ""
-    call: views.ChartCall | None = None  # the page's chart: drawn as an image for the PDF
+    spec: views.ChartSpec | None = None  # the page's chart spec: drawn as an image for the PDF
     chart: NativeChart | None = None  # the same chart as PowerPoint draws it (None: a picture)
     alt: str = ""  # alt text of the chart (or of the placeholder)
     notes: str = ""  # speaker notes
@@ -165,11 +165,11 @@ class _Context:
 
 @dataclass(frozen=True)
 class PlannedChart:
-    """A chart slide before its image is drawn: call is None for a placeholder."""
+    """A chart slide before its image is drawn: spec is None for a placeholder."""
 
     heading: str
     about: str
-    call: views.ChartCall | None
+    spec: views.ChartSpec | None
     base: str = ""
     takeaway: str = ""
     alt: str = ""
@@ -179,8 +179,8 @@ class PlannedChart:
 
     def slide(self, k: int) -> Slide:
         """Return the slide, with the chart read natively from the page's figure, or, without a
-        chart call, as a placeholder."""
-        if self.call is None:
+        chart spec, as a placeholder."""
+        if self.spec is None:
             return Slide(
                 "placeholder", self.heading, (self.reason,), self.about_label, self.about, alt=self.alt
             )
@@ -192,8 +192,8 @@ class PlannedChart:
             self.about,
             self.base,
             self.takeaway,
-            self.call,
-            native_chart(self.call, k),
+            self.spec,
+            native_chart(self.spec, k),
             self.alt,
             self.notes,
         )
@@ -269,7 +269,7 @@ def _respondents(c: _Context) -> PlannedChart:
     return PlannedChart(
         heading,
         about,
-        views.ChartCall("respondents_by_place", (resp,)),
+        views.respondents(resp),
         base=base,
         takeaway=takeaway,
         alt=f"Bar chart of respondents by place, one bar per survey wave. {takeaway}",
@@ -290,11 +290,11 @@ STATEMENTS = [
 def _statement(c: _Context, detail: pd.DataFrame, question: str, heading: str, yes: str, no: str):
     """Return the slide of one statement's diverging bars by place."""
     wording = c.wordings[question]
-    call = views.statement(detail, question, wording, c.k)
-    rows = _subject_rows(c, call.args[0]) if call else None
+    spec = views.statement(detail, question, wording, c.k)
+    rows = _subject_rows(c, spec.args[0]) if spec else None
     if rows is None:
         return _placeholder(c, heading, wording)
-    d = call.args[0]
+    d = spec.args[0]
     pos = rows.loc[rows["polarity"] == "positive", "share"].astype(float).sum()
     neg = rows.loc[rows["polarity"] == "negative", "share"].astype(float).sum()
     first = rows.iloc[0]
@@ -318,7 +318,7 @@ def _statement(c: _Context, detail: pd.DataFrame, question: str, heading: str, y
     return PlannedChart(
         heading,
         wording,
-        call,
+        spec,
         base=_base_line(c, first["n"], total_n) + "; n per bar on the chart",
         takeaway=takeaway,
         alt=alt,
@@ -480,7 +480,7 @@ def _progress_slide(c: _Context) -> PlannedChart:
     return PlannedChart(
         heading,
         about,
-        views.ChartCall("progress_bars", (by_place, "By place")),
+        views.progress(by_place, "By place"),
         base=f"{per_place} recommendations in each of {places} places",
         takeaway=takeaway,
         alt=f"Stacked bars of recommendation statuses by place. {takeaway}",
@@ -635,11 +635,11 @@ def chart_images(pack: Pack, *, only=None, progress: Progress | None = None) -> 
     from pcn_data import charts  # here: only drawing images loads plotly's renderer
 
     report = progress or (lambda fraction, message: None)
-    wanted = [(i, s) for i, s in enumerate(pack.slides) if s.call is not None and (only is None or s in only)]
+    wanted = [(i, s) for i, s in enumerate(pack.slides) if s.spec is not None and (only is None or s in only)]
     out = {}
     for j, (i, s) in enumerate(wanted):
         report(j / max(len(wanted), 1), f"Drawing chart {j + 1} of {len(wanted)}: {s.heading}")
-        fig = s.call.figure()
+        fig = s.spec.figure()
         out[i] = charts.to_png(fig, width=CHART_WIDTH, height=_image_height(fig), scale=IMAGE_SCALE)
     report(1.0, "Done")
     return out
