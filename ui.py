@@ -22,7 +22,7 @@ from streamlit.runtime.pages_manager import PagesManager
 import plain
 from pcn_data import alt_text, charts, demo, views
 from pcn_data.core import access as acl
-from pcn_data.core import backup, config, logs, site, trail
+from pcn_data.core import backup, config, logs, palette, site, trail
 from pcn_data.core.db import Database, get_database
 from pcn_data.core.errors import PcnDataError, RenderError
 from pcn_data.core.filters import Filters
@@ -430,7 +430,7 @@ def _figure(spec: views.ChartSpec):
     kwargs = {k: _chart_text(v) for k, v in spec.kwargs.items()}
     fig = spec.builder(*args, **kwargs)
     # The chart's tool buttons: plotly draws them at 30% grey (about 1.7:1); WCAG 1.4.11 asks 3:1.
-    fig.layout.modebar = {"color": "#4C6272", "activecolor": "#212B32"}
+    fig.layout.modebar = {"color": palette.SECONDARY_TEXT, "activecolor": palette.TEXT}
     if spec.builder in PATTERNED:
         pattern_cue(fig)
     return fig, alt
@@ -467,7 +467,7 @@ def pattern_cue(fig) -> None:
         trace.marker.pattern = {
             "shape": PATTERNS[i % len(PATTERNS)],
             "fillmode": "overlay",
-            "fgcolor": "#FFFFFF" if _dark(colour) else "#212B32",
+            "fgcolor": palette.WHITE if _dark(colour) else palette.TEXT,
             "solidity": 0.3,
             "size": 8,
         }

@@ -520,10 +520,10 @@ def test_the_page_builds_the_pack_on_an_uploaded_template_and_names_a_bad_one(ap
 
 
 def test_without_chromium_the_page_offers_the_pptx_and_says_what_the_pdf_needs(app, monkeypatch):
-    from pcn_data import charts
+    from pcn_data.charts import render
 
-    monkeypatch.setattr(charts, "chromium_path", lambda: None)
-    monkeypatch.setattr(charts, "_renderer", None)  # restored afterwards: the warm browser stays
+    monkeypatch.setattr(render, "chromium_path", lambda: None)
+    monkeypatch.setattr(render, "_renderer", None)  # restored afterwards: the warm browser stays
     open_overview(app)
     app.button(key="overview_pack_build").click().run()
     assert not app.exception

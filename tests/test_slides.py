@@ -18,6 +18,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Emu
 
 from pcn_data import charts
+from pcn_data.charts import render
 from pcn_data.core.config import min_group
 from pcn_data.core.errors import RenderError
 from pcn_data.reports import slide_files, slides
@@ -465,8 +466,8 @@ def test_chart_images_are_sharp_pngs(packs):
 
 
 def test_without_chromium_the_error_says_what_to_install(monkeypatch):
-    monkeypatch.setattr(charts, "chromium_path", lambda: None)
-    monkeypatch.setattr(charts, "_renderer", None)  # restored afterwards: the warm browser stays
+    monkeypatch.setattr(render, "chromium_path", lambda: None)
+    monkeypatch.setattr(render, "_renderer", None)  # restored afterwards: the warm browser stays
     with pytest.raises(RenderError, match="apt-get install chromium"):
         charts.to_png(
             charts.progress_bars(pd.DataFrame({"grp": ["A"], "status": ["Done"], "n": [1]}), "t"), width=400

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, replace
 
 from pcn_data import views
+from pcn_data.core.palette import GREY, REFERENCE, TEXT, WHITE
 
 # How a row is named when a chart hides it: the words of the pages' placeholders.
 HIDDEN_TEXT = "Not shown: protects a group under {k}"
@@ -277,7 +278,7 @@ def _compare(spec: views.ChartSpec, fig, k: int) -> NativeChart:
             series.colour,
             plus=(high - value, *series.plus),
             minus=(value - low, *series.minus),
-            point_colours=("#768692", *([None] * len(series.values))),
+            point_colours=(REFERENCE, *([None] * len(series.values))),
         )
     elif series.name == "":
         series = Series(spec.args[1], series.values, series.colour, plus=series.plus, minus=series.minus)
@@ -392,7 +393,7 @@ def _heatmap(spec: views.ChartSpec, fig, k: int) -> NativeChart:
         for j, _c in enumerate(cols):
             z = _number(cells["z"][i][j])
             if z is None:
-                line.append(Cell("not shown", placeholder, colour="#425563"))
+                line.append(Cell("not shown", placeholder, colour=GREY))
                 continue
             fill = scale_colour(list(cells["colorscale"]), z)
             line.append(
@@ -400,7 +401,7 @@ def _heatmap(spec: views.ChartSpec, fig, k: int) -> NativeChart:
                     plain(cells["text"][i][j]).replace(" n=", "\nn = "),
                     fill,
                     True,
-                    "#FFFFFF" if is_dark(fill) else "#212B32",
+                    WHITE if is_dark(fill) else TEXT,
                 )
             )
         out.append(tuple(line))

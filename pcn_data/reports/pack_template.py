@@ -14,6 +14,7 @@ import zipfile
 from io import BytesIO
 from pathlib import Path
 
+from pcn_data.core import palette
 from pcn_data.core.errors import PcnDataError
 
 log = logging.getLogger(__name__)
@@ -22,18 +23,16 @@ SLIDE_W, SLIDE_H = 13.333, 7.5  # inches, as slides.SLIDE_W / SLIDE_H (16:9)
 
 # Our theme: the dashboard's colours (NHS Blue, then the charts' Okabe-Ito) and Arial.
 THEME_COLOURS = {
-    "dk1": "212B32",
-    "lt1": "FFFFFF",
-    "dk2": "425563",
-    "lt2": "E8EDEE",
-    "accent1": "005EB8",
-    "accent2": "E69F00",
-    "accent3": "009E73",
-    "accent4": "CC79A7",
-    "accent5": "56B4E9",
-    "accent6": "D55E00",
-    "hlink": "005EB8",
-    "folHlink": "330072",
+    name: colour.lstrip("#")
+    for name, colour in {
+        "dk1": palette.TEXT,
+        "lt1": palette.WHITE,
+        "dk2": palette.GREY,
+        "lt2": palette.PALE,
+        **{f"accent{i + 1}": c for i, c in enumerate(palette.CATEGORICAL[:6])},
+        "hlink": palette.NHS_BLUE,
+        "folHlink": "#330072",  # NHS purple: a visited link
+    }.items()
 }
 THEME_FONT = "Arial"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from pcn_data.core.palette import TEXT, WHITE
 from pcn_data.reports.native_charts import NativeChart, Series, is_dark
 
 GRID = "D8DDE0"
@@ -131,12 +132,12 @@ def _chart(page, chart: NativeChart, geometry: tuple, pt):
             labels.font.size = pt(13)
             if chart.stacked:
                 labels.position = XL_LABEL_POSITION.CENTER
-                fill = s.colour or "#FFFFFF"
-                labels.font.color.rgb = _rgb("#FFFFFF" if is_dark(fill) else "#212B32")
+                fill = s.colour or WHITE
+                labels.font.color.rgb = _rgb(WHITE if is_dark(fill) else TEXT)
             else:
                 labels.position = XL_LABEL_POSITION.INSIDE_BASE if s.plus else XL_LABEL_POSITION.OUTSIDE_END
                 if s.plus:
-                    labels.font.color.rgb = _rgb("#FFFFFF" if is_dark(s.colour or "#FFFFFF") else "#212B32")
+                    labels.font.color.rgb = _rgb(WHITE if is_dark(s.colour or WHITE) else TEXT)
             for i, written in enumerate(s.shown_labels):
                 if not written:  # the page writes no value on this bar (too short to hold it)
                     _delete_label(ser, i)

@@ -13,14 +13,11 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+from pcn_data.core.palette import GREY, NEGATIVE, NHS_BLUE, PALE, TEXT
 from pcn_data.reports.native_charts import NativeChart
 from pcn_data.reports.slides import CHART_BOX, SLIDE_H, SLIDE_W, TEXT_BOX, Pack, Slide, chart_images
 
-NHS_BLUE = "#005EB8"
-TEXT = "#212B32"
-GREY = "#425563"
-PALE = "#E8EDEE"
-WARNING = "#B35806"  # the charts' darkest orange
+WARNING = NEGATIVE[1]  # the charts' darkest orange
 FONT = "Arial"  # LibreOffice and the PDF draw it with Liberation Sans, whose metrics are Arial's
 
 # TrueType fonts for the PDF, from Debian's fonts-liberation and fonts-dejavu-core (either will do);

@@ -9,7 +9,9 @@ import html
 
 import pandas as pd
 
-BAR = "#005EB8"
+from pcn_data.core.palette import NHS_BLUE, PALE
+
+BAR = NHS_BLUE
 
 
 def results_bars(res: pd.DataFrame, kind: str) -> str:
@@ -42,7 +44,7 @@ def results_bars(res: pd.DataFrame, kind: str) -> str:
         ".bar-row{display:grid;grid-template-columns:minmax(12rem,30%) 1fr minmax(9rem,auto);"
         "gap:1rem;align-items:center;font-size:clamp(1.5rem,4vh,2rem);line-height:1.2}"
         ".bar-label{overflow-wrap:anywhere}"
-        f".bar-track{{background:#E8EDEE;height:clamp(2rem,5.5vh,3rem);border-radius:4px}}.bar{{background:{BAR};height:100%;"
+        f".bar-track{{background:{PALE};height:clamp(2rem,5.5vh,3rem);border-radius:4px}}.bar{{background:{BAR};height:100%;"
         "border-radius:4px;min-width:2px}.bar-figure{font-weight:700;white-space:nowrap}</style>"
     )
     caption = "Points: a first place scores most." if ranking else ""

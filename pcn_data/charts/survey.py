@@ -1,109 +1,46 @@
-"""Chart builders: pure functions from an aggregated DataFrame to a Plotly figure, and `to_png`,
-which draws a figure as an image in one headless Chromium kept warm for the process.
-
-The only module of pcn_data that imports plotly. Figures use colour-blind-safe colours
-(Okabe-Ito, with NHS Blue first) and type large enough for a 1920x1080 projector.
-
-Each builder writes its figure as plain dicts (traces and layout) and wraps them once with
-`_figure`: building a figure through plotly's objects (add_bar, update_layout, make_subplots)
-validated every property as it went, and cost 30 to 150 ms a chart, most of a page's run.
-tests/test_charts.py validates every builder's output against plotly's schema instead.
-"""
+"""Survey charts: who responded, and the results pages' diverging bars, dumbbells, interval dots,
+heatmaps and shares. Each takes an aggregated, suppressed frame (never respondent rows) and draws a
+hidden group as a placeholder that reads the same whatever its true n."""
 
 from __future__ import annotations
-
-import asyncio
-import atexit
-import logging
-import shutil
-import textwrap
-import threading
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import sequential
 
-from pcn_data.core.errors import RenderError
-
-log = logging.getLogger(__name__)
-
-NHS_BLUE = "#005EB8"
-# Okabe-Ito, led by NHS Blue: distinguishable with the common colour-vision deficiencies.
-CATEGORICAL = [NHS_BLUE, "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
-TEXT = "#212B32"
-FONT_SIZE = 18
-# Plotly's "Blues" as its validator spells it out (plotly.js has its own, different, "Blues").
-BLUES = [[i / (len(sequential.Blues) - 1), c] for i, c in enumerate(sequential.Blues)]
-
-
-def _figure(data: list[dict], layout: dict) -> go.Figure:
-    """Return a Figure of trace and layout dicts, without validating them property by property."""
-    return go.Figure({"data": data, "layout": layout}, _validate=False)
-
-
-def _merge(base: dict, extra: dict) -> dict:
-    """Return base updated by extra, merging nested dicts (as plotly's update_layout does)."""
-    out = dict(base)
-    for key, value in extra.items():
-        out[key] = (
-            _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-        )
-    return out
-
-
-def _missing(x) -> bool:
-    """Return True for None, NaN and pandas' NA."""
-    return x is None or x is pd.NA or x != x
-
-
-def _floats(values) -> np.ndarray:
-    """Return numbers as an array of floats, NaN where missing (plotly draws a gap)."""
-    return np.array([np.nan if _missing(v) else float(v) for v in values], dtype=float)
-
-
-def _text(title: str | None) -> dict:
-    """Return an axis or colour-bar title."""
-    return {} if title is None else {"text": title}
-
-
-def base_layout(
-    title: str,
-    *,
-    height: int = 480,
-    axes: tuple[str, ...] = ("",),
-    legend_two_a_row: int | None = None,
-    **extra,
-) -> dict:
-    """Return the dashboard's common layout: large type, white ground, legend on top, updated by
-    extra (nested dicts merged). axes: the suffixes of the x/y axes to style ("", "2", …).
-
-    Long titles (question wordings) are wrapped: plotly does not wrap them, and a 1280-pixel
-    screen would cut them off. legend_two_a_row: the number of legend entries of a half-width
-    chart, set two a row; each row past the second grows the chart, so that the legend, which
-    plotly stacks upwards, never covers the title.
-    """
-    lines = textwrap.wrap(title, 60) or [""]
-    layout = {
-        "title": {"text": "<br>".join(lines), "x": 0, "xanchor": "left", "font": {"size": FONT_SIZE + 4}},
-        "font": {"size": FONT_SIZE, "color": TEXT, "family": "Arial, Helvetica, sans-serif"},
-        "paper_bgcolor": "white",
-        "plot_bgcolor": "white",
-        "height": height + 28 * (len(lines) - 1),
-        "margin": {"l": 20, "r": 20, "t": 110 + 28 * (len(lines) - 1), "b": 20},
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
-        "hoverlabel": {"font": {"size": FONT_SIZE}},
-    }
-    for axis in axes:
-        layout[f"yaxis{axis}"] = {"gridcolor": "#D8DDE0", "zerolinecolor": "#AEB7BD", "automargin": True}
-        layout[f"xaxis{axis}"] = {"automargin": True}
-    layout = _merge(layout, extra)
-    if legend_two_a_row is not None:
-        grow = 26 * max(0, -(-legend_two_a_row // 2) - 2)
-        layout["legend"].update(entrywidth=0.5, entrywidthmode="fraction")
-        layout["margin"]["t"] += grow
-        layout["height"] += grow
-    return layout
+from pcn_data.charts.theme import (
+    BLUES,
+    _axis_label,
+    _counts,
+    _error_x,
+    _figure,
+    _floats,
+    _int,
+    _missing,
+    _notes_trace,
+    _pct,
+    _row_order,
+    _side_note,
+    _signed,
+    _text,
+    _wrap,
+    base_layout,
+)
+from pcn_data.core.palette import (
+    CATEGORICAL,
+    HATCH,
+    MID_GREY,
+    NEGATIVE,
+    NEUTRAL,
+    NHS_BLUE,
+    ORANGE,
+    PALE,
+    PLACEHOLDER,
+    PLACEHOLDER_TEXT,
+    POSITIVE,
+    RED,
+    TEXT,
+)
 
 
 def _bars_by_wave(df: pd.DataFrame, title: str, yaxis: dict, per_wave) -> go.Figure:
@@ -180,94 +117,6 @@ def response_rate_by_place(df: pd.DataFrame, title: str = "Clinical Director res
 
 # Diverging palette (orange for negative, blue for positive; safe for the common colour-vision
 # deficiencies), indexed by how far an option sits from neutral.
-NEGATIVE = ["#F1A340", "#B35806"]
-POSITIVE = ["#6BAED6", "#08519C"]
-NEUTRAL = "#C8CDD0"
-PLACEHOLDER = "#E8EDEE"
-PLACEHOLDER_TEXT = "#425563"
-
-
-def _error_x(est, low, high, *, color: str | None = None, thickness: float = 1.5) -> dict:
-    """Return plotly error bars drawing the 95% interval (low, high) around est."""
-    est, low, high = (_floats(v) for v in (est, low, high))
-    bars = {
-        "type": "data",
-        "symmetric": False,
-        "array": high - est,
-        "arrayminus": est - low,
-        "thickness": thickness,
-    }
-    if color is not None:
-        bars["color"] = color
-    return bars
-
-
-def _wrap(text: str, width: int = 30) -> str:
-    """Return text broken into lines of about width characters for an axis label."""
-    return "<br>".join(textwrap.wrap(str(text), width))
-
-
-def _counts(values) -> list:
-    """Return counts as ints, with "hidden" where the protected table hides one."""
-    return ["hidden" if _missing(v) else int(v) for v in values]
-
-
-def _pct(x) -> str:
-    """Return a share as a whole percentage, or a dash when missing."""
-    return "–" if x is None or pd.isna(x) else f"{x:.0%}"
-
-
-def _int(x) -> int:
-    """Return a count as an int, 0 when missing."""
-    return 0 if _missing(x) else int(x)
-
-
-def _signed(x) -> str:
-    """Return a net score in points (+37), or a dash when missing."""
-    return "–" if x is None or pd.isna(x) else f"{x * 100:+.0f}"
-
-
-def _side_note(min_group: int, extra: str = "") -> str:
-    """Return the placeholder written beside a hidden row, on two lines: in one, it ran past the
-    right edge of a chart narrower than a wide screen (a slide, a laptop)."""
-    return f"Not shown: protects<br>a group under {min_group}{extra}"
-
-
-def _row_order(rows: list[dict], sort_col: str | None, label_col: str, total_first: bool = True) -> list[str]:
-    """Return row labels: the total first, then by sort_col descending (missing last), suppressed
-    rows last; ties keep their order."""
-    first = [r for r in rows if total_first and r["is_total"]]
-    rest = [r for r in rows if not (total_first and r["is_total"])]
-    shown = [r for r in rest if not r["suppressed"]]
-    if sort_col:
-        known = [r for r in shown if not _missing(r[sort_col])]
-        shown = sorted(known, key=lambda r: -float(r[sort_col])) + [r for r in shown if _missing(r[sort_col])]
-    hidden = [r for r in rest if r["suppressed"]]
-    return [r[label_col] for r in first + shown + hidden]
-
-
-def _axis_label(row, label_col: str, bold: bool = False) -> str:
-    """Return the y-axis label of a row: its name with n, bold for the total or a highlighted row."""
-    name = str(row[label_col])
-    if row["suppressed"]:
-        return f"{name}<br><span style='font-size:14px'>not shown</span>"
-    text = f"{name}<br><span style='font-size:14px'>n = {int(row['n'])}</span>"
-    return f"<b>{text}</b>" if bold else text
-
-
-def _notes_trace(y: list[str], notes: list[str], x: float) -> dict:
-    """Return a text-only trace writing notes to the right of each row at x."""
-    return {
-        "type": "scatter",
-        "y": y,
-        "x": [x] * len(y),
-        "mode": "text",
-        "text": notes,
-        "textposition": "middle right",
-        "showlegend": False,
-        "hoverinfo": "skip",
-        "textfont": {"size": 16},
-    }
 
 
 def diverging_bars(
@@ -355,7 +204,7 @@ def diverging_bars(
                 "base": [-1.0] * len(hidden),
                 "orientation": "h",
                 "name": f"Fewer than {min_group} respondents: not shown",
-                "marker": {"color": PLACEHOLDER, "pattern": {"shape": "/", "fgcolor": "#D0D6D9"}},
+                "marker": {"color": PLACEHOLDER, "pattern": {"shape": "/", "fgcolor": HATCH}},
                 "text": [f"Not shown: protects a group under {min_group}"] * len(hidden),
                 "textposition": "inside",
                 "insidetextanchor": "middle",
@@ -401,7 +250,7 @@ def diverging_bars(
             "zerolinewidth": 2,
             "zerolinecolor": TEXT,
             "showgrid": True,
-            "gridcolor": "#E8EDEE",
+            "gridcolor": PALE,
         },
         yaxis={"categoryorder": "array", "categoryarray": list(reversed(y_order))},
     )
@@ -423,7 +272,7 @@ def gap_dumbbell(gap: pd.DataFrame, title: str, min_group: int = 5) -> go.Figure
             "x": _floats([r["share_partners"], r["share_self"]]),
             "y": [labels[r["grp_label"]]] * 2,
             "mode": "lines",
-            "line": {"color": "#AEB7BD", "width": 6},
+            "line": {"color": MID_GREY, "width": 6},
             "showlegend": False,
             "hoverinfo": "skip",
         }
@@ -432,7 +281,7 @@ def gap_dumbbell(gap: pd.DataFrame, title: str, min_group: int = 5) -> go.Figure
     ]
     for col, name, colour, symbol in (
         ("self", "I am clear about my role", NHS_BLUE, "circle"),
-        ("partners", "Partners are clear about the CD role", "#E69F00", "diamond"),
+        ("partners", "Partners are clear about the CD role", ORANGE, "diamond"),
     ):
         share = [r[f"share_{col}"] if ok else None for r, ok in zip(rows, shown, strict=True)]
         traces.append(
@@ -553,7 +402,7 @@ def interval_dots(
                 "y0": 0,
                 "y1": 1,
                 "yref": "y domain",
-                "fillcolor": "#AEB7BD",
+                "fillcolor": MID_GREY,
                 "opacity": 0.25,
                 "line": {"width": 0},
             }
@@ -687,7 +536,7 @@ def share_heatmap(
                 "x1": 1,
                 "y0": i - 0.5,
                 "y1": i + 0.5,
-                "line": {"color": "#D5281B", "width": 4},
+                "line": {"color": RED, "width": 4},
             }
         ]
     return _figure(traces, layout)
@@ -817,60 +666,6 @@ def grouped_shares(
     return _figure(traces, layout)
 
 
-def _of(session: str, row: dict) -> str:
-    """Return a session's share of an option in words, with its votes and n."""
-    return f"{session}: {_pct(row['share'])} ({_int(row['votes'])} of {_int(row['n'])})"
-
-
-def session_bars(df: pd.DataFrame, title: str) -> go.Figure:
-    """Return one poll question across sessions: horizontal grouped bars of each option's share,
-    one colour per session (a place, or a place on a date), in the frame's order.
-
-    df: session_compare.compare's rows for one question (session, label, option_position, votes,
-    n, share, hidden, why). A hidden session draws no bars and is named in the legend as not
-    shown, with why; its true n is never written."""
-    records = df.sort_values("option_position", kind="stable").to_dict("records")
-    items = list(dict.fromkeys(r["label"] for r in records))
-    traces = []
-    for i, session in enumerate(dict.fromkeys(r["session"] for r in df.to_dict("records"))):
-        rows = {r["label"]: r for r in records if r["session"] == session}
-        hidden = any(bool(r["hidden"]) for r in rows.values())
-        first = next(iter(rows.values()))
-        share = [None if hidden else rows[item]["share"] if item in rows else None for item in items]
-        traces.append(
-            {
-                "type": "bar",
-                "orientation": "h",
-                "y": items,
-                "x": _floats(share),
-                "name": f"{session} (not shown: {first['why']})"
-                if hidden
-                else f"{session} (n = {_int(first['n'])})",
-                "marker": {"color": CATEGORICAL[i % len(CATEGORICAL)]},
-                "text": ["not shown" if hidden else _pct(v) for v in share],
-                "textposition": "outside",
-                "customdata": [
-                    "not shown" if hidden or item not in rows else _of(session, rows[item]) for item in items
-                ],
-                "hovertemplate": "%{y}<br>%{customdata}<extra></extra>",
-            }
-        )
-    sessions = max(1, df["session"].nunique())
-    # Plotly draws a group's first bar lowest: reversed, the oldest session is on top of each group
-    # (and first in the legend, read in reverse), as the legend and the table list them.
-    traces.reverse()
-    layout = base_layout(
-        title,
-        height=max(380, 160 + 26 * len(items) * sessions),
-        barmode="group",
-        bargap=0.25,
-        legend={"traceorder": "reversed"},
-        xaxis={"range": [0, 1.15], "tickformat": ".0%", "title": _text("Share of the session's answers")},
-        yaxis={"categoryorder": "array", "categoryarray": list(reversed(items))},
-    )
-    return _figure(traces, layout)
-
-
 def _grid(rows: int, cols: int, h_space: float, v_space: float) -> list[tuple[list[float], list[float]]]:
     """Return the (x domain, y domain) of each cell of a grid of subplots, row by row from the top
     left, as plotly's make_subplots lays them out."""
@@ -978,404 +773,3 @@ def small_multiples(
             )
     layout["annotations"] = annotations
     return _figure(traces, layout)
-
-
-STAGE_COLOURS = ["#DDE9F4", "#9CC3E4", "#4A90C9", "#0B4F8C"]
-
-
-def _pcn_heatmap(df: pd.DataFrame, value_col: str, text, title: str, **trace) -> go.Figure:
-    """Return a PCN x domain heatmap of value_col, PCNs in the frame's order (never ranked), each
-    cell labelled text(value, row); trace: the colour scale and its bar.
-
-    df: one row per PCN x domain with pcn, domain, domain_order (the first row of a cell counts).
-    """
-    records = df.to_dict("records")
-    domains = list(dict.fromkeys(r["domain"] for r in sorted(records, key=lambda r: r["domain_order"])))
-    pcns = list(dict.fromkeys(r["pcn"] for r in records))
-    cells = {(r["pcn"], r["domain"]): r for r in reversed(records)}
-    grid = [[cells.get((p, d)) for d in domains] for p in pcns]
-    heatmap = {
-        "type": "heatmap",
-        "z": [_floats(None if c is None else c[value_col] for c in row) for row in grid],
-        "x": ["<br>".join(textwrap.wrap(d, 18)) for d in domains],
-        "y": pcns,
-        **trace,
-        "text": [[text(c) for c in row] for row in grid],
-        "texttemplate": "%{text}",
-        "textfont": {"size": 14},
-        "xgap": 2,
-        "ygap": 2,
-        "hovertemplate": "%{y}<br>%{x}: %{text}<extra></extra>",
-    }
-    layout = base_layout(
-        title,
-        height=max(400, 220 + 34 * len(pcns)),
-        yaxis={"autorange": "reversed"},
-        xaxis={"tickangle": 0},
-    )
-    return _figure([heatmap], layout)
-
-
-def stage_heatmap(sa: pd.DataFrame, title: str) -> go.Figure:
-    """Return a PCN x domain heatmap of self-assessment stages (Foundation to Step 3).
-
-    sa: one row per PCN x domain with pcn, domain, domain_order, stage, ordinal. PCNs are listed
-    by name (never ranked): the matrix is for discussion, not a league table.
-    """
-    scale = [
-        [0, STAGE_COLOURS[0]],
-        [0.25, STAGE_COLOURS[0]],
-        [0.25, STAGE_COLOURS[1]],
-        [0.5, STAGE_COLOURS[1]],
-        [0.5, STAGE_COLOURS[2]],
-        [0.75, STAGE_COLOURS[2]],
-        [0.75, STAGE_COLOURS[3]],
-        [1, STAGE_COLOURS[3]],
-    ]
-    return _pcn_heatmap(
-        sa,
-        "ordinal",
-        lambda cell: "" if cell is None or _missing(cell["stage"]) else cell["stage"],
-        title,
-        zmin=-0.5,
-        zmax=3.5,
-        colorscale=scale,
-        colorbar={
-            "tickvals": [0, 1, 2, 3],
-            "ticktext": ["Foundation", "Step 1", "Step 2", "Step 3"],
-            "title": _text("Stage"),
-        },
-    )
-
-
-def movement_heatmap(moves: pd.DataFrame, title: str) -> go.Figure:
-    """Return a PCN x domain heatmap of stage movement between two assessments (+1 = one step up)."""
-
-    def text(cell) -> str:
-        if cell is None or _missing(cell["move"]):
-            return ""
-        return "same" if cell["move"] == 0 else f"{int(cell['move']):+d}"
-
-    return _pcn_heatmap(
-        moves,
-        "move",
-        text,
-        title,
-        zmin=-3,
-        zmax=3,
-        zmid=0,
-        colorscale=[[0, NEGATIVE[1]], [0.5, "#F4F6F7"], [1, POSITIVE[1]]],
-        colorbar={"title": _text("Steps"), "tickvals": [-3, -2, -1, 0, 1, 2, 3]},
-    )
-
-
-def peer_ranges(ranges: pd.DataFrame, title: str, pcn_name: str) -> go.Figure:
-    """Return, per domain, the PCN's stage against the range (worst to best) and median of its
-    place's other PCNs and of the ICS's other PCNs."""
-    domains = ["<br>".join(textwrap.wrap(d, 26)) for d in ranges["domain"]]
-    records = ranges.to_dict("records")
-    traces = []
-    for prefix, name, colour, offset in (
-        ("ics", "Other PCNs in the ICS", "#AEB7BD", 0.18),
-        ("place", "Other PCNs in the place", "#6BAED6", -0.18),
-    ):
-        for i, r in enumerate(records):
-            if r[f"{prefix}_peers"]:
-                traces.append(
-                    {
-                        "type": "scatter",
-                        "x": _floats([r[f"{prefix}_worst"], r[f"{prefix}_best"]]),
-                        "y": [i + offset] * 2,
-                        "mode": "lines",
-                        "line": {"color": colour, "width": 10},
-                        "name": f"{name}: worst to best",
-                        "legendgroup": prefix,
-                        "showlegend": i == 0,
-                        "hoverinfo": "skip",
-                    }
-                )
-        traces.append(
-            {
-                "type": "scatter",
-                "x": _floats(ranges[f"{prefix}_median"]),
-                "y": [i + offset for i in range(len(ranges))],
-                "mode": "markers",
-                "marker": {"symbol": "line-ns", "size": 22, "line": {"width": 4, "color": TEXT}},
-                "name": "Median of the other PCNs",
-                "legendgroup": "median",
-                "showlegend": prefix == "place",
-                "hovertemplate": f"{name}: median %{{x}}<extra></extra>",
-            }
-        )
-    traces.append(
-        {
-            "type": "scatter",
-            "x": _floats(ranges["ordinal"]),
-            "y": list(range(len(ranges))),
-            "mode": "markers+text",
-            "name": pcn_name,
-            "marker": {
-                "size": 22,
-                "color": "#E69F00",
-                "symbol": "diamond",
-                "line": {"color": TEXT, "width": 1},
-            },
-            "text": ranges["stage"].tolist(),
-            "textposition": "top center",
-            "hovertemplate": "%{text}<extra></extra>",
-        }
-    )
-    layout = base_layout(
-        title,
-        height=200 + 110 * len(ranges),
-        xaxis={
-            "range": [-0.3, 3.3],
-            "tickvals": [0, 1, 2, 3],
-            "ticktext": ["Foundation", "Step 1", "Step 2", "Step 3"],
-        },
-        yaxis={"tickvals": list(range(len(ranges))), "ticktext": domains, "autorange": "reversed"},
-    )
-    return _figure(traces, layout)
-
-
-KIND_STYLE = {
-    "workshop": ("Workshop", "circle", NHS_BLUE),
-    "one_to_one": ("One-to-one", "diamond", "#009E73"),
-    "roundtable": ("Roundtable", "square", "#E69F00"),
-    "survey_window": ("Survey window", None, "#AEB7BD"),
-}
-
-
-def engagement_timeline(events: pd.DataFrame, title: str) -> go.Figure:
-    """Return a timeline per place: survey windows as bars, other activities as markers sized by
-    attendees. events: place, kind, title, starts_on, ends_on, attendees, pcns."""
-    records = events.to_dict("records")
-    places = list(dict.fromkeys(r["place"] for r in records))
-    windows = [r for r in records if r["kind"] == "survey_window"]
-    traces = [
-        {
-            "type": "scatter",
-            "x": [w["starts_on"], w["ends_on"] or w["starts_on"]],
-            "y": [w["place"]] * 2,
-            "mode": "lines",
-            "line": {"color": KIND_STYLE["survey_window"][2], "width": 16},
-            "name": "Survey window",
-            "legendgroup": "survey_window",
-            "showlegend": i == 0,
-            "hovertemplate": f"{w['title']}<extra></extra>",
-        }
-        for i, w in enumerate(windows)
-    ]
-    for kind, (label, symbol, colour) in KIND_STYLE.items():
-        rows = [r for r in records if r["kind"] == kind]
-        if kind == "survey_window" or not rows:
-            continue
-        attendees = [None if _missing(r["attendees"]) else r["attendees"] for r in rows]
-        traces.append(
-            {
-                "type": "scatter",
-                "x": [r["starts_on"] for r in rows],
-                "y": [r["place"] for r in rows],
-                "mode": "markers",
-                "name": label,
-                "marker": {
-                    "symbol": symbol,
-                    "color": colour,
-                    "size": [10 + 2 * min(float(1 if a is None else a), 12) for a in attendees],
-                    "line": {"color": "white", "width": 1},
-                    "opacity": 0.85,
-                },
-                "customdata": [
-                    [r["title"], _int(a), r["pcns"]] for r, a in zip(rows, attendees, strict=True)
-                ],
-                "hovertemplate": "%{customdata[0]}<br>%{x|%d %b %Y}<br>%{customdata[1]} attendees, "
-                "%{customdata[2]} PCNs<extra></extra>",
-            }
-        )
-    layout = base_layout(
-        title,
-        height=max(360, 180 + 70 * len(places)),
-        yaxis={"categoryorder": "array", "categoryarray": list(reversed(places))},
-        xaxis={"type": "date"},
-    )
-    return _figure(traces, layout)
-
-
-def participation_bars(df: pd.DataFrame, title: str) -> go.Figure:
-    """Return, per place, the share of its PCNs that took part in each kind of activity, labelled
-    with the count and base. df: place, kind_label, share, pcns_taking_part, pcns_in_place."""
-    traces = [
-        {
-            "type": "bar",
-            "x": rows["place"].tolist(),
-            "y": _floats(rows["share"]),
-            "name": kind,
-            "marker": {"color": CATEGORICAL[i % len(CATEGORICAL)]},
-            "text": [
-                f"{_pct(s)}<br>{int(a)} of {int(b)}"
-                for s, a, b in zip(
-                    rows["share"], rows["pcns_taking_part"], rows["pcns_in_place"], strict=True
-                )
-            ],
-            "textposition": "outside",
-            "cliponaxis": False,
-            "hovertemplate": "%{x} · " + kind + ": %{y:.0%} of PCNs<extra></extra>",
-        }
-        for i, (kind, rows) in enumerate(df.groupby("kind_label", sort=True))
-    ]
-    layout = base_layout(
-        title,
-        barmode="group",
-        bargap=0.25,
-        yaxis={"range": [0, 1.25], "tickformat": ".0%", "title": _text("Share of the place's PCNs")},
-    )
-    return _figure(traces, layout)
-
-
-STATUS_COLOURS = {
-    "Done": "#08519C",
-    "In progress": "#6BAED6",
-    "Not started": "#E8EDEE",
-    "Not applicable": "#AEB7BD",
-}
-
-
-def progress_bars(df: pd.DataFrame, title: str) -> go.Figure:
-    """Return stacked horizontal bars of recommendation statuses per group (place or theme).
-
-    df: grp, status, n (as from tracker.progress).
-    """
-    groups = list(dict.fromkeys(df["grp"]))
-    traces = []
-    for status, colour in STATUS_COLOURS.items():
-        n = df[df["status"] == status].set_index("grp").reindex(groups)["n"].fillna(0)
-        traces.append(
-            {
-                "type": "bar",
-                "y": groups,
-                "x": _floats(n),
-                "orientation": "h",
-                "name": status,
-                "marker": {"color": colour, "line": {"color": "#AEB7BD", "width": 1}},
-                "text": [str(int(v)) if v else "" for v in n],
-                "textposition": "inside",
-                "hovertemplate": "%{y}: %{x} " + status.lower() + "<extra></extra>",
-            }
-        )
-    layout = base_layout(
-        title,
-        height=max(300, 160 + 60 * len(groups)),
-        barmode="stack",
-        yaxis={"categoryorder": "array", "categoryarray": list(reversed(groups))},
-        xaxis={"title": _text("Recommendations")},
-    )
-    return _figure(traces, layout)
-
-
-# Images ------------------------------------------------------------------------------------
-
-RENDER_TIMEOUT = 60  # seconds for one image; a first image also waits for Chromium to start
-
-
-def chromium_path() -> str | None:
-    """Return the path of Debian's Chromium, or None when it is not installed."""
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-class _Renderer:
-    """One kaleido browser (Debian's Chromium) on its own event-loop thread, opened once.
-
-    Starting Chromium takes about two seconds and an image from a warm browser about a tenth
-    of that, so a slide pack reuses one browser for all its images, and the process keeps it
-    for the next pack. Calls from several threads queue on its tab.
-    """
-
-    def __init__(self, path: str) -> None:
-        import kaleido  # here, not at the top: pages that draw no image never load it
-
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="kaleido", daemon=True)
-        self._thread.start()
-
-        async def open_browser():
-            # mathjax=False: kaleido would otherwise load MathJax from a CDN, and the charts use no
-            # LaTeX; plotly.js comes from the installed plotly package, so nothing is downloaded.
-            k = kaleido.Kaleido(path=path, mathjax=False, timeout=RENDER_TIMEOUT)
-            await k.open()
-            return k
-
-        try:
-            self._kaleido = self._run(open_browser())
-        except BaseException:
-            self._stop_loop()
-            raise
-
-    def _run(self, coro):
-        """Return the result of a coroutine run on the browser's loop, waiting at most the timeout."""
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(RENDER_TIMEOUT + 10)
-
-    def png(self, fig: go.Figure, width: int, height: int, scale: float) -> bytes:
-        """Return the figure drawn as PNG bytes."""
-        opts = {"format": "png", "width": width, "height": height, "scale": scale}
-        return self._run(self._kaleido.calc_fig(fig.to_dict(), opts=opts))
-
-    def close(self) -> None:
-        """Close the browser and stop the loop."""
-        try:
-            self._run(self._kaleido.close())
-        finally:
-            self._stop_loop()
-
-    def _stop_loop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-
-
-_renderer: _Renderer | None = None
-_renderer_lock = threading.Lock()
-
-
-def _warm_renderer() -> _Renderer:
-    """Return the process's renderer, starting Chromium on first use."""
-    global _renderer
-    with _renderer_lock:
-        if _renderer is None:
-            path = chromium_path()
-            if path is None:
-                raise RenderError(
-                    "Chart images need Chromium, which is not installed: run `apt-get install chromium`."
-                )
-            try:
-                _renderer = _Renderer(path)
-            except Exception as exc:
-                log.warning("Chromium not started for chart images", exc_info=exc)
-                raise RenderError(f"Chromium could not be started to draw chart images ({exc}).") from exc
-            atexit.register(close_renderer)
-        return _renderer
-
-
-def close_renderer() -> None:
-    """Close the warm browser, if one is open (the next image starts a new one)."""
-    global _renderer
-    with _renderer_lock:
-        renderer, _renderer = _renderer, None
-    if renderer is not None:
-        try:
-            renderer.close()
-        except Exception:  # noqa: BLE001 - a browser that died is closed already
-            pass
-
-
-def to_png(fig: go.Figure, *, width: int, height: int | None = None, scale: float = 2.0) -> bytes:
-    """Return the figure as PNG bytes, width x height layout pixels (height: the figure's own)
-    times scale, drawn by kaleido in the process's warm headless Chromium."""
-    height = int(height or fig.layout.height or 480)
-    try:
-        return _warm_renderer().png(fig, width, height, scale)
-    except RenderError:
-        raise
-    except Exception as exc:
-        # A browser that crashed or hung is dropped, so that the next image starts a new one.
-        close_renderer()
-        log.warning("chart image not drawn", exc_info=exc)
-        raise RenderError(f"A chart image could not be drawn ({type(exc).__name__}: {exc}).") from exc
