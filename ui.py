@@ -22,7 +22,7 @@ from streamlit.runtime.pages_manager import PagesManager
 import plain
 from pcn_data import alt_text, charts, demo, views
 from pcn_data.core import access as acl
-from pcn_data.core import backup, config, logs, palette, site, trail
+from pcn_data.core import backup, config, cuts, logs, palette, site, trail
 from pcn_data.core.db import Database, get_database
 from pcn_data.core.errors import PcnDataError, RenderError
 from pcn_data.core.filters import Filters
@@ -178,15 +178,17 @@ def data_version() -> int:
 def query(name: str, *args):
     """Return the result of a cached query on the current database.
 
-    A query marked cut_by_place is cached once for every place and cut to the chosen one, so
-    that a facilitator changing place costs a cut, not the query.
+    A query marked cuts.cut_by_place or cuts.every_place is cached once for every place (keyed on
+    the filters without the place), then cut to the chosen place and the total, or kept whole; so
+    a facilitator changing place costs a cut, not the query.
     """
     db, version = _current()
     f = next((a for a in args if isinstance(a, Filters)), None)
-    if f is not None and f.places and getattr(CACHEABLE[name], "cut_by_place", False):
-        every_place = tuple(a.without("places") if a is f else a for a in args)
-        return queries.cut_to_places(_cached(name, str(db.path), version, every_place), f.places)
-    return _cached(name, str(db.path), version, args)
+    places = getattr(CACHEABLE[name], "places", None)
+    if f is None or not f.places or places is None:
+        return _cached(name, str(db.path), version, args)
+    every = _cached(name, str(db.path), version, tuple(cuts.every_group(a) if a is f else a for a in args))
+    return cuts.chosen_groups(every, f, with_total=True) if places == "cut" else every
 
 
 def url_select(

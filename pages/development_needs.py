@@ -5,6 +5,7 @@ import streamlit as st
 import plain
 import ui
 from pcn_data import charts, views
+from pcn_data.core import cuts
 from pcn_data.survey import results
 from pcn_data.workshop import skills_audit
 
@@ -24,8 +25,8 @@ needs = ui.query("needs", f, total)
 if needs.empty:
     st.info("No answers about development needs for these filters.")
     st.stop()
-selection = f.places[0] if f.places else "total"
-chosen = needs[needs["grp"] == selection]
+selection = cuts.selection_code(f)
+chosen = cuts.of_selection(needs, f)
 name = chosen["grp_label"].iloc[0] if not chosen.empty else total
 
 st.header(f"What would help: {plain.md(name)}")

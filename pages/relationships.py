@@ -6,6 +6,7 @@ import streamlit as st
 import plain
 import ui
 from pcn_data import charts, views
+from pcn_data.core import cuts
 from pcn_data.survey import results
 
 ui.ensure_navigation_mode()
@@ -39,9 +40,8 @@ ui.chart(
     )
 )
 
-selection = f.places[0] if f.places else "total"
-detail = ui.query("likert", results.PARTNER_ITEMS, f, total)
-chosen = detail[detail["grp"] == selection]
+selection = cuts.selection_code(f)
+chosen = cuts.of_selection(ui.query("likert", results.PARTNER_ITEMS, f, total), f)
 name = chosen["grp_label"].iloc[0] if not chosen.empty else total
 st.header(f"Every partner: {plain.md(name)}")
 if not chosen.empty:

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from pcn_data import charts
+from pcn_data.core.cuts import mark_chosen
 from pcn_data.core.filters import Filters
 from pcn_data.survey import results
 from pcn_data.survey.compare import Measure
@@ -82,10 +83,7 @@ def compare_places(
     the chosen place is marked with ▶, never ranked."""
     places = rows[~rows["is_total"]].copy()
     ref = rows[rows["is_total"]].iloc[0]
-    if f.places:
-        places["grp_label"] = [
-            f"▶ {g}" if c in f.places else g for g, c in zip(places["grp_label"], places["grp"], strict=True)
-        ]
+    places["grp_label"] = mark_chosen(places["grp_label"], places["grp"], f)
     net = measure.kind == "net"
     reference = None if ref["suppressed"] else (float(ref["value"]), float(ref["low"]), float(ref["high"]))
     return ChartSpec(

@@ -4,11 +4,11 @@ change of place is cut from the answer cached for every place."""
 import pandas as pd
 import pytest
 
+from pcn_data.core.cuts import chosen_groups
 from pcn_data.core.db import Database
 from pcn_data.core.filters import Filters
 from pcn_data.programme import tracker
 from pcn_data.survey import results
-from pcn_data.survey.queries import cut_to_places
 from tests.conftest import ROOT
 
 
@@ -101,8 +101,9 @@ CUT_BY_PLACE = [
 def test_a_query_cut_by_place_equals_the_query_for_that_place(demo_db, name, run, f):
     from ui import CACHEABLE
 
-    assert getattr(CACHEABLE[name], "cut_by_place", False)
-    pd.testing.assert_frame_equal(cut_to_places(run(demo_db, f.without("places")), f.places), run(demo_db, f))
+    assert getattr(CACHEABLE[name], "places", None) == "cut"
+    every = run(demo_db, f.without("places"))
+    pd.testing.assert_frame_equal(chosen_groups(every, f, with_total=True), run(demo_db, f))
 
 
 def test_a_place_change_reuses_the_answer_for_every_place(app, monkeypatch):
@@ -114,7 +115,7 @@ def test_a_place_change_reuses_the_answer_for_every_place(app, monkeypatch):
         calls.append(args)
         return results.relationship_matrix(*args)
 
-    counted.cut_by_place = True
+    counted.places = "cut"
     monkeypatch.setitem(__import__("ui").CACHEABLE, "relationship_matrix", counted)
     app.selectbox(key="place").set_value("MB").run()
     app.selectbox(key="place").set_value("FC").run()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from pcn_data import views
+from pcn_data.core import cuts
 from pcn_data.core.config import min_group
 from pcn_data.core.db import Database
 from pcn_data.core.errors import PcnDataError
@@ -160,7 +161,7 @@ class _Context:
 
     @property
     def is_place(self) -> bool:
-        return self.subject_code != "total"
+        return self.subject_code != cuts.TOTAL
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ def _subject_rows(c: _Context, df: pd.DataFrame) -> pd.DataFrame | None:
     """Return the subject's rows of a suppressed frame, or None when they are hidden or absent."""
     if df.empty:
         return None
-    rows = df[df["grp"] == c.subject_code]
+    rows = cuts.of_selection(df, c.f)
     if rows.empty or bool(rows["suppressed"].astype(bool).any()):
         return None
     return rows
@@ -428,7 +429,7 @@ def _compare(c: _Context, measure: compare.Measure) -> PlannedChart:
     places = rows[~rows["is_total"]]
     shown = places[~places["suppressed"].astype(bool)]
     if c.is_place:
-        me = places[places["grp"] == c.subject_code]
+        me = cuts.of_selection(rows, c.f)
         if me.empty or bool(me["suppressed"].iloc[0]):
             takeaway = f"{c.subject}: not shown ({_hidden(c.k)})"
             base_parts = []
@@ -571,7 +572,7 @@ def _context(db: Database, f: Filters) -> _Context:
         raise PcnDataError("A slide pack is for one place or the whole ICS, not several places or PCNs.")
     names = display_names(db)
     total = f.total_label(names)
-    subject_code = f.places[0] if f.places else "total"
+    subject_code = cuts.selection_code(f)
     subject = names.get(subject_code, total)
     return _Context(db, f, min_group(), names, total, subject_code, subject, question_wordings(db))
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pcn_data.core import bank
+from pcn_data.core.cuts import against_total, every_group, every_place
 from pcn_data.core.db import Database
 from pcn_data.core.filters import Filters, where
 from pcn_data.survey.queries import add_shares, net_scores, place_and_total_counts
@@ -75,13 +76,14 @@ MEASURES = _measures()
 DEFAULT_MEASURE = "net_role_clear_self"
 
 
+@every_place
 def measure_by_place(
     db: Database, measure: Measure, f: Filters, total_label: str = "ICS total"
 ) -> pd.DataFrame:
     """Return the measure for every place of the ICS and the total, each labelled against the
     total: better / worse (or higher / lower) where the 95% intervals do not overlap, else not
     distinguishable. Places are in their fixed order, never ranked. Grain: wave x group."""
-    counts = place_and_total_counts(db, measure.question, f.without("places"), total_label)
+    counts = place_and_total_counts(db, measure.question, every_group(f), total_label)
     if counts.empty:
         return pd.DataFrame()
     keys = ["wave_code", "grp", "grp_label", "is_total"]
@@ -107,24 +109,14 @@ def measure_by_place(
 
 
 def label_against_total(rows: pd.DataFrame, direction: bool = True) -> pd.Series:
-    """Return better/worse (or higher/lower) than the ICS where intervals do not overlap,
-    'not distinguishable from the ICS' where they do, and '' for the total and hidden rows."""
-    out = pd.Series("", index=rows.index, dtype=object)
-    for _, part in rows.groupby("wave_code"):
-        total = part[part["is_total"]]
-        if total.empty or total["suppressed"].iloc[0]:
-            continue
-        t_low, t_high = float(total["low"].iloc[0]), float(total["high"].iloc[0])
-        for i, r in part[~part["is_total"] & ~part["suppressed"].astype(bool)].iterrows():
-            if r["low"] > t_high:
-                out[i] = "better than the ICS" if direction else "higher than the ICS"
-            elif r["high"] < t_low:
-                out[i] = "worse than the ICS" if direction else "lower than the ICS"
-            else:
-                out[i] = "not distinguishable from the ICS"
-    return out
+    """Return better/worse (or, for a measure with no direction, higher/lower) than the ICS of the
+    same wave where intervals do not overlap, else not distinguishable (cuts.against_total)."""
+    if direction:
+        return against_total(rows, ["wave_code"], higher="better than the ICS", lower="worse than the ICS")
+    return against_total(rows, ["wave_code"])
 
 
+@every_place
 def measure_change(db: Database, measure: Measure, f: Filters, total_label: str = "ICS total"):
     """Return the change in the measure per place since the previous wave, with its interval,
     and what was compared (waves, roles)."""

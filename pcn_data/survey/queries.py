@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from pcn_data.core import cuts
 from pcn_data.core.db import Database
 from pcn_data.core.filters import Filters, where
 from pcn_data.survey import protect
@@ -157,11 +158,7 @@ def option_counts(
     if by is not None and by not in BREAKDOWNS:
         raise ValueError(f"Unknown breakdown {by!r}")
     questions = [questions] if isinstance(questions, str) else list(questions)
-    own = {"place": "places", "role": "roles"}.get(by)
-    scope = f.without(own) if own else f
-    groups = _cells(db, questions, scope, by)
-    if own and getattr(f, own):
-        groups = groups[groups["grp"].isin(getattr(f, own))]
+    groups = cuts.chosen_groups(_cells(db, questions, cuts.every_group(f, by), by), f, by)
     return _with_options(db, groups, by)
 
 
@@ -210,26 +207,10 @@ def place_and_total_counts(
     """
     scope = f.without("pcns")
     places = option_counts(db, questions, scope, by="place")
-    total = option_counts(db, questions, scope.without("places"), by=None)
+    total = option_counts(db, questions, cuts.every_group(scope), by=None)
     places["is_total"] = False
-    total = total.assign(grp="total", grp_label=total_label, is_total=True)
+    total = total.assign(grp=cuts.TOTAL, grp_label=total_label, is_total=True)
     return pd.concat([places, total], ignore_index=True)
-
-
-def cut_by_place(fn):
-    """Mark a query built on place_and_total_counts: its answer for chosen places is its answer for
-    every place in scope cut to those places and the total (cut_to_places), because every place is
-    a cell of the protected table whatever is chosen. A cache can then serve every change of
-    place from one answer (ui.query does)."""
-    fn.cut_by_place = True
-    return fn
-
-
-def cut_to_places(df: pd.DataFrame, places: tuple[str, ...]) -> pd.DataFrame:
-    """Return the rows of a places-and-total frame for the chosen places and the total."""
-    if not places or df.empty:
-        return df
-    return df[df["grp"].isin(places) | df["is_total"]].reset_index(drop=True)
 
 
 def selection_counts(db: Database, questions: str | Sequence[str], f: Filters) -> pd.DataFrame:

@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 
 from pcn_data.core import bank
+from pcn_data.core.cuts import NOT_DISTINGUISHABLE as NOT_DISTINGUISHABLE  # the words, for callers of results
+from pcn_data.core.cuts import against_total, cut_by_place, of_selection
 from pcn_data.core.db import Database
 from pcn_data.core.filters import Filters
 from pcn_data.survey.queries import (
     add_shares,
-    cut_by_place,
     list_waves,
     net_scores,
     option_counts,
@@ -28,8 +29,6 @@ VISION_ITEMS = ["vision_pcn", "vision_non"]
 PARTNER_ITEMS = [f"rel_{code}" for code, _, _ in bank.PARTNERS]
 NEEDS = "dev_needs"
 POSITIVE_REL = {"good", "excellent"}
-
-NOT_DISTINGUISHABLE = "not distinguishable from the ICS"
 
 # Short names of the development needs, for small multiples.
 NEED_SHORT = {
@@ -45,21 +44,8 @@ NEED_SHORT = {
 
 def compare_with_total(groups: pd.DataFrame, est: str = "net") -> pd.Series:
     """Return, per row, how its 95% interval sits against the total row of the same question and
-    wave: 'higher than the ICS', 'lower than the ICS', or 'not distinguishable from the ICS'
-    where the intervals overlap; empty for the total itself and for suppressed rows."""
-    keys = ["question_code", "wave_code"]
-    ref = groups[groups["is_total"]].set_index(keys)[["low", "high"]]
-    ref = ref.rename(columns={"low": "ref_low", "high": "ref_high"})
-    merged = groups.join(ref, on=keys)
-    label = np.where(
-        merged["high"] < merged["ref_low"],
-        "lower than the ICS",
-        np.where(merged["low"] > merged["ref_high"], "higher than the ICS", NOT_DISTINGUISHABLE),
-    )
-    out = pd.Series(label, index=groups.index, dtype=object)
-    blank = groups["is_total"] | groups["suppressed"] | merged["ref_low"].isna() | groups[est].isna()
-    out[blank] = ""
-    return out
+    wave (cuts.against_total): higher, lower, or not distinguishable from the ICS."""
+    return against_total(groups, ["question_code", "wave_code"], est=est)
 
 
 def _question_labels(db: Database) -> dict[str, str]:
@@ -201,18 +187,9 @@ def _need_shares(counts: pd.DataFrame) -> pd.DataFrame:
     if counts.empty:
         return counts
     out = add_shares(counts)
-    total = out[out["is_total"]][["wave_code", "option_code", "low", "high"]].rename(
-        columns={"low": "ref_low", "high": "ref_high"}
-    )
-    out = out.merge(total, on=["wave_code", "option_code"], how="left")
-    out["vs_ics"] = np.where(
-        out["high"] < out["ref_low"],
-        "lower than the ICS",
-        np.where(out["low"] > out["ref_high"], "higher than the ICS", NOT_DISTINGUISHABLE),
-    )
-    out.loc[out["is_total"] | out["suppressed"] | out["ref_low"].isna(), "vs_ics"] = ""
+    out["vs_ics"] = against_total(out, ["wave_code", "option_code"])
     out["short"] = out["option_code"].map(NEED_SHORT).fillna(out["label"])
-    return out.drop(columns=["ref_low", "ref_high"])
+    return out
 
 
 def comparison_waves(db: Database, wave: str) -> tuple[str, str] | None:
@@ -325,11 +302,6 @@ def wave_pair(db: Database, f: Filters) -> tuple[tuple[str, str], Filters] | Non
     return pair, replace(f, wave=None, roles=comparable_roles(db, f, *pair))
 
 
-def _selection(df: pd.DataFrame, f: Filters, pair: tuple[str, str]) -> pd.DataFrame:
-    """Return the rows of both waves for the selection: the chosen place, else the total."""
-    return df[df["wave_code"].isin(pair) & (~df["is_total"] if f.places else df["is_total"])]
-
-
 def likert_change(db: Database, questions: list[str], f: Filters) -> tuple[pd.DataFrame, dict]:
     """Return the change in net agreement per question x group between the previous wave and
     f.wave, with its interval, and what was compared (waves, roles)."""
@@ -356,7 +328,8 @@ def _share_change(db: Database, f: Filters, source, keys: list[str]) -> tuple[pd
     if found is None:
         return pd.DataFrame(), {}
     pair, both = found
-    rows = _selection(source(db, both), f, pair)
+    rows = of_selection(source(db, both), f)
+    rows = rows[rows["wave_code"].isin(pair)]
     return change(rows, keys, "share", "low", "high", *pair), {"waves": pair, "roles": both.roles}
 
 
