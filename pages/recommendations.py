@@ -6,7 +6,7 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data import charts, views
+from pcn_data import views
 from pcn_data.core import site
 from pcn_data.core.errors import PcnDataError
 from pcn_data.programme import tracker
@@ -23,9 +23,9 @@ left, right = st.columns(2)
 with left:
     by_place = ui.query("progress", "place", f.ics)
     ui.chart(
-        views.ChartSpec(
-            charts.progress_bars,
-            (by_place, "By place"),
+        views.progress(
+            by_place,
+            "By place",
             key="tracker_by_place",
             caption="The report's 15 recommendations in each place",
             table=by_place,
@@ -35,9 +35,9 @@ with left:
 with right:
     by_theme = ui.query("progress", "theme", f.ics)
     ui.chart(
-        views.ChartSpec(
-            charts.progress_bars,
-            (by_theme, "By theme"),
+        views.progress(
+            by_theme,
+            "By theme",
             key="tracker_by_theme",
             caption="Recommendations x places, by the report's three themes",
             table=by_theme,
