@@ -100,10 +100,10 @@ def _packs(db: Path, out: Path) -> None:
     """Write the slide pack's chart figures and native charts for each filter set."""
     import datetime as dt
 
-    from pcn_data.db import get_database
-    from pcn_data.filters import Filters
-    from pcn_data.queries import list_ics, list_waves
-    from pcn_data.slides import build_pack
+    from pcn_data.core.db import get_database
+    from pcn_data.core.filters import Filters
+    from pcn_data.reports.slides import build_pack
+    from pcn_data.survey.queries import list_ics, list_waves
 
     conn = get_database(db)
     ics = list_ics(conn)["ics_code"].iloc[0]
