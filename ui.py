@@ -20,7 +20,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 import plain
-from pcn_data import alt_text, charts, demo, views
+from pcn_data import charts, demo
+from pcn_data.charts import alt_text, views
 from pcn_data.core import access as acl
 from pcn_data.core import backup, config, cuts, logs, palette, site, trail
 from pcn_data.core.db import Database, get_database
@@ -488,14 +489,14 @@ def total_label(f: Filters) -> str:
 def chart(spec: views.ChartSpec) -> None:
     """Draw a chart spec, the one way a page draws a chart: its one-sentence text alternative just
     before it, for screen readers only (WCAG 1.1.1: what it shows, the largest and smallest values
-    shown, and n, computed from the chart's data by pcn_data.alt_text); the figure, its text
+    shown, and n, computed from the chart's data by pcn_data.charts.alt_text); the figure, its text
     escaped; its caption; and the aggregated table behind it with a CSV download in an expander.
 
     The table (a frame, or what makes it) is made and sent only while its expander is open: on a
     page of seven charts the tables nobody opened were 40% of every run. A spec without a caption
     or table (Overview's, whose table is below them) draws the chart alone.
 
-    Poll results on the projector are not charts drawn here: pcn_data.projector writes them as
+    Poll results on the projector are not charts drawn here: pcn_data.workshop.projector writes them as
     HTML bars, which redraw twice a second without the blink of a plotly chart.
     """
     fig, alt = _figure(spec)

@@ -4,7 +4,8 @@ before and after; each session through the reveal minimum, and through K beside 
 import streamlit as st
 
 import ui
-from pcn_data import charts, views
+from pcn_data import charts
+from pcn_data.charts import views
 from pcn_data.core.config import min_reveal_votes
 from pcn_data.workshop import session_compare
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data import views
+from pcn_data.charts import views
 from pcn_data.core.config import min_group
 
 ui.ensure_navigation_mode()

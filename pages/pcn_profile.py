@@ -5,7 +5,8 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data import charts, views
+from pcn_data import charts
+from pcn_data.charts import views
 from pcn_data.survey import compare
 
 ui.ensure_navigation_mode()

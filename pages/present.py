@@ -97,7 +97,7 @@ def live() -> None:
         )
     else:
         res = room.results(qid)
-        # Not a chart of ui.chart: the room's results are HTML bars (pcn_data/projector.py), one DOM
+        # Not a chart of ui.chart: the room's results are HTML bars (pcn_data/workshop/projector.py), one DOM
         # update a redraw, because a plotly chart redrawn twice a second blinked empty on the projector.
         st.html(projector.results_bars(res, q.kind))
         totals = " · ".join(

@@ -6,7 +6,7 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data import views
+from pcn_data.charts import views
 from pcn_data.core import site
 from pcn_data.core.errors import PcnDataError
 from pcn_data.programme import tracker

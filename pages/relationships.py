@@ -5,7 +5,8 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data import charts, views
+from pcn_data import charts
+from pcn_data.charts import views
 from pcn_data.core import cuts
 from pcn_data.survey import results
 

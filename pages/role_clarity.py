@@ -5,7 +5,7 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data import views
+from pcn_data.charts import views
 from pcn_data.survey import results
 
 ui.ensure_navigation_mode()

@@ -1,4 +1,4 @@
-"""A chart's text alternative (pcn_data.alt_text): the largest and smallest shown values and n, checked
+"""A chart's text alternative (pcn_data.charts.alt_text): the largest and smallest shown values and n, checked
 against numbers computed here by hand and by plain SQL, and never a value the protected table hides."""
 
 import re
@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pcn_data import alt_text, views
+from pcn_data.charts import alt_text, views
 from pcn_data.core.filters import Filters
 from pcn_data.survey import results
 from tests.conftest import ROOT
@@ -147,6 +147,6 @@ def test_every_reader_describes_an_empty_chart(builder):
 
 def test_every_chart_a_page_draws_has_a_reader():
     drawn = set()
-    for path in [*Path(ROOT, "pages").glob("*.py"), Path(ROOT, "pcn_data", "views.py")]:
+    for path in [*Path(ROOT, "pages").glob("*.py"), Path(ROOT, "pcn_data", "charts", "views.py")]:
         drawn |= set(re.findall(r"ChartSpec\(\s*charts\.(\w+)", path.read_text()))
     assert drawn and drawn <= set(alt_text.READERS), drawn - set(alt_text.READERS)

@@ -9,7 +9,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pcn_data import alt_text, charts
+from pcn_data import charts
+from pcn_data.charts import alt_text
 from pcn_data.core.config import min_reveal_votes
 from pcn_data.workshop import polls, room, session_admin, session_compare
 

@@ -5,7 +5,7 @@ A view by place reads every place of the ICS, whatever is chosen, and the choice
 marks) the rows afterwards: every place is a cell of the same protected table, so one place's cell
 is the same in the view of one as in the view of all, and one cached answer serves every choice.
 No function here reads data or suppresses anything: they select and label rows the protected
-tables (pcn_data.protect) already published.
+tables (pcn_data.survey.protect) already published.
 """
 
 from __future__ import annotations

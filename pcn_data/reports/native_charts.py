@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from pcn_data import views
+from pcn_data.charts import views
 from pcn_data.core.palette import GREY, REFERENCE, TEXT, WHITE
 
 # How a row is named when a chart hides it: the words of the pages' placeholders.

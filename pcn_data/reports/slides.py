@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from pcn_data import views
+from pcn_data.charts import views
 from pcn_data.core import cuts
 from pcn_data.core.config import min_group
 from pcn_data.core.db import Database
