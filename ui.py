@@ -48,45 +48,55 @@ FAVICON = (
     '<line x1="12" y1="12" x2="18" y2="16"/><line x1="12" y1="12" x2="6" y2="16"/></g></svg>'
 )
 
-# Queries a page may run through `query`; cached per database file and data version.
+
+def _key(fn) -> str:
+    """Return the name a cacheable query is known by in the cache: its module and name."""
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+# Queries a page may run through `query` (the functions themselves); cached per database file and
+# data version, keyed by _key.
 CACHEABLE = {
-    "headline_findings": findings.headline_findings,
-    "respondents_by_place": queries.respondents_by_place,
-    "respondent_totals": queries.respondent_totals,
-    "list_waves": queries.list_waves,
-    "list_ics": queries.list_ics,
-    "list_places": queries.list_places,
-    "list_roles": queries.list_roles,
-    "display_names": queries.display_names,
-    "count_rows": queries.count_rows,
-    "question_wordings": queries.question_wordings,
-    "likert": results.likert,
-    "agreement_gap": results.agreement_gap,
-    "relationship_matrix": results.relationship_matrix,
-    "needs": results.needs,
-    "needs_by_role": results.needs_by_role,
-    "likert_change": results.likert_change,
-    "relationship_change": results.relationship_change,
-    "needs_change": results.needs_change,
-    "measure_by_place": compare.measure_by_place,
-    "measure_change": compare.measure_change,
-    "self_assessment": compare.self_assessment,
-    "engagement_by_pcn": compare.engagement_by_pcn,
-    "pcn_events": compare.pcn_events,
-    "list_pcns": queries.list_pcns,
-    "comments": voices.comments,
-    "known_names": redaction.known_names,
-    "sub_themes": voices.sub_themes,
-    "recommendations": tracker.recommendations,
-    "history": tracker.history,
-    "progress": tracker.progress,
-    "events": engagement.events,
-    "participation": engagement.participation,
-    "evidence_strength": engagement.evidence_strength,
-    "list_batches": batches.list_batches,
-    "sessions_asking": polls.sessions_asking,
-    "agreed_stages": maturity_round.agreed,
-    "dataset": Database.dataset,
+    _key(fn): fn
+    for fn in (
+        findings.headline_findings,
+        queries.respondents_by_place,
+        queries.respondent_totals,
+        queries.list_waves,
+        queries.list_ics,
+        queries.list_places,
+        queries.list_roles,
+        queries.display_names,
+        queries.count_rows,
+        queries.question_wordings,
+        results.likert,
+        results.agreement_gap,
+        results.relationship_matrix,
+        results.needs,
+        results.needs_by_role,
+        results.likert_change,
+        results.relationship_change,
+        results.needs_change,
+        compare.measure_by_place,
+        compare.measure_change,
+        compare.self_assessment,
+        compare.engagement_by_pcn,
+        compare.pcn_events,
+        queries.list_pcns,
+        voices.comments,
+        redaction.known_names,
+        voices.sub_themes,
+        tracker.recommendations,
+        tracker.history,
+        tracker.progress,
+        engagement.events,
+        engagement.participation,
+        engagement.evidence_strength,
+        batches.list_batches,
+        polls.sessions_asking,
+        maturity_round.agreed,
+        Database.dataset,
+    )
 }
 
 
@@ -148,7 +158,8 @@ def database() -> Database:
 
 @st.cache_data(show_spinner=False, max_entries=1024)
 def _cached(name: str, db_path: str, data_version: int, args: tuple):
-    """Return CACHEABLE[name](db, *args); the path and version key the cache."""
+    """Return CACHEABLE[name](db, *args); the path and version key the cache (a name, not the
+    function: Streamlit would hash a function's code on every call)."""
     return CACHEABLE[name](_open(db_path), *args)
 
 
@@ -176,13 +187,16 @@ def data_version() -> int:
     return _current()[1]
 
 
-def query(name: str, *args):
-    """Return the result of a cached query on the current database.
+def query(fn: Callable, *args):
+    """Return the result of a cached query, fn(db, *args), on the current database.
 
     A query marked cuts.cut_by_place or cuts.every_place is cached once for every place (keyed on
     the filters without the place), then cut to the chosen place and the total, or kept whole; so
     a facilitator changing place costs a cut, not the query.
     """
+    name = _key(fn)
+    if CACHEABLE.get(name) is None:  # a page may run only the queries listed
+        raise ValueError(f"{name} is not a cacheable query: add it to ui.CACHEABLE")
     db, version = _current()
     f = next((a for a in args if isinstance(a, Filters)), None)
     places = getattr(CACHEABLE[name], "places", None)
@@ -220,7 +234,7 @@ def url_select(
 def sidebar_filters(default_place: str | None = None) -> Filters:
     """Draw the shared filters in the sidebar (kept in the URL) and return them; a Clinical
     Director's own place is chosen until they choose another."""
-    waves = query("list_waves")
+    waves = query(queries.list_waves)
     if waves.empty:
         st.sidebar.info("No survey waves yet.")
         return Filters()
@@ -228,7 +242,7 @@ def sidebar_filters(default_place: str | None = None) -> Filters:
     wave_names = dict(zip(waves["wave_code"], waves["name"], strict=True))
     wave = url_select("Survey wave", wave_names, "wave", default=waves["wave_code"].iloc[-1])
 
-    ics_list = query("list_ics")
+    ics_list = query(queries.list_ics)
     ics = ics_list["ics_code"].iloc[0] if len(ics_list) == 1 else None
     if len(ics_list) > 1:
         ics_names = {ALL: "All ICSs", **dict(zip(ics_list["ics_code"], ics_list["name"], strict=True))}
@@ -236,7 +250,7 @@ def sidebar_filters(default_place: str | None = None) -> Filters:
         chosen = url_select("ICS", ics_names, "ics", default=ics_list["ics_code"].iloc[0])
         ics = None if chosen == ALL else chosen
 
-    places = query("list_places", ics)
+    places = query(queries.list_places, ics)
     place_names = {ALL: "All places", **dict(zip(places["place_code"], places["name"], strict=True))}
     place = url_select(
         "Place",
@@ -246,7 +260,7 @@ def sidebar_filters(default_place: str | None = None) -> Filters:
         help="Clinical Directors: choose your own place.",
     )
 
-    roles = query("list_roles")
+    roles = query(queries.list_roles)
     answered = waves.loc[waves["wave_code"] == wave, "roles"].iloc[0]
     answered = set(answered) if answered is not None else set()
     role_names = {
@@ -261,7 +275,7 @@ def sidebar_filters(default_place: str | None = None) -> Filters:
 
 def names() -> dict[str, str]:
     """Return display names for codes of ICSs, places, roles and waves."""
-    return query("display_names")
+    return query(queries.display_names)
 
 
 def describe(f: Filters) -> str:
@@ -275,7 +289,7 @@ DATASETS = {"empty": "Empty", "demo": "Demo", "imported": "Real data", "mixed": 
 def banner() -> None:
     """Show the demo-data banner while the demo file is loaded, and a stronger one when real
     responses were imported into it."""
-    dataset = query("dataset")
+    dataset = query(Database.dataset)
     if dataset == "demo":
         st.warning(
             "**Demo data.** PCN names are invented and the answers are generated to follow the "
@@ -560,7 +574,7 @@ def polls_beside_survey(question_codes: tuple[str, ...], f: Filters, *, key: str
     """Draw, when a workshop in the chosen places asked any of these questions, each such poll
     beside the latest survey, in an expander whose tables are made only while it is open."""
     # Keyed only on what the query reads: a change of wave or role reuses it.
-    sessions = query("sessions_asking", question_codes, f.without("wave", "pcns", "roles"))
+    sessions = query(polls.sessions_asking, question_codes, f.without("wave", "pcns", "roles"))
     if sessions.empty:
         return
     box = st.expander(
@@ -691,7 +705,7 @@ def compare_note(meta: dict) -> str:
 
 def require_one_ics(f: Filters) -> None:
     """Stop a place-by-place page with a prompt when all ICSs are chosen at once."""
-    if f.ics is None and len(query("list_ics")) > 1:
+    if f.ics is None and len(query(queries.list_ics)) > 1:
         st.info(
             "Choose an ICS in the sidebar: this page compares the places of one ICS.",
             icon=":material/arrow_back:",
@@ -1031,7 +1045,7 @@ def _build_pack(slot: dict, db_path: str, f: Filters, measure: str, day: str, te
 def slide_pack(f: Filters, *, key: str, measure: str = compare.DEFAULT_MEASURE) -> None:
     """Draw the slide-pack button and an upload for the organisation's PowerPoint template; build
     the pack for the filters with its progress shown, then offer it as PowerPoint and PDF."""
-    if f.wave is None or (f.ics is None and len(query("list_ics")) > 1):
+    if f.wave is None or (f.ics is None and len(query(queries.list_ics)) > 1):
         st.caption("Choose a survey wave and an ICS in the sidebar to build a slide pack.")
         return
     template = st.file_uploader(

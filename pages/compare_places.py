@@ -21,7 +21,7 @@ measures = {code: m.label for code, m in compare.MEASURES.items()}
 code = ui.url_select("Measure", measures, "measure", default=compare.DEFAULT_MEASURE, container=st)
 measure = compare.MEASURES[code]
 ui.slide_pack(f, key="compare_pack", measure=code)
-rows = ui.query("measure_by_place", measure, f, total)  # every place, always: the choice is marked
+rows = ui.query(compare.measure_by_place, measure, f, total)  # every place, always: the choice is marked
 if rows.empty:
     st.info("No answers to this question for these filters.")
     st.stop()
@@ -46,7 +46,7 @@ ui.chart(
 
 if st.toggle("Compare with the previous wave", key="compare_places_change"):
     ui.change_section(
-        *ui.query("measure_change", measure, f, total),
+        *ui.query(compare.measure_change, measure, f, total),
         key="compare_places_change_chart",
         label_col="grp_label",
         title=f"Change: {measure.label}",

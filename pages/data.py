@@ -13,12 +13,13 @@ from pcn_data.core import bank
 from pcn_data.core.config import min_group
 from pcn_data.core.db import SCHEMA_VERSION
 from pcn_data.core.errors import PcnDataError
-from pcn_data.importing import mapping_file
+from pcn_data.importing import batches, mapping_file
 from pcn_data.importing.batches import already_imported, apply, target_labels, undo
 from pcn_data.importing.mapping import IGNORE, answer_options
 from pcn_data.importing.reading import max_upload_mb
 from pcn_data.importing.survey import might_hold
 from pcn_data.reports.exports import csv_bytes
+from pcn_data.survey import queries
 
 ui.ensure_navigation_mode()
 
@@ -43,7 +44,7 @@ LABELS = {
     "engagement_events": "Engagement events",
     "recommendations": "Recommendations",
 }
-counts = ui.query("count_rows")
+counts = ui.query(queries.count_rows)
 st.dataframe(
     [{"What": LABELS.get(k, k), "Rows": v} for k, v in counts.items()],
     hide_index=True,
@@ -70,7 +71,7 @@ def answer_label_choices(upload) -> dict[tuple[str, str], str]:
         "**Match the answers that fit no option.** Choose the option each one means, or count it as "
         "no answer; then check the file again. Your choices are saved for the next file from the same tool."
     )
-    wordings = ui.query("question_wordings")
+    wordings = ui.query(queries.question_wordings)
     chosen = {}
     columns = st.columns(2)
     for i, ((qc, raw), cells) in enumerate(unmatched.items()):  # in the order the file has them
@@ -153,7 +154,7 @@ def import_section() -> None:
                 else "A short code for this workshop's poll session, e.g. MB-2023-05.",
             ).strip()
         if upload.kind == "poll":
-            places = ui.query("list_places", None)
+            places = ui.query(queries.list_places, None)
             place = right.selectbox(
                 "Place the workshop was held in",
                 options=list(places["place_code"]),
@@ -354,9 +355,9 @@ def import_section() -> None:
         )
 
     st.subheader("Import history")
-    batches = ui.query("list_batches")
+    history = ui.query(batches.list_batches)
     st.dataframe(
-        batches,
+        history,
         hide_index=True,
         key="import_batches",
         column_config={
@@ -371,7 +372,7 @@ def import_section() -> None:
             "status": "Status",
         },
     )
-    undoable = batches[(batches["status"] == "applied") & (batches["kind"] != "demo")]
+    undoable = history[(history["status"] == "applied") & (history["kind"] != "demo")]
     if not undoable.empty:
         choice = st.selectbox(
             "Undo an import",

@@ -7,7 +7,7 @@ import ui
 from pcn_data import charts
 from pcn_data.charts import views
 from pcn_data.core import cuts
-from pcn_data.survey import results
+from pcn_data.survey import queries, results
 from pcn_data.workshop import skills_audit
 
 ui.ensure_navigation_mode()
@@ -17,12 +17,12 @@ ui.require_one_ics(f)
 k = ui.min_group()
 scope = ui.describe(f)
 total = ui.total_label(f)
-wording = ui.query("question_wordings")[results.NEEDS]
+wording = ui.query(queries.question_wordings)[results.NEEDS]
 st.title("Development needs")
 st.markdown(f"#### {plain.md(scope)}")
 compare = st.toggle("Compare with the previous wave", key="needs_compare")
 
-needs = ui.query("needs", f, total)
+needs = ui.query(results.needs, f, total)
 if needs.empty:
     st.info("No answers about development needs for these filters.")
     st.stop()
@@ -72,10 +72,10 @@ ui.chart(
     )
 )
 
-waves = ui.query("list_waves").set_index("wave_code")["roles"]
+waves = ui.query(queries.list_waves).set_index("wave_code")["roles"]
 if f.wave in waves.index and waves[f.wave] is not None and len(waves[f.wave]) > 1 and not f.roles:
     st.header("By role")
-    by_role = ui.query("needs_by_role", f)
+    by_role = ui.query(results.needs_by_role, f)
     ui.chart(
         views.ChartSpec(
             charts.grouped_shares,
@@ -91,7 +91,7 @@ if f.wave in waves.index and waves[f.wave] is not None and len(waves[f.wave]) > 
 if compare:
     st.header("Change since the previous wave")
     ui.change_section(
-        *ui.query("needs_change", f),
+        *ui.query(results.needs_change, f),
         key="needs_change",
         label_col="label",
         title=f"Change in the share choosing each need: {name}",

@@ -7,6 +7,8 @@ import plain
 import ui
 from pcn_data import charts
 from pcn_data.charts import views
+from pcn_data.programme import engagement
+from pcn_data.survey import queries
 
 ui.ensure_navigation_mode()
 
@@ -17,7 +19,7 @@ st.title("Engagement")
 st.markdown(f"#### {plain.md(scope)}")
 
 # Thinnest among every place of the ICS, whichever place is chosen: one place alone is always "thinnest".
-strength = ui.query("evidence_strength", f.without("places"))
+strength = ui.query(engagement.evidence_strength, f.without("places"))
 if not strength.empty:
     thin = strength.iloc[0]
     st.warning(
@@ -33,7 +35,7 @@ if not strength.empty:
         icon=":material/info:",
     )
 
-events = ui.query("events", f)
+events = ui.query(engagement.events, f)
 ui.chart(
     views.ChartSpec(
         charts.engagement_timeline,
@@ -45,7 +47,7 @@ ui.chart(
     )
 )
 
-part = ui.query("participation", f)
+part = ui.query(engagement.participation, f)
 ui.chart(
     views.ChartSpec(
         charts.participation_bars,
@@ -58,7 +60,7 @@ ui.chart(
     )
 )
 
-resp = ui.query("respondents_by_place", f.without("wave", "places"))
+resp = ui.query(queries.respondents_by_place, f.without("wave", "places"))
 ui.chart(
     views.ChartSpec(
         charts.response_rate_by_place,

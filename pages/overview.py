@@ -9,6 +9,7 @@ import plain
 import ui
 from pcn_data.charts import views
 from pcn_data.core.config import min_group
+from pcn_data.survey import findings, queries
 
 ui.ensure_navigation_mode()
 
@@ -20,7 +21,7 @@ st.markdown(f"#### {plain.md(ui.describe(f))}")
 ui.slide_pack(f, key="overview_pack")
 
 st.subheader("Headline findings")
-for col, finding in zip(st.columns(4), ui.query("headline_findings", f), strict=True):
+for col, finding in zip(st.columns(4), ui.query(findings.headline_findings, f), strict=True):
     with col, st.container(border=True, height="stretch"):
         st.metric(finding.title, finding.formatted(), help=f"Question: “{plain.md(finding.question)}”")
         if finding.suppressed:
@@ -38,11 +39,11 @@ for col, finding in zip(st.columns(4), ui.query("headline_findings", f), strict=
             st.page_link(str(page), label="See the evidence", icon=":material/arrow_forward:")
 
 st.subheader("Who responded")
-resp = ui.query("respondents_by_place", f.without("wave", "places", "pcns"))  # every place, always
+resp = ui.query(queries.respondents_by_place, f.without("wave", "places", "pcns"))  # every place, always
 if resp.empty:
     st.info("No survey waves in this database yet.")
 else:
-    totals = ui.query("respondent_totals", f.without("wave", "places", "pcns"))
+    totals = ui.query(queries.respondent_totals, f.without("wave", "places", "pcns"))
     st.markdown(
         "**Respondents:** "
         + " · ".join(

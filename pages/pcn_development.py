@@ -9,6 +9,7 @@ from pcn_data import charts
 from pcn_data.charts import views
 from pcn_data.reports import exports
 from pcn_data.survey import compare
+from pcn_data.workshop import maturity_round
 
 ui.ensure_navigation_mode()
 
@@ -18,7 +19,7 @@ scope = ui.describe(f)
 st.title("PCN development")
 st.markdown(f"#### {plain.md(scope)}")
 
-sa = ui.query("self_assessment", f)
+sa = ui.query(compare.self_assessment, f)
 if sa.empty:
     st.info("No self-assessments for these filters.")
     st.stop()
@@ -60,7 +61,7 @@ if len(waves) > 1:
             )
         )
 
-agreed = ui.query("agreed_stages", f)
+agreed = ui.query(maturity_round.agreed, f)
 if not agreed.empty:
     # Stages a PCN's team agreed at a workshop's maturity round (pcn_data/workshop/maturity_round.py).
     st.header("Agreed at workshops")
@@ -80,7 +81,7 @@ if not agreed.empty:
     st.caption("Stages each PCN's team agreed with the facilitator, newest first: the PCN's own assessment.")
 
 st.header("Engagement per PCN")
-engagement = ui.query("engagement_by_pcn", f)
+engagement = ui.query(compare.engagement_by_pcn, f)
 st.dataframe(
     engagement.drop(columns=["pcn_code"]),
     hide_index=True,

@@ -7,7 +7,8 @@ import plain
 import ui
 from pcn_data import charts
 from pcn_data.charts import views
-from pcn_data.survey import compare
+from pcn_data.survey import compare, queries
+from pcn_data.workshop import maturity_round
 
 ui.ensure_navigation_mode()
 
@@ -17,8 +18,8 @@ k = ui.min_group()
 names = ui.names()
 st.title("PCN profile")
 
-places = f.places or tuple(ui.query("list_places", f.ics)["place_code"])
-pcns = ui.query("list_pcns", places)
+places = f.places or tuple(ui.query(queries.list_places, f.ics)["place_code"])
+pcns = ui.query(queries.list_pcns, places)
 options = dict(zip(pcns["pcn_code"], pcns["name"], strict=True))
 code = ui.url_select(
     "PCN",
@@ -31,7 +32,7 @@ code = ui.url_select(
 name = options[code]
 st.markdown(f"#### {plain.md(name)} · {plain.md(names.get(f.wave, f.wave))}")
 
-sa = ui.query("self_assessment", f.without("places"))
+sa = ui.query(compare.self_assessment, f.without("places"))
 waves = list(dict.fromkeys(sa["wave_code"]))
 if waves:
     shown = f.wave if f.wave in waves else waves[-1]
@@ -52,7 +53,7 @@ if waves:
             )
         )
 
-agreed = ui.query("agreed_stages", f.without("places"))
+agreed = ui.query(maturity_round.agreed, f.without("places"))
 agreed = agreed[agreed["pcn_code"] == code]
 if not agreed.empty:
     # Stages the PCN's team agreed at a workshop's maturity round (pcn_data/workshop/maturity_round.py).
@@ -72,7 +73,7 @@ if not agreed.empty:
     )
 
 st.header("Engagement")
-events = ui.query("pcn_events", code)
+events = ui.query(compare.pcn_events, code)
 if events.empty:
     st.info(f"No workshops, one-to-ones or roundtables recorded for {plain.md(name)}.")
 else:

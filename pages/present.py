@@ -6,6 +6,7 @@ import streamlit as st
 
 import plain
 import ui
+from pcn_data.survey import redaction
 from pcn_data.workshop import cloud, maturity_round, polls, projector, qa
 
 ui.ensure_navigation_mode()
@@ -82,7 +83,7 @@ def live() -> None:
             f"<div class='present-sub'>{'answer' if n == 1 else 'answers'} · {state} · {why}</div>"
         )
     elif q.kind == "text":
-        known = tuple(ui.query("known_names"))
+        known = tuple(ui.query(redaction.known_names))
         hidden = room.hidden_words.get(qid, frozenset())
         shown = room.text_answers(qid)
         counts = room.word_counts(qid, known)

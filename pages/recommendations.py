@@ -11,6 +11,7 @@ from pcn_data.core import site
 from pcn_data.core.errors import PcnDataError
 from pcn_data.programme import tracker
 from pcn_data.reports import exports
+from pcn_data.survey import queries
 
 ui.ensure_navigation_mode()
 
@@ -21,7 +22,7 @@ st.title("Recommendations tracker")
 st.header("Progress")
 left, right = st.columns(2)
 with left:
-    by_place = ui.query("progress", "place", f.ics)
+    by_place = ui.query(tracker.progress, "place", f.ics)
     ui.chart(
         views.progress(
             by_place,
@@ -33,7 +34,7 @@ with left:
         )
     )
 with right:
-    by_theme = ui.query("progress", "theme", f.ics)
+    by_theme = ui.query(tracker.progress, "theme", f.ics)
     ui.chart(
         views.progress(
             by_theme,
@@ -45,7 +46,7 @@ with right:
         )
     )
 
-places = ui.query("list_places", f.ics)
+places = ui.query(queries.list_places, f.ics)
 place_names = dict(zip(places["place_code"], places["name"], strict=True))
 place = ui.url_select(
     "Place",
@@ -54,7 +55,7 @@ place = ui.url_select(
     default=f.places[0] if f.places else places["place_code"].iloc[0],
     container=st,
 )
-recs = ui.query("recommendations", place)
+recs = ui.query(tracker.recommendations, place)
 st.header(f"Status in {plain.md(place_names[place])}")
 counts = recs["status"].value_counts()
 st.markdown(
@@ -141,7 +142,7 @@ if flash := st.session_state.pop("tracker_flash", None):
     st.success(flash, icon=":material/check:")
 
 st.header(f"History in {plain.md(place_names[place])}")
-hist = ui.query("history", place)
+hist = ui.query(tracker.history, place)
 if hist.empty:
     st.info("No changes recorded yet.")
 else:

@@ -21,7 +21,7 @@ st.title("Relationships across the ICS")
 st.markdown(f"#### {plain.md(scope)}")
 compare = st.toggle("Compare with the previous wave", key="relationships_compare")
 
-matrix = ui.query("relationship_matrix", f, total)
+matrix = ui.query(results.relationship_matrix, f, total)
 if matrix.empty:
     st.info("No relationship ratings for these filters.")
     st.stop()
@@ -42,7 +42,7 @@ ui.chart(
 )
 
 selection = cuts.selection_code(f)
-chosen = cuts.of_selection(ui.query("likert", results.PARTNER_ITEMS, f, total), f)
+chosen = cuts.of_selection(ui.query(results.likert, results.PARTNER_ITEMS, f, total), f)
 name = chosen["grp_label"].iloc[0] if not chosen.empty else total
 st.header(f"Every partner: {plain.md(name)}")
 if not chosen.empty:
@@ -62,7 +62,7 @@ if not chosen.empty:
 if compare:
     st.header("Change since the previous wave")
     ui.change_section(
-        *ui.query("relationship_change", f),
+        *ui.query(results.relationship_change, f),
         key="relationships_change",
         label_col="partner",
         title=f"Change in the share rating good or excellent: {name}",

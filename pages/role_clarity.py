@@ -6,14 +6,14 @@ import streamlit as st
 import plain
 import ui
 from pcn_data.charts import views
-from pcn_data.survey import results
+from pcn_data.survey import queries, results
 
 ui.ensure_navigation_mode()
 
 f = ui.filters()
 ui.require_one_ics(f)
 k = ui.min_group()
-wording = ui.query("question_wordings")
+wording = ui.query(queries.question_wordings)
 scope = ui.describe(f)
 st.title("Role clarity and vision")
 st.markdown(f"#### {plain.md(scope)}")
@@ -37,13 +37,13 @@ def statement_charts(detail, questions, prefix, sorted_by):
 
 
 st.header("The Clinical Director role")
-role = ui.query("likert", results.ROLE_ITEMS, f, ui.total_label(f))
+role = ui.query(results.likert, results.ROLE_ITEMS, f, ui.total_label(f))
 if role.empty:
     st.info("No answers to the role statements for these filters.")
 statement_charts(role, results.ROLE_ITEMS, "role", "net agreement (% agree minus % disagree)")
 
 st.header("Clear about my role, but are others?")
-gap = ui.query("agreement_gap", f, ui.total_label(f))
+gap = ui.query(results.agreement_gap, f, ui.total_label(f))
 if not gap.empty:
     ui.chart(
         views.role_gap(
@@ -59,7 +59,7 @@ if not gap.empty:
     )
 
 st.header("Shared vision")
-vision = ui.query("likert", results.VISION_ITEMS, f, ui.total_label(f))
+vision = ui.query(results.likert, results.VISION_ITEMS, f, ui.total_label(f))
 statement_charts(vision, results.VISION_ITEMS, "vision", "net clarity (% clear minus % unclear)")
 
 st.header("By experience")
@@ -72,7 +72,7 @@ st.info(
 
 if compare:
     st.header("Change since the previous wave")
-    change, meta = ui.query("likert_change", results.ROLE_ITEMS, f)
+    change, meta = ui.query(results.likert_change, results.ROLE_ITEMS, f)
     labels = dict(zip(role["question_code"], role["question"], strict=True)) if not role.empty else {}
     for q in results.ROLE_ITEMS:
         part = change[change["question"] == labels.get(q)] if not change.empty else change

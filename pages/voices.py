@@ -16,14 +16,14 @@ k = ui.min_group()
 st.title("Voices")
 st.markdown(f"#### {plain.md(ui.describe(f))}")
 
-subs = ui.query("sub_themes")
+subs = ui.query(voices.sub_themes)
 labels = dict(zip(subs["theme_code"], subs["label"], strict=True))
 left, right = st.columns([2, 1])
 search = left.text_input("Search the comments", key="voices_search", placeholder="for example: ICS")
 chosen = right.multiselect(
     "Sub-themes", list(labels), format_func=labels.get, key="voices_themes", placeholder="All sub-themes"
 )
-data = ui.query("comments", f, tuple(chosen), search)
+data = ui.query(voices.comments, f, tuple(chosen), search)
 unique = data.drop_duplicates("comment_key").reset_index(drop=True)
 st.caption(
     f"Comments appear only at place level or above, only from places with {k} or more respondents "

@@ -11,6 +11,7 @@ import workshop_rounds
 from pcn_data.core.config import min_reveal_votes
 from pcn_data.core.errors import PcnDataError
 from pcn_data.reports.exports import csv_bytes, xlsx_bytes
+from pcn_data.survey import queries, redaction
 from pcn_data.workshop import polls, qa, session_admin
 
 ui.ensure_navigation_mode()
@@ -19,9 +20,9 @@ ui.require_page("workshop")
 db = ui.database()
 st.title("Live workshop")
 
-places = ui.query("list_places", ui.filters().ics)
+places = ui.query(queries.list_places, ui.filters().ics)
 place_names = dict(zip(places["place_code"], places["name"], strict=True))
-bank = ui.query("question_wordings")
+bank = ui.query(queries.question_wordings)
 
 sessions = polls.list_sessions(db)
 with st.expander("New poll session", expanded=sessions.empty):
@@ -208,7 +209,7 @@ def hide_typed_word(qid: int) -> None:
 def word_controls(room, qid: int) -> None:
     """Draw an open-text question's word cloud words and the facilitator's hiding of a word."""
     hidden = sorted(room.hidden_words.get(qid, ()))
-    counts = room.word_counts(qid, tuple(ui.query("known_names")))
+    counts = room.word_counts(qid, tuple(ui.query(redaction.known_names)))
     # A label that does not change with the counts: the expander stays open while the list redraws.
     with st.expander("Word cloud"):
         top = ", ".join(f"{w} ({n})" for w, n in list(counts.items())[:20])

@@ -69,9 +69,9 @@ def test_a_write_during_a_run_is_seen_by_the_rest_of_that_run(own_copy):
         import ui
         from pcn_data.programme import tracker
 
-        before = [ui.data_version(), len(ui.query("history", "MB"))]
+        before = [ui.data_version(), len(ui.query(tracker.history, "MB"))]
         tracker.update(ui.database(), 1, "MB", by="Test", status="Done", note="written mid-run")
-        st.markdown(" ".join(map(str, [*before, ui.data_version(), len(ui.query("history", "MB"))])))
+        st.markdown(" ".join(map(str, [*before, ui.data_version(), len(ui.query(tracker.history, "MB"))])))
 
     at = AppTest.from_function(script, default_timeout=60).run()
     assert not at.exception
@@ -101,7 +101,7 @@ CUT_BY_PLACE = [
 def test_a_query_cut_by_place_equals_the_query_for_that_place(demo_db, name, run, f):
     from ui import CACHEABLE
 
-    assert getattr(CACHEABLE[name], "places", None) == "cut"
+    assert getattr(CACHEABLE[f"pcn_data.survey.results.{name}"], "places", None) == "cut"
     every = run(demo_db, f.without("places"))
     pd.testing.assert_frame_equal(chosen_groups(every, f, with_total=True), run(demo_db, f))
 
@@ -116,7 +116,7 @@ def test_a_place_change_reuses_the_answer_for_every_place(app, monkeypatch):
         return results.relationship_matrix(*args)
 
     counted.places = "cut"
-    monkeypatch.setitem(__import__("ui").CACHEABLE, "relationship_matrix", counted)
+    monkeypatch.setitem(__import__("ui").CACHEABLE, "pcn_data.survey.results.relationship_matrix", counted)
     app.selectbox(key="place").set_value("MB").run()
     app.selectbox(key="place").set_value("FC").run()
     assert not app.exception
@@ -132,3 +132,10 @@ def test_a_charts_table_is_made_only_while_its_expander_is_open(app, monkeypatch
     assert len(made) == 1
     assert [t.value.columns[0] for t in app.dataframe] == ["Statement"]
     assert len(app.get("download_button")) == 1
+
+
+def test_only_the_listed_queries_run_through_the_cache():
+    import ui
+
+    with pytest.raises(ValueError, match="not a cacheable query"):
+        ui.query(results.change)
