@@ -7,12 +7,12 @@ import streamlit as st
 
 import plain
 import ui
-import workshop_rounds
 from pcn_data.core.config import min_reveal_votes
 from pcn_data.core.errors import PcnDataError
 from pcn_data.reports.exports import csv_bytes, xlsx_bytes
 from pcn_data.survey import queries, redaction
 from pcn_data.workshop import polls, qa, session_admin
+from ui import rounds
 
 ui.ensure_navigation_mode()
 ui.require_page("workshop")
@@ -178,7 +178,7 @@ st.link_button(
     icon=":material/compare_arrows:",
 )
 
-workshop_rounds.ready_made(db, session_id)
+rounds.ready_made(db, session_id)
 
 
 def set_qa_approval(key: str) -> None:
@@ -322,7 +322,7 @@ def question_list() -> None:
 
 
 question_list()
-workshop_rounds.teams(db, session_id, session["held_on"])
+rounds.teams(db, session_id, session["held_on"])
 
 st.subheader("After the workshop")
 stem = f"poll_{session['join_code']}_{session['held_on']:%Y%m%d}"

@@ -10,7 +10,11 @@ import pytest
 from tests.conftest import ROOT
 
 DATA_MODULES = sorted((ROOT / "pcn_data").rglob("*.py"))
-UI_FILES = [ROOT / "dashboard.py", ROOT / "ui.py", *sorted((ROOT / "pages").glob("*.py"))]
+UI_FILES = [
+    ROOT / "dashboard.py",
+    *sorted((ROOT / "ui").glob("*.py")),
+    *sorted((ROOT / "pages").glob("*.py")),
+]
 
 
 def imported_modules(path):
