@@ -337,13 +337,10 @@ def import_section() -> None:
                 disabled=blocked or not plan.problems,
             )
             if do_all or do_valid:
-                try:
-                    ui.require("import")  # checked again here, not only by hiding the section
+                with ui.guarded("import") as done:  # checked again here, not only by hiding the section
                     with st.spinner("Importing…"):
                         result = apply(db, plan, valid_only=do_valid, imported_by=typed_name or None)
-                except PcnDataError as exc:
-                    st.error(plain.md(str(exc)))
-                else:
+                if done:
                     st.session_state["_import_result"] = result
                     st.session_state.pop("import_undo_batch", None)  # offer the newest batch to undo
                     st.rerun()
@@ -384,12 +381,9 @@ def import_section() -> None:
         )
         sure = st.checkbox("Yes, remove everything this import wrote", key="import_undo_confirm")
         if st.button("Undo the import", key="import_undo", disabled=not sure):
-            try:
-                ui.require("undo_import")
+            with ui.guarded("undo_import") as done:
                 removed = undo(db, int(choice))
-            except PcnDataError as exc:
-                st.error(plain.md(str(exc)))
-            else:
+            if done:
                 done = ", ".join(f"{v} {k}" for k, v in removed.items() if v)
                 # Shown after a rerun: the page above was drawn before the undo (and may have said
                 # the file was already imported).

@@ -8,7 +8,6 @@ import plain
 import ui
 from pcn_data.charts import views
 from pcn_data.core import site
-from pcn_data.core.errors import PcnDataError
 from pcn_data.programme import tracker
 from pcn_data.reports import exports
 from pcn_data.survey import queries
@@ -118,8 +117,9 @@ else:
             value=st.session_state.get("tracker_last_who", ""),
         )
         if st.form_submit_button("Save", type="primary"):
-            try:
-                ui.require("edit_recommendations")  # checked again here, not only by hiding the form
+            with ui.guarded(
+                "edit_recommendations"
+            ) as done:  # checked again here, not only by hiding the form
                 n = tracker.update(
                     ui.database(),
                     int(rec_id),
@@ -130,9 +130,7 @@ else:
                     due_on=due_on,
                     note=note,
                 )
-            except PcnDataError as exc:
-                st.error(plain.md(str(exc)))
-            else:
+            if done:
                 st.session_state["tracker_last_who"] = typed_name
                 st.session_state["tracker_flash"] = (
                     f"Saved {n} change{'s' if n != 1 else ''}." if n else "Nothing changed."

@@ -5,7 +5,6 @@ import streamlit as st
 
 import plain
 import ui
-from pcn_data.core.errors import PcnDataError
 from pcn_data.survey import voices
 
 ui.ensure_navigation_mode()
@@ -100,11 +99,8 @@ if ui.can("code_comments"):
         "Sub-themes", list(labels), default=current, format_func=labels.get, key=f"voices_codes_{key}"
     )
     if st.button("Save theme codes", key="voices_save", type="primary"):
-        try:
-            ui.require("code_comments")  # checked again here, not only by hiding the section
+        with ui.guarded("code_comments") as done:  # checked again here, not only by hiding the section
             voices.set_codes(db, key, new)
-        except PcnDataError as exc:
-            st.error(plain.md(str(exc)))
-        else:
+        if done:
             st.toast("Theme codes saved.")
             st.rerun()

@@ -8,7 +8,6 @@ import streamlit as st
 import plain
 import ui
 from pcn_data.core.config import min_reveal_votes
-from pcn_data.core.errors import PcnDataError
 from pcn_data.reports.exports import csv_bytes, xlsx_bytes
 from pcn_data.survey import queries, redaction
 from pcn_data.workshop import polls, qa, session_admin
@@ -45,8 +44,7 @@ with st.expander("New poll session", expanded=sessions.empty):
             key="workshop_bank",
         )
         if st.form_submit_button("Create the session", type="primary", key="workshop_create"):
-            try:
-                ui.require("run_polls")
+            with ui.guarded("run_polls") as done:
                 made = polls.create_session(
                     db,
                     title=title,
@@ -54,9 +52,7 @@ with st.expander("New poll session", expanded=sessions.empty):
                     held_on=held_on,
                     questions=[polls.bank_question(db, c) for c in chosen],
                 )
-            except PcnDataError as exc:  # a refused role too, as on every page that writes
-                st.error(plain.md(str(exc)))
-            else:
+            if done:
                 st.session_state["workshop_session"] = made["session_id"]
                 st.success(f"Session created: join code {made['join_code']}.")
                 sessions = polls.list_sessions(db)  # with the new one
@@ -106,14 +102,11 @@ with st.expander("Add a question written on the day"):
             help="No one, you included, sees its answers land while it is open: only how many there are.",
         )
         if st.form_submit_button("Add the question", key="workshop_add_submit"):
-            try:
-                ui.require("run_polls")
+            with ui.guarded("run_polls") as done:
                 options = tuple(options_text.splitlines())
                 spec = polls.QuestionSpec(wording, kind, options, sensitive=sensitive)
                 polls.add_question(db, session_id, spec)
-            except PcnDataError as exc:  # a refused role too, as on every page that writes
-                st.error(plain.md(str(exc)))
-            else:
+            if done:
                 st.success("Question added.")
 
 paced = session_admin.window(db, session_id)
@@ -137,12 +130,9 @@ with st.expander("Self-paced: open for days, each answering at their own pace", 
         )  # fmt: skip
         label = "Change the window" if paced is not None else "Open for self-paced answers"
         if st.form_submit_button(label, type="primary", key="workshop_paced_set"):
-            try:
-                ui.require("run_polls")
+            with ui.guarded("run_polls") as done:
                 session_admin.set_window(db, session_id, opens, closes)
-            except PcnDataError as exc:
-                st.error(plain.md(str(exc)))
-            else:
+            if done:
                 st.rerun()
     if paced is not None and paced.status(now) != "after":
         st.button(
@@ -162,14 +152,11 @@ with st.expander("Duplicate this session for another place or date"):
         )
         copy_on = k2.date_input("Date", value=dt.date.today(), format="DD/MM/YYYY", key="workshop_copy_date")
         if st.form_submit_button("Duplicate", key="workshop_copy_submit"):
-            try:
-                ui.require("run_polls")
+            with ui.guarded("run_polls") as done:
                 made = session_admin.duplicate(
                     db, session_id, title=copy_title, place_code=copy_place, held_on=copy_on
                 )
-            except PcnDataError as exc:
-                st.error(plain.md(str(exc)))
-            else:
+            if done:
                 st.session_state["_workshop_next"] = made["session_id"]
                 st.rerun()
 st.link_button(

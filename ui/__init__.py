@@ -13,12 +13,14 @@ Pages use it as one namespace, `ui.<name>`; its modules import each other direct
 
 from ui.auth import (
     _PROXY_HEADERS,
+    Outcome,
     _role_map,
     account_panel,
     act,
     actor,
     auth_configured,
     can,
+    guarded,
     local_notice,
     on_this_computer,
     record_sign_in,
@@ -96,6 +98,8 @@ from ui.widgets import (
 )
 
 __all__ = [
+    "Outcome",
+    "guarded",
     "ALL",
     "BARE_PAGES",
     "CACHEABLE",

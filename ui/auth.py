@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
@@ -101,6 +103,29 @@ def actor(access: acl.Access | None) -> str:
     if access.local:
         return trail.LOCAL if access.role == "facilitator" else "local participant"
     return access.email or access.role
+
+
+class Outcome:
+    """Whether a guarded block ran to its end (true) or was refused or failed (false)."""
+
+    ok = False
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+@contextmanager
+def guarded(action: str) -> Iterator[Outcome]:
+    """Yield an Outcome, true once the block has run: the role is checked for the action first
+    (again on the server, not only by hiding the control), and a refusal or any PcnDataError is
+    shown as its one sentence instead of raised (its cause is logged where it was wrapped)."""
+    outcome = Outcome()
+    try:
+        require(action)
+        yield outcome
+        outcome.ok = True
+    except PcnDataError as exc:
+        st.error(plain.md(str(exc)))
 
 
 def require(action: str) -> None:
