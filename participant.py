@@ -374,21 +374,28 @@ async def _read_vote(request: Request) -> tuple[str, int, object] | Response:
     return code, question, answer
 
 
-async def vote(request: Request) -> Response:
-    """Record a phone's answer and acknowledge it once it is committed to the file."""
+async def _phone_post(request: Request, what: str) -> tuple[str, str, int, object] | Response:
+    """Return a phone's POST as (token, code, question, answer), or the refusal to send back: JSON
+    only, from this site, with the phone's cookie, its body read within the limits."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        return _refuse("Send the answer from the poll page.", 415)
+        return _refuse(f"Send {what} from the poll page.", 415)
     if not _same_site(request):
-        return _refuse("Send the answer from the poll page.", 403)
+        return _refuse(f"Send {what} from the poll page.", 403)
     token = _token(request)
     if token is None:
         return _refuse(
             "This phone has not kept its place in the poll: allow cookies for this site, then reload.", 403
         )
     sent = await _read_vote(request)
+    return sent if isinstance(sent, Response) else (token, *sent)
+
+
+async def vote(request: Request) -> Response:
+    """Record a phone's answer and acknowledge it once it is committed to the file."""
+    sent = await _phone_post(request, "the answer")
     if isinstance(sent, Response):
         return sent
-    code, question, answer = sent
+    token, code, question, answer = sent
     _, registry = await _rooms()
 
     def cast() -> list[str] | None:
@@ -414,19 +421,10 @@ async def qa_action(request: Request) -> Response:
 
     Body: {"code", "question", "answer"}: the question's text to ask, or the item id (a string)."""
     action = request.url.path.rsplit("/", 1)[-1]
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        return _refuse("Send it from the poll page.", 415)
-    if not _same_site(request):
-        return _refuse("Send it from the poll page.", 403)
-    token = _token(request)
-    if token is None:
-        return _refuse(
-            "This phone has not kept its place in the poll: allow cookies for this site, then reload.", 403
-        )
-    sent = await _read_vote(request)
+    sent = await _phone_post(request, "it")
     if isinstance(sent, Response):
         return sent
-    code, question, answer = sent
+    token, code, question, answer = sent
     if not isinstance(answer, str) or (action != "ask" and not (answer.isascii() and answer.isdigit())):
         return _refuse("That could not be read: reload the page and try again.", 400)
     _, registry = await _rooms()

@@ -12,9 +12,8 @@ from pcn_data.core import bank
 from pcn_data.core.cuts import against_total, every_group, every_place
 from pcn_data.core.db import Database
 from pcn_data.core.filters import Filters, where
-from pcn_data.survey.queries import add_shares, net_scores, place_and_total_counts
+from pcn_data.survey.queries import add_shares, chosen_share, net_scores, place_and_total_counts
 from pcn_data.survey.results import change, wave_pair
-from pcn_data.survey.stats import wilson
 
 
 @dataclass(frozen=True)
@@ -90,20 +89,7 @@ def measure_by_place(
     if measure.kind == "net":
         rows = net_scores(counts).rename(columns={"net": "value"})
     else:
-        shares = add_shares(counts)
-        picked = shares[shares["option_code"].isin(measure.options)]
-        rows = (
-            picked.groupby(keys, sort=False)
-            .agg(
-                count=("count", "sum"),
-                base=("base", "first"),
-                n=("n", "first"),
-                suppressed=("suppressed", "first"),
-            )
-            .reset_index()
-        )
-        rows["value"] = rows["count"].astype(float) / rows["base"].astype(float)
-        rows["low"], rows["high"] = wilson(rows["count"].astype(float), rows["base"].astype(float))
+        rows = chosen_share(add_shares(counts), measure.options, keys).rename(columns={"share": "value"})
     rows["label"] = label_against_total(rows, measure.direction)
     return rows[keys + ["n", "base", "value", "low", "high", "suppressed", "label"]].reset_index(drop=True)
 

@@ -294,6 +294,26 @@ def respondent_totals(db: Database, f: Filters) -> pd.DataFrame:
     return out
 
 
+def chosen_share(shares: pd.DataFrame, options, keys: list[str]) -> pd.DataFrame:
+    """Return, per group of keys, the respondents choosing any of options (from add_shares, one
+    option each) with the group's base, n and suppressed flag, and their share with its Wilson 95%
+    interval (low, high); a hidden group's numbers stay missing."""
+    rows = (
+        shares[shares["option_code"].isin(options)]
+        .groupby(keys, sort=False)
+        .agg(
+            count=("count", "sum"),
+            base=("base", "first"),
+            n=("n", "first"),
+            suppressed=("suppressed", "first"),
+        )
+        .reset_index()
+    )
+    rows["share"] = rows["count"].astype(float) / rows["base"].astype(float)
+    rows["low"], rows["high"] = wilson(rows["count"].astype(float), rows["base"].astype(float))
+    return rows
+
+
 def add_shares(counts: pd.DataFrame) -> pd.DataFrame:
     """Return option counts with share, low and high (Wilson 95%) of substantive answers.
 

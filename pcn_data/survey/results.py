@@ -17,6 +17,7 @@ from pcn_data.core.db import Database
 from pcn_data.core.filters import Filters
 from pcn_data.survey.queries import (
     add_shares,
+    chosen_share,
     list_waves,
     net_scores,
     option_counts,
@@ -142,21 +143,10 @@ def relationship_matrix(db: Database, f: Filters, total_label: str = "ICS total"
         return pd.DataFrame()
     shares = add_shares(counts)
     keys = ["question_code", "wave_code", "grp", "grp_label", "is_total"]
-    good = (
-        shares[shares["option_code"].isin(POSITIVE_REL)]
-        .groupby(keys, sort=False)
-        .agg(
-            count=("count", "sum"),
-            base=("base", "first"),
-            n=("n", "first"),
-            suppressed=("suppressed", "first"),
-        )
-        .reset_index()
-    )
+    good = chosen_share(shares, POSITIVE_REL, keys)
     dk = shares[shares["option_code"] == "dont_know"][keys + ["count"]].rename(columns={"count": "dont_know"})
     out = good.merge(dk, on=keys, how="left")
-    out["share"] = out["count"].astype(float) / out["base"].astype(float)
-    out["low"], out["high"] = wilson(out["count"].astype(float), out["base"].astype(float))
+    out = out[[*keys, "count", "base", "n", "suppressed", "dont_know", "share", "low", "high"]]  # as shown
     out["dont_know_share"] = out["dont_know"].astype(float) / out["n"].astype(float)
     out["vs_ics"] = compare_with_total(out.assign(net=out["share"]), est="net")
     out["partner"] = out["question_code"].map(_question_labels(db))

@@ -102,29 +102,44 @@ def create_session(
         raise PollError("Give the session a title, e.g. 'Morecambe Bay CD workshop'.")
     if not questions:
         raise PollError("Add at least one question.")
-    place = db.query("SELECT ics_code FROM place WHERE place_code = ?", [place_code])
-    if place.empty:
-        raise PollError(f"Unknown place {place_code!r}.")
+    ics_code = place_ics(db, place_code)
     for q in questions:
         _check_spec(q)
     code = new_join_code(db)
-    wave_code = f"poll-{place_code}-{held_on:%Y%m%d}-{code}"
     with db.transaction() as cur:
-        cur.execute(
-            "INSERT INTO wave (wave_code, name, kind, ics_code, place_code, opened_on, status) "
-            "VALUES (?, ?, 'poll', ?, ?, ?, 'open')",
-            [wave_code, title, place["ics_code"].iloc[0], place_code, held_on],
-        )
-        wave_id = cur.execute("SELECT wave_id FROM wave WHERE wave_code = ?", [wave_code]).fetchall()[0][0]
-        session = cur.execute(
-            "INSERT INTO poll_session (wave_id, join_code, title) VALUES (?, ?, ?) RETURNING session_id",
-            [wave_id, code, title],
-        ).fetchall()[0][0]
+        session, wave_code = start_session(cur, title, ics_code, place_code, held_on, code)
         for position, q in enumerate(questions, start=1):
             _insert_question(cur, db, session, position, q)
         cur.execute("INSERT INTO poll_presenter VALUES (?, 1)", [session])
         trail.record(cur, "poll_control", f"session {session}", f"created with {len(questions)} questions")
     return {"session_id": session, "join_code": code, "wave_code": wave_code}
+
+
+def place_ics(db: Database, place_code: str) -> str:
+    """Return the ICS of the place a session is held in; raise PollError for an unknown place."""
+    place = db.query("SELECT ics_code FROM place WHERE place_code = ?", [place_code])
+    if place.empty:
+        raise PollError(f"Unknown place {place_code!r}.")
+    return place["ics_code"].iloc[0]
+
+
+def start_session(
+    cur, title: str, ics_code: str, place_code: str, held_on: dt.date, join_code: str
+) -> tuple[int, str]:
+    """Insert, in the caller's transaction, a session's wave (kind poll) and the session itself;
+    return the session id and the wave code."""
+    wave_code = f"poll-{place_code}-{held_on:%Y%m%d}-{join_code}"
+    cur.execute(
+        "INSERT INTO wave (wave_code, name, kind, ics_code, place_code, opened_on, status) "
+        "VALUES (?, ?, 'poll', ?, ?, ?, 'open')",
+        [wave_code, title, ics_code, place_code, held_on],
+    )
+    wave_id = cur.execute("SELECT wave_id FROM wave WHERE wave_code = ?", [wave_code]).fetchall()[0][0]
+    session = cur.execute(
+        "INSERT INTO poll_session (wave_id, join_code, title) VALUES (?, ?, ?) RETURNING session_id",
+        [wave_id, join_code, title],
+    ).fetchall()[0][0]
+    return session, wave_code
 
 
 def _check_spec(q: QuestionSpec) -> None:

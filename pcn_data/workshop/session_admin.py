@@ -189,24 +189,12 @@ def duplicate(db: Database, session_id: int, *, title: str, place_code: str, hel
     title = title.strip()
     if not title:
         raise polls.PollError("Give the copy a title, e.g. 'Pennine Lancashire CD workshop'.")
-    place = db.query("SELECT ics_code FROM place WHERE place_code = ?", [place_code])
-    if place.empty:
-        raise polls.PollError(f"Unknown place {place_code!r}.")
+    ics_code = polls.place_ics(db, place_code)
     if db.query("SELECT 1 FROM poll_session WHERE session_id = ?", [session_id]).empty:
         raise polls.PollError("That session no longer exists.")
     code = polls.new_join_code(db)
-    wave_code = f"poll-{place_code}-{held_on:%Y%m%d}-{code}"
     with db.transaction() as cur:
-        cur.execute(
-            "INSERT INTO wave (wave_code, name, kind, ics_code, place_code, opened_on, status) "
-            "VALUES (?, ?, 'poll', ?, ?, ?, 'open')",
-            [wave_code, title, place["ics_code"].iloc[0], place_code, held_on],
-        )
-        wave_id = cur.execute("SELECT wave_id FROM wave WHERE wave_code = ?", [wave_code]).fetchall()[0][0]
-        new = cur.execute(
-            "INSERT INTO poll_session (wave_id, join_code, title) VALUES (?, ?, ?) RETURNING session_id",
-            [wave_id, code, title],
-        ).fetchall()[0][0]
+        new, wave_code = polls.start_session(cur, title, ics_code, place_code, held_on, code)
         old_qs = cur.execute(
             "SELECT poll_question_id, position, question_code, wording, kind, sensitive FROM poll_question "
             "WHERE session_id = ? ORDER BY position",
