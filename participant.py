@@ -199,6 +199,7 @@ def _page(title: str, body: str, *, state: dict | None = None) -> str:
 <meta name="robots" content="noindex">
 <title>{plain.html(title)}</title>
 <link rel="stylesheet" href="/join/static/join.css">
+<script src="/join/static/common.js" defer></script>
 <script src="/join/static/join.js" defer></script>
 <script src="/join/static/paced.js" defer></script>
 </head>
@@ -451,9 +452,9 @@ async def qa_action(request: Request) -> Response:
 
 
 async def static(request: Request) -> Response:
-    """Return join.js or join.css."""
+    """Return one of the participant's page's files: its scripts or its style sheet."""
     name = request.path_params["name"]
-    if name not in ("join.js", "join.css", "paced.js"):
+    if name not in ("common.js", "join.js", "paced.js", "join.css"):
         return Response("Not found", status_code=404)
     return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
 
