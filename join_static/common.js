@@ -116,6 +116,82 @@
     });
   }
 
+  /* A question's answer fields, drawn into form: choices, the maturity round, ranking or open
+     text. draft: the answer being chosen (a list of codes; the text itself for open text, whose
+     every change goes to typed(value)); changed() runs after each choice. scoped: ids and names
+     carry the question's id (a page of several questions). */
+  function answerFields(q, form, draft, changed, typed, scoped) {
+    if (q.kind === "agreement" || q.kind === "single" || q.kind === "multi") {
+      var multi = q.kind === "multi";
+      var set = el("fieldset");
+      set.appendChild(el("legend", null, multi ? "Choose all that apply." : "Choose one."));
+      q.options.forEach(function (o, i) {
+        var id = (scoped ? "p" : "o") + q.id + "_" + i;
+        var label = el("label", { "class": "choice", "for": id });
+        var input = el("input", { type: multi ? "checkbox" : "radio", name: scoped ? "answer" + q.id : "answer", id: id, value: o.code });
+        input.checked = draft.indexOf(o.code) >= 0;
+        input.addEventListener("change", function () {
+          if (multi) {
+            var at = draft.indexOf(o.code);
+            if (input.checked && at < 0) draft.push(o.code);
+            if (!input.checked && at >= 0) draft.splice(at, 1);
+          } else {
+            draft.length = 0;
+            draft.push(o.code);
+          }
+          changed();
+        });
+        label.appendChild(input);
+        label.appendChild(el("span", null, o.label));
+        set.appendChild(label);
+      });
+      form.appendChild(set);
+    } else if (q.kind === "maturity") {
+      maturityForm(q, form, draft, changed, scoped);
+    } else if (q.kind === "ranking") {
+      form.appendChild(el("p", null, "Tap the options in order, most important first. Tap again to take one out."));
+      var list = el("div", { role: "group", "aria-label": "Options to put in order" });
+      var redraw = function () {
+        list.textContent = "";
+        q.options.forEach(function (o) {
+          var at = draft.indexOf(o.code);
+          var b = el("button", { type: "button", "class": at >= 0 ? "choice chosen" : "choice",
+            "aria-pressed": at >= 0 ? "true" : "false" });
+          b.appendChild(el("span", { "class": "rank", "aria-hidden": "true" }, at >= 0 ? String(at + 1) : ""));
+          b.appendChild(el("span", null, o.label));
+          if (at >= 0) b.setAttribute("aria-label", "Number " + (at + 1) + ": " + o.label);
+          b.addEventListener("click", function () {
+            var now = draft.indexOf(o.code);
+            if (now >= 0) draft.splice(now, 1); else draft.push(o.code);
+            redraw();
+            changed();
+          });
+          list.appendChild(b);
+        });
+      };
+      redraw();
+      form.appendChild(list);
+      var clear = el("button", { type: "button", "class": "plain" }, "Start again");
+      clear.addEventListener("click", function () { draft.length = 0; redraw(); changed(); });
+      form.appendChild(clear);
+    } else {
+      var tid = scoped ? "text" + q.id : "text";
+      form.appendChild(el("label", scoped ? { "for": tid, "class": "textlabel" } : { "for": tid }, "Your answer"));
+      var area = el("textarea", { id: tid, maxlength: String(q.max_text), rows: scoped ? "4" : "5" });
+      area.value = draft;
+      var count = el("p", { "class": "count", "aria-live": "polite" });
+      var counted = function () { count.textContent = area.value.length + " of " + q.max_text + " characters"; };
+      area.addEventListener("input", function () {
+        typed(area.value);
+        counted();
+        changed();
+      });
+      counted();
+      form.appendChild(area);
+      form.appendChild(count);
+    }
+  }
+
   window.PCNJoin = {
     el: el,
     setStatus: setStatus,
@@ -125,6 +201,7 @@
     pickedWith: pickedWith,
     choose: choose,
     maturityComplete: maturityComplete,
-    maturityForm: maturityForm
+    maturityForm: maturityForm,
+    answerFields: answerFields
   };
 })();

@@ -22,18 +22,10 @@
 
   var J = window.PCNJoin; // common.js: what this script shares with paced.js
   var el = J.el;
-  var labelOf = J.labelOf;
   var describe = J.describe;
-  var optionsOf = J.optionsOf;
-  var pickedWith = J.pickedWith;
-  var choose = J.choose;
   var maturityComplete = J.maturityComplete;
 
   function setStatus(text, offline) { J.setStatus(status, text, offline); }
-
-  function maturityForm(q, form, draft, refresh) {
-    J.maturityForm(q, form, draft, function () { edited[q.id] = true; refresh(); }, false);
-  }
 
   function currentDraft(q) {
     if (!(q.id in drafts)) {
@@ -81,78 +73,8 @@
 
     function refresh() { send.disabled = !complete(q); }
 
-    if (q.kind === "agreement" || q.kind === "single" || q.kind === "multi") {
-      var multi = q.kind === "multi";
-      var set = el("fieldset");
-      set.appendChild(el("legend", null, multi ? "Choose all that apply." : "Choose one."));
-      q.options.forEach(function (o, i) {
-        var id = "o" + q.id + "_" + i;
-        var label = el("label", { "class": "choice", "for": id });
-        var input = el("input", { type: multi ? "checkbox" : "radio", name: "answer", id: id, value: o.code });
-        input.checked = draft.indexOf(o.code) >= 0;
-        input.addEventListener("change", function () {
-          edited[q.id] = true;
-          if (multi) {
-            var at = draft.indexOf(o.code);
-            if (input.checked && at < 0) draft.push(o.code);
-            if (!input.checked && at >= 0) draft.splice(at, 1);
-          } else {
-            draft.length = 0;
-            draft.push(o.code);
-          }
-          refresh();
-        });
-        label.appendChild(input);
-        label.appendChild(el("span", null, o.label));
-        set.appendChild(label);
-      });
-      form.appendChild(set);
-    } else if (q.kind === "maturity") {
-      maturityForm(q, form, draft, refresh);
-    } else if (q.kind === "ranking") {
-      form.appendChild(el("p", null, "Tap the options in order, most important first. Tap again to take one out."));
-      var list = el("div", { role: "group", "aria-label": "Options to put in order" });
-      var redraw = function () {
-        list.textContent = "";
-        q.options.forEach(function (o) {
-          var at = draft.indexOf(o.code);
-          var b = el("button", { type: "button", "class": at >= 0 ? "choice chosen" : "choice",
-            "aria-pressed": at >= 0 ? "true" : "false" });
-          b.appendChild(el("span", { "class": "rank", "aria-hidden": "true" }, at >= 0 ? String(at + 1) : ""));
-          b.appendChild(el("span", null, (at >= 0 ? "" : "") + o.label));
-          if (at >= 0) b.setAttribute("aria-label", "Number " + (at + 1) + ": " + o.label);
-          b.addEventListener("click", function () {
-            edited[q.id] = true;
-            var now = draft.indexOf(o.code);
-            if (now >= 0) draft.splice(now, 1); else draft.push(o.code);
-            redraw();
-            refresh();
-          });
-          list.appendChild(b);
-        });
-      };
-      redraw();
-      form.appendChild(list);
-      var clear = el("button", { type: "button", "class": "plain" }, "Start again");
-      clear.addEventListener("click", function () { edited[q.id] = true; draft.length = 0; redraw(); refresh(); });
-      form.appendChild(clear);
-    } else {
-      var label2 = el("label", { "for": "text" }, "Your answer");
-      var area = el("textarea", { id: "text", maxlength: String(q.max_text), rows: "5" });
-      area.value = draft;
-      var count = el("p", { "class": "count", "aria-live": "polite" });
-      var counted = function () { count.textContent = area.value.length + " of " + q.max_text + " characters"; };
-      area.addEventListener("input", function () {
-        edited[q.id] = true;
-        drafts[q.id] = area.value;
-        counted();
-        refresh();
-      });
-      counted();
-      form.appendChild(label2);
-      form.appendChild(area);
-      form.appendChild(count);
-    }
+    J.answerFields(q, form, draft, function () { edited[q.id] = true; refresh(); },
+      function (value) { edited[q.id] = true; drafts[q.id] = value; }, false);
     form.appendChild(send);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
