@@ -36,6 +36,7 @@ from pcn_data.core import trail
 from pcn_data.core.db import Database
 from pcn_data.survey.redaction import known_names, redact
 from pcn_data.workshop import polls
+from pcn_data.workshop.group_commit import GroupCommit
 
 MAX_PER_PERSON = 5
 STATUSES = ("pending", "approved", "hidden", "answered")
@@ -342,23 +343,16 @@ class _Ticket:
     result: Item | None = None
 
 
-class _Desk:
-    """The queue of one database's Q&A actions."""
-
-    def __init__(self) -> None:
-        self.queue: list[_Ticket] = []
-        self.lock = threading.Lock()
-
-
 _desks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _desks_lock = threading.Lock()
 
 
-def _desk(rooms) -> _Desk:
+def _desk(rooms) -> GroupCommit:
+    """Return the group commit of one database's Q&A actions."""
     with _desks_lock:
         found = _desks.get(rooms)
         if found is None:
-            found = _desks[rooms] = _Desk()
+            found = _desks[rooms] = GroupCommit()
         return found
 
 
@@ -392,15 +386,7 @@ def _run(rooms, ticket: _Ticket) -> _Ticket:
         raise polls.PollError("That question is not part of this poll.")
     if not ticket.token or len(ticket.token) > 64:
         raise polls.PollError("This phone has no participant token: reload the join page.")
-    desk = _desk(rooms)
-    with desk.lock:
-        desk.queue.append(ticket)
-    # As in Rooms.cast: the commit and the memory change are one step under the write lock.
-    with rooms.db.write_lock:
-        if not ticket.done:
-            with desk.lock:
-                batch, desk.queue = desk.queue, []
-            _commit(rooms, batch)
+    _desk(rooms).run(ticket, rooms.db.write_lock, lambda batch: _commit(rooms, batch))
     if ticket.error is not None:
         raise ticket.error
     # A pending question concerns its author only; anything else changes what every phone shows.

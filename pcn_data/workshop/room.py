@@ -25,6 +25,7 @@ import pandas as pd
 
 from pcn_data.core.db import Database
 from pcn_data.workshop import cloud, maturity_round, polls, qa, session_admin
+from pcn_data.workshop.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
 Listener = Callable[[int, str, str | None], None]  # (session_id, what, token)
@@ -178,8 +179,7 @@ class Rooms:
         self._rooms: dict[int, Room] = {}
         self._codes: dict[str, int] = {}
         self._listeners: list[Listener] = []
-        self._queue: list[_Ticket] = []  # votes waiting for the write lock (see cast)
-        self._queue_lock = threading.Lock()
+        self._votes = GroupCommit()  # votes waiting for the write lock (see cast)
 
     @property
     def db(self) -> Database:
@@ -325,22 +325,12 @@ class Rooms:
         """Record a participant's answer (committed to the file before this returns) and return it
         as `Room.mine` does. Raises polls.PollError when the answer cannot be taken.
 
-        Votes that arrive while another commit is under way wait for the write lock together; the
-        first of them to get it commits them all in one transaction (a group commit), so a room
-        voting at once pays for a few commits rather than one a phone."""
+        Votes are committed together with those that arrive meanwhile (group_commit)."""
         room = self.get(session_id)
         if room is None or poll_question_id not in room.questions:
             raise polls.PollError("That question is not part of this poll.")
         ticket = _Ticket(session_id, poll_question_id, token, answer)
-        with self._queue_lock:
-            self._queue.append(ticket)
-        # The write lock makes the commit and the memory one step: a reload between them cannot
-        # leave memory without a vote the file holds.
-        with self.db.write_lock:
-            if not ticket.done:
-                with self._queue_lock:
-                    batch, self._queue = self._queue, []
-                self._commit(batch)
+        self._votes.run(ticket, self.db.write_lock, self._commit)
         if ticket.error is not None:
             raise ticket.error
         self._tell(session_id, "vote", token)
