@@ -149,6 +149,18 @@ class Room:
         texts = [cloud.redacted(v.text, known) for v in self.text_answers(poll_question_id)]
         return cloud.counts(texts, self.hidden_words.get(poll_question_id, frozenset()))
 
+    def question_state(self, q: Question, token: str | None) -> dict:
+        """Return one question as a phone draws it, with this phone's own answer."""
+        return {
+            "id": q.poll_question_id,
+            "wording": q.wording,
+            "kind": q.kind,
+            "options": [{"code": c, "label": label} for c, label in q.options],
+            "mine": self.mine(q.poll_question_id, token) if token else [],
+            "max_text": polls.MAX_TEXT,
+            "sensitive": q.sensitive,  # the phone says why no results show until it closes
+        }
+
     def phone_state(self, token: str | None) -> dict:
         """Return what a participant's phone shows: the session, the open question and their answer."""
         if self.paced is not None:
@@ -156,15 +168,7 @@ class Room:
         q = self.open_question()
         state: dict = {"title": self.title, "code": self.join_code, "question": None}
         if q is not None:
-            state["question"] = {
-                "id": q.poll_question_id,
-                "wording": q.wording,
-                "kind": q.kind,
-                "options": [{"code": c, "label": label} for c, label in q.options],
-                "mine": self.mine(q.poll_question_id, token) if token else [],
-                "max_text": polls.MAX_TEXT,
-                "sensitive": q.sensitive,  # the phone says why no results show until it closes
-            }
+            state["question"] = self.question_state(q, token)
             if q.kind == "qa":
                 state["question"]["qa"] = qa.phone_view(self, q.poll_question_id, token)
         return state

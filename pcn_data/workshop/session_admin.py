@@ -244,16 +244,7 @@ def phone_state(room, token: str | None) -> dict:
         for q in room.ordered():
             if q.kind not in PACED_KINDS:
                 continue
-            questions.append(
-                {
-                    "id": q.poll_question_id,
-                    "wording": q.wording,
-                    "kind": q.kind,
-                    "options": [{"code": c, "label": label} for c, label in q.options],
-                    "mine": room.mine(q.poll_question_id, token) if token else [],
-                    "max_text": polls.MAX_TEXT,
-                }
-            )
+            questions.append(room.question_state(q, token))
     return {
         "title": room.title,
         "code": room.join_code,
