@@ -192,6 +192,19 @@
     }
   }
 
+  /* One phone request: POST /join/<route> with the poll's code, the question and the answer (JSON,
+     with the page's cookie); resolves to {ok, body}, rejects when there is no connection. */
+  function post(route, code, question, answer) {
+    return fetch("/join/" + route, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ code: code, question: question, answer: answer })
+    }).then(function (response) {
+      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+    });
+  }
+
   window.PCNJoin = {
     el: el,
     setStatus: setStatus,
@@ -202,6 +215,7 @@
     choose: choose,
     maturityComplete: maturityComplete,
     maturityForm: maturityForm,
-    answerFields: answerFields
+    answerFields: answerFields,
+    post: post
   };
 })();

@@ -187,14 +187,7 @@
 
   function qaPost(route, q, answer, done) {
     var finish = function () { if (qaView) qaView.sending = false; };
-    fetch("/join/" + route, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ code: code, question: q.id, answer: answer })
-    }).then(function (response) {
-      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
-    }).then(function (result) {
+    J.post(route, code, q.id, answer).then(function (result) {
       finish();
       if (result.ok) {
         if (state.question && state.question.id === result.body.question) state.question.qa = result.body.qa;
@@ -232,14 +225,7 @@
     var button = main.querySelector("button.send");
     if (button) { button.disabled = true; button.textContent = "Sending…"; }
     pending = { question: q.id, answer: answer };
-    fetch("/join/vote", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ code: code, question: q.id, answer: answer })
-    }).then(function (response) {
-      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
-    }).then(function (result) {
+    J.post("vote", code, q.id, answer).then(function (result) {
       pending = null;
       if (result.ok && state.question && state.question.id === result.body.question) {
         state.question.mine = result.body.mine;

@@ -147,14 +147,7 @@
   function submit(q, answer, button) {
     button.disabled = true;
     button.textContent = "Sending…";
-    fetch("/join/vote", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ code: code, question: q.id, answer: answer })
-    }).then(function (response) {
-      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
-    }).then(function (result) {
+    J.post("vote", code, q.id, answer).then(function (result) {
       var now = find(q.id);
       focusNote = q.id;
       if (result.ok && now) {
