@@ -205,6 +205,61 @@
     });
   }
 
+  /* The poll's stream of states (server-sent events), kept alive: onState(state) for each state
+     pushed, onOpen() once (re)connected, status(text, offline) for the status line. It reconnects
+     after an error (2 s, doubling to 30 s), when the page wakes or the network comes back, and
+     after 45 s of silence: the server says something every 15 s, and a phone that walks out of
+     Wi-Fi range may keep a dead connection open for minutes. */
+  function stream(code, onState, onOpen, status) {
+    var SILENT_MS = 45000;
+    var source = null;
+    var retryMs = 2000;
+    var lastHeard = Date.now();
+
+    function connect() {
+      if (source) source.close();
+      source = new EventSource("/join/events?code=" + encodeURIComponent(code));
+      lastHeard = Date.now();
+      source.addEventListener("state", function (event) {
+        lastHeard = Date.now();
+        onState(JSON.parse(event.data));
+      });
+      source.addEventListener("ping", function () { lastHeard = Date.now(); });
+      source.onopen = function () {
+        lastHeard = Date.now();
+        retryMs = 2000;
+        status("", false);
+        onOpen();
+      };
+      source.onerror = function () {
+        status("Reconnecting…", true);
+        if (source.readyState === 2) { // closed for good (e.g. the server said no): try again later
+          setTimeout(connect, retryMs);
+          retryMs = Math.min(retryMs * 2, 30000);
+        }
+      };
+    }
+
+    function wake() {
+      if (!source || source.readyState === 2) connect();
+    }
+
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) wake(); });
+    window.addEventListener("online", wake);
+    window.addEventListener("offline", function () {
+      // The phone knows it has no network: say so now rather than when the line times out.
+      status("Reconnecting…", true);
+      if (source) source.close();
+    });
+    setInterval(function () {
+      if (source && source.readyState !== 2 && Date.now() - lastHeard > SILENT_MS) {
+        status("Reconnecting…", true);
+        connect();
+      }
+    }, 5000);
+    connect();
+  }
+
   window.PCNJoin = {
     el: el,
     setStatus: setStatus,
@@ -216,6 +271,7 @@
     maturityComplete: maturityComplete,
     maturityForm: maturityForm,
     answerFields: answerFields,
-    post: post
+    post: post,
+    stream: stream
   };
 })();

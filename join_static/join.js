@@ -15,10 +15,6 @@
   var pending = null; // an answer that could not be sent: sent again when the connection is back
   var notice = null; // {kind: "recorded" | "error", text} for the question on screen
   var shownQuestion = null;
-  var source = null;
-  var retryMs = 2000;
-  var lastHeard = Date.now();
-  var SILENT_MS = 45000; // the server says something every 15 s: this long in silence is a dead line
 
   var J = window.PCNJoin; // common.js: what this script shares with paced.js
   var el = J.el;
@@ -244,61 +240,27 @@
     });
   }
 
-  function connect() {
-    if (source) source.close();
-    source = new EventSource("/join/events?code=" + encodeURIComponent(code));
-    lastHeard = Date.now();
-    source.addEventListener("state", function (event) {
-      lastHeard = Date.now();
-      state = JSON.parse(event.data);
-      if (state.self_paced) { window.location.reload(); return; } // now self-paced: paced.js draws it
-      // An answer sent from another tab of this phone: show it here too, unless this tab holds a
-      // choice of its own not yet sent (that one is the participant's latest thought).
-      var q = state.question;
-      if (q && !edited[q.id]) {
-        var mine = q.mine || [];
-        drafts[q.id] = q.kind === "text" ? (mine[0] || "") : mine.slice();
-      }
-      render();
-    });
-    source.addEventListener("ping", function () { lastHeard = Date.now(); });
-    source.onopen = function () {
-      lastHeard = Date.now();
-      retryMs = 2000;
-      setStatus("", false);
-      if (pending && state && state.question && state.question.id === pending.question) {
-        var again = pending;
-        pending = null;
-        submit(state.question, again.answer);
-      }
-    };
-    source.onerror = function () {
-      setStatus("Reconnecting…", true);
-      if (source.readyState === 2) { // closed for good (e.g. the server said no): try again later
-        setTimeout(connect, retryMs);
-        retryMs = Math.min(retryMs * 2, 30000);
-      }
-    };
-  }
-
-  function wake() {
-    if (!source || source.readyState === 2) connect();
-  }
-
-  document.addEventListener("visibilitychange", function () { if (!document.hidden) wake(); });
-  window.addEventListener("online", wake);
-  window.addEventListener("offline", function () {
-    // The phone knows it has no network: say so now rather than when the line times out.
-    setStatus("Reconnecting…", true);
-    if (source) source.close();
-  });
-  // A phone that walks out of Wi-Fi range may keep a dead connection open for minutes.
-  setInterval(function () {
-    if (source && source.readyState !== 2 && Date.now() - lastHeard > SILENT_MS) {
-      setStatus("Reconnecting…", true);
-      connect();
+  function received(next) {
+    state = next;
+    if (state.self_paced) { window.location.reload(); return; } // now self-paced: paced.js draws it
+    // An answer sent from another tab of this phone: show it here too, unless this tab holds a
+    // choice of its own not yet sent (that one is the participant's latest thought).
+    var q = state.question;
+    if (q && !edited[q.id]) {
+      var mine = q.mine || [];
+      drafts[q.id] = q.kind === "text" ? (mine[0] || "") : mine.slice();
     }
-  }, 5000);
+    render();
+  }
+
+  function reconnected() {
+    if (pending && state && state.question && state.question.id === pending.question) {
+      var again = pending;
+      pending = null;
+      submit(state.question, again.answer);
+    }
+  }
+
   render();
-  connect();
+  J.stream(code, received, reconnected, setStatus);
 })();

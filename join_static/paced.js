@@ -18,10 +18,6 @@
   var drawn = {}; // question id -> {node, sig}: redrawn only when its question or answer changes
   var drawnIds = "";
   var focusNote = null; // question id whose note takes the focus once redrawn (after its send)
-  var source = null;
-  var retryMs = 2000;
-  var lastHeard = Date.now();
-  var SILENT_MS = 45000;
 
   var J = window.PCNJoin; // common.js: what this script shares with join.js
   var el = J.el;
@@ -170,45 +166,18 @@
     });
   }
 
-  function connect() {
-    if (source) source.close();
-    source = new EventSource("/join/events?code=" + encodeURIComponent(code));
-    lastHeard = Date.now();
-    source.addEventListener("state", function (event) {
-      lastHeard = Date.now();
-      var next = JSON.parse(event.data);
-      if (!next.self_paced && !next.ended) { window.location.reload(); return; } // run live now
-      state = next;
-      if (state.ended) {
-        main.textContent = "";
-        main.appendChild(el("p", { "class": "waiting" }, "This poll has ended. Thank you."));
-        drawnIds = "";
-        return;
-      }
-      render();
-    });
-    source.addEventListener("ping", function () { lastHeard = Date.now(); });
-    source.onopen = function () { lastHeard = Date.now(); retryMs = 2000; setStatus("", false); };
-    source.onerror = function () {
-      setStatus("Reconnecting…", true);
-      if (source.readyState === 2) {
-        setTimeout(connect, retryMs);
-        retryMs = Math.min(retryMs * 2, 30000);
-      }
-    };
+  function received(next) {
+    if (!next.self_paced && !next.ended) { window.location.reload(); return; } // run live now
+    state = next;
+    if (state.ended) {
+      main.textContent = "";
+      main.appendChild(el("p", { "class": "waiting" }, "This poll has ended. Thank you."));
+      drawnIds = "";
+      return;
+    }
+    render();
   }
 
-  function wake() { if (!source || source.readyState === 2) connect(); }
-
-  document.addEventListener("visibilitychange", function () { if (!document.hidden) wake(); });
-  window.addEventListener("online", wake);
-  window.addEventListener("offline", function () { setStatus("Reconnecting…", true); if (source) source.close(); });
-  setInterval(function () {
-    if (source && source.readyState !== 2 && Date.now() - lastHeard > SILENT_MS) {
-      setStatus("Reconnecting…", true);
-      connect();
-    }
-  }, 5000);
   render();
-  connect();
+  J.stream(code, received, function () {}, setStatus);
 })();
