@@ -50,7 +50,7 @@ COOKIE_AGE = 30 * 24 * 3600  # a month: the workshop and its follow-up
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 STATIC = Path(__file__).resolve().parent / "join_static"
 # An event this often keeps proxies and phone networks from closing the stream, and lets the phone
-# tell a live line from a dead one (join.js reconnects after 45 s of silence).
+# tell a live line from a dead one (the page, join_static/common.js, reconnects after 45 s of silence).
 KEEPALIVE_S = 15
 MAX_BODY = 8192  # a vote is a few hundred bytes; an open-text answer at most MAX_TEXT characters
 BODY_SECONDS = 10  # a vote's body arrives in this long or not at all

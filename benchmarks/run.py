@@ -70,7 +70,7 @@ def _caller() -> str:
         file = frame.f_code.co_filename
         if inner is None and file.startswith(data_dir) and not file.endswith("db.py"):
             inner = f"{Path(file).stem}.{frame.f_code.co_name}"
-        if frame.f_code.co_name == "_cached" and file.endswith(("ui.py", "ui/data.py")):
+        if frame.f_code.co_name == "_cached" and file.endswith("ui/data.py"):
             outer = frame.f_locals.get("name")
         frame = frame.f_back
     inner = inner or "db.data_version"
