@@ -198,7 +198,7 @@ def word_controls(room, qid: int) -> None:
     hidden = sorted(room.hidden_words.get(qid, ()))
     counts = room.word_counts(qid, tuple(ui.query(redaction.known_names)))
     # A label that does not change with the counts: the expander stays open while the list redraws.
-    with st.expander("Word cloud"):
+    with st.expander("Word cloud", key=f"workshop_words_{qid}"):
         top = ", ".join(f"{w} ({n})" for w, n in list(counts.items())[:20])
         most = f" Most used: {top}." if counts else ""
         st.caption(plain.md(f"{len(counts)} words in the cloud, {len(hidden)} hidden.{most}"))
@@ -225,7 +225,9 @@ def qa_moderation(room, qid: int) -> None:
     """List a Q&A's questions (as typed) with their votes and approve, hide and answered buttons."""
     asked = qa.for_facilitator(room, qid)
     waiting = sum(i.status == "pending" for i in asked)
-    with st.expander(f"Moderate {len(asked)} questions ({waiting} waiting for approval)", expanded=True):
+    # Keyed: the list keeps its identity (and the facilitator's open or closed) as its label counts up.
+    label = f"Moderate {len(asked)} questions ({waiting} waiting for approval)"
+    with st.expander(label, expanded=True, key=f"workshop_qa_list_{qid}"):
         for item in asked:
             m1, m2, m3 = st.columns([5, 1.2, 1.2], vertical_alignment="center")
             votes = len(item.voters)
@@ -293,7 +295,9 @@ def question_list() -> None:
                 word_controls(room, qid)
             if q.kind == "text" and answered and not room.withheld(qid):
                 answers = room.text_answers(qid, include_hidden=True)
-                with st.expander(f"Moderate {len(answers)} answers"):
+                # Keyed, so that it stays open under the facilitator's cursor as answers arrive (a
+                # label alone names a new expander, drawn closed, at every new answer).
+                with st.expander(f"Moderate {len(answers)} answers", key=f"workshop_mod_list_{qid}"):
                     for i, a in enumerate(answers):
                         m1, m2 = st.columns([6, 1], vertical_alignment="center")
                         text = plain.md(a.text)

@@ -26,6 +26,21 @@ def pytest_collection_modifyitems(items) -> None:
     items.sort(key=lambda item: item.get_closest_marker("browser") is None)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a real-browser test fails, add the end of each server log it left in its tmp_path to
+    the report: CI keeps only what pytest prints, and a page that did not change is explained
+    there (a refused action, a traceback) or nowhere."""
+    outcome = yield
+    report = outcome.get_result()
+    tmp = item.funcargs.get("tmp_path") if hasattr(item, "funcargs") else None
+    if not report.failed or tmp is None or item.get_closest_marker("browser") is None:
+        return
+    for log in sorted(Path(tmp).glob("*.server.log")):
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        report.sections.append((f"server log {log.name} (last 60 lines)", "\n".join(lines[-60:])))
+
+
 @pytest.fixture(scope="session")
 def demo_path(tmp_path_factory) -> Path:
     """Return the path of a demo database built once for the whole test session."""

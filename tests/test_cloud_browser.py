@@ -93,6 +93,23 @@ def click(page, key: str) -> None:
     page.locator(f".st-key-{key} button").click()
 
 
+def mod_button(page, qid: int, i: int):
+    """Return the Hide (or Show) button of the i-th answer in the facilitator's moderation list."""
+    return page.locator(f".st-key-workshop_mod_{qid}_{i} button")
+
+
+def hidden_on_facilitator(page, qid: int, i: int, timeout: int = 30000) -> None:
+    """Wait until the facilitator's list shows the i-th answer hidden (its button offers Show):
+    a projector still showing it is then the projector's fault, not a lost click."""
+    try:
+        mod_button(page, qid, i).filter(has_text="Show").wait_for(timeout=timeout)
+    except Exception:
+        raise AssertionError(
+            f"the facilitator's Hide on answer {i} did not take: its button reads "
+            f"{mod_button(page, qid, i).inner_text()!r}"
+        ) from None
+
+
 def test_a_word_cloud_with_a_hidden_answer_and_word_and_a_sensitive_question(demo_path, tmp_path):
     path = tmp_path / "cloud.duckdb"
     shutil.copy(demo_path, path)
@@ -126,10 +143,16 @@ def test_a_word_cloud_with_a_hidden_answer_and_word_and_a_sensitive_question(dem
         projector.wait_for_selector(".present-count", timeout=30000)
 
         phones = [join(chromium, link) for _ in ANSWERS]
-        for phone, answer in zip(phones, ANSWERS, strict=True):
+        for n, (phone, answer) in enumerate(zip(phones, ANSWERS, strict=True), start=1):
             phone.fill("#text", answer)
             phone.get_by_role("button", name="Send my answer").click()
             recorded(phone, answer)
+            if n == 4:  # the facilitator opens the moderation list while answers are still coming
+                facilitator.get_by_text("Moderate 4 answers").click()
+                mod_button(facilitator, text_q, 0).wait_for(state="visible", timeout=30000)
+        # The fifth answer arrived: the list the facilitator is reading stayed open.
+        facilitator.wait_for_selector("text=Moderate 5 answers", timeout=30000)
+        assert mod_button(facilitator, text_q, 4).is_visible()
         phones[3].screenshot(path=str(SHOTS / "phone_text.png"))
         projector.wait_for_function(
             "() => document.querySelector('.present-count')?.innerText === '5'", timeout=30000
@@ -143,8 +166,8 @@ def test_a_word_cloud_with_a_hidden_answer_and_word_and_a_sensitive_question(dem
         projector.evaluate(FRAMES)
 
         # The facilitator hides one answer: its words leave the projected cloud, and it leaves the list.
-        facilitator.get_by_text("Moderate 5 answers").click()
         click(facilitator, f"workshop_mod_{text_q}_3")
+        hidden_on_facilitator(facilitator, text_q, 3)
         gone = {w: n for w, n in CLOUD.items() if w not in ("zebra", "crossing", "nonsense")}
         cloud_is(projector, gone)
         projector.wait_for_selector("text=4 shown of 5 answers", timeout=30000)
