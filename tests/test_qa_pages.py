@@ -121,3 +121,21 @@ def test_a_q_and_a_is_added_on_the_day_from_the_workshop_page(live_app):
     qs = polls.questions(db, sid)
     assert list(qs["kind"]) == ["qa", "qa"] and qs["wording"].iloc[-1] == "Questions for the place board"
     assert polls.options(db, int(qs["poll_question_id"].iloc[-1])).empty
+
+
+def test_a_q_and_a_cannot_be_marked_sensitive_on_the_workshop_page(live_app):
+    # A Q&A shows on the presenter as soon as a question is approved: "sensitive" (nothing shown
+    # while it is open) would be a promise the presenter does not keep, so it is refused, not stored.
+    at, db = live_app
+    sid, _ = qa_session(db)
+    at.run()
+    at.switch_page("pages/workshop.py").run()
+    at.text_input(key="workshop_add_wording").input("Questions about the ICB")
+    at.selectbox(key="workshop_add_kind").set_value("qa")
+    at.checkbox(key="workshop_add_sensitive").check()
+    at.button(key="workshop_add_submit").click().run()
+    assert not at.exception
+    assert any("cannot be marked sensitive" in e.value for e in at.error), [e.value for e in at.error]
+    assert list(polls.questions(db, sid)["kind"]) == ["qa"]  # nothing added
+    with pytest.raises(polls.PollError, match="cannot be marked sensitive"):
+        polls.add_question(db, sid, polls.QuestionSpec("Questions?", "qa", sensitive=True))

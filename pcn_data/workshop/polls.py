@@ -148,6 +148,12 @@ def _check_spec(q: QuestionSpec) -> None:
         raise PollError(f"Unknown question type {q.kind!r}.")
     if not q.wording.strip():
         raise PollError("A question needs its wording.")
+    if q.sensitive and q.kind == "qa":
+        # A Q&A is shown live, question by question as each is approved: nothing it could withhold.
+        raise PollError(
+            "A Q&A cannot be marked sensitive: its questions show on the screen as you approve them. "
+            "To see each question before the room does, turn on “Q&A questions wait for my approval”."
+        )
     if q.question_code is None and q.kind in ("single", "multi", "ranking"):
         labels = [o.strip() for o in q.options if o.strip()]
         if len(labels) < 2:
