@@ -138,6 +138,8 @@ def controls() -> None:
     c3.button(
         "Close answers" if is_open else "Open answers",
         key="present_open",
+        disabled=room.paced is not None,  # its window opens and closes every question
+        help="A self-paced session: its window opens and closes every question." if room.paced else None,
         on_click=ui.act,
         args=("run_polls", polls.set_state, db, qid, "closed" if is_open else "open"),
     )

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from pcn_data.core.db import Database, close_database, get_database
 from pcn_data.core.filters import Filters
 from pcn_data.reports.exports import csv_bytes, xlsx_bytes
-from pcn_data.workshop import polls, room
+from pcn_data.workshop import polls, room, session_admin
 from tests.conftest import ROOT
 
 
@@ -304,6 +304,21 @@ def test_a_vote_through_the_live_room_is_counted_by_the_presenter(live_app):
     assert "present-count'>1<" in "".join(h.proto.body for h in at.get("html"))
     at.button(key="present_reveal").click().run()
     assert any("results can be revealed from 3" in w.value for w in at.warning)
+
+
+def test_the_presenter_offers_no_open_or_close_in_a_self_paced_session(live_app):
+    # The window opens and closes every question of a self-paced session: the presenter's button,
+    # like the workshop page's, is greyed out and says why, rather than answering a click with a refusal.
+    at, db = live_app
+    made, _ = new_session(db)
+    now = session_admin.now()
+    session_admin.set_window(db, made["session_id"], now - dt.timedelta(hours=1), now + dt.timedelta(days=3))
+    at.run()
+    at.switch_page("pages/present.py").run()
+    assert not at.exception
+    button = at.button(key="present_open")
+    assert button.disabled and "self-paced" in button.help
+    assert polls.questions(db, made["session_id"])["state"].tolist() == ["open"]  # the window opened it
 
 
 def test_questions_written_on_the_day_need_options_and_are_appended(db):
