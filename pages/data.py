@@ -173,6 +173,7 @@ def import_section() -> None:
                     "Mapping file (optional): one saved here or by the command line's --save-mapping",
                     type=["toml"],
                     key="import_mapping_file",
+                    max_upload_size=mapping_file.MAX_MB,
                 )
             )
             file_labels: dict[tuple[str, str], str] = {}

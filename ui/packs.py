@@ -11,7 +11,7 @@ import streamlit as st
 import plain
 from pcn_data.core.errors import PcnDataError, RenderError
 from pcn_data.core.filters import Filters
-from pcn_data.reports import slide_files, slides
+from pcn_data.reports import pack_template, slide_files, slides
 from pcn_data.survey import compare, queries
 from ui.data import _open, data_version, database, query
 from ui.filters import min_group
@@ -82,6 +82,7 @@ def slide_pack(f: Filters, *, key: str, measure: str = compare.DEFAULT_MEASURE) 
         "PowerPoint template (optional)",
         type=["pptx", "potx"],
         key=f"{key}_template",
+        max_upload_size=pack_template.MAX_TEMPLATE_MB,
         help="Your organisation's template: the PowerPoint pack takes its masters, layouts, theme "
         "colours and fonts, and leaves out its own slides. Without one the pack uses ours.",
     )

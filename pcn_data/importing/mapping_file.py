@@ -23,6 +23,8 @@ from pcn_data.core.errors import PcnDataError
 from pcn_data.importing.mapping import normalise
 
 log = logging.getLogger(__name__)
+# A mapping file is a page of TOML: 1 MB holds some thousands of columns and answers.
+MAX_MB = 1
 
 
 class MappingFileError(PcnDataError):
@@ -55,6 +57,8 @@ def dumps_bytes(*args) -> bytes:
 
 def loads(text: str, file_name: str) -> tuple[str | None, dict[str, str], dict[tuple[str, str], str]]:
     """Return (tool, header -> target, (question, label) -> option) of a mapping file."""
+    if len(text) > MAX_MB * 1024 * 1024:
+        raise MappingFileError(f"{file_name} is larger than {MAX_MB} MB: a mapping file is a page of text.")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

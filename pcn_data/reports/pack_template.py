@@ -44,7 +44,9 @@ NUMBER_BOX = (SLIDE_W - 1.5, SLIDE_H - 0.45, 1.1, 0.35)
 DATE_BOX = (SLIDE_W - 3.9, SLIDE_H - 0.45, 2.3, 0.35)
 
 # A template is a few megabytes; these bound an upload and what its zip unpacks to.
-MAX_TEMPLATE_BYTES = 50_000_000
+# In Streamlit's megabytes (MiB), so that the upload box and this check agree on a file's size.
+MAX_TEMPLATE_MB = 50
+MAX_TEMPLATE_BYTES = MAX_TEMPLATE_MB * 1024 * 1024
 MAX_UNPACKED_BYTES = 300_000_000
 
 PPTX_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
@@ -203,7 +205,7 @@ def open_template(template: bytes | Path | str | None = None, name: str | None =
             raise PcnDataError(f"The template {name} cannot be read: {exc.strerror or exc}.") from exc
     if len(data) > MAX_TEMPLATE_BYTES:
         raise PcnDataError(
-            f"The template {name} is larger than 50 MB: a template needs no pictures that big."
+            f"The template {name} is larger than {MAX_TEMPLATE_MB} MB: a template needs no pictures that big."
         )
     try:
         prs = Presentation(BytesIO(_as_presentation_package(data)))
