@@ -8,6 +8,7 @@ import datetime as dt
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
 from pcn_data.core.db import Database, close_database, get_database
@@ -149,17 +150,20 @@ def test_a_maturity_round_for_two_pcns_from_phones_to_pcn_development(demo_path,
         facilitator.wait_for_function("() => document.body.innerText.includes('3 people')", timeout=30000)
         a_box = facilitator.locator('[data-testid="stExpander"]').filter(has_text="3 people")
         a_box.locator("summary").click()
-        assert a_box.locator('[data-testid="stDataFrame"]').count() == 1
+        # (Waited for, not read at once: an expander's content is hidden text until it has opened.)
+        expect(a_box.locator('[data-testid="stDataFrame"]')).to_have_count(1, timeout=30000)
         facilitator.locator(f".st-key-maturity_2_{pcn['A']}_record button").click()
         facilitator.wait_for_function(
             "() => document.body.innerText.includes('3 people · agreed stages recorded')", timeout=30000
         )
-        assert "agreed stages are on PCN development" in facilitator.inner_text("body")
+        expect(facilitator.locator("body")).to_contain_text(
+            "agreed stages are on PCN development", timeout=30000
+        )
         b_box = facilitator.locator('[data-testid="stExpander"]').filter(has_text="hover me")
         assert HOSTILE + " · 2 people" in b_box.locator("summary").inner_text()
         assert facilitator.locator("b[onmouseover]").count() == 0
         b_box.locator("summary").click()
-        assert "so their ratings are not shown" in b_box.inner_text()
+        expect(b_box).to_contain_text("so their ratings are not shown", timeout=30000)
         assert b_box.locator('[data-testid="stDataFrame"]').count() == 0
         for d in domains:
             pick(facilitator, f"maturity_2_{pcn['B']}_{d}_now", "Step 1")
