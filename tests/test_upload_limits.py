@@ -1,31 +1,18 @@
 """Every upload box states the limit the code behind it keeps: a box saying "200MB per file" (Streamlit's
 default) over a check at 50 MB sends a hurried user off to wait for an upload that is then refused."""
 
-import shutil
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from pcn_data.importing import mapping_file
 from pcn_data.importing.mapping_file import MappingFileError
 from pcn_data.importing.reading import max_upload_mb
 from pcn_data.reports.pack_template import MAX_TEMPLATE_BYTES
-from tests.conftest import ROOT
-
-
-@pytest.fixture
-def app(demo_path, tmp_path, monkeypatch):
-    path = tmp_path / "limits.duckdb"
-    shutil.copy(demo_path, path)
-    monkeypatch.setenv("PCN_DB", str(path))
-    return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
 
 
 def stated_mb(at, key: str) -> int:
     """Return the limit in MB that the upload box of key tells its user."""
-    return at.get("file_uploader")[
-        [u.proto.id.endswith(key) for u in at.get("file_uploader")].index(True)
-    ].proto.max_upload_size_mb
+    (box,) = [u for u in at.get("file_uploader") if u.proto.id.endswith(key)]
+    return box.proto.max_upload_size_mb
 
 
 @pytest.mark.parametrize(
