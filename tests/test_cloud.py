@@ -22,6 +22,7 @@ from tests.conftest import ROOT
 from tests.hostile import TEXTS
 from tests.test_participant import new_session, read_events, vote
 from tests.test_participant import phones as phones  # the fixture: uvicorn serving /join in this process
+from tests.workshop_actions import add_question_on_the_day
 
 
 @pytest.fixture
@@ -305,10 +306,7 @@ def test_the_facilitator_marks_a_question_sensitive_when_adding_it(live_app):
     sid, _ = session(db, polls.QuestionSpec("One word?", "text"))
     at.run()
     at.switch_page("pages/workshop.py").run()
-    at.text_input(key="workshop_add_wording").input("How safe do you feel raising concerns?")
-    at.selectbox(key="workshop_add_kind").set_value("agreement")
-    at.checkbox(key="workshop_add_sensitive").check()
-    at.button(key="workshop_add_submit").click().run()
+    add_question_on_the_day(at, "How safe do you feel raising concerns?", "agreement", sensitive=True)
     assert not at.exception
     qs = polls.questions(db, sid)
     assert list(qs["sensitive"]) == [False, True]

@@ -15,6 +15,7 @@ from pcn_data.core.db import close_database, get_database
 from pcn_data.workshop import polls, qa, room
 from tests.conftest import ROOT
 from tests.hostile import TEXTS, assert_text_is_text
+from tests.workshop_actions import add_question_on_the_day
 
 
 @pytest.fixture
@@ -114,9 +115,7 @@ def test_a_q_and_a_is_added_on_the_day_from_the_workshop_page(live_app):
     sid, _ = qa_session(db)
     at.run()
     at.switch_page("pages/workshop.py").run()
-    at.text_input(key="workshop_add_wording").input("Questions for the place board")
-    at.selectbox(key="workshop_add_kind").set_value("qa")
-    at.button(key="workshop_add_submit").click().run()
+    add_question_on_the_day(at, "Questions for the place board", "qa")
     assert not at.exception
     qs = polls.questions(db, sid)
     assert list(qs["kind"]) == ["qa", "qa"] and qs["wording"].iloc[-1] == "Questions for the place board"
@@ -130,10 +129,7 @@ def test_a_q_and_a_cannot_be_marked_sensitive_on_the_workshop_page(live_app):
     sid, _ = qa_session(db)
     at.run()
     at.switch_page("pages/workshop.py").run()
-    at.text_input(key="workshop_add_wording").input("Questions about the ICB")
-    at.selectbox(key="workshop_add_kind").set_value("qa")
-    at.checkbox(key="workshop_add_sensitive").check()
-    at.button(key="workshop_add_submit").click().run()
+    add_question_on_the_day(at, "Questions about the ICB", "qa", sensitive=True)
     assert not at.exception
     assert any("cannot be marked sensitive" in e.value for e in at.error), [e.value for e in at.error]
     assert list(polls.questions(db, sid)["kind"]) == ["qa"]  # nothing added

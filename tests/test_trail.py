@@ -17,6 +17,7 @@ from pcn_data.importing.batches import Upload
 from pcn_data.workshop import polls, room
 from tests.conftest import ROOT
 from tests.test_access import signed_in  # noqa: F401  (the fixture)
+from tests.workshop_actions import add_question_on_the_day
 
 FIXTURES = ROOT / "tests" / "data" / "imports"
 
@@ -70,9 +71,7 @@ def test_each_kind_of_write_leaves_one_audit_row_with_its_author(signed_in, monk
     at.multiselect(key="workshop_bank").set_value(["rel_ics"])
     at.button(key="workshop_create").click().run()
     session = int(db.scalar("SELECT max(session_id) FROM poll_session"))
-    at.text_input(key="workshop_add_wording").input("One word for the ICS?")
-    at.selectbox(key="workshop_add_kind").set_value("text")
-    at.button(key="workshop_add_submit").click().run()
+    add_question_on_the_day(at, "One word for the ICS?", "text")
     assert not at.exception
     qid = int(db.scalar("SELECT max(poll_question_id) FROM poll_question"))
     at.button(key=f"workshop_open_{qid}").click().run()
