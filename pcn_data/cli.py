@@ -498,9 +498,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # not the app's own: one sentence here, the cause in the log
-        logging.getLogger(__name__).error(
-            "%s failed: %s: %s", args.command, type(exc).__name__, exc, exc_info=exc
-        )
+        logging.getLogger(__name__).error("%s failed: %s", args.command, logs.cause(exc), exc_info=exc)
         print(
             f"error: the {args.command} command failed unexpectedly ({type(exc).__name__}) and wrote "
             f"nothing: the cause is in the log line above.",

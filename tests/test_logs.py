@@ -123,7 +123,7 @@ def test_text_lines_are_one_line_each_with_the_cause(tmp_path):
     text = logs._Text("log: %(levelname)s %(name)s: %(message)s", tracebacks=False).format(record)
     assert text == "log: ERROR pcn_data.x: failed: two | lines"
     line = json.loads(logs._Json(tracebacks=False).format(record))
-    assert line["cause"] == "ValueError: the cause" and "traceback" not in line
+    assert line["cause"].startswith("ValueError: the cause (at test_logs.py:") and "traceback" not in line
 
 
 def _role_map(tmp_path):
@@ -181,3 +181,46 @@ def test_a_library_error_becomes_our_sentence_with_its_cause_kept_and_logged_onc
     (record,) = [r for r in caplog.records if r.name.startswith("pcn_data")]
     # The cause is in the record: as the exception itself, or named by logs.cause.
     assert (record.exc_info and record.exc_info[1] is err.value.__cause__) or cause in record.getMessage()
+
+
+QUOTED = f"could not chart the answer {SECRET_VOTE!r}"
+
+
+def test_a_page_that_fails_logs_its_cause_without_the_value_it_quotes(app, monkeypatch, caplog):
+    # A page's unexpected error is logged with its type and where it was raised; the value its message
+    # quotes (here a participant's answer) stays out of the operator's log.
+    import ui
+
+    def boom(*args, **kwargs):
+        raise ValueError(QUOTED)
+
+    monkeypatch.setattr(ui, "query", boom)
+    with caplog.at_level(logging.ERROR, logger="pcn"):
+        app.run()
+    assert app.exception  # Streamlit shows the error on the page
+    (line,) = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert "ValueError" in line.getMessage() and "Zebedee" not in line.getMessage()
+    assert "Zebedee" not in json.loads(logs_json(line))["cause"]
+
+
+def test_a_command_that_fails_unexpectedly_logs_its_cause_without_the_value_it_quotes(
+    db_file, monkeypatch, caplog, capsys
+):
+    from pcn_data import cli
+
+    def boom(args):
+        raise ValueError(QUOTED)
+
+    monkeypatch.setattr(cli, "cmd_summary", boom)
+    with caplog.at_level(logging.ERROR, logger="pcn_data"):
+        assert cli.main(["summary", "--db", str(db_file)]) == 1
+    (line,) = [r for r in caplog.records if "summary failed" in r.getMessage()]
+    assert "ValueError" in line.getMessage() and "Zebedee" not in line.getMessage()
+    assert "Zebedee" not in capsys.readouterr().err
+
+
+def logs_json(record: logging.LogRecord) -> str:
+    """Return the record as the JSON log line an operator's shipper gets."""
+    from pcn_data.core import logs
+
+    return logs._Json(tracebacks=False).format(record)

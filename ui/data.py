@@ -10,7 +10,7 @@ import streamlit as st
 
 import plain
 from pcn_data import demo
-from pcn_data.core import backup, config, cuts
+from pcn_data.core import backup, config, cuts, logs
 from pcn_data.core.db import Database, get_database
 from pcn_data.core.errors import PcnDataError
 from pcn_data.core.filters import Filters
@@ -97,7 +97,7 @@ def database() -> Database:
             _build_demo(path)
         return _open(str(path.resolve()))
     except PcnDataError as exc:
-        log.error("database unavailable: %s", exc)
+        log.error("database unavailable: %s", logs.cause(exc))
         st.error(plain.md(str(exc)))
         st.stop()
 

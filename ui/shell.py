@@ -167,7 +167,8 @@ def run(pages) -> None:
     try:
         page.run()
     except Exception as exc:  # shown on the page by Streamlit; the operator gets the cause too
-        log.error("page %s failed: %s: %s", stem, type(exc).__name__, exc, exc_info=exc, extra={"page": stem})
+        # logs.cause: the message without the values it quotes, which may be an answer's text.
+        log.error("page %s failed: %s", stem, logs.cause(exc), exc_info=exc, extra={"page": stem})
         raise
     finally:  # st.stop and st.rerun end a run too: a slow one is slow either way
         seconds = time.perf_counter() - started

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from pcn_data.core import logs
 from pcn_data.core.config import _env_int
 from pcn_data.core.db import _UPGRADABLE, SCHEMA_VERSION, Database, _failed
 from pcn_data.core.errors import ConfigError, PcnDataError
@@ -382,7 +383,7 @@ class Schedule:
             try:
                 take(self.db, "scheduled")
             except Exception as exc:  # the dashboard goes on; the operator sees why in the log
-                log.error("scheduled snapshot failed: %s: %s", type(exc).__name__, exc)
+                log.error("scheduled snapshot failed: %s", logs.cause(exc))
                 self._stop.wait(min(self.every, 600))
 
 

@@ -46,7 +46,7 @@ class _Json(logging.Formatter):
             "message": record.getMessage(),
         }
         if record.exc_info and record.exc_info[1] is not None:
-            out["cause"] = f"{type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+            out["cause"] = cause(record.exc_info[1])  # without the values its message quotes
             if self.tracebacks:
                 out["traceback"] = self.formatException(record.exc_info)
         for key in ("page", "seconds", "event"):

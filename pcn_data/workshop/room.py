@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from pcn_data.core import logs
 from pcn_data.core.db import Database
 from pcn_data.workshop import cloud, maturity_round, polls, qa, session_admin
 from pcn_data.workshop.group_commit import GroupCommit
@@ -350,7 +351,7 @@ class Rooms:
                 for t in batch:
                     self._commit([t])
                 return
-            log.warning("a vote was refused by the database: %s", exc)
+            log.warning("a vote was refused by the database: %s", logs.cause(exc))
             batch[0].error, batch[0].done = exc, True
             return
         now = time.time()
