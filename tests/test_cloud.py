@@ -17,7 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pcn_data.core.db import close_database, get_database
-from pcn_data.workshop import cloud, polls, room
+from pcn_data.workshop import cloud, polls, projector, room
 from tests.conftest import ROOT
 from tests.hostile import TEXTS
 from tests.test_participant import new_session, read_events, vote
@@ -390,3 +390,12 @@ def test_the_export_leaves_out_hidden_answers_and_masks_hidden_words_as_the_pres
         "access to estates; the PCN and our GP practice",
         "Workload. Ask [name] about access",
     ]
+
+
+def test_the_projected_answers_are_listed_newest_first_and_escaped():
+    # A list longer than the screen scrolls and no one scrolls a projector: newest first, the room
+    # sees each answer arrive.
+    shown = projector.word_cloud("<svg/>", "A cloud", ["first <b>", "second", "third"])
+    assert re.findall(r"class='present-text'>(.*?)</div>", shown) == ["third", "second", "first &lt;b&gt;"]
+    assert "Newest first" in shown
+    assert "Newest first" not in projector.word_cloud("<svg/>", "A cloud", ["only one"])

@@ -161,7 +161,7 @@ def test_a_word_cloud_with_a_hidden_answer_and_word_and_a_sensitive_question(dem
 
         click(projector, "present_reveal")
         cloud_is(projector, CLOUD)
-        assert projector.locator(LISTED).all_inner_texts() == ANSWERS
+        assert projector.locator(LISTED).all_inner_texts() == ANSWERS[::-1]  # newest first
         projector.screenshot(path=str(SHOTS / "presenter_cloud.png"))
         projector.evaluate(FRAMES)
 
@@ -183,7 +183,7 @@ def test_a_word_cloud_with_a_hidden_answer_and_word_and_a_sensitive_question(dem
         click(facilitator, f"workshop_hide_word_{text_q}")
         cloud_is(projector, {"access": 3, "estates": 2, "team": 1})
         shown = projector.locator(LISTED).all_inner_texts()
-        assert shown == ["[hidden] and access", ANSWERS[1], ANSWERS[2], "[hidden] the estates team"]
+        assert shown == ["[hidden] the estates team", ANSWERS[2], ANSWERS[1], "[hidden] and access"]
         facilitator.wait_for_selector("text=3 words in the cloud, 1 hidden.", timeout=30000)
         facilitator.screenshot(path=str(SHOTS / "workshop_words.png"), full_page=True)
         # The cloud, its alternative text and the word controls pass axe (WCAG 2.2 A/AA).

@@ -57,17 +57,22 @@ def word_cloud(svg: str, description: str, answers: list[str]) -> str:
     answers shown (moderated, redacted), in one element so that a redraw replaces both at once.
 
     svg: from `cloud.svg` (its words escaped there), shown as an image: in an <img> an SVG runs no
-    script and loads nothing. description: its text alternative; answers: plain text, escaped here."""
+    script and loads nothing. description: its text alternative; answers: plain text, oldest first,
+    escaped here and listed newest first (a list longer than the screen scrolls, and no one scrolls a
+    projector: the room sees the answers arriving, not the first few forever)."""
     src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
     alt = html.escape(description, quote=True)
     image = f"<img class='cloud' data-testid='present-cloud' src='{src}' alt='{alt}'>"
-    items = "".join(f"<div class='present-text'>{html.escape(a)}</div>" for a in answers)
+    items = "".join(f"<div class='present-text'>{html.escape(a)}</div>" for a in reversed(answers))
+    if len(answers) > 1:
+        items = "<div class='cloud-order'>Newest first</div>" + items
     style = (
         "<style>.cloud-wrap{display:grid;grid-template-columns:minmax(0,2.4fr) minmax(14rem,1fr);"
         "gap:1.5rem;align-items:start;margin-top:0.5rem}"
         ".cloud-wrap img.cloud{width:100%;height:auto;max-height:64vh;object-fit:contain;display:block}"
         ".cloud-list{max-height:64vh;overflow-y:auto}"
-        ".cloud-list .present-text{font-size:clamp(1.1rem,2.6vh,1.5rem);margin:0 0 0.5rem}</style>"
+        ".cloud-list .present-text{font-size:clamp(1.1rem,2.6vh,1.5rem);margin:0 0 0.5rem}"
+        ".cloud-order{font-size:1rem;color:#425563;margin:0 0 0.4rem}</style>"
     )
     listed = items or "<div class='present-sub'>No answers shown yet.</div>"
     return (
