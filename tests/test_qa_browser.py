@@ -77,7 +77,11 @@ def upvote(phone, text: str) -> None:
 
 
 def moderate(facilitator, status: str, item_id: int) -> None:
-    facilitator.locator(f".st-key-workshop_qa_{status}_{item_id} button").click()
+    button = facilitator.locator(f".st-key-workshop_qa_{status}_{item_id} button")
+    # The list is sorted by votes and redrawn every 2 s: while a redraw moves a question, its old row
+    # and its new one are both on the page for a moment (and a click on the key is then ambiguous).
+    expect(button).to_have_count(1, timeout=30000)
+    button.click()
 
 
 def test_a_q_and_a_with_approval_votes_and_an_answered_question(demo_path, tmp_path):
