@@ -228,6 +228,8 @@ def qa_moderation(room, qid: int) -> None:
     # Keyed: the list keeps its identity (and the facilitator's open or closed) as its label counts up.
     label = f"Moderate {len(asked)} questions ({waiting} waiting for approval)"
     with st.expander(label, expanded=True, key=f"workshop_qa_list_{qid}"):
+        st.caption("In the order asked, so that nothing moves under your cursor; the screen shows the "
+                   "approved ones by votes.")  # fmt: skip
         for item in asked:
             m1, m2, m3 = st.columns([5, 1.2, 1.2], vertical_alignment="center")
             votes = len(item.voters)

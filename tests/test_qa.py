@@ -78,6 +78,28 @@ def test_ties_are_ordered_by_time_and_answered_ones_are_listed_apart(db):
     assert "qa-answered" in html
 
 
+def test_the_facilitators_list_keeps_its_order_as_votes_and_statuses_change(db):
+    # A row that moves under the facilitator's cursor turns a click on "Hide" into a click on another
+    # question: the list is in the order asked, whatever the room's votes or the statuses.
+    sid, qid = qa_session(db, approval=True)
+    rooms = room.rooms(db)
+    ids = [qa.submit(rooms, sid, qid, f"tok-{n}-0000000000", f"Question {n}") for n in "abc"]
+
+    def listed() -> list[int]:
+        return [i.item_id for i in qa.for_facilitator(rooms.get(sid), qid)]
+
+    assert listed() == ids
+    qa.set_status(db, ids[2], "approved")
+    qa.set_status(db, ids[1], "approved")
+    for voter in ("tok-v1-0000000000", "tok-v2-0000000000"):
+        qa.vote(rooms, sid, qid, voter, ids[2], True)
+    qa.set_status(db, ids[0], "hidden")
+    assert [i.item_id for i in qa.ranked(rooms.get(sid), qid)[0]] == [ids[2], ids[1]]  # the room's order
+    assert listed() == ids
+    ids.append(qa.submit(rooms, sid, qid, "tok-d-0000000000", "Question d"))
+    assert listed() == ids  # a new question joins at the end
+
+
 def test_with_approval_a_question_shows_only_to_its_author_until_approved(db):
     sid, qid = qa_session(db, approval=True)
     rooms = room.rooms(db)

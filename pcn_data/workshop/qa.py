@@ -197,11 +197,11 @@ def moderation_actions(status: str) -> list[tuple[str, str]]:
 
 
 def for_facilitator(room, poll_question_id: int) -> list[Item]:
-    """Return every question of a Q&A for moderation: pending ones first (oldest first), then
-    approved by votes, then answered, then hidden."""
+    """Return every question of a Q&A for moderation, in the order asked (a new one at the end)."""
+    # Not by votes or status, as the room sees them: the list redraws every 2 s, and a row that
+    # moved under the facilitator's cursor would take the click meant for another question.
     found = list(room.qa.items.get(poll_question_id, {}).values()) if room.qa else []
-    order = {"pending": 0, "approved": 1, "answered": 2, "hidden": 3}
-    return sorted(found, key=lambda i: (order[i.status], -len(i.voters), i.submitted_at, i.item_id))
+    return sorted(found, key=lambda i: (i.submitted_at, i.item_id))
 
 
 def _room_list(room, poll_question_id: int) -> str:
