@@ -122,7 +122,7 @@ def test_the_presenter_shows_hostile_answers_as_text_in_a_browser(hostile_server
         )
         page.wait_for_timeout(1500)
         shown = page.locator(".present-text").all_inner_texts()
-        assert [s.strip() for s in shown] == [clean(t) for t in TEXTS]
+        assert [s.strip() for s in shown] == [clean(t) for t in reversed(TEXTS)]  # newest first
         question = page.locator(".present-q")
         assert question.inner_text().strip() == clean(TEXTS[4] + " " + TEXTS[1])
         assert question.is_visible()  # no answer's <style> hid it
