@@ -577,6 +577,10 @@ def main() -> None:
     for n in args.n:
         with tempfile.TemporaryDirectory() as work:
             row = asyncio.run(run_one(n, args.wait, base, Path(work), seed=n, kind=kind))
+            # A room that went wrong keeps its server's log for reading (the rest goes with work).
+            if not (row.get("presenter_exact", True) and row.get("stored_exact", True)):
+                for log in Path(work).glob("*.server.log"):
+                    shutil.copy(log, OUT / f"room_{kind}_{n}.server.log")
         rows.append(row)
         print(
             json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}), flush=True
