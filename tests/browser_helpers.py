@@ -1,10 +1,12 @@
 """Shared by the real-browser tests: skip without Chromium (but never in CI), pick a
-Streamlit selectbox option the way a person does, and audit a page with axe-core."""
+Streamlit selectbox option the way a person does, press a button and wait for its action to take,
+and audit a page with axe-core."""
 
 import os
 from dataclasses import dataclass
 
 import pytest
+from playwright.sync_api import expect
 
 from pcn_data.charts import chromium_path
 
@@ -93,3 +95,27 @@ def _inside(page, target: list, selectors: list[str]) -> bool:
 def describe_violations(found: list[dict]) -> str:
     """Return violations one a line, for an assertion message."""
     return "\n".join(f"{v['rule']} ({v['impact']}): {v['target']} {v['html'][:160]}" for v in found)
+
+
+def press(page, key: str, then: str, wait_ms: int = 20000) -> None:
+    """Click the button of key and wait until it reads `then` (its action taken). A click the
+    server never acted on, seen under load (a room of 150 phones; two browser tests at once in CI),
+    is reported and clicked once more if the button still reads as before, as a facilitator would;
+    a second loss fails the test, saying so."""
+    button = page.locator(f".st-key-{key} button").first  # (a button with help is drawn twice)
+    before = button.inner_text()
+    button.click()
+    try:
+        expect(button).to_have_text(then, timeout=wait_ms)
+        return
+    except AssertionError:
+        if button.inner_text() != before:
+            raise
+        print(f"\nLOST CLICK: {key} still reads {before!r} {wait_ms} ms after a click; clicking again")
+    button.click()
+    try:
+        expect(button).to_have_text(then, timeout=30000)
+    except AssertionError:
+        raise AssertionError(
+            f"two clicks on {key} did not take: it still reads {button.inner_text()!r}"
+        ) from None

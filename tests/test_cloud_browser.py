@@ -10,12 +10,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 
 from pcn_data.core.db import close_database, get_database
 from pcn_data.workshop import polls
 from scripts.live_server import browser, free_port, server, wait_for_app
-from tests.browser_helpers import axe_violations, require_chromium
+from tests.browser_helpers import axe_violations, press, require_chromium
 from tests.conftest import ROOT
 from tests.test_accessibility_browser import STREAMLIT_OWN
 
@@ -97,30 +96,6 @@ def click(page, key: str) -> None:
 def mod_button(page, qid: int, i: int):
     """Return the Hide (or Show) button of the i-th answer in the facilitator's moderation list."""
     return page.locator(f".st-key-workshop_mod_{qid}_{i} button")
-
-
-def press(page, key: str, then: str, wait_ms: int = 20000) -> None:
-    """Click the button of key and wait until it reads `then` (its action taken). A click the
-    server never acted on, seen under load (a room of 150 phones; two browser tests at once in CI),
-    is reported and clicked once more if the button still reads as before, as a facilitator would;
-    a second loss fails the test, saying so."""
-    button = page.locator(f".st-key-{key} button").first  # (a button with help is drawn twice)
-    before = button.inner_text()
-    button.click()
-    try:
-        expect(button).to_have_text(then, timeout=wait_ms)
-        return
-    except AssertionError:
-        if button.inner_text() != before:
-            raise
-        print(f"\nLOST CLICK: {key} still reads {before!r} {wait_ms} ms after a click; clicking again")
-    button.click()
-    try:
-        expect(button).to_have_text(then, timeout=30000)
-    except AssertionError:
-        raise AssertionError(
-            f"two clicks on {key} did not take: it still reads {button.inner_text()!r}"
-        ) from None
 
 
 def test_a_word_cloud_with_a_hidden_answer_and_word_and_a_sensitive_question(demo_path, tmp_path):

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from pcn_data.core.db import Database, close_database, get_database
 from pcn_data.workshop import polls
 from scripts.live_server import browser, free_port, server, wait_for_app
-from tests.browser_helpers import axe_violations, describe_violations, require_chromium
+from tests.browser_helpers import axe_violations, describe_violations, press, require_chromium
 from tests.conftest import ROOT
 from tests.hostile import TEXTS
 from tests.test_accessibility_browser import STREAMLIT_OWN
@@ -76,7 +76,7 @@ def test_a_maturity_round_for_two_pcns_from_phones_to_pcn_development(demo_path,
         facilitator.get_by_text("Add a ready-made round").click()
         facilitator.locator(".st-key-workshop_add_maturity button").click()
         facilitator.wait_for_selector("text=PCN maturity matrix · draft", timeout=30000)
-        facilitator.locator(".st-key-workshop_open_2 button").click()  # opening shows it on screen
+        press(facilitator, "workshop_open_2", "Close")  # opening shows it on screen
         facilitator.wait_for_selector("text=open · on screen", timeout=30000)
 
         projector = chromium.new_page(viewport={"width": 1920, "height": 1080})
@@ -126,7 +126,7 @@ def test_a_maturity_round_for_two_pcns_from_phones_to_pcn_development(demo_path,
         projector.wait_for_function(
             "() => document.querySelector('.present-count')?.innerText === '5'", timeout=30000
         )
-        facilitator.locator(".st-key-workshop_reveal_2 button").click()
+        press(facilitator, "workshop_reveal_2", "Hide results")
         projector.wait_for_selector("[data-testid=present-maturity]", timeout=30000)
         # The room's spread, counted here from what the phones sent: per domain, now and in a year.
         stages = ["foundation", "step1", "step2", "step3"]
