@@ -78,8 +78,8 @@ def upvote(phone, text: str) -> None:
 
 def moderate(facilitator, status: str, item_id: int) -> None:
     button = facilitator.locator(f".st-key-workshop_qa_{status}_{item_id} button")
-    # The list is sorted by votes and redrawn every 2 s: while a redraw moves a question, its old row
-    # and its new one are both on the page for a moment (and a click on the key is then ambiguous).
+    # The list is redrawn every 2 s, and a status change gives a question new buttons: for a moment
+    # the old row and the new one can both be on the page (and a click on the key is then ambiguous).
     expect(button).to_have_count(1, timeout=30000)
     button.click()
 
