@@ -38,3 +38,9 @@ def test_the_import_box_states_the_import_limit(app, monkeypatch):
 def test_a_mapping_file_over_its_limit_is_refused_with_why():
     with pytest.raises(MappingFileError, match="big.toml is larger than 1 MB"):
         mapping_file.loads("# padding\n" * 200_000, "big.toml")
+
+
+def test_the_mapping_file_limit_counts_bytes_as_the_upload_box_does():
+    # 600,000 characters of two bytes each: under 1 MB of characters, 1.2 MB of bytes.
+    with pytest.raises(MappingFileError, match="wide.toml is larger than 1 MB"):
+        mapping_file.loads("# " + "é" * 600_000, "wide.toml")

@@ -57,7 +57,7 @@ def dumps_bytes(*args) -> bytes:
 
 def loads(text: str, file_name: str) -> tuple[str | None, dict[str, str], dict[tuple[str, str], str]]:
     """Return (tool, header -> target, (question, label) -> option) of a mapping file."""
-    if len(text) > MAX_MB * 1024 * 1024:
+    if len(text.encode("utf-8")) > MAX_MB * 1024 * 1024:  # bytes, as the upload box counts them
         raise MappingFileError(f"{file_name} is larger than {MAX_MB} MB: a mapping file is a page of text.")
     try:
         doc = tomllib.loads(text)
