@@ -97,6 +97,21 @@ def describe_violations(found: list[dict]) -> str:
     return "\n".join(f"{v['rule']} ({v['impact']}): {v['target']} {v['html'][:160]}" for v in found)
 
 
+def submit(page, key: str, shows: str, wait_ms: int = 20000) -> None:
+    """Click the button of key (an action safe to repeat, such as a form that records) and wait
+    until the page shows `shows`; a click the server never acted on is reported and made once more,
+    as press() does for a button whose label changes."""
+    button = page.locator(f".st-key-{key} button").first
+    button.click()
+    try:
+        expect(page.locator("body")).to_contain_text(shows, timeout=wait_ms)
+        return
+    except AssertionError:
+        print(f"\nLOST CLICK: {key} still not {shows!r} {wait_ms} ms after a click; clicking again")
+    button.click()
+    expect(page.locator("body")).to_contain_text(shows, timeout=30000)
+
+
 def press(page, key: str, then: str, wait_ms: int = 20000) -> None:
     """Click the button of key and wait until it reads `then` (its action taken). A click the
     server never acted on, seen under load (a room of 150 phones; two browser tests at once in CI),

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from pcn_data.core.db import Database, close_database, get_database
 from pcn_data.workshop import polls
 from scripts.live_server import browser, free_port, server, wait_for_app
-from tests.browser_helpers import axe_violations, describe_violations, press, require_chromium
+from tests.browser_helpers import axe_violations, describe_violations, press, require_chromium, submit
 from tests.conftest import ROOT
 from tests.hostile import TEXTS
 from tests.test_accessibility_browser import STREAMLIT_OWN
@@ -152,10 +152,8 @@ def test_a_maturity_round_for_two_pcns_from_phones_to_pcn_development(demo_path,
         a_box.locator("summary").click()
         # (Waited for, not read at once: an expander's content is hidden text until it has opened.)
         expect(a_box.locator('[data-testid="stDataFrame"]')).to_have_count(1, timeout=30000)
-        facilitator.locator(f".st-key-maturity_2_{pcn['A']}_record button").click()
-        facilitator.wait_for_function(
-            "() => document.body.innerText.includes('3 people · agreed stages recorded')", timeout=30000
-        )
+        # (The record is an upsert: a second click, after a lost one, records the same stages.)
+        submit(facilitator, f"maturity_2_{pcn['A']}_record", "3 people · agreed stages recorded")
         expect(facilitator.locator("body")).to_contain_text(
             "agreed stages are on PCN development", timeout=30000
         )
@@ -169,10 +167,7 @@ def test_a_maturity_round_for_two_pcns_from_phones_to_pcn_development(demo_path,
             pick(facilitator, f"maturity_2_{pcn['B']}_{d}_now", "Step 1")
             pick(facilitator, f"maturity_2_{pcn['B']}_{d}_want", "Step 2")
         facilitator.screenshot(path=str(ARTIFACTS / "maturity_facilitator.png"), full_page=True)
-        facilitator.locator(f".st-key-maturity_2_{pcn['B']}_record button").click()
-        facilitator.wait_for_function(
-            "() => document.body.innerText.includes('2 people · agreed stages recorded')", timeout=30000
-        )
+        submit(facilitator, f"maturity_2_{pcn['B']}_record", "2 people · agreed stages recorded")
 
         development = chromium.new_page(viewport={"width": 1920, "height": 1080})
         development.goto(f"{url}/pcn_development?place=MB")
