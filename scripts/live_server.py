@@ -144,12 +144,37 @@ def browser_page(width: int = 1920, height: int = 1080):
 
 
 def choose(page, label: str, option: str) -> None:
-    """Pick option in the Streamlit selectbox labelled label, typing to filter the list first
-    (a long list opens late or scrolled, and a click on the bare input does not always open it)."""
-    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).locator("input")
-    box.click()
-    box.fill(option)
-    page.locator('[role="listbox"] [role="option"]').filter(has_text=option).first.click()
+    """Pick option in the Streamlit selectbox labelled label (see pick)."""
+    pick(page, page.locator('[data-testid="stSelectbox"]').filter(has_text=label), option)
+
+
+def pick(page, selectbox, option: str, tries: int = 3) -> None:
+    """Pick option in a Streamlit selectbox (a locator of its container), typing to filter the
+    list first (a long list opens late or scrolled), and check that it took.
+
+    Typing filters the list only while the input has the focus and its list is open; an input
+    that lost the focus between the click and the typing (seen under load in CI: the page redrew
+    after the click) takes the text and opens nothing. So each step waits for what it needs and,
+    if that does not come, the pick starts again, saying so, as a person would pick again."""
+    from playwright.sync_api import expect
+
+    box = selectbox.locator("input")
+    listed = page.locator('[role="listbox"] [role="option"]')
+    for attempt in range(1, tries + 1):
+        try:
+            box.click()
+            listed.first.wait_for(state="visible", timeout=10000)
+            box.fill(option)
+            listed.filter(has_text=option).first.click(timeout=10000)
+            # Picked: the list has closed on the option (typed text alone leaves it open).
+            expect(box).to_have_attribute("aria-expanded", "false", timeout=10000)
+            expect(box).to_have_value(option, timeout=10000)
+            return
+        except Exception as exc:  # Playwright's TimeoutError: report it, close the list, pick again
+            if attempt == tries:
+                raise AssertionError(f"{tries} tries did not pick {option!r}: {exc}") from None
+            print(f"\nLOST PICK: {option!r} not picked on try {attempt} ({type(exc).__name__}); again")
+            page.keyboard.press("Escape")
 
 
 def wait_for_app(page, timeout_ms: int = 30000) -> None:

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from pcn_data.charts import chromium_path
+from scripts.live_server import choose, pick  # noqa: F401 (shared by the browser tests)
 
 
 def require_chromium() -> None:
@@ -17,15 +18,6 @@ def require_chromium() -> None:
         if os.environ.get("CI"):
             raise RuntimeError("Chromium is required in CI: .ci/run installs Debian's chromium package")
         pytest.skip("Chromium is not installed here (apt-get install chromium)", allow_module_level=True)
-
-
-def choose(page, label, option):
-    """Pick option in the Streamlit selectbox labelled label, typing to filter the list first
-    (a long list opens late or scrolled, and a click on the bare input does not always open it)."""
-    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).locator("input")
-    box.click()
-    box.fill(option)
-    page.locator('[role="listbox"] [role="option"]').filter(has_text=option).first.click()
 
 
 # axe-core's rules for WCAG 2.0, 2.1 and 2.2 at levels A and AA: the standard an NHS body must meet.

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from pcn_data.core.db import Database, close_database, get_database
 from pcn_data.workshop import polls
 from scripts.live_server import browser, free_port, server, wait_for_app
-from tests.browser_helpers import axe_violations, describe_violations, press, require_chromium, submit
+from tests.browser_helpers import axe_violations, describe_violations, pick, press, require_chromium, submit
 from tests.conftest import ROOT
 from tests.hostile import TEXTS
 from tests.test_accessibility_browser import STREAMLIT_OWN
@@ -51,14 +51,6 @@ def prepare(path) -> tuple[str, dict[str, str], list[str]]:
         return made["join_code"], {"A": pcns[0], "B": pcns[1]}, domains
     finally:
         db.close()
-
-
-def pick(page, key: str, option: str) -> None:
-    """Pick option in the Streamlit selectbox with this key, typing to filter the list."""
-    box = page.locator(f".st-key-{key} input")
-    box.click()
-    box.fill(option)
-    page.locator('[role="listbox"] [role="option"]').filter(has_text=option).first.click()
 
 
 def test_a_maturity_round_for_two_pcns_from_phones_to_pcn_development(demo_path, tmp_path, monkeypatch):
@@ -164,8 +156,8 @@ def test_a_maturity_round_for_two_pcns_from_phones_to_pcn_development(demo_path,
         expect(b_box).to_contain_text("so their ratings are not shown", timeout=30000)
         assert b_box.locator('[data-testid="stDataFrame"]').count() == 0
         for d in domains:
-            pick(facilitator, f"maturity_2_{pcn['B']}_{d}_now", "Step 1")
-            pick(facilitator, f"maturity_2_{pcn['B']}_{d}_want", "Step 2")
+            pick(facilitator, facilitator.locator(f".st-key-maturity_2_{pcn['B']}_{d}_now"), "Step 1")
+            pick(facilitator, facilitator.locator(f".st-key-maturity_2_{pcn['B']}_{d}_want"), "Step 2")
         facilitator.screenshot(path=str(ARTIFACTS / "maturity_facilitator.png"), full_page=True)
         submit(facilitator, f"maturity_2_{pcn['B']}_record", "2 people · agreed stages recorded")
 
