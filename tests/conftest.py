@@ -33,6 +33,32 @@ def pytest_collection_modifyitems(items) -> None:
             item.add_marker(pytest.mark.flaky(reruns=1))
 
 
+_RERUNS: list[pytest.TestReport] = []
+
+
+def pytest_runtest_logreport(report) -> None:
+    """Keep the report of each failure that was run again (here, with xdist, on the controller)."""
+    if report.outcome == "rerun":
+        _RERUNS.append(report)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print why each rerun test failed the first time: a rerun that passed is not a pass to
+    forget, and CI keeps only what pytest prints."""
+    if not _RERUNS:
+        return
+    terminalreporter.section("failures that were run again (first failure of each)")
+    for report in _RERUNS:
+        errors = [line for line in report.longreprtext.splitlines() if line.startswith("E ")]
+        printed = "\n".join(text for _, text in report.sections if "LOST" in text)
+        terminalreporter.write_line(report.nodeid)
+        for line in errors[:6] + [line for line in printed.splitlines() if "LOST" in line]:
+            terminalreporter.write_line(f"    {line.strip()}")
+        logs = [text for name, text in report.sections if name.startswith("server log")]
+        for line in logs[-1].splitlines()[-12:] if logs else []:
+            terminalreporter.write_line(f"    | {line}")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """When a real-browser test fails, add the end of each server log it left in its tmp_path to
