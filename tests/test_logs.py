@@ -224,3 +224,31 @@ def logs_json(record: logging.LogRecord) -> str:
     from pcn_data.core import logs
 
     return logs._Json(tracebacks=False).format(record)
+
+
+def test_an_action_the_data_layer_declines_is_logged_by_name_without_its_message(app, monkeypatch, caplog):
+    # A click whose action the data layer declined shows its sentence on the page, and the operator's
+    # log says so by the action's name and the error's type: without it, a click that "did nothing"
+    # cannot be told from a click the server never received. The sentence can quote an answer.
+    from pcn_data.workshop import maturity_round, polls
+    from tests.workshop_actions import add_question_on_the_day
+
+    def declined(*args, **kwargs):
+        raise polls.PollError(QUOTED)
+
+    monkeypatch.setattr(maturity_round, "add_to_session", declined)
+    with caplog.at_level(logging.INFO, logger="pcn"):
+        app.run()
+        app.switch_page("pages/workshop.py").run()
+        app.text_input(key="workshop_title").input("Logged workshop")
+        app.multiselect(key="workshop_bank").select("rel_ics")
+        app.button(key="workshop_create").click().run()
+        app.button(key="workshop_add_maturity").click().run()  # through a callback (ui.act)
+        add_question_on_the_day(app, "Questions?", "qa", sensitive=True)  # in a guarded block
+    assert not app.exception
+    lines = [r.getMessage() for r in caplog.records if "declined" in r.getMessage()]
+    assert lines == [
+        "declined: action run_polls (PollError)",
+        "declined: action run_polls (PollError)",
+    ], lines
+    assert "Zebedee" not in caplog.text

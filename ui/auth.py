@@ -27,7 +27,15 @@ def act(action: str, fn, *args) -> None:
         require(action)
         fn(*args)
     except PcnDataError as exc:
+        _declined(action, exc)
         st.session_state["_refusal"] = str(exc)
+
+
+def _declined(action: str, exc: PcnDataError) -> None:
+    """Log that an action was not done, by its name and the error's type: the message, shown to
+    the user, can quote an answer. (A refusal by role is logged where it is raised.)"""
+    if not isinstance(exc, acl.AccessDenied):
+        log.info("declined: action %s (%s)", action, type(exc).__name__)
 
 
 def show_refusal(container=None) -> None:
@@ -125,6 +133,7 @@ def guarded(action: str) -> Iterator[Outcome]:
         yield outcome
         outcome.ok = True
     except PcnDataError as exc:
+        _declined(action, exc)
         st.error(plain.md(str(exc)))
 
 
