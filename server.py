@@ -28,10 +28,12 @@ from pcn_data.core import logs
 from pcn_data.core.config import db_path
 from pcn_data.core.db import get_database
 from pcn_data.core.errors import PcnDataError
+from ui import trace
 
 # The operator's log from the process's start, not from its first page (ui starts it there too).
 logs.configure("INFO")
 logging.getLogger("pcn.app").info("server starting: database %s", db_path())
+trace.install()  # each rerun a browser asks for, when PCN_TRACE_RERUNS=1 (the browser tests)
 
 # Streamlit's own endpoints that must not be public: metrics describe sessions and caches.
 CLOSED_PATHS = {"/_stcore/metrics"}

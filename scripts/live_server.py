@@ -93,7 +93,7 @@ def server(
             *(args or []),
         ],
         cwd=ROOT,
-        env={**os.environ, "PCN_DB": str(db_path), **(env or {})},
+        env={**os.environ, "PCN_DB": str(db_path), "PCN_TRACE_RERUNS": "1", **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
