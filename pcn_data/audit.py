@@ -136,7 +136,7 @@ def enumerate_views(
     read = pd.concat(seen, ignore_index=True).drop_duplicates(keys + ["suppressed"])
     report.cells_read = len(read)
     shown = read[~read["suppressed"].astype(bool)]
-    joined = shown.join(truth, on=keys, rsuffix="_table")
+    joined = shown.merge(truth, left_on=keys, right_index=True, how="left", suffixes=("", "_table"))
     wrong = joined[joined["suppressed_table"].isna() | joined["suppressed_table"].astype(bool)]
     wrong = pd.concat([wrong, joined[joined["n"] != joined["n_table"]]])
     for row in wrong.itertuples():

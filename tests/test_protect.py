@@ -228,6 +228,30 @@ def test_every_view_of_the_demo_reads_only_published_cells(demo_db):
     assert report.views > 200 and report.cells_read > 100
 
 
+def test_the_view_check_fails_a_view_that_shows_a_cell_the_protected_table_hides(demo_db, monkeypatch):
+    # A view that went round the protected table: it reads one hidden cell (West Lancashire's CDs
+    # in 2023) and shows it, with its true n, as if it were published. The audit names it.
+    cells = protect.current(demo_db).cells
+    hidden = cells[cells["suppressed"] & (cells["wave_code"] == "2023") & (cells["place_code"] == "WL")]
+    assert not hidden.empty
+    leaked = hidden.head(1).assign(suppressed=False)
+    monkeypatch.setattr(audit, "_views", lambda db, f: [("a leaking view", lambda: protect.record(leaked))])
+    report = audit.Report()
+    audit.enumerate_views(demo_db, report, waves=["2023"], places=["WL"])
+    row = leaked.iloc[0]
+    assert not report.ok
+    assert any(
+        row["question_code"] in f and "/" + str(row["role_code"]) + "/" in f for f in report.failures
+    ), report.failures[:3]
+    # A view showing the same cell as hidden passes.
+    monkeypatch.setattr(
+        audit, "_views", lambda db, f: [("a careful view", lambda: protect.record(hidden.head(1)))]
+    )
+    report = audit.Report()
+    audit.enumerate_views(demo_db, report, waves=["2023"], places=["WL"])
+    assert report.ok, report.failures[:3]
+
+
 def test_the_audit_passes_on_the_national_file_for_two_icss(national_path):
     # The national file: 42 ICSs, 5 waves, tens of thousands of respondents. Its views are the
     # demo's at scale (enumerated on the demo above); here every table of two ICSs is bounded.
