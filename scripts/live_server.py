@@ -4,6 +4,7 @@ Playwright in Debian's Chromium: shared by the browser tests and the screenshot 
 from __future__ import annotations
 
 import os
+import random
 import re
 import socket
 import subprocess
@@ -34,10 +35,19 @@ CHROMIUM_ARGS = [
 
 
 def free_port() -> int:
-    """Return a TCP port on localhost that is free now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """Return a TCP port on localhost that is free now, chosen at random below the range the
+    system hands to outgoing connections (32768 and up on Linux): a port from that range can be
+    taken by a browser's or a client's connection before the server binds it, and two test
+    workers asking the system for one can be given the same."""
+    for _ in range(100):
+        port = random.randint(20000, 32767)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32767")
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,13 @@ def server(
             *(args or []),
         ],
         cwd=ROOT,
-        env={**os.environ, "PCN_DB": str(db_path), "PCN_TRACE_RERUNS": "1", **(env or {})},
+        env={
+            **os.environ,
+            "PCN_DB": str(db_path),
+            "PCN_TRACE_RERUNS": "1",
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        },
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -101,15 +117,13 @@ def server(
     try:
         deadline = time.monotonic() + timeout
         while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError(f"streamlit did not start: {Path(log.name).read_text()[-2000:]}")
+            # Ours once it says it serves the port (only one process can bind it) and answers: a
+            # health check alone could be answered by another server that holds the port.
+            printed = Path(log.name).read_text(errors="replace")
+            if re.search(rf"URL: http://\S+:{port}\b", printed) and _healthy(url):
+                break
+            if proc.poll() is not None or "is not available" in printed or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start on port {port}: {printed[-2000:]}")
             time.sleep(0.3)
         yield Server(url, proc.pid)
     finally:
@@ -119,6 +133,15 @@ def server(
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def _healthy(url: str) -> bool:
+    """Return True when the server at url answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
 
 
 @contextmanager
