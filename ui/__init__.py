@@ -8,6 +8,7 @@
 - `packs`: slide packs built from a page, kept per process, downloaded when ready.
 - `imports`: the Data page's sections: imports and their history, snapshots, the audit trail.
 - `rounds`: the Live workshop's ready-made rounds (maturity matrix, skills audit).
+- `trace`: a log line per click the server receives (PCN_TRACE_RERUNS=1); installed by server.py.
 
 Pages use it as one namespace, `ui.<name>`; its modules import each other directly."""
 
