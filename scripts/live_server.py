@@ -225,4 +225,32 @@ def wait_for_app(page, timeout_ms: int = 30000) -> None:
                     .every(c => c.querySelector('.main-svg'))""",
         timeout=timeout_ms,
     )
-    page.wait_for_timeout(500)
+    settle(page)
+
+
+def settle(page, quiet_ms: int = 500, at_most_ms: int = 5000) -> None:
+    """Wait until the page's fonts have loaded and its layout has not shifted for quiet_ms, for
+    at most at_most_ms (a page whose content moves by itself, a live count, never settles).
+
+    A click is a press and a release: if the button moves between them, the release lands on
+    something else and no click happens. Seen in a browser test under load: the first click after
+    a page load pressed "Add a maturity round" and released on a DIV; late layout shifts (32 px,
+    after the icon font loaded) were still happening when the page's script had finished."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.evaluate(
+        """() => { if (window.__lastShift !== undefined) return;
+                   window.__lastShift = 0;
+                   new PerformanceObserver(list => { for (const e of list.getEntries())
+                       window.__lastShift = Math.max(window.__lastShift, e.startTime); })
+                     .observe({type: 'layout-shift', buffered: true}); }"""
+    )
+    try:
+        page.wait_for_function(
+            """quiet => document.fonts.status === 'loaded'
+                        && performance.now() - window.__lastShift > quiet""",
+            arg=quiet_ms,
+            timeout=at_most_ms,
+        )
+    except PlaywrightTimeout:  # a page that keeps moving is used as it is
+        pass

@@ -89,17 +89,45 @@ def describe_violations(found: list[dict]) -> str:
     return "\n".join(f"{v['rule']} ({v['impact']}): {v['target']} {v['html'][:160]}" for v in found)
 
 
+# Records where the pointer events of a click landed (the st-key of the widget, else the tag): on a
+# lost click, this tells a click that never reached the button from one the button got and the
+# server never did (the server's log names each click it receives: PCN_TRACE_RERUNS).
+_WATCH = """() => {
+  window.__clicks = [];
+  if (window.__watching) return;
+  window.__watching = true;
+  const where = e => (e.target.closest && e.target.closest('[class*="st-key-"]')
+      ?.className.match(/st-key-[^ ]+/)?.[0]) || e.target.tagName;
+  for (const type of ['pointerdown', 'mousedown', 'pointerup', 'mouseup', 'click'])
+    document.addEventListener(type, e => window.__clicks.push(type + '@' + where(e)), {capture: true});
+}"""
+
+
+def _click(page, button) -> None:
+    """Click the button, recording where its pointer events land."""
+    page.evaluate(_WATCH)
+    button.click()
+
+
+def _landed(page) -> str:
+    """Return where the last click's pointer events landed, for a LOST CLICK line."""
+    try:
+        return ", ".join(page.evaluate("() => window.__clicks || []")) or "no pointer events"
+    except Exception as exc:  # the page went away: say so rather than hide the lost click
+        return f"unknown ({type(exc).__name__})"
+
+
 def submit(page, key: str, shows: str, wait_ms: int = 20000) -> None:
     """Click the button of key (an action safe to repeat, such as a form that records) and wait
     until the page shows `shows`; a click the server never acted on is reported and made once more,
     as press() does for a button whose label changes."""
     button = page.locator(f".st-key-{key} button").first
-    button.click()
+    _click(page, button)
     try:
         expect(page.locator("body")).to_contain_text(shows, timeout=wait_ms)
         return
     except AssertionError:
-        print(f"\nLOST CLICK: {key} still not {shows!r} {wait_ms} ms after a click; clicking again")
+        print(f"\nLOST CLICK: {key} still not {shows!r} {wait_ms} ms after a click ({_landed(page)}); again")
     button.click()
     expect(page.locator("body")).to_contain_text(shows, timeout=30000)
 
@@ -111,14 +139,15 @@ def press(page, key: str, then: str, wait_ms: int = 20000) -> None:
     a second loss fails the test, saying so."""
     button = page.locator(f".st-key-{key} button").first  # (a button with help is drawn twice)
     before = button.inner_text()
-    button.click()
+    _click(page, button)
     try:
         expect(button).to_have_text(then, timeout=wait_ms)
         return
     except AssertionError:
         if button.inner_text() != before:
             raise
-        print(f"\nLOST CLICK: {key} still reads {before!r} {wait_ms} ms after a click; clicking again")
+        landed = _landed(page)
+        print(f"\nLOST CLICK: {key} still reads {before!r} {wait_ms} ms after a click ({landed}); again")
     button.click()
     try:
         expect(button).to_have_text(then, timeout=30000)
