@@ -111,7 +111,7 @@ def live() -> None:
 # action taken on the Live workshop page) rather than with the count twice a second.
 @st.fragment(run_every=2)
 def controls() -> None:
-    """Draw the facilitator's controls under the question."""
+    """Draw the facilitator's controls, above the question."""
     room = ui.room(session_id)
     q = room.on_screen() if room else None
     if q is None:
@@ -154,6 +154,10 @@ def controls() -> None:
     ui.show_refusal(c5)
 
 
+# The controls stand above the live question and results, never under them: a word cloud's
+# answers and a Q&A's questions grow as the room sends, and controls drawn below moved down under
+# the facilitator's pointer; a click whose press and release land on different things is no click
+# (a browser test lost Reveal this way in about half its runs, and the server never heard of it).
 with main_col:
+    controls()
     live()
-controls()

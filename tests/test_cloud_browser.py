@@ -93,6 +93,11 @@ def click(page, key: str) -> None:
     page.locator(f".st-key-{key} button").click()
 
 
+def top(page, key: str) -> float:
+    """Return how far down the page the button of key is, in CSS pixels."""
+    return page.locator(f".st-key-{key} button").first.bounding_box()["y"]
+
+
 def mod_button(page, qid: int, i: int):
     """Return the Hide (or Show) button of the i-th answer in the facilitator's moderation list."""
     return page.locator(f".st-key-workshop_mod_{qid}_{i} button")
@@ -129,6 +134,9 @@ def test_a_word_cloud_with_a_hidden_answer_and_word_and_a_sensitive_question(dem
         projector = chromium.new_page(viewport=SCREEN)
         projector.goto(f"{url}/present?session={made['session_id']}")
         projector.wait_for_selector(".present-count", timeout=30000)
+        # Where the facilitator's controls are before anything arrives: they must not move as the
+        # results appear and grow (a press and a release on different things is no click).
+        controls_at = top(projector, "present_next")
 
         phones = [join(chromium, link) for _ in ANSWERS]
         for n, (phone, answer) in enumerate(zip(phones, ANSWERS, strict=True), start=1):
@@ -149,6 +157,7 @@ def test_a_word_cloud_with_a_hidden_answer_and_word_and_a_sensitive_question(dem
 
         press(projector, "present_reveal", "Hide results")
         cloud_is(projector, CLOUD)
+        assert top(projector, "present_next") == controls_at  # the cloud and its answers came in below
         assert projector.locator(LISTED).all_inner_texts() == ANSWERS[::-1]  # newest first
         projector.screenshot(path=str(SHOTS / "presenter_cloud.png"))
         projector.evaluate(FRAMES)
