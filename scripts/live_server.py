@@ -180,6 +180,7 @@ def pick(page, selectbox, option: str, tries: int = 3) -> None:
     that lost the focus between the click and the typing (seen under load in CI: the page redrew
     after the click) takes the text and opens nothing. So each step waits for what it needs and,
     if that does not come, the pick starts again, saying so, as a person would pick again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     box = selectbox.locator("input")
@@ -194,7 +195,7 @@ def pick(page, selectbox, option: str, tries: int = 3) -> None:
             expect(box).to_have_attribute("aria-expanded", "false", timeout=10000)
             expect(box).to_have_value(re.compile(re.escape(option)), timeout=10000)  # (a part of it)
             return
-        except Exception as exc:  # Playwright's TimeoutError: report it, close the list, pick again
+        except (PlaywrightTimeout, AssertionError) as exc:  # a step that did not come: pick again
             if attempt == tries:
                 raise AssertionError(f"{tries} tries did not pick {option!r}: {exc}") from None
             print(f"\nLOST PICK: {option!r} not picked on try {attempt} ({type(exc).__name__}); again")

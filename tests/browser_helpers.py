@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from pcn_data.charts import chromium_path
@@ -113,7 +114,7 @@ def _landed(page) -> str:
     """Return where the last click's pointer events landed, for a LOST CLICK line."""
     try:
         return ", ".join(page.evaluate("() => window.__clicks || []")) or "no pointer events"
-    except Exception as exc:  # the page went away: say so rather than hide the lost click
+    except PlaywrightError as exc:  # the page went away: say so rather than hide the lost click
         return f"unknown ({type(exc).__name__})"
 
 
